@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { defineContract, op } from '../../shared/bus/contract.ts';
+
+const email = z.email().max(254).describe('Unique, compared case-insensitively');
+const password = z.string().min(10, 'must be at least 10 characters').max(128);
+const displayName = z.string().trim().min(1).max(80);
+const role = z.enum(['member', 'admin']);
+
+/** A user as its owner and admins see it. */
+export const userSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  displayName: z.string(),
+  role,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+/** What anyone may know about a user. */
+export const publicProfileSchema = z.object({ id: z.uuid(), displayName: z.string() });
+
+const tokensSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int().describe('Access token lifetime in seconds'),
+  tokenType: z.literal('Bearer'),
+});
+
+const userId = z.object({ id: z.uuid() });
+
+export const identity = defineContract({
+  name: 'identity',
+  version: 1,
+  errors: {
+    emailTaken: 'conflict',
+    invalidCredentials: 'unauthorized',
+    invalidToken: 'unauthorized',
+    invalidRefreshToken: 'unauthorized',
+    notAdmin: 'forbidden',
+    userNotFound: 'not_found',
+    wrongPassword: 'invalid',
+  },
+  ops: {
+    // Opens an account for a new member.
+    register: op({
+      kind: 'command',
+      summary: 'Register a new member',
+      input: z.strictObject({ email, password, displayName }),
+      output: userSchema,
+      errors: ['emailTaken'],
+      http: { method: 'post', path: '/v1/auth/register', status: 201, auth: 'none', tag: 'Auth' },
+    }),
+    // Exchanges credentials for an access token and a refresh token (a new session).
+    login: op({
+      kind: 'command',
+      summary: 'Log in with email and password',
+      input: z.strictObject({ email: z.string().max(254), password: z.string().max(128) }),
+      output: tokensSchema,
+      errors: ['invalidCredentials'],
+      http: { method: 'post', path: '/v1/auth/login', status: 200, auth: 'none', tag: 'Auth' },
+    }),
+    // Rotates a refresh token; presenting a rotated one revokes the whole session.
+    refresh: op({
+      kind: 'command',
+      summary: 'Rotate a refresh token for new tokens',
+      input: z.strictObject({ refreshToken: z.string().min(1).max(512) }),
+      output: tokensSchema,
+      errors: ['invalidRefreshToken'],
+      http: { method: 'post', path: '/v1/auth/refresh', status: 200, auth: 'none', tag: 'Auth' },
+    }),
+    // Ends the caller's session: its refresh and access tokens stop working at once.
+    logout: op({
+      kind: 'command',
+      summary: 'Log out (revoke the current session)',
+      input: z.strictObject({}),
+      output: z.object({}),
+      idempotent: true,
+      http: { method: 'post', path: '/v1/auth/logout', status: 204, auth: 'required', tag: 'Auth' },
+    }),
+    // Resolves an access token to its caller; every module and the gateway rely on it.
+    validateToken: op({
+      kind: 'query',
+      summary: 'Validate an access token',
+      input: z.strictObject({ token: z.string().min(1).max(4096) }),
+      output: z.object({ userId: z.uuid(), role, sessionId: z.uuid(), expiresAt: z.iso.datetime() }),
+      errors: ['invalidToken'],
+      http: { method: 'post', path: '/v1/auth/validate', status: 200, auth: 'none', tag: 'Auth' },
+    }),
+    // The caller's own account.
+    getMe: op({
+      kind: 'query',
+      summary: 'Get my account',
+      input: z.strictObject({}),
+      output: userSchema,
+      errors: ['userNotFound'],
+      http: { method: 'get', path: '/v1/users/me', status: 200, auth: 'required', tag: 'Users' },
+    }),
+    // Changes the caller's display name or password.
+    updateMe: op({
+      kind: 'command',
+      summary: 'Update my account',
+      input: z
+        .strictObject({ displayName: displayName.optional(), password: password.optional(), currentPassword: z.string().max(128).optional() })
+        .refine((v) => v.password === undefined || v.currentPassword !== undefined, {
+          message: 'currentPassword is required to change the password',
+          path: ['currentPassword'],
+        }),
+      output: userSchema,
+      errors: ['userNotFound', 'wrongPassword'],
+      idempotent: true,
+      http: { method: 'patch', path: '/v1/users/me', status: 200, auth: 'required', tag: 'Users' },
+    }),
+    // Admin: lists accounts, newest first.
+    listUsers: op({
+      kind: 'query',
+      summary: 'List users (admin)',
+      input: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        offset: z.coerce.number().int().min(0).max(100_000).default(0),
+      }),
+      output: z.object({ items: z.array(userSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+      errors: ['notAdmin'],
+      http: { method: 'get', path: '/v1/users', status: 200, auth: 'required', tag: 'Users', query: ['limit', 'offset'] },
+    }),
+    // Admin: changes a user's role.
+    updateUser: op({
+      kind: 'command',
+      summary: "Change a user's role (admin)",
+      input: z.strictObject({ id: z.uuid(), role }),
+      output: userSchema,
+      errors: ['notAdmin', 'userNotFound'],
+      idempotent: true,
+      http: { method: 'patch', path: '/v1/users/{id}', status: 200, auth: 'required', tag: 'Users', params: ['id'] },
+    }),
+    // Admin: deletes an account and revokes its sessions.
+    deleteUser: op({
+      kind: 'command',
+      summary: 'Delete a user (admin)',
+      input: userId,
+      output: z.object({}),
+      errors: ['notAdmin', 'userNotFound'],
+      idempotent: true,
+      http: { method: 'delete', path: '/v1/users/{id}', status: 204, auth: 'required', tag: 'Users', params: ['id'] },
+    }),
+    // A user's public profile, for composing responses in other modules.
+    getPublicProfile: op({
+      kind: 'query',
+      summary: "Get a user's public profile",
+      input: userId,
+      output: publicProfileSchema,
+      errors: ['userNotFound'],
+    }),
+    // Creates the first admin, or promotes an existing account (operators only).
+    ensureAdmin: op({
+      kind: 'command',
+      summary: 'Create or promote an admin account',
+      input: z.strictObject({ email, password, displayName: displayName.default('Administrator') }),
+      output: userSchema,
+      idempotent: true,
+    }),
+  },
+});

@@ -1,0 +1,10 @@
+import type { Cache } from '../../shared/cache/cache.ts';
+import type { Db } from '../../shared/db/database.ts';
+import type { TokenSettings } from './domain/tokens.ts';
+
+/** What identity's handlers depend on, built once by module.ts. */
+export interface IdentityDeps {
+  db: Db;
+  cache: Cache;
+  tokens: TokenSettings;
+}

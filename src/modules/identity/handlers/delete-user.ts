@@ -1,0 +1,19 @@
+import { eq } from 'drizzle-orm';
+import type { Handler } from '../../../shared/bus/bus.ts';
+import { identity } from '../contract.ts';
+import { users } from '../db/schema.ts';
+import type { IdentityDeps } from '../deps.ts';
+import { isAdmin } from '../domain/users.ts';
+import { forgetSessions, revokeSessions } from './sessions.ts';
+
+export const deleteUser: Handler<typeof identity.ops.deleteUser, IdentityDeps> = async (input, { deps, caller }) => {
+  if (!isAdmin(caller)) throw identity.error('notAdmin', 'Only admins can delete users.');
+  const revoked = await deps.db.transaction(async (tx) => {
+    const ids = await revokeSessions(tx, { userId: input.id }, 'user deleted');
+    const deleted = await tx.delete(users).where(eq(users.id, input.id)).returning({ id: users.id });
+    if (deleted.length === 0) throw identity.error('userNotFound', `No user ${input.id}.`);
+    return ids;
+  });
+  await forgetSessions(deps, revoked, true);
+  return {};
+};

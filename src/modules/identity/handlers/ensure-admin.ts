@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Handler } from '../../../shared/bus/bus.ts';
+import type { identity } from '../contract.ts';
+import { users } from '../db/schema.ts';
+import type { IdentityDeps } from '../deps.ts';
+import { hashPassword } from '../domain/passwords.ts';
+import { normalizeEmail } from '../domain/users.ts';
+import { toUser } from './user-view.ts';
+
+/** Creates the admin account, or promotes the existing account with that email (password kept). */
+export const ensureAdmin: Handler<typeof identity.ops.ensureAdmin, IdentityDeps> = async (input, { deps }) => {
+  const email = normalizeEmail(input.email);
+  const [existing] = await deps.db
+    .update(users)
+    .set({ role: 'admin', updatedAt: new Date() })
+    .where(eq(sql`lower(${users.email})`, email))
+    .returning();
+  if (existing) return toUser(existing);
+  const [row] = await deps.db
+    .insert(users)
+    .values({ id: randomUUID(), email, displayName: input.displayName, role: 'admin', passwordHash: await hashPassword(input.password) })
+    .onConflictDoNothing()
+    .returning();
+  return toUser(row ?? (await deps.db.select().from(users).where(eq(sql`lower(${users.email})`, email)))[0]!);
+};

@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import type { Handler } from '../../../shared/bus/bus.ts';
+import { isUniqueViolation } from '../../../shared/db/errors.ts';
+import { identity } from '../contract.ts';
+import { users } from '../db/schema.ts';
+import type { IdentityDeps } from '../deps.ts';
+import { hashPassword } from '../domain/passwords.ts';
+import { normalizeEmail } from '../domain/users.ts';
+import { toUser } from './user-view.ts';
+
+export const register: Handler<typeof identity.ops.register, IdentityDeps> = async (input, { deps }) => {
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const [row] = await deps.db
+      .insert(users)
+      .values({ id: randomUUID(), email: normalizeEmail(input.email), displayName: input.displayName, passwordHash })
+      .returning();
+    return toUser(row!);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw identity.error('emailTaken', 'An account with this email already exists.');
+    throw error;
+  }
+};

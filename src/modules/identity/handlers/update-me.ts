@@ -1,0 +1,25 @@
+import { eq } from 'drizzle-orm';
+import type { Handler } from '../../../shared/bus/bus.ts';
+import { platformErrors } from '../../../shared/bus/errors.ts';
+import { identity } from '../contract.ts';
+import { users } from '../db/schema.ts';
+import type { IdentityDeps } from '../deps.ts';
+import { hashPassword, verifyPassword } from '../domain/passwords.ts';
+import { findUser } from './find-user.ts';
+import { toUser } from './user-view.ts';
+
+export const updateMe: Handler<typeof identity.ops.updateMe, IdentityDeps> = async (input, { deps, caller }) => {
+  if (!caller) throw platformErrors.unauthorized();
+  const current = await findUser(deps.db, caller.userId);
+  const changes: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
+  if (input.displayName !== undefined) changes.displayName = input.displayName;
+  if (input.password !== undefined) {
+    if (!(await verifyPassword(input.currentPassword ?? '', current.passwordHash))) {
+      throw identity.error('wrongPassword', 'The current password is wrong.');
+    }
+    changes.passwordHash = await hashPassword(input.password);
+  }
+  const [row] = await deps.db.update(users).set(changes).where(eq(users.id, caller.userId)).returning();
+  if (!row) throw identity.error('userNotFound', `No user ${caller.userId}.`);
+  return toUser(row);
+};

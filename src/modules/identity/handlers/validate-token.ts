@@ -1,0 +1,15 @@
+import type { Handler } from '../../../shared/bus/bus.ts';
+import { identity } from '../contract.ts';
+import type { IdentityDeps } from '../deps.ts';
+import { verifyAccessToken } from '../domain/tokens.ts';
+import { activeSession } from './sessions.ts';
+
+export const validateToken: Handler<typeof identity.ops.validateToken, IdentityDeps> = async (input, { deps }) => {
+  const claims = await verifyAccessToken(deps.tokens, input.token);
+  const session = claims && (await activeSession(deps, claims.sessionId));
+  if (!claims || !session || session.userId !== claims.userId) {
+    throw identity.error('invalidToken', 'The access token is invalid, expired or revoked.');
+  }
+  // The role comes from the live session state, so a role change applies without a new login.
+  return { userId: claims.userId, role: session.role, sessionId: claims.sessionId, expiresAt: claims.expiresAt.toISOString() };
+};

@@ -1,0 +1,5 @@
+import { identity } from '../modules/identity/contract.ts';
+import type { AnyContract } from '../shared/bus/contract.ts';
+
+/** Every public contract: what the gateway (or the monolith's edge) serves. */
+export const allContracts: readonly AnyContract[] = [identity as unknown as AnyContract];

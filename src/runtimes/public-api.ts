@@ -1,0 +1,36 @@
+import type { Bus } from '../shared/bus/bus.ts';
+import type { Config } from '../shared/config/config.ts';
+import { createApp, mountDocs, type App } from '../shared/http/app.ts';
+import { mountContract } from '../shared/http/contract-routes.ts';
+import type { Logger } from '../shared/observability/logger.ts';
+import type { Metrics } from '../shared/observability/metrics.ts';
+import { authenticateWith } from './authenticate.ts';
+import { allContracts } from './contracts.ts';
+
+/** The public HTTP API of every module, with its OpenAPI document and docs. */
+export function createPublicApi(options: {
+  name: string;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  bus: Bus;
+  readiness: () => Promise<Record<string, boolean>>;
+}): App {
+  const { config, bus } = options;
+  const app = createApp({
+    name: options.name,
+    log: options.log,
+    metrics: options.metrics,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    corsOrigins: config.CORS_ORIGINS,
+    readiness: options.readiness,
+  });
+  const routeOptions = { bus, authenticate: authenticateWith(bus), timeoutMs: config.REQUEST_TIMEOUT_MS };
+  for (const contract of allContracts) mountContract(app, contract, routeOptions);
+  mountDocs(app, {
+    title: 'Shareloop API',
+    version: '1.0.0',
+    description: 'Lend and rent out items: accounts, listings, rentals, payments, notifications, search and reports.',
+  });
+  return app;
+}

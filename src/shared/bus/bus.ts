@@ -1,0 +1,90 @@
+import type { AnyContract, InputOf, Op, OutputOf, ParsedInputOf } from './contract.ts';
+import type { CallContext } from './context.ts';
+import { AppError, fieldErrors, platformErrors } from './errors.ts';
+
+/** What a handler receives: the call's context plus its module's dependencies. */
+export interface HandlerContext<Deps> extends CallContext {
+  deps: Deps;
+  bus: Bus;
+}
+
+export type Handler<O extends Op, Deps> = (input: ParsedInputOf<O>, ctx: HandlerContext<Deps>) => Promise<OutputOf<O>>;
+
+/** Handlers for every op of a contract. */
+export type HandlersOf<C extends AnyContract, Deps> = { [K in keyof C['ops']]: Handler<C['ops'][K], Deps> };
+
+/** Carries calls to a module hosted in another process (see shared/bus/http-transport). */
+export interface RemoteTransport {
+  call(op: Op, input: unknown, ctx: CallContext): Promise<unknown>;
+}
+
+interface LocalHandler {
+  op: Op;
+  run(input: unknown, ctx: CallContext): Promise<unknown>;
+}
+
+/**
+ * Request/reply between modules. A call goes to the local handler when this process hosts
+ * the op's module, otherwise to the remote transport routed for that module. Callers cannot
+ * tell which: the contract types both ends.
+ */
+export class Bus {
+  private readonly local = new Map<string, LocalHandler>();
+  private readonly remote = new Map<string, RemoteTransport>();
+
+  /** Hosts a module's handlers in this process. */
+  serve<C extends AnyContract, Deps>(contract: C, handlers: HandlersOf<C, Deps>, deps: Deps): void {
+    for (const [key, op] of Object.entries(contract.ops) as [string, Op][]) {
+      const handler = (handlers as Record<string, Handler<Op, Deps>>)[key];
+      if (!handler) throw new Error(`${op.name} has no handler`);
+      this.local.set(op.name, {
+        op,
+        run: (input, ctx) => handler(input as never, { ...ctx, deps, bus: this }),
+      });
+    }
+  }
+
+  /** Sends a module's calls to another process. */
+  route(module: string, transport: RemoteTransport): void {
+    this.remote.set(module, transport);
+  }
+
+  /** Whether this process hosts the op's module. */
+  hosts(opName: string): boolean {
+    return this.local.has(opName);
+  }
+
+  /** Calls an operation by its typed contract reference. */
+  async call<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
+    const local = this.local.get(op.name);
+    if (local) return (await this.dispatch(local, input, ctx)) as OutputOf<O>;
+    const transport = this.remote.get(op.module);
+    if (!transport) throw platformErrors.unavailable(`No route to module ${op.module}.`);
+    if (Date.now() >= ctx.deadline) throw platformErrors.deadlineExceeded(op.name);
+    const parsed = parseInput(op, input);
+    const output = await transport.call(op, parsed, ctx);
+    const checked = op.output.safeParse(output);
+    if (!checked.success) {
+      throw new AppError('badReply', 'internal', `${op.name} returned a reply that breaks its contract.`);
+    }
+    return checked.data as OutputOf<O>;
+  }
+
+  /** Runs a call that arrived from another process (the service side of a hop). */
+  async dispatchRemote(opName: string, input: unknown, ctx: CallContext): Promise<unknown> {
+    const local = this.local.get(opName);
+    if (!local) throw platformErrors.notFound(`This process does not host ${opName}.`);
+    return this.dispatch(local, input, ctx);
+  }
+
+  private dispatch(local: LocalHandler, input: unknown, ctx: CallContext): Promise<unknown> {
+    if (Date.now() >= ctx.deadline) return Promise.reject(platformErrors.deadlineExceeded(local.op.name));
+    return local.run(parseInput(local.op, input), ctx);
+  }
+}
+
+function parseInput(op: Op, input: unknown): unknown {
+  const parsed = op.input.safeParse(input);
+  if (!parsed.success) throw platformErrors.validation(fieldErrors(parsed.error.issues));
+  return parsed.data;
+}

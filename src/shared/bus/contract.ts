@@ -1,0 +1,127 @@
+import type { z } from 'zod';
+import { AppError, type ErrorKind } from './errors.ts';
+
+/** How a contract operation is exposed as a public HTTP route. */
+export interface HttpHint {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI-style path, e.g. /v1/items/{id}. */
+  path: string;
+  /** Success status; 204 sends no body. */
+  status: 200 | 201 | 202 | 204;
+  /** Whether a bearer token is required, optional, or ignored. */
+  auth: 'required' | 'optional' | 'none';
+  tag: string;
+  /** Input keys taken from path parameters. */
+  params?: readonly string[];
+  /** Input keys taken from the query string (the rest come from the JSON body). */
+  query?: readonly string[];
+  /** Input keys taken from request headers: input key → header name. */
+  headers?: Readonly<Record<string, string>>;
+  /** Output field whose value is sent as a strong ETag. */
+  etag?: string;
+  /** Response headers taken from output fields: header name → output key. */
+  description?: string;
+}
+
+/** One command or query as declared in a contract. */
+export interface OpSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  kind: 'command' | 'query';
+  /** One line of business meaning. */
+  summary: string;
+  input: I;
+  output: O;
+  /** Names of this contract's errors the operation may raise. */
+  errors?: readonly string[];
+  /** A command safe to retry (queries always are). */
+  idempotent?: boolean;
+  http?: HttpHint;
+}
+
+/** A contract operation with its fully qualified name: the typed reference callers hold. */
+export interface Op<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> extends OpSpec<I, O> {
+  name: string;
+  module: string;
+  version: number;
+}
+
+/** An event a module publishes, versioned, carrying ids and facts only. */
+export interface EventSpec<P extends z.ZodType = z.ZodType> {
+  summary: string;
+  version: number;
+  payload: P;
+}
+
+export interface Event<P extends z.ZodType = z.ZodType> extends EventSpec<P> {
+  name: string;
+  module: string;
+}
+
+export type InputOf<O extends Op> = z.input<O['input']>;
+export type ParsedInputOf<O extends Op> = z.output<O['input']>;
+export type OutputOf<O extends Op> = z.output<O['output']>;
+
+type OpsOf<Name extends string, Ops extends Record<string, OpSpec>> = {
+  [K in keyof Ops & string]: Ops[K] & { name: `${Name}.${K}`; module: Name; version: number };
+};
+type EventsOf<Name extends string, Evs extends Record<string, EventSpec>> = {
+  [K in keyof Evs & string]: Evs[K] & { name: `${Name}.${K}`; module: Name };
+};
+
+/** A module's public face: the only thing other modules may import. */
+export interface Contract<
+  Name extends string = string,
+  Errs extends Record<string, ErrorKind> = Record<string, ErrorKind>,
+  Ops extends Record<string, OpSpec> = Record<string, OpSpec>,
+  Evs extends Record<string, EventSpec> = Record<string, EventSpec>,
+> {
+  name: Name;
+  /** Major version; a caller built against another major fails fast. */
+  version: number;
+  errors: Errs;
+  ops: OpsOf<Name, Ops>;
+  events: EventsOf<Name, Evs>;
+  /** Builds one of this contract's declared errors. */
+  error(code: keyof Errs & string, detail: string): AppError;
+}
+
+export type AnyContract = Contract<string, Record<string, ErrorKind>, Record<string, OpSpec>, Record<string, EventSpec>>;
+
+/** Declares a module contract; checks that every op lists only declared errors. */
+export function defineContract<
+  const Name extends string,
+  const Errs extends Record<string, ErrorKind>,
+  const Ops extends Record<string, OpSpec>,
+  const Evs extends Record<string, EventSpec> = Record<never, EventSpec>,
+>(def: { name: Name; version: number; errors: Errs; ops: Ops; events?: Evs }): Contract<Name, Errs, Ops, Evs> {
+  const ops = {} as Record<string, Op>;
+  for (const [key, spec] of Object.entries(def.ops)) {
+    for (const code of spec.errors ?? []) {
+      if (!(code in def.errors)) throw new Error(`${def.name}.${key} lists undeclared error ${code}`);
+    }
+    ops[key] = { ...spec, name: `${def.name}.${key}`, module: def.name, version: def.version };
+  }
+  const events = {} as Record<string, Event>;
+  for (const [key, spec] of Object.entries(def.events ?? {})) {
+    events[key] = { ...spec, name: `${def.name}.${key}`, module: def.name };
+  }
+  return {
+    name: def.name,
+    version: def.version,
+    errors: def.errors,
+    ops: ops as OpsOf<Name, Ops>,
+    events: events as EventsOf<Name, Evs>,
+    error(code, detail) {
+      return new AppError(`${def.name}.${code}`, def.errors[code]!, detail);
+    },
+  };
+}
+
+/** Identity helper that keeps an op's schema types while checking its shape. */
+export function op<I extends z.ZodType, O extends z.ZodType>(spec: OpSpec<I, O>): OpSpec<I, O> {
+  return spec;
+}
+
+/** Identity helper for events. */
+export function event<P extends z.ZodType>(spec: EventSpec<P>): EventSpec<P> {
+  return spec;
+}

@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+import type { Cache } from './cache.ts';
+
+/** A cache in Redis, shared by every process of a deployment. */
+export class RedisCache implements Cache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'cache:',
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.redis.get(this.prefix + key)) ?? undefined;
+  }
+
+  async getMany(keys: string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.redis.mget(...keys.map((k) => this.prefix + k));
+    return values.map((v) => v ?? undefined);
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.del(...keys.map((k) => this.prefix + k));
+  }
+
+  async close(): Promise<void> {}
+}

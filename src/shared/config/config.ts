@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const DEV_JWT_SECRET = 'shareloop-development-secret-change-me-0000';
+
+/** The platform's environment, validated once at startup. */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: z.url().optional(),
+    REDIS_URL: z.url().optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: bool.default(false),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_ISSUER: z.string().min(1).default('shareloop'),
+    JWT_AUDIENCE: z.string().min(1).default('shareloop-api'),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 86_400),
+    CORS_ORIGINS: csv.default([]),
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    ADMIN_EMAIL: z.email().optional(),
+    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  })
+  .transform((c, ctx) => {
+    if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+    }
+    return { ...c, JWT_SECRET: c.JWT_SECRET ?? DEV_JWT_SECRET, jwtSecretIsDefault: !c.JWT_SECRET };
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+/** Names of variables whose values must never be logged. */
+export const SECRET_KEYS = ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL'] as const;
+
+/** Thrown when the environment is invalid; the message is one line naming the variable. */
+export class ConfigError extends Error {}
+
+/** Parses an environment; throws ConfigError with one line naming the first bad variable. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new ConfigError(`Invalid configuration: ${issue.path.join('.') || 'environment'} ${issue.message}`);
+}
+
+/** Loads the process configuration, or prints one clear line and exits. */
+export function loadConfig(): Config {
+  try {
+    return parseConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
+
+/** The database URL for one module: <MODULE>_DATABASE_URL, falling back to DATABASE_URL. */
+export function moduleDatabaseUrl(module: string, config: Config, env = process.env): string | undefined {
+  const own = env[`${module.toUpperCase()}_DATABASE_URL`];
+  return own && own.length > 0 ? own : config.DATABASE_URL;
+}

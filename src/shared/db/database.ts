@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+
+/** The drizzle surface shared by both drivers; module code is written against this. */
+export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+/** A transaction handle as passed to db.transaction callbacks. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** An open database: the same drizzle API over postgres.js or embedded PGlite. */
+export interface Database {
+  db: Db;
+  driver: 'postgres' | 'pglite';
+  /** A URL with the password removed, safe to log. */
+  label: string;
+  /** Runs one SQL statement outside drizzle (migrations, health checks). */
+  execute(sqlText: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens a PostgreSQL database through postgres.js with a bounded pool. */
+export function openPostgres(url: string, options: { max: number }): Database {
+  const client = postgres(url, {
+    max: options.max,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+  });
+  return {
+    db: drizzlePostgres({ client }) as unknown as Db,
+    driver: 'postgres',
+    label: redactUrl(url),
+    execute: async (sqlText) => {
+      await client.unsafe(sqlText);
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/** Opens embedded PGlite persisted under dataDir ("memory://" keeps it in memory). */
+export async function openPglite(dataDir: string): Promise<Database> {
+  const location = dataDir === 'memory://' ? dataDir : join(dataDir, 'pglite');
+  if (location !== 'memory://') mkdirSync(location, { recursive: true });
+  const client = await PGlite.create(location);
+  return {
+    db: drizzlePglite({ client }) as unknown as Db,
+    driver: 'pglite',
+    label: `pglite:${location}`,
+    execute: async (sqlText) => {
+      await client.exec(sqlText);
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Removes credentials from a connection URL. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    parsed.username = parsed.username ? parsed.username : '';
+    return parsed.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}

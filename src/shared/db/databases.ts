@@ -1,0 +1,32 @@
+import type { Logger } from '../observability/logger.ts';
+import { openPglite, openPostgres, type Database } from './database.ts';
+
+/**
+ * Opens one Database per distinct URL and shares it between the modules that use it; with
+ * no URL, every module shares one embedded PGlite (one instance per process).
+ */
+export class Databases {
+  private readonly open = new Map<string, Promise<Database>>();
+
+  constructor(private readonly options: { dataDir: string; poolMax: number; log: Logger }) {}
+
+  /** The database at url, or the embedded one when url is undefined. */
+  get(url: string | undefined): Promise<Database> {
+    const key = url ?? 'pglite';
+    let database = this.open.get(key);
+    if (!database) {
+      database = url
+        ? Promise.resolve(openPostgres(url, { max: this.options.poolMax }))
+        : openPglite(this.options.dataDir);
+      this.open.set(key, database);
+      void database.then((d) => this.options.log.info({ database: d.label }, 'database opened'));
+    }
+    return database;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = await Promise.allSettled(this.open.values());
+    this.open.clear();
+    await Promise.allSettled(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  }
+}

@@ -1,0 +1,82 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import { fieldErrors, platformErrors } from '../bus/errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { AppEnv } from './env.ts';
+import { problemResponse, toProblem } from './problem.ts';
+import { requestContext } from './request-context.ts';
+
+export interface AppOptions {
+  name: string;
+  log: Logger;
+  metrics: Metrics;
+  bodyLimitBytes: number;
+  corsOrigins: string[];
+  /** Checks that must pass for /readyz (database and cache reachable). */
+  readiness: () => Promise<Record<string, boolean>>;
+}
+
+export type App = OpenAPIHono<AppEnv>;
+
+/**
+ * The one HTTP app factory: request ids and traces, security headers, CORS, body limit,
+ * problem+json for every error, health, readiness and metrics endpoints.
+ */
+export function createApp(options: AppOptions): App {
+  const { log, metrics } = options;
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const problem = toProblem(platformErrors.validation(fieldErrors(result.error.issues)), c.req.path, c.get('requestId'));
+        return problemResponse(problem);
+      }
+      return undefined;
+    },
+  });
+
+  app.use('*', requestContext({ log, metrics }));
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-site' }));
+  if (options.corsOrigins.length > 0) {
+    app.use('*', cors({ origin: options.corsOrigins, exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After'], maxAge: 600 }));
+  }
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.bodyLimitBytes,
+      onError: (c) => problemResponse(toProblem(platformErrors.tooLarge(options.bodyLimitBytes), c.req.path, c.get('requestId'))),
+    }),
+  );
+
+  app.onError((error, c) => {
+    const problem = toProblem(error, c.req.path, c.get('requestId'));
+    if (problem.status >= 500) log.error({ err: error, path: c.req.path }, 'unhandled error');
+    const headers: Record<string, string> = {};
+    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+    return problemResponse(problem, headers);
+  });
+  app.notFound((c) => problemResponse(toProblem(platformErrors.notFound(`No route for ${c.req.method} ${c.req.path}.`), c.req.path, c.get('requestId'))));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', service: options.name }));
+  app.get('/readyz', async (c) => {
+    const checks = await options.readiness().catch(() => ({ readiness: false }));
+    const ready = Object.values(checks).every(Boolean);
+    return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    c.header('content-type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+  return app;
+}
+
+/** Serves the OpenAPI 3.1 document at /openapi.json and interactive docs at /docs. */
+export function mountDocs(app: App, info: { title: string; version: string; description: string }): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: info.title }));
+}

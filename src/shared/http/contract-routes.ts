@@ -1,0 +1,129 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { Bus } from '../bus/bus.ts';
+import type { CallContext, Caller } from '../bus/context.ts';
+import type { AnyContract, HttpHint, Op } from '../bus/contract.ts';
+import { platformErrors } from '../bus/errors.ts';
+import type { App } from './app.ts';
+import type { AppEnv } from './env.ts';
+import { problemSchema, statusOfKind } from './problem.ts';
+
+/** Resolves a bearer token to the caller it belongs to, or throws an unauthorized error. */
+export type Authenticate = (token: string, ctx: CallContext) => Promise<Caller>;
+
+export interface ContractRouteOptions {
+  bus: Bus;
+  authenticate: Authenticate;
+  timeoutMs: number;
+}
+
+/** Builds the CallContext of an HTTP request, authenticating its bearer token as the op asks. */
+export async function callContextOf(
+  c: Context<AppEnv>,
+  auth: HttpHint['auth'],
+  options: Pick<ContractRouteOptions, 'authenticate' | 'timeoutMs'>,
+): Promise<CallContext> {
+  const ctx: CallContext = { requestId: c.get('requestId'), trace: c.get('trace'), deadline: Date.now() + options.timeoutMs };
+  if (auth === 'none') return ctx;
+  const header = c.req.header('authorization');
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  if (!token) {
+    if (auth === 'required') throw platformErrors.unauthorized();
+    return ctx;
+  }
+  ctx.caller = await options.authenticate(token, ctx);
+  c.set('caller', ctx.caller);
+  return ctx;
+}
+
+/** Turns every op of a contract that has HTTP hints into a documented route whose handler is bus.call. */
+export function mountContract(app: App, contract: AnyContract, options: ContractRouteOptions): void {
+  for (const op of Object.values(contract.ops) as Op[]) {
+    if (op.http) mountOp(app, contract, op, op.http, options);
+  }
+}
+
+function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, options: ContractRouteOptions): void {
+  if (!(op.input instanceof z.ZodObject)) throw new Error(`${op.name}: an op with HTTP hints needs an object input`);
+  const input = op.input as z.ZodObject;
+  const paramKeys = http.params ?? [];
+  const queryKeys = http.query ?? [];
+  const headerEntries = Object.entries(http.headers ?? {});
+  const nonBodyKeys = [...paramKeys, ...queryKeys, ...headerEntries.map(([key]) => key)];
+  // Refined inputs cannot be omitted from; they are wholly body inputs.
+  const bodyShape = nonBodyKeys.length > 0 ? input.omit(mask(nonBodyKeys)) : input;
+  const hasBody = Object.keys(bodyShape.shape).length > 0;
+
+  const request: Record<string, unknown> = {};
+  if (paramKeys.length > 0) request.params = input.pick(mask(paramKeys)).strip();
+  if (queryKeys.length > 0) request.query = input.pick(mask(queryKeys)).strip();
+  if (headerEntries.length > 0) {
+    request.headers = z.object(Object.fromEntries(headerEntries.map(([key, header]) => [header, input.shape[key]!]))).strip();
+  }
+  if (hasBody) request.body = { content: { 'application/json': { schema: bodyShape } }, required: true };
+
+  const route = createRoute({
+    method: http.method,
+    path: http.path,
+    operationId: op.name,
+    tags: [http.tag],
+    summary: op.summary,
+    ...(http.description ? { description: http.description } : {}),
+    ...(http.auth !== 'none' ? { security: [{ bearerAuth: [] }] } : {}),
+    request,
+    responses: { ...successResponse(op, http), ...errorResponses(contract, op, http, hasBody) } as RouteConfig['responses'],
+  });
+
+  const handler = async (c: Context<AppEnv>) => {
+    const ctx = await callContextOf(c, http.auth, options);
+    const valid = (target: string) => (c.req.valid as (t: string) => Record<string, unknown>).call(c.req, target);
+    const args: Record<string, unknown> = {
+      ...(hasBody ? valid('json') : {}),
+      ...(paramKeys.length > 0 ? valid('param') : {}),
+      ...(queryKeys.length > 0 ? valid('query') : {}),
+    };
+    if (headerEntries.length > 0) {
+      const headers = valid('header');
+      for (const [key, header] of headerEntries) if (headers[header] !== undefined) args[key] = headers[header];
+    }
+    const output = (await options.bus.call(op, args as never, ctx)) as Record<string, unknown>;
+    if (http.etag && output && output[http.etag] !== undefined) c.header('ETag', `"${String(output[http.etag])}"`);
+    if (http.status === 204) return c.body(null, 204);
+    return c.json(output, http.status);
+  };
+  app.openapi(route, handler as never);
+}
+
+function mask(keys: readonly string[]): Record<string, true> {
+  return Object.fromEntries(keys.map((k) => [k, true]));
+}
+
+function successResponse(op: Op, http: HttpHint) {
+  if (http.status === 204) return { 204: { description: 'Done' } };
+  const headers = http.etag ? { ETag: { description: 'The representation version, for If-Match', schema: { type: 'string' as const } } } : undefined;
+  return {
+    [http.status]: {
+      description: op.summary,
+      content: { 'application/json': { schema: op.output } },
+      ...(headers ? { headers } : {}),
+    },
+  };
+}
+
+function errorResponses(contract: AnyContract, op: Op, http: HttpHint, hasBody: boolean) {
+  const byStatus = new Map<number, string[]>();
+  const add = (status: number, code: string) => byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  add(400, 'validationFailed');
+  if (http.auth === 'required' || http.auth === 'optional') add(401, 'unauthorized');
+  if (hasBody) add(413, 'payloadTooLarge');
+  for (const name of op.errors ?? []) add(statusOfKind[contract.errors[name]!], `${contract.name}.${name}`);
+  add(500, 'internal');
+  add(503, 'serviceUnavailable');
+  return Object.fromEntries(
+    [...byStatus].map(([status, codes]) => [
+      status,
+      { description: `Problem: ${codes.join(', ')}`, content: { 'application/problem+json': { schema: problemSchema } } },
+    ]),
+  );
+}

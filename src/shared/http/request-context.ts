@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { withLogContext } from '../observability/request-context.ts';
+import { childSpan, formatTraceparent, parseTraceparent } from '../observability/trace.ts';
+import type { AppEnv } from './env.ts';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Gives each request an id (an incoming X-Request-Id when well-formed), continues its W3C
+ * trace, echoes both, times it for metrics, and writes one log line when it ends.
+ */
+export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics }): MiddlewareHandler<AppEnv> {
+  return async function requestContextMiddleware(c, next) {
+    const started = performance.now();
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const trace = childSpan(parseTraceparent(c.req.header('traceparent')));
+    c.set('requestId', requestId);
+    c.set('trace', trace);
+    c.set('caller', undefined);
+    await withLogContext({ requestId, traceId: trace.traceId }, next);
+    c.header('x-request-id', requestId);
+    c.header('traceparent', formatTraceparent(trace));
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.req.routePath || 'unmatched';
+    const status = c.res.status;
+    metrics.httpDuration.observe({ route, method: c.req.method, status }, seconds);
+    const line = { requestId, traceId: trace.traceId, method: c.req.method, route, status, ms: Math.round(seconds * 1e4) / 10 };
+    if (status >= 500) log.error(line, 'request failed');
+    else log.info(line, 'request');
+  };
+}

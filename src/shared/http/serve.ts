@@ -1,0 +1,57 @@
+import { serve as serveNode } from '@hono/node-server';
+import type { Logger } from '../observability/logger.ts';
+
+/** A listening HTTP server that can drain and close. */
+export interface Server {
+  port: number;
+  close(): Promise<void>;
+}
+
+type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** Listens with Bun.serve under Bun and @hono/node-server under Node. */
+export async function listen(fetch: FetchHandler, options: { port: number; host: string; log: Logger }): Promise<Server> {
+  if (typeof Bun !== 'undefined') {
+    const server = Bun.serve({ fetch, port: options.port, hostname: options.host });
+    return { port: server.port ?? options.port, close: async () => server.stop(false) };
+  }
+  return new Promise((resolve, reject) => {
+    const server = serveNode({ fetch, port: options.port, hostname: options.host }, (info) => {
+      resolve({
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+            (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}
+
+/** Runs stop once on SIGTERM or SIGINT, then exits; a second signal exits at once. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    stop().then(
+      () => {
+        log.info('stopped');
+        log.flush?.();
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}

@@ -1,0 +1,103 @@
+import { Redis } from 'ioredis';
+import { Bus } from '../bus/bus.ts';
+import type { Cache } from '../cache/cache.ts';
+import { MemoryCache } from '../cache/memory-cache.ts';
+import { RedisCache } from '../cache/redis-cache.ts';
+import { moduleDatabaseUrl, type Config } from '../config/config.ts';
+import type { Database } from '../db/database.ts';
+import { Databases } from '../db/databases.ts';
+import { migrateModule } from '../db/migrate.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import type { ModuleDefinition } from './define-module.ts';
+
+/** What the platform hands every module it hosts. */
+export interface Platform {
+  config: Config;
+  log: Logger;
+  bus: Bus;
+  metrics: Metrics;
+  cache: Cache;
+  /** Redis, when REDIS_URL is configured. */
+  redis: Redis | undefined;
+  /** The module's own database, migrated. */
+  database(module: string): Promise<Database>;
+}
+
+/** A set of modules hosted in one process, with the resources they share. */
+export interface Host {
+  platform: Platform;
+  /** Resolves true when every database and Redis answer. */
+  readiness(): Promise<Record<string, boolean>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens shared resources, migrates and sets up each hosted module, serves its handlers on
+ * the bus, then starts its background work.
+ */
+export async function hostModules(options: {
+  config: Config;
+  log: Logger;
+  service: string;
+  modules: readonly ModuleDefinition[];
+  bus?: Bus;
+}): Promise<Host> {
+  const { config, log } = options;
+  const bus = options.bus ?? new Bus();
+  const metrics = createMetrics(options.service);
+  const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log });
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }) : undefined;
+  redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+  const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
+  const migrated = new Map<string, Promise<Database>>();
+
+  const platform: Platform = {
+    config,
+    log,
+    bus,
+    metrics,
+    cache,
+    redis,
+    database(module) {
+      let ready = migrated.get(module);
+      if (!ready) {
+        const url = moduleDatabaseUrl(module, config);
+        const definition = options.modules.find((m) => m.contract.name === module);
+        ready = databases.get(url).then(async (database) => {
+          if (definition?.migrations) await migrateModule(database, url, module, definition.migrations);
+          return database;
+        });
+        migrated.set(module, ready);
+      }
+      return ready;
+    },
+  };
+
+  const started: { definition: ModuleDefinition; deps: unknown }[] = [];
+  for (const definition of options.modules) {
+    const deps = await definition.setup(platform);
+    bus.serve(definition.contract, definition.handlers as never, deps);
+    started.push({ definition, deps });
+  }
+  for (const { definition, deps } of started) await definition.start?.(deps, platform);
+  log.info({ modules: options.modules.map((m) => m.contract.name) }, 'modules started');
+
+  return {
+    platform,
+    async readiness() {
+      const checks: Record<string, boolean> = {};
+      for (const [module, database] of migrated) {
+        checks[`database:${module}`] = await database.then((d) => d.execute('select 1')).then(() => true, () => false);
+      }
+      if (redis) checks.redis = await redis.ping().then((r) => r === 'PONG', () => false);
+      return checks;
+    },
+    async stop() {
+      for (const { definition, deps } of started.reverse()) await definition.stop?.(deps as never).catch(() => {});
+      await databases.closeAll();
+      await cache.close();
+      redis?.disconnect();
+    },
+  };
+}

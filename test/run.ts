@@ -1,0 +1,100 @@
+/**
+ * Test entrypoint (`npm test`): starts throwaway PostgreSQL + Redis, then runs every
+ * `*.test.ts` under src/ and test/ with Node's built-in test runner.
+ *
+ *   npm test                               # everything
+ *   npm test -- src/modules/identity       # only files whose path contains an argument
+ *   npm test -- --test-name-pattern=login  # args starting with "-" are passed to node
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { constants } from 'node:os';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPostgres, startRedis } from './support/services.ts';
+import type { Service } from './support/services.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const nodeFlags = args.filter((a) => a.startsWith('-'));
+const filters = args
+  .filter((a) => !a.startsWith('-'))
+  .map((a) => (isAbsolute(a) ? relative(root, a) : a).split(sep).join('/').replace(/^\.\//, ''));
+
+/** All *.test.ts files under src/ and test/, as sorted repo-relative posix paths. */
+function findTestFiles(): string[] {
+  const files: string[] = [];
+  for (const dir of ['src', 'test']) {
+    const abs = resolve(root, dir);
+    if (!existsSync(abs)) continue;
+    for (const entry of readdirSync(abs, { recursive: true, encoding: 'utf8' })) {
+      const file = `${dir}/${entry.split(sep).join('/')}`;
+      if (file.endsWith('.test.ts') && !file.includes('/node_modules/')) files.push(file);
+    }
+  }
+  return files.sort();
+}
+
+const files = findTestFiles().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (files.length === 0) {
+  console.error(`[test] no *.test.ts files under src/ or test/ match ${JSON.stringify(filters)}`);
+  process.exit(1);
+}
+
+// On Ctrl-C / SIGTERM exit via process.exit() so 'exit' hooks stop the services and the test processes.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => process.exit(128 + constants.signals[sig]));
+}
+
+const services: Service[] = [];
+let exitCode = 1;
+try {
+  const pg = await startPostgres();
+  services.push(pg);
+  const redis = await startRedis();
+  services.push(redis);
+  process.env.TEST_PG_URL = pg.url;
+  process.env.TEST_REDIS_URL = redis.url;
+  console.log(`[test] ${pg.description}; ${redis.description}; running ${files.length} file(s)`);
+
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=2',
+      '--test-reporter=spec',
+      '--test-timeout=120000',
+      ...nodeFlags,
+      ...files,
+    ],
+    // Own process group, so an early exit can kill the runner *and* its per-file subprocesses.
+    { cwd: root, stdio: 'inherit', env: process.env, detached: true },
+  );
+  const killChild = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killChild);
+  exitCode = await new Promise<number>((done) => {
+    child.once('error', (err) => {
+      console.error('[test] failed to start the test runner:', err);
+      done(1);
+    });
+    child.once('exit', (code, signal) => done(code ?? (signal ? 128 + constants.signals[signal] : 1)));
+  });
+  process.off('exit', killChild);
+} catch (err) {
+  console.error('[test] harness error:', err);
+  exitCode = 1;
+} finally {
+  // Stop in reverse start order; a failing stop must not hide the test result.
+  for (const svc of services.reverse()) {
+    await svc.stop().catch((err: unknown) => console.error('[test] failed to stop service:', err));
+  }
+}
+process.exit(exitCode);
