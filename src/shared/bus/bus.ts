@@ -70,6 +70,11 @@ export class Bus {
     return checked.data as OutputOf<O>;
   }
 
+  /** The contract version of a locally hosted op. */
+  versionOf(opName: string): number | undefined {
+    return this.local.get(opName)?.op.version;
+  }
+
   /** Runs a call that arrived from another process (the service side of a hop). */
   async dispatchRemote(opName: string, input: unknown, ctx: CallContext): Promise<unknown> {
     const local = this.local.get(opName);

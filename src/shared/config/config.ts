@@ -7,6 +7,7 @@ const bool = z
 const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
 const DEV_JWT_SECRET = 'shareloop-development-secret-change-me-0000';
+const DEV_INTERNAL_SECRET = 'shareloop-internal-development-secret-0000';
 
 /** The platform's environment, validated once at startup. */
 export const configSchema = z
@@ -30,18 +31,33 @@ export const configSchema = z
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+    // Split mode: service-to-service calls.
+    INTERNAL_SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    MODULES: csv.default([]),
+    ADVERTISE_URL: z.url().optional(),
+    LB_STRATEGY: z.enum(['round_robin', 'least_outstanding', 'consistent_hash']).default('least_outstanding'),
+    BUS_TIMEOUT_MS: z.coerce.number().int().min(10).default(3_000),
+    BUS_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+    BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
+    BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).default(5_000),
+    BULKHEAD_LIMIT: z.coerce.number().int().min(1).default(256),
+    BULKHEAD_QUEUE: z.coerce.number().int().min(0).default(512),
+    HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+    DISCOVERY_TTL_MS: z.coerce.number().int().min(500).default(10_000),
   })
   .transform((c, ctx) => {
-    if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+    for (const key of ['JWT_SECRET', 'INTERNAL_SERVICE_SECRET'] as const) {
+      if (c.NODE_ENV === 'production' && !c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
     }
-    return { ...c, JWT_SECRET: c.JWT_SECRET ?? DEV_JWT_SECRET, jwtSecretIsDefault: !c.JWT_SECRET };
+    return {
+      ...c,
+      JWT_SECRET: c.JWT_SECRET ?? DEV_JWT_SECRET,
+      INTERNAL_SERVICE_SECRET: c.INTERNAL_SERVICE_SECRET ?? DEV_INTERNAL_SECRET,
+      jwtSecretIsDefault: !c.JWT_SECRET,
+    };
   });
 
 export type Config = z.output<typeof configSchema>;
-
-/** Names of variables whose values must never be logged. */
-export const SECRET_KEYS = ['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 /** Thrown when the environment is invalid; the message is one line naming the variable. */
 export class ConfigError extends Error {}

@@ -20,3 +20,7 @@ export interface ModuleDefinition<C extends AnyContract = AnyContract, Deps = un
 export function defineModule<C extends AnyContract, Deps>(definition: ModuleDefinition<C, Deps>): ModuleDefinition<C, Deps> {
   return definition;
 }
+
+/** Any module, whatever its contract and dependencies (what runtimes list and host). */
+// biome-ignore lint: `any` is deliberate: a list of heterogeneous modules.
+export type AnyModule = ModuleDefinition<any, any>;

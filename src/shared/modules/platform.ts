@@ -9,7 +9,7 @@ import { Databases } from '../db/databases.ts';
 import { migrateModule } from '../db/migrate.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
-import type { ModuleDefinition } from './define-module.ts';
+import type { AnyModule, ModuleDefinition } from './define-module.ts';
 
 /** What the platform hands every module it hosts. */
 export interface Platform {
@@ -40,11 +40,12 @@ export async function hostModules(options: {
   config: Config;
   log: Logger;
   service: string;
-  modules: readonly ModuleDefinition[];
-  bus?: Bus;
+  modules: readonly AnyModule[];
+  /** Routes calls to modules hosted elsewhere; runs before any module starts. Returns its stop. */
+  connect?: (platform: Platform) => Promise<() => Promise<void>>;
 }): Promise<Host> {
   const { config, log } = options;
-  const bus = options.bus ?? new Bus();
+  const bus = new Bus();
   const metrics = createMetrics(options.service);
   const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }) : undefined;
@@ -80,6 +81,7 @@ export async function hostModules(options: {
     bus.serve(definition.contract, definition.handlers as never, deps);
     started.push({ definition, deps });
   }
+  const disconnect = (await options.connect?.(platform)) ?? (async () => {});
   for (const { definition, deps } of started) await definition.start?.(deps, platform);
   log.info({ modules: options.modules.map((m) => m.contract.name) }, 'modules started');
 
@@ -95,6 +97,7 @@ export async function hostModules(options: {
     },
     async stop() {
       for (const { definition, deps } of started.reverse()) await definition.stop?.(deps as never).catch(() => {});
+      await disconnect();
       await databases.closeAll();
       await cache.close();
       redis?.disconnect();

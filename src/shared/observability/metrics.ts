@@ -1,4 +1,4 @@
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One metrics registry per process, with default Node metrics. */
 export function createMetrics(service: string) {
@@ -19,7 +19,25 @@ export function createMetrics(service: string) {
     buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
-  return { registry, httpDuration, busDuration };
+  const breakerState = new Gauge({
+    name: 'circuit_breaker_state',
+    help: 'Circuit breaker state per call target (0 closed, 1 open, 2 half-open, 3 isolated)',
+    labelNames: ['target', 'scope'] as const,
+    registers: [registry],
+  });
+  const breakerTransitions = new Counter({
+    name: 'circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes per call target',
+    labelNames: ['target', 'scope', 'state'] as const,
+    registers: [registry],
+  });
+  const hopFailures = new Counter({
+    name: 'bus_hop_failures_total',
+    help: 'Failed attempts of remote bus calls by target and reason',
+    labelNames: ['target', 'reason'] as const,
+    registers: [registry],
+  });
+  return { registry, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

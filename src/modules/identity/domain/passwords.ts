@@ -21,8 +21,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  // Corrupt cost parameters make scrypt throw; a hash we cannot check matches nothing.
+  const actual = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) }).catch(() => undefined);
+  return actual !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 /** A hash to verify against when the account does not exist, so timing reveals nothing. */

@@ -6,6 +6,7 @@ import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { hashPassword } from '../domain/passwords.ts';
 import { normalizeEmail } from '../domain/users.ts';
+import { forgetUserSessions } from './sessions.ts';
 import { toUser } from './user-view.ts';
 
 /** Creates the admin account, or promotes the existing account with that email (password kept). */
@@ -16,7 +17,10 @@ export const ensureAdmin: Handler<typeof identity.ops.ensureAdmin, IdentityDeps>
     .set({ role: 'admin', updatedAt: new Date() })
     .where(eq(sql`lower(${users.email})`, email))
     .returning();
-  if (existing) return toUser(existing);
+  if (existing) {
+    await forgetUserSessions(deps, existing.id);
+    return toUser(existing);
+  }
   const [row] = await deps.db
     .insert(users)
     .values({ id: randomUUID(), email, displayName: input.displayName, role: 'admin', passwordHash: await hashPassword(input.password) })

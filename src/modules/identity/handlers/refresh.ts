@@ -12,16 +12,22 @@ const invalid = () => identity.error('invalidRefreshToken', 'The refresh token i
 export const refresh: Handler<typeof identity.ops.refresh, IdentityDeps> = async (input, { deps }) => {
   const tokenHash = hashRefreshToken(input.refreshToken);
   const outcome = await deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ sessionId: refreshTokens.sessionId, usedAt: refreshTokens.usedAt, revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt, userId: users.id, role: users.role })
+    // Lock only the token row (PostgreSQL refuses a schema-qualified FOR UPDATE OF), so
+    // concurrent uses of one token are serialized and the later one sees it used.
+    const [token] = await tx
+      .select({ sessionId: refreshTokens.sessionId, usedAt: refreshTokens.usedAt })
       .from(refreshTokens)
-      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-      .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(refreshTokens.tokenHash, tokenHash))
-      .for('update', { of: refreshTokens });
+      .for('update');
+    if (!token) return { kind: 'invalid' as const };
+    const [row] = await tx
+      .select({ revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt, userId: users.id, role: users.role })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.id, token.sessionId));
     if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return { kind: 'invalid' as const };
-    if (row.usedAt) {
-      const revoked = await revokeSessions(tx, { sessionId: row.sessionId }, 'refresh token reused');
+    if (token.usedAt) {
+      const revoked = await revokeSessions(tx, { sessionId: token.sessionId }, 'refresh token reused');
       return { kind: 'reused' as const, revoked };
     }
     const used = await tx
@@ -30,7 +36,7 @@ export const refresh: Handler<typeof identity.ops.refresh, IdentityDeps> = async
       .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt)))
       .returning({ tokenHash: refreshTokens.tokenHash });
     if (used.length === 0) return { kind: 'invalid' as const };
-    return { kind: 'ok' as const, tokens: await issueTokens(deps, tx, { id: row.sessionId, userId: row.userId, role: row.role }) };
+    return { kind: 'ok' as const, tokens: await issueTokens(deps, tx, { id: token.sessionId, userId: row.userId, role: row.role }) };
   });
   if (outcome.kind === 'ok') return outcome.tokens;
   if (outcome.kind === 'reused') await forgetSessions(deps, outcome.revoked, true);

@@ -60,6 +60,12 @@ export async function forgetSessions(deps: IdentityDeps, sessionIds: string[], r
   await deps.cache.del(...sessionIds.map(sessionKey));
 }
 
+/** Drops the cached state of every session of a user, so a changed role is seen at once. */
+export async function forgetUserSessions(deps: IdentityDeps, userId: string): Promise<void> {
+  const all = await deps.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId));
+  await forgetSessions(deps, all.map((s) => s.id), false);
+}
+
 /** Marks sessions revoked in the database; returns the ids that were live. */
 export async function revokeSessions(tx: Tx | Db, where: { sessionId?: string; userId?: string }, reason: string): Promise<string[]> {
   const condition = where.sessionId ? eq(sessions.id, where.sessionId) : eq(sessions.userId, where.userId!);

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import type { Handler } from '../../../shared/bus/bus.ts';
 import { identity } from '../contract.ts';
-import { sessions, users } from '../db/schema.ts';
+import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { isAdmin } from '../domain/users.ts';
-import { forgetSessions } from './sessions.ts';
+import { forgetUserSessions } from './sessions.ts';
 import { toUser } from './user-view.ts';
 
 export const updateUser: Handler<typeof identity.ops.updateUser, IdentityDeps> = async (input, { deps, caller }) => {
@@ -12,7 +12,6 @@ export const updateUser: Handler<typeof identity.ops.updateUser, IdentityDeps> =
   const [row] = await deps.db.update(users).set({ role: input.role, updatedAt: new Date() }).where(eq(users.id, input.id)).returning();
   if (!row) throw identity.error('userNotFound', `No user ${input.id}.`);
   // Drop cached session state so the new role is seen on the next request.
-  const live = await deps.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, input.id));
-  await forgetSessions(deps, live.map((s) => s.id), false);
+  await forgetUserSessions(deps, input.id);
   return toUser(row);
 };

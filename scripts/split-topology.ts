@@ -1,0 +1,51 @@
+import { freePort } from '../test/support/services.ts';
+import { spawnRuntime, stopAll, waitForReady, type RuntimeProcess } from './processes.ts';
+
+/** The split topology: one service process per module, a second inventory, and the gateway. */
+export const splitLayout = [
+  { name: 'identity', modules: 'identity' },
+  { name: 'inventory-1', modules: 'inventory' },
+  { name: 'inventory-2', modules: 'inventory' },
+] as const;
+
+export interface SplitTopology {
+  gatewayUrl: string;
+  processes: RuntimeProcess[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every service of the layout on its own free port (they register in Redis), waits
+ * until each is ready, then starts the gateway on gatewayPort.
+ */
+export async function startSplitTopology(options: {
+  env: Record<string, string>;
+  gatewayPort: number;
+  inherit?: boolean;
+  layout?: readonly { name: string; modules: string }[];
+}): Promise<SplitTopology> {
+  const processes: RuntimeProcess[] = [];
+  const stop = () => stopAll([...processes].reverse().map((p) => p.child));
+  try {
+    const services = await Promise.all(
+      (options.layout ?? splitLayout).map(async ({ name, modules }) => {
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        const env = { ...options.env, SERVICE_NAME: name, MODULES: modules, PORT: String(port), HOST: '127.0.0.1', ADVERTISE_URL: url };
+        const child = spawnRuntime('service.ts', env, { name, ...(options.inherit ? { inherit: true } : {}) });
+        const process = { name, child, url };
+        processes.push(process);
+        return process;
+      }),
+    );
+    await Promise.all(services.map((s) => waitForReady(`${s.url}/readyz`, 60_000, s.child)));
+    const gatewayUrl = `http://127.0.0.1:${options.gatewayPort}`;
+    const child = spawnRuntime('gateway.ts', { ...options.env, PORT: String(options.gatewayPort) }, { name: 'gateway', ...(options.inherit ? { inherit: true } : {}) });
+    processes.push({ name: 'gateway', child, url: gatewayUrl });
+    await waitForReady(`${gatewayUrl}/readyz`, 60_000, child);
+    return { gatewayUrl, processes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

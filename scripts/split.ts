@@ -1,0 +1,52 @@
+/**
+ * `npm run split`: the split topology on this machine — the gateway on PORT (default 3000),
+ * one service process per module and a second inventory instance, each on a free port.
+ * Uses DATABASE_URL / REDIS_URL when given, else starts throwaway PostgreSQL and Redis from
+ * the binaries on PATH; stops everything on Ctrl-C or SIGTERM.
+ */
+import { createDatabase, startPostgres, startRedis, type Service } from '../test/support/services.ts';
+import { startSplitTopology, type SplitTopology } from './split-topology.ts';
+
+const started: Service[] = [];
+let topology: SplitTopology | undefined;
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    process.stdout.write('\n[split] stopping…\n');
+    await topology?.stop();
+    for (const service of started.reverse()) await service.stop().catch(() => {});
+  }
+  process.exit(code);
+}
+process.once('SIGINT', () => void stop(0));
+process.once('SIGTERM', () => void stop(0));
+
+try {
+  const pg = await startPostgres();
+  started.push(pg);
+  const redis = await startRedis();
+  started.push(redis);
+  process.stdout.write(`[split] ${pg.description}; ${redis.description}\n`);
+  const databaseUrl = pg.external ? pg.url : await createDatabase(pg.url, 'shareloop');
+  const port = Number(process.env.PORT ?? 3000);
+  process.stdout.write('[split] starting services…\n');
+  topology = await startSplitTopology({ env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url }, gatewayPort: port, inherit: true });
+  process.stdout.write(
+    [
+      '[split] ready:',
+      ...topology.processes.map((p) => `  ${p.name.padEnd(12)} ${p.url}  (pid ${p.child.pid})`),
+      `[split] API and docs at ${topology.gatewayUrl}/docs — Ctrl-C stops everything`,
+      '',
+    ].join('\n'),
+  );
+  for (const p of topology.processes) {
+    p.child.once('exit', (code) => {
+      if (!stopping) process.stderr.write(`[split] ${p.name} exited (${code}); the others keep running\n`);
+    });
+  }
+} catch (error) {
+  process.stderr.write(`[split] cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+  await stop(1);
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { defineContract, op } from '../../shared/bus/contract.ts';
+
+/** An amount in minor units (cents) of an ISO 4217 currency. */
+export const moneySchema = z
+  .strictObject({
+    amount: z.int().min(0).max(100_000_000).describe('Minor units, e.g. 1500 for 15.00'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code of 3 uppercase letters').describe('ISO 4217, e.g. EUR'),
+  })
+  .meta({ id: 'Money' });
+
+export const itemStatusSchema = z.enum(['available', 'reserved', 'in_use', 'retired']);
+export const itemConditionSchema = z.enum(['new', 'like_new', 'good', 'fair', 'worn']);
+
+const title = z.string().trim().min(1).max(120);
+const description = z.string().trim().max(4000);
+const category = z
+  .string()
+  .max(40)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug such as power-tools')
+  .describe('Category slug, e.g. power-tools');
+const version = z.int().min(1).max(2_147_483_647);
+/** If-Match as sent over HTTP ("3", 3, W/"3", *) or a plain version number from the bus. */
+const ifMatch = z
+  .union([version, z.string().regex(/^\s*(?:\*|(?:W\/)?"[1-9]\d{0,8}"|[1-9]\d{0,8})\s*$/, 'must be an item version such as "3"')])
+  .optional()
+  .describe('The item version (its ETag) the change is based on; a stale one fails with 412');
+const expectedVersion = version.optional().describe('Fail with versionMismatch unless the item is at this version');
+const reservationId = z.uuid().describe('The reservation (rental) that holds the item');
+
+/** An item listed for lending or rent. */
+export const itemSchema = z
+  .object({
+    id: z.uuid(),
+    ownerId: z.uuid(),
+    title: z.string(),
+    description: z.string(),
+    category: z.string(),
+    dailyPrice: moneySchema,
+    deposit: moneySchema,
+    condition: itemConditionSchema,
+    status: itemStatusSchema,
+    reservationId: z.uuid().nullable().describe('The reservation holding the item while reserved or in use'),
+    version: version.describe('Starts at 1 and grows by 1 on every change; sent as the ETag'),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Item' });
+
+const itemId = z.strictObject({ id: z.uuid() });
+const sagaStep = z.strictObject({ id: z.uuid(), reservationId, expectedVersion });
+
+export const inventory = defineContract({
+  name: 'inventory',
+  version: 1,
+  errors: {
+    itemNotFound: 'not_found',
+    notOwner: 'forbidden',
+    versionMismatch: 'precondition_failed',
+    illegalTransition: 'conflict',
+    itemRetired: 'conflict',
+    reservationMismatch: 'conflict',
+    currencyMismatch: 'invalid',
+  },
+  ops: {
+    // Browses listed items: retired ones only when asked for by status.
+    listItems: op({
+      kind: 'query',
+      summary: 'List items',
+      input: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        offset: z.coerce.number().int().min(0).max(100_000).default(0),
+        category: category.optional(),
+        status: itemStatusSchema.optional().describe('Without it, every status but retired'),
+        ownerId: z.uuid().optional(),
+        currency: moneySchema.shape.currency.optional(),
+        sort: z.enum(['createdAt', 'dailyPrice', 'title']).default('createdAt').describe('dailyPrice compares amounts only; filter by currency to compare like with like'),
+        order: z.enum(['asc', 'desc']).default('desc'),
+      }),
+      output: z.object({ items: z.array(itemSchema), total: z.int(), limit: z.int(), offset: z.int() }),
+      http: {
+        method: 'get',
+        path: '/v1/items',
+        status: 200,
+        auth: 'none',
+        tag: 'Items',
+        query: ['limit', 'offset', 'category', 'status', 'ownerId', 'currency', 'sort', 'order'],
+      },
+    }),
+    // One item, whatever its status; other modules read items through it.
+    getItem: op({
+      kind: 'query',
+      summary: 'Get an item',
+      input: itemId,
+      output: itemSchema,
+      errors: ['itemNotFound'],
+      http: { method: 'get', path: '/v1/items/{id}', status: 200, auth: 'none', tag: 'Items', params: ['id'], etag: 'version' },
+    }),
+    // Lists a new item owned by the caller, available at once.
+    createItem: op({
+      kind: 'command',
+      summary: 'List a new item',
+      input: z.strictObject({
+        title,
+        description: description.default(''),
+        category,
+        dailyPrice: moneySchema,
+        deposit: moneySchema,
+        condition: itemConditionSchema,
+      }),
+      output: itemSchema,
+      errors: ['currencyMismatch'],
+      http: { method: 'post', path: '/v1/items', status: 201, auth: 'required', tag: 'Items', etag: 'version' },
+    }),
+    // Owner or admin edits an item's listing; a change that is already in effect is a no-op.
+    updateItem: op({
+      kind: 'command',
+      summary: 'Edit an item',
+      input: z.strictObject({
+        id: z.uuid(),
+        ifMatch,
+        title: title.optional(),
+        description: description.optional(),
+        category: category.optional(),
+        dailyPrice: moneySchema.optional(),
+        deposit: moneySchema.optional(),
+        condition: itemConditionSchema.optional(),
+      }),
+      output: itemSchema,
+      errors: ['itemNotFound', 'notOwner', 'versionMismatch', 'itemRetired', 'currencyMismatch'],
+      idempotent: true,
+      http: {
+        method: 'patch',
+        path: '/v1/items/{id}',
+        status: 200,
+        auth: 'required',
+        tag: 'Items',
+        params: ['id'],
+        headers: { ifMatch: 'if-match' },
+        etag: 'version',
+      },
+    }),
+    // Owner or admin withdraws an available item for good (soft delete: it stays readable).
+    retireItem: op({
+      kind: 'command',
+      summary: 'Retire (delete) an item',
+      input: z.strictObject({ id: z.uuid(), ifMatch }),
+      output: itemSchema,
+      errors: ['itemNotFound', 'notOwner', 'versionMismatch', 'illegalTransition'],
+      http: { method: 'delete', path: '/v1/items/{id}', status: 204, auth: 'required', tag: 'Items', params: ['id'], headers: { ifMatch: 'if-match' } },
+    }),
+    // Rental saga: holds an available item for a reservation; repeating it for the same reservation succeeds.
+    reserveItem: op({
+      kind: 'command',
+      summary: 'Reserve an item for a reservation',
+      input: sagaStep,
+      output: itemSchema,
+      errors: ['itemNotFound', 'versionMismatch', 'illegalTransition'],
+      idempotent: true,
+    }),
+    // Rental saga compensation: frees an item reserved by this reservation; succeeds unchanged when it holds nothing.
+    releaseItem: op({
+      kind: 'command',
+      summary: 'Release a reserved item',
+      input: sagaStep,
+      output: itemSchema,
+      errors: ['itemNotFound', 'versionMismatch', 'illegalTransition'],
+      idempotent: true,
+    }),
+    // Rental saga: the renter has the item; repeating it for the same reservation succeeds.
+    markItemInUse: op({
+      kind: 'command',
+      summary: 'Mark a reserved item as in use',
+      input: sagaStep,
+      output: itemSchema,
+      errors: ['itemNotFound', 'versionMismatch', 'illegalTransition', 'reservationMismatch'],
+      idempotent: true,
+    }),
+    // Return flow: the item is back and available again; succeeds unchanged when this reservation no longer holds it.
+    markItemReturned: op({
+      kind: 'command',
+      summary: 'Mark an item in use as returned',
+      input: sagaStep,
+      output: itemSchema,
+      errors: ['itemNotFound', 'versionMismatch', 'illegalTransition'],
+      idempotent: true,
+    }),
+  },
+});

@@ -1,0 +1,8 @@
+import type { Handler } from '../../../shared/bus/bus.ts';
+import type { inventory } from '../contract.ts';
+import type { InventoryDeps } from '../deps.ts';
+import { toItem } from './item-view.ts';
+import { moveItem } from './move-item.ts';
+
+export const markItemReturned: Handler<typeof inventory.ops.markItemReturned, InventoryDeps> = async (input, { deps }) =>
+  toItem(await moveItem(deps.db, { id: input.id, action: 'markReturned', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));

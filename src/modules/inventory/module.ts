@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineModule } from '../../shared/modules/define-module.ts';
+import { inventory } from './contract.ts';
+import type { InventoryDeps } from './deps.ts';
+import { createItem } from './handlers/create-item.ts';
+import { getItem } from './handlers/get-item.ts';
+import { listItems } from './handlers/list-items.ts';
+import { markItemInUse } from './handlers/mark-item-in-use.ts';
+import { markItemReturned } from './handlers/mark-item-returned.ts';
+import { releaseItem } from './handlers/release-item.ts';
+import { reserveItem } from './handlers/reserve-item.ts';
+import { retireItem } from './handlers/retire-item.ts';
+import { updateItem } from './handlers/update-item.ts';
+
+/** Items people lend or rent out, and their availability. */
+export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
+  contract: inventory,
+  migrations: fileURLToPath(new URL('../../../migrations/inventory', import.meta.url)),
+  async setup(platform) {
+    return { db: (await platform.database('inventory')).db };
+  },
+  handlers: { listItems, getItem, createItem, updateItem, retireItem, reserveItem, releaseItem, markItemInUse, markItemReturned },
+});

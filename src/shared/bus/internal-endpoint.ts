@@ -1,0 +1,48 @@
+import type { Hono } from 'hono';
+import type { Logger } from '../observability/logger.ts';
+import { childSpan, parseTraceparent } from '../observability/trace.ts';
+import type { Bus } from './bus.ts';
+import type { CallContext } from './context.ts';
+import { AppError, platformErrors } from './errors.ts';
+import type { ServiceCredentials } from './service-credentials.ts';
+import { INTERNAL_BUS_PATH, SERVICE_CREDENTIAL_REJECTED, wireHeaders, wireRequestSchema } from './wire.ts';
+
+/** HTTP status of an error reply; the transport reads the typed error from the body. */
+const statusOf = (error: AppError) => (error.kind === 'unavailable' ? 503 : error.kind === 'internal' ? 500 : 400);
+
+/**
+ * Serves the bus calls of the modules this process hosts at POST /internal/bus/:op, for
+ * callers that present a valid service credential.
+ */
+export function mountInternalBus(app: Hono<any>, options: { bus: Bus; credentials: ServiceCredentials; isDraining: () => boolean; log: Logger }): void {
+  app.post(`${INTERNAL_BUS_PATH}/:op`, async function internalBus(c) {
+    const bearer = c.req.header('authorization');
+    if (!(await options.credentials.verify(bearer?.startsWith('Bearer ') ? bearer.slice(7) : undefined))) {
+      return c.json({ error: new AppError(SERVICE_CREDENTIAL_REJECTED, 'unauthorized', 'A valid internal service credential is required.').toJSON() }, 401);
+    }
+    if (options.isDraining()) {
+      return c.json({ error: new AppError('draining', 'unavailable', 'This instance is shutting down.').toJSON() }, 503);
+    }
+    const opName = c.req.param('op');
+    try {
+      const body = wireRequestSchema.safeParse(await c.req.json());
+      if (!body.success) throw platformErrors.validation([], 'Malformed internal bus request.');
+      const remaining = Number(c.req.header(wireHeaders.deadline));
+      const ctx: CallContext = {
+        requestId: c.req.header(wireHeaders.requestId) ?? crypto.randomUUID(),
+        trace: childSpan(parseTraceparent(c.req.header(wireHeaders.traceparent))),
+        deadline: Date.now() + (Number.isFinite(remaining) && remaining > 0 ? remaining : 0),
+        ...(body.data.caller ? { caller: body.data.caller } : {}),
+      };
+      const version = options.bus.versionOf(opName);
+      if (version !== undefined && version !== body.data.contractVersion) {
+        throw new AppError('contractVersionMismatch', 'internal', `${opName} is version ${version}; the caller was built against ${body.data.contractVersion}.`);
+      }
+      return c.json({ output: await options.bus.dispatchRemote(opName, body.data.input, ctx) });
+    } catch (error) {
+      const app = error instanceof AppError ? error : platformErrors.internal();
+      if (!(error instanceof AppError)) options.log.error({ err: error, op: opName }, 'internal bus call failed');
+      return c.json({ error: app.toJSON() }, statusOf(app));
+    }
+  });
+}

@@ -1,0 +1,73 @@
+import { discoveryFromConfig } from '../discovery/discovery-from-config.ts';
+import type { DiscoverySource } from '../discovery/discovery-source.ts';
+import { InstancePool } from '../discovery/instance-pool.ts';
+import type { Platform } from '../modules/platform.ts';
+import { TargetPolicy } from '../resilience/target-policy.ts';
+import type { AnyContract } from './contract.ts';
+import { HttpTransport, type InstanceSelector } from './http-transport.ts';
+import type { ServiceCredentials } from './service-credentials.ts';
+
+/** Adapts a discovery pool to the transport: load-balanced picks that avoid given instances. */
+function selectorOf(pool: InstancePool, strategy: Platform['config']['LB_STRATEGY']): InstanceSelector {
+  return {
+    pick(avoid, key) {
+      const first = pool.pick(strategy, key);
+      if (!first || !avoid.has(first.id)) return first;
+      const others = pool.healthy().filter((i) => !avoid.has(i.id));
+      return others[Math.floor(Math.random() * others.length)] ?? first;
+    },
+    begin(endpoint) {
+      const release = pool.acquire(endpoint);
+      return (ok) => {
+        release();
+        if (ok) pool.reportSuccess(endpoint);
+        else pool.reportFailure(endpoint);
+      };
+    },
+  };
+}
+
+/**
+ * Routes every contract whose module this process does not host to its instances over HTTP:
+ * discovery (static, DNS or Redis registry), health checks, load balancing and a resilience
+ * policy per target. Returns the function that stops it all.
+ */
+export async function routeRemoteModules(options: {
+  platform: Platform;
+  credentials: ServiceCredentials;
+  contracts: readonly AnyContract[];
+}): Promise<() => Promise<void>> {
+  const { platform, credentials } = options;
+  const { config, log, metrics, bus } = platform;
+  const started: { source: DiscoverySource; pool: InstancePool }[] = [];
+  for (const contract of options.contracts) {
+    const anyOp = Object.values(contract.ops)[0];
+    if (!anyOp || bus.hosts(anyOp.name)) continue;
+    const module = contract.name;
+    const source = discoveryFromConfig({ module, env: process.env, redis: platform.redis, log, refreshMs: config.HEALTH_INTERVAL_MS });
+    await source.start();
+    const pool = new InstancePool({ source, module, healthPath: '/readyz', intervalMs: config.HEALTH_INTERVAL_MS, log });
+    await pool.start();
+    started.push({ source, pool });
+    const policy = new TargetPolicy(
+      module,
+      {
+        timeoutMs: config.BUS_TIMEOUT_MS,
+        retries: config.BUS_RETRIES,
+        breakerThreshold: config.BREAKER_THRESHOLD,
+        halfOpenAfterMs: config.BREAKER_HALF_OPEN_MS,
+        bulkheadLimit: config.BULKHEAD_LIMIT,
+        bulkheadQueue: config.BULKHEAD_QUEUE,
+      },
+      { log, metrics },
+    );
+    bus.route(module, new HttpTransport({ module, selector: selectorOf(pool, config.LB_STRATEGY), policy, credentials }));
+    log.info({ module, instances: source.instances().length, strategy: config.LB_STRATEGY }, 'remote module routed');
+  }
+  return async () => {
+    for (const { source, pool } of started) {
+      await pool.stop();
+      await source.stop();
+    }
+  };
+}

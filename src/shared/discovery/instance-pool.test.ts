@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, test } from 'node:test';
+import type { DiscoveryLog, DiscoverySource, Instance } from './discovery-source.ts';
+import { InstanceList } from './instance-list.ts';
+import { InstancePool, type InstancePoolOptions } from './instance-pool.ts';
+
+/** An instance serving /readyz with a status the test can flip, or hanging ('hang'). */
+async function startInstance(): Promise<{ instance: Instance; status: number | 'hang'; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (handle.status === 'hang') return;
+    res.writeHead(req.url === '/readyz' ? handle.status : 404).end();
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const handle = {
+    instance: { id: url, url },
+    status: 200 as number | 'hang',
+    async close() {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    },
+  };
+  return handle;
+}
+
+/** A source whose membership the test sets. */
+function fakeSource(instances: Instance[]): DiscoverySource & { set(instances: Instance[]): void } {
+  const list = new InstanceList();
+  list.set(instances);
+  return {
+    start: async () => {},
+    stop: async () => {},
+    instances: () => list.get(),
+    subscribe: (listener) => list.subscribe(listener),
+    set: (next) => void list.set(next),
+  };
+}
+
+function recordingLog(): DiscoveryLog & { lines: { level: string; msg: string; obj: Record<string, unknown> }[] } {
+  const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
+  return {
+    lines,
+    info: (obj, msg) => void lines.push({ level: 'info', msg, obj: obj as Record<string, unknown> }),
+    warn: (obj, msg) => void lines.push({ level: 'warn', msg, obj: obj as Record<string, unknown> }),
+  };
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((done) => setTimeout(done, 10));
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(count: number, options: Partial<InstancePoolOptions> = {}) {
+  // Sorted by id, the order in which sources and the pool list instances.
+  const servers = (await Promise.all(Array.from({ length: count }, startInstance))).sort((x, y) => (x.instance.id < y.instance.id ? -1 : 1));
+  cleanups.push(() => Promise.all(servers.map((s) => s.close())).then(() => {}));
+  const source = fakeSource(servers.map((s) => s.instance));
+  const log = recordingLog();
+  const pool = new InstancePool({ source, module: 'inventory', log, intervalMs: 60_000, timeoutMs: 200, ...options });
+  await pool.start();
+  cleanups.push(() => pool.stop());
+  const ids = (instances: readonly Instance[]) => instances.map((i) => i.id);
+  return { servers, source, log, pool, ids };
+}
+
+test('new instances serve at once, before any health check has answered', async () => {
+  const { servers, pool, ids } = await setup(2);
+  assert.deepEqual(ids(pool.healthy()), ids(servers.map((s) => s.instance)));
+  assert.ok(pool.pick('round_robin'));
+});
+
+test('reported failures eject an instance after failureThreshold in a row; a success resets the count', async () => {
+  const { servers, pool, log, ids } = await setup(2, { failureThreshold: 3 });
+  const [a, b] = servers.map((s) => s.instance) as [Instance, Instance];
+  pool.reportFailure(a);
+  pool.reportFailure(a);
+  pool.reportSuccess(a);
+  pool.reportFailure(a);
+  pool.reportFailure(a);
+  assert.deepEqual(ids(pool.healthy()), [a.id, b.id]);
+  pool.reportFailure(a);
+  assert.deepEqual(ids(pool.healthy()), [b.id]);
+  for (let n = 0; n < 4; n++) assert.equal(pool.pick('round_robin')?.id, b.id);
+  assert.equal(pool.status().find((s) => s.id === a.id)?.healthy, false);
+  assert.ok(log.lines.some((l) => l.level === 'warn' && l.msg.includes('ejected') && l.obj.instance === a.id));
+});
+
+test('an ejected instance stays out despite reported successes, and returns after passing an active check', async () => {
+  const { servers, pool, log, ids } = await setup(2, { failureThreshold: 1, intervalMs: 50 });
+  const a = servers[0]!.instance;
+  servers[0]!.status = 503;
+  await waitFor('a ejected by its failing check', () => !ids(pool.healthy()).includes(a.id));
+  pool.reportSuccess(a);
+  assert.ok(!ids(pool.healthy()).includes(a.id));
+  servers[0]!.status = 200;
+  await waitFor('a back', () => ids(pool.healthy()).includes(a.id));
+  assert.ok(log.lines.some((l) => l.level === 'info' && l.msg.includes('returned') && l.obj.instance === a.id));
+});
+
+test('a passively ejected instance returns at the next passing active check', async () => {
+  const { servers, pool, ids } = await setup(1, { failureThreshold: 2, intervalMs: 100 });
+  const a = servers[0]!.instance;
+  pool.reportFailure(a);
+  pool.reportFailure(a);
+  assert.deepEqual(pool.healthy(), []);
+  await waitFor('a back', () => ids(pool.healthy()).includes(a.id));
+});
+
+test('one failed active check ejects: an error status, a closed port, a hung answer', async () => {
+  const { servers, pool } = await setup(3, { intervalMs: 50, timeoutMs: 100 });
+  servers[0]!.status = 503;
+  await servers[1]!.close();
+  servers[2]!.status = 'hang';
+  await waitFor('all ejected', () => pool.healthy().length === 0);
+  for (const strategy of ['round_robin', 'least_outstanding', 'consistent_hash'] as const) {
+    assert.equal(pool.pick(strategy, 'user-1'), undefined, strategy);
+  }
+});
+
+test('all instances down: pick() answers undefined, and serves again once one recovers', async () => {
+  const { servers, pool } = await setup(2, { intervalMs: 50 });
+  for (const s of servers) s.status = 503;
+  await waitFor('all ejected', () => pool.healthy().length === 0);
+  assert.equal(pool.pick('round_robin'), undefined);
+  servers[1]!.status = 200;
+  await waitFor('one back', () => pool.pick('round_robin')?.id === servers[1]!.instance.id);
+});
+
+test('least_outstanding sends the next request to the idle instance', async () => {
+  const { servers, pool } = await setup(2);
+  const [a, b] = servers.map((s) => s.instance) as [Instance, Instance];
+  const release = pool.acquire(a);
+  assert.equal(pool.pick('least_outstanding')?.id, b.id);
+  assert.equal(pool.pick('least_outstanding')?.id, b.id);
+  assert.equal(pool.status().find((s) => s.id === a.id)?.outstanding, 1);
+  release();
+  release(); // idempotent
+  assert.equal(pool.status().find((s) => s.id === a.id)?.outstanding, 0);
+  const picks = new Set([pool.pick('least_outstanding')?.id, pool.pick('least_outstanding')?.id]);
+  assert.equal(picks.size, 2, 'ties are taken in turn');
+});
+
+test('consistent_hash is sticky per key, and falls back to round robin without a key', async () => {
+  const { pool } = await setup(3);
+  const owner = pool.pick('consistent_hash', 'user-42');
+  for (let n = 0; n < 10; n++) assert.equal(pool.pick('consistent_hash', 'user-42'), owner);
+  const keyless = new Set(Array.from({ length: 3 }, () => pool.pick('consistent_hash')?.id));
+  assert.equal(keyless.size, 3);
+});
+
+test('membership follows the source and onChange reports the healthy set', async () => {
+  const changes: string[][] = [];
+  const { servers, source, pool, ids } = await setup(2, { onChange: (healthy) => changes.push(healthy.map((i) => i.id)) });
+  const [a, b] = servers.map((s) => s.instance) as [Instance, Instance];
+  source.set([b]);
+  assert.deepEqual(ids(pool.healthy()), [b.id]);
+  pool.reportFailure(a); // no longer known: ignored
+  source.set([a, b]);
+  assert.deepEqual(ids(pool.healthy()), [a.id, b.id]);
+  assert.deepEqual(changes, [[a.id, b.id], [b.id], [a.id, b.id]]);
+});

@@ -1,0 +1,46 @@
+import type { DiscoverySource, Instance, InstancesListener } from './discovery-source.ts';
+import { InstanceList } from './instance-list.ts';
+
+/** A fixed list of instances, e.g. from `INVENTORY_URLS=http://a:4001,http://b:4001`. */
+export class StaticSource implements DiscoverySource {
+  private readonly list = new InstanceList();
+
+  constructor(urls: readonly string[]) {
+    this.list.set(urls.map((url) => ({ id: url, url })));
+  }
+
+  /** Parses a comma-separated list of http(s) urls; `name` (the variable) appears in errors. */
+  static parse(value: string, name = 'urls'): StaticSource {
+    const urls = value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => normalizeUrl(part, name));
+    if (urls.length === 0) throw new Error(`${name} lists no urls`);
+    return new StaticSource(urls);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+
+  instances(): readonly Instance[] {
+    return this.list.get();
+  }
+
+  subscribe(listener: InstancesListener): () => void {
+    return this.list.subscribe(listener);
+  }
+}
+
+function normalizeUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name}: "${value}" is not a url`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: "${value}" is not an http(s) url`);
+  if (url.search || url.hash) throw new Error(`${name}: "${value}" must be a base url without query or fragment`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
