@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../src/shared/config/config.ts';
 import type { App } from '../../src/shared/http/app.ts';
 import type { AnyModule } from '../../src/shared/modules/define-module.ts';
@@ -19,7 +20,7 @@ export interface TestHost extends Host {
 export async function startTestHost(modules: readonly AnyModule[], env: Record<string, string> = {}): Promise<TestHost> {
   const { pgUrl, redisUrl } = testServers();
   const databaseUrl = await createDatabase(pgUrl);
-  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'silent', DB_POOL_MAX: '5', ...env });
+  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'silent', DB_POOL_MAX: '5', ...env });
   const log = createLogger({ level: config.LOG_LEVEL, pretty: false, name: 'test' });
   const host = await hostModules({ config, log, service: 'test', modules });
   const { bus, metrics } = host.platform;

@@ -8,6 +8,7 @@ export const errorKinds = [
   'precondition_failed',
   'precondition_required',
   'too_large',
+  'unsupported_media_type',
   'unprocessable',
   'rate_limited',
   'unavailable',

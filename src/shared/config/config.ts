@@ -17,6 +17,8 @@ export const configSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     DATABASE_URL: z.url().optional(),
     REDIS_URL: z.url().optional(),
+    /** Namespace of every Redis key of this deployment (several can share one Redis). */
+    REDIS_KEY_PREFIX: z.string().max(64).default('shareloop:'),
     DATA_DIR: z.string().min(1).default('.data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_PRETTY: bool.default(false),

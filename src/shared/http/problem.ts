@@ -1,3 +1,4 @@
+import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { AppError, type ErrorKind, platformErrors } from '../bus/errors.ts';
 
@@ -10,6 +11,7 @@ export const statusOfKind: Record<ErrorKind, number> = {
   conflict: 409,
   precondition_failed: 412,
   too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
   precondition_required: 428,
   rate_limited: 429,
@@ -26,6 +28,7 @@ const titleOfKind: Record<ErrorKind, string> = {
   conflict: 'Conflict',
   precondition_failed: 'Precondition Failed',
   too_large: 'Content Too Large',
+  unsupported_media_type: 'Unsupported Media Type',
   unprocessable: 'Unprocessable Content',
   precondition_required: 'Precondition Required',
   rate_limited: 'Too Many Requests',
@@ -55,9 +58,18 @@ export function problemType(code: string): string {
   return `urn:shareloop:problem:${code}`;
 }
 
+/** Hono's own client errors (malformed JSON, wrong content type), as platform errors. */
+function fromHttpException(error: HTTPException): AppError | undefined {
+  if (error.status === 415) return new AppError('unsupportedMediaType', 'unsupported_media_type', 'Send the body as application/json.');
+  if (error.status === 400) return platformErrors.validation([], 'The request body is not valid JSON.');
+  if (error.status === 413) return new AppError('payloadTooLarge', 'too_large', 'The request body is too large.');
+  return undefined;
+}
+
 /** Converts any thrown value to a problem; unknown errors become a bare 500. */
 export function toProblem(error: unknown, instance?: string, requestId?: string): Problem {
-  const app = error instanceof AppError ? error : platformErrors.internal();
+  const app =
+    error instanceof AppError ? error : (error instanceof HTTPException && fromHttpException(error)) || platformErrors.internal();
   return {
     type: problemType(app.code),
     title: titleOfKind[app.kind],

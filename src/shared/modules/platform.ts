@@ -48,7 +48,7 @@ export async function hostModules(options: {
   const bus = new Bus();
   const metrics = createMetrics(options.service);
   const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log });
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }) : undefined;
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
   const migrated = new Map<string, Promise<Database>>();

@@ -1,14 +1,15 @@
-import { and, asc, count, desc, eq, ne, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Handler } from '../../../shared/bus/bus.ts';
 import type { inventory } from '../contract.ts';
 import { items } from '../db/schema.ts';
 import type { InventoryDeps } from '../deps.ts';
 import { toItem } from './item-view.ts';
 
-const sortColumns = { createdAt: items.createdAt, dailyPrice: items.dailyPriceAmount, title: items.title } as const;
+// Titles sort case-insensitively, the way people read them.
+const sortColumns = { createdAt: items.createdAt, dailyPrice: items.dailyPriceAmount, title: sql`lower(${items.title})` } as const;
 
 export const listItems: Handler<typeof inventory.ops.listItems, InventoryDeps> = async (input, { deps }) => {
-  const filters: SQL[] = [input.status ? eq(items.status, input.status) : ne(items.status, 'retired')];
+  const filters: SQL[] = [input.status ? eq(items.status, input.status) : ne(items.status, 'gone' as never)];
   if (input.category) filters.push(eq(items.category, input.category));
   if (input.ownerId) filters.push(eq(items.ownerId, input.ownerId));
   if (input.currency) filters.push(eq(items.currency, input.currency));
