@@ -18,8 +18,8 @@ const host = await hostModules({
   modules: [],
   connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
 });
-const { bus, metrics } = host.platform;
-const app = createPublicApi({ name: 'gateway', config, log, metrics, bus, readiness: () => host.readiness() });
+const { bus, metrics, redis } = host.platform;
+const app = createPublicApi({ name: 'gateway', config, log, metrics, bus, redis, readiness: () => host.readiness() });
 const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
 log.info({ port: server.port }, `Shareloop gateway listening on port ${server.port} (docs at /docs)`);
 onShutdown(log, async () => {

@@ -10,8 +10,8 @@ const started = performance.now();
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'monolith' });
 const host = await hostModules({ config, log, service: 'monolith', modules: allModules });
-const { bus, metrics } = host.platform;
-const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, readiness: () => host.readiness() });
+const { bus, metrics, redis } = host.platform;
+const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, redis, readiness: () => host.readiness() });
 const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
 log.info(
   { port: server.port, database: config.DATABASE_URL ? 'postgres' : 'pglite', cache: config.REDIS_URL ? 'redis' : 'memory', ms: Math.round(performance.now() - started) },

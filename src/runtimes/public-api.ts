@@ -1,11 +1,14 @@
+import type { Redis } from 'ioredis';
 import type { Bus } from '../shared/bus/bus.ts';
 import type { Config } from '../shared/config/config.ts';
 import { createApp, mountDocs, type App } from '../shared/http/app.ts';
 import { mountContract } from '../shared/http/contract-routes.ts';
+import { StaleFallback } from '../shared/http/stale-fallback.ts';
 import type { Logger } from '../shared/observability/logger.ts';
 import type { Metrics } from '../shared/observability/metrics.ts';
 import { authenticateWith } from './authenticate.ts';
 import { allContracts } from './contracts.ts';
+import { edgeRateLimits } from './rate-limits.ts';
 
 /** The public HTTP API of every module, with its OpenAPI document and docs. */
 export function createPublicApi(options: {
@@ -14,9 +17,11 @@ export function createPublicApi(options: {
   log: Logger;
   metrics: Metrics;
   bus: Bus;
+  redis: Redis | undefined;
   readiness: () => Promise<Record<string, boolean>>;
 }): App {
   const { config, bus } = options;
+  const limits = edgeRateLimits(config, options.redis, options.log);
   const app = createApp({
     name: options.name,
     log: options.log,
@@ -24,8 +29,15 @@ export function createPublicApi(options: {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     corsOrigins: config.CORS_ORIGINS,
     readiness: options.readiness,
+    ...(limits.byIp ? { rateLimit: limits.byIp } : {}),
   });
-  const routeOptions = { bus, authenticate: authenticateWith(bus), timeoutMs: config.REQUEST_TIMEOUT_MS };
+  const routeOptions = {
+    bus,
+    authenticate: authenticateWith(bus),
+    timeoutMs: config.REQUEST_TIMEOUT_MS,
+    staleFallback: new StaleFallback(),
+    ...(limits.byCaller ? { limitCaller: limits.byCaller } : {}),
+  };
   for (const contract of allContracts) mountContract(app, contract, routeOptions);
   mountDocs(app, {
     title: 'Shareloop API',

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../src/shared/config/config.ts';
 import type { App } from '../../src/shared/http/app.ts';
 import type { AnyModule } from '../../src/shared/modules/define-module.ts';
 import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
 import { createLogger } from '../../src/shared/observability/logger.ts';
 import { createPublicApi } from '../../src/runtimes/public-api.ts';
-import { testServers } from './env.ts';
+import { testDeploymentEnv, testServers } from './env.ts';
 import { createDatabase } from './services.ts';
 
 export interface TestHost extends Host {
@@ -20,10 +19,10 @@ export interface TestHost extends Host {
 export async function startTestHost(modules: readonly AnyModule[], env: Record<string, string> = {}): Promise<TestHost> {
   const { pgUrl, redisUrl } = testServers();
   const databaseUrl = await createDatabase(pgUrl);
-  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'silent', DB_POOL_MAX: '5', ...env });
+  const config = parseConfig({ ...testDeploymentEnv(), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'silent', DB_POOL_MAX: '5', ...env });
   const log = createLogger({ level: config.LOG_LEVEL, pretty: false, name: 'test' });
   const host = await hostModules({ config, log, service: 'test', modules });
-  const { bus, metrics } = host.platform;
-  const app = createPublicApi({ name: 'test', config, log, metrics, bus, readiness: () => host.readiness() });
+  const { bus, metrics, redis } = host.platform;
+  const app = createPublicApi({ name: 'test', config, log, metrics, bus, redis, readiness: () => host.readiness() });
   return { ...host, app, databaseUrl };
 }

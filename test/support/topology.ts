@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { spawnRuntime, stopAll, waitForReady } from '../../scripts/processes.ts';
 import { startSplitTopology } from '../../scripts/split-topology.ts';
-import { testServers } from './env.ts';
+import { testDeploymentEnv, testServers } from './env.ts';
 import { createDatabase, freePort } from './services.ts';
 
 export { spawnRuntime, stopAll, waitForReady };
@@ -24,7 +23,7 @@ export interface Topology {
  */
 export async function startTopology(name: TopologyName, extraEnv: Record<string, string> = {}): Promise<Topology> {
   const { pgUrl, redisUrl } = testServers();
-  const env = { DATABASE_URL: await createDatabase(pgUrl), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'warn', NODE_ENV: 'test', ...extraEnv };
+  const env = { ...testDeploymentEnv(), DATABASE_URL: await createDatabase(pgUrl), REDIS_URL: redisUrl, LOG_LEVEL: 'warn', ...extraEnv };
   const port = await freePort();
   if (name === 'split') {
     const split = await startSplitTopology({ env, gatewayPort: port });

@@ -137,6 +137,7 @@ export const inventory = defineContract({
         tag: 'Items',
         params: ['id'],
         headers: { ifMatch: 'if-match' },
+        etag: 'version',
       },
     }),
     // Owner or admin withdraws an available item for good (soft delete: it stays readable).

@@ -32,6 +32,11 @@ export const configSchema = z
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+    // Requests a minute (bursts of the same size); 0 turns a limit off.
+    RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+    RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+    RATE_LIMIT_GLOBAL_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
     // Split mode: service-to-service calls.
     INTERNAL_SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -150,7 +150,7 @@ export class InstancePool {
   /** Records a successful request, resetting the failure count (an ejected instance still waits for an active check). */
   reportSuccess(instance: Instance): void {
     const member = this.memberOf(instance);
-    if (member) member.consecutiveFailures = 0;
+    if (member) { member.consecutiveFailures = 0; if (!member.healthy) this.restore(member); }
   }
 
   /** The instances requests may go to now, sorted by id. */

@@ -30,7 +30,7 @@ end
 local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 local previous = redis.call('HGET', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-if added > 0 or #expired > 0 or previous ~= ARGV[2] then  end
+if added > 0 or #expired > 0 or previous ~= ARGV[2] then redis.call('PUBLISH', ARGV[4], 'changed') end
 return added
 `;
 

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -16,6 +17,8 @@ export interface AppOptions {
   metrics: Metrics;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  /** Per-IP rate limits, applied before any body is read. */
+  rateLimit?: MiddlewareHandler<AppEnv>;
   /** Checks that must pass for /readyz (database and cache reachable). */
   readiness: () => Promise<Record<string, boolean>>;
 }
@@ -41,8 +44,9 @@ export function createApp(options: AppOptions): App {
   app.use('*', requestContext({ log, metrics }));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-site' }));
   if (options.corsOrigins.length > 0) {
-    app.use('*', cors({ origin: options.corsOrigins, exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After'], maxAge: 600 }));
+    app.use('*', cors({ origin: options.corsOrigins, exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'], maxAge: 600 }));
   }
+  if (options.rateLimit) app.use('*', options.rateLimit);
   app.use(
     '*',
     bodyLimit({

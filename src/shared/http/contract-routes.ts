@@ -1,5 +1,5 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { Bus } from '../bus/bus.ts';
 import type { CallContext, Caller } from '../bus/context.ts';
@@ -8,6 +8,7 @@ import { platformErrors } from '../bus/errors.ts';
 import type { App } from './app.ts';
 import type { AppEnv } from './env.ts';
 import { problemSchema, statusOfKind } from './problem.ts';
+import { staleHeaders, type StaleFallback } from './stale-fallback.ts';
 
 /** Resolves a bearer token to the caller it belongs to, or throws an unauthorized error. */
 export type Authenticate = (token: string, ctx: CallContext) => Promise<Caller>;
@@ -16,6 +17,10 @@ export interface ContractRouteOptions {
   bus: Bus;
   authenticate: Authenticate;
   timeoutMs: number;
+  /** Per-caller rate limits, run once the caller is authenticated. */
+  limitCaller?: MiddlewareHandler<AppEnv>;
+  /** Serves public GETs from their last good reply while their service is down. */
+  staleFallback?: StaleFallback;
 }
 
 /** Builds the CallContext of an HTTP request, authenticating its bearer token as the op asks. */
@@ -77,6 +82,8 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
 
   const handler = async (c: Context<AppEnv>) => {
     const ctx = await callContextOf(c, http.auth, options);
+    const limited = await options.limitCaller?.(c, async () => {});
+    if (limited) return limited;
     const valid = (target: string) => (c.req.valid as (t: string) => Record<string, unknown>).call(c.req, target);
     const args: Record<string, unknown> = {
       ...(hasBody ? valid('json') : {}),
@@ -87,7 +94,15 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
       const headers = valid('header');
       for (const [key, header] of headerEntries) if (headers[header] !== undefined) args[key] = headers[header];
     }
-    const output = (await options.bus.call(op, args as never, ctx)) as Record<string, unknown>;
+    const call = () => options.bus.call(op, args as never, ctx) as Promise<Record<string, unknown>>;
+    let output: Record<string, unknown>;
+    if (options.staleFallback && http.method === 'get' && http.auth === 'none') {
+      const result = await options.staleFallback.run(c.req.url, call);
+      output = result.value;
+      if (result.stale) for (const [name, value] of Object.entries(staleHeaders)) c.header(name, value);
+    } else {
+      output = await call();
+    }
     if (http.etag && output && output[http.etag] !== undefined) c.header('ETag', `"${String(output[http.etag])}"`);
     if (http.status === 204) return c.body(null, 204);
     return c.json(output, http.status);
@@ -118,6 +133,7 @@ function errorResponses(contract: AnyContract, op: Op, http: HttpHint, hasBody: 
   if (http.auth === 'required' || http.auth === 'optional') add(401, 'unauthorized');
   if (hasBody) add(413, 'payloadTooLarge');
   for (const name of op.errors ?? []) add(statusOfKind[contract.errors[name]!], `${contract.name}.${name}`);
+  add(429, 'rateLimited');
   add(500, 'internal');
   add(503, 'serviceUnavailable');
   return Object.fromEntries(

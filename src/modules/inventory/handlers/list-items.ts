@@ -9,7 +9,7 @@ import { toItem } from './item-view.ts';
 const sortColumns = { createdAt: items.createdAt, dailyPrice: items.dailyPriceAmount, title: sql`lower(${items.title})` } as const;
 
 export const listItems: Handler<typeof inventory.ops.listItems, InventoryDeps> = async (input, { deps }) => {
-  const filters: SQL[] = [input.status ? eq(items.status, input.status) : ne(items.status, 'gone' as never)];
+  const filters: SQL[] = [input.status ? eq(items.status, input.status) : ne(items.status, 'retired')];
   if (input.category) filters.push(eq(items.category, input.category));
   if (input.ownerId) filters.push(eq(items.ownerId, input.ownerId));
   if (input.currency) filters.push(eq(items.currency, input.currency));

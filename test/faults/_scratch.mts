@@ -1,0 +1,13 @@
+import { Redis } from 'ioredis';
+import { RedisRegistry } from '../../src/shared/discovery/redis-registry.ts';
+import { registerInstance } from '../../src/shared/discovery/register-instance.ts';
+const redis = new Redis('redis://127.0.0.1:6399', { keyPrefix: 'x:' });
+const mon = new Redis('redis://127.0.0.1:6399');
+await mon.psubscribe('*'); mon.on('pmessage', (_p, ch, m) => console.log('msg', ch, m));
+const reg = new RedisRegistry({ redis, module: 'm', refreshMs: 60000 });
+await reg.start();
+const t = Date.now();
+await registerInstance({ redis, module: 'm', instance: { id: 'a', url: 'http://127.0.0.1:1' } });
+while (reg.instances().length === 0 && Date.now() - t < 3000) await new Promise(r => setTimeout(r, 5));
+console.log('seen after', Date.now() - t, reg.instances());
+process.exit(0);
