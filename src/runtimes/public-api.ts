@@ -8,6 +8,7 @@ import type { Logger } from '../shared/observability/logger.ts';
 import type { Metrics } from '../shared/observability/metrics.ts';
 import { authenticateWith } from './authenticate.ts';
 import { allContracts } from './contracts.ts';
+import { mountItemDetails } from './item-details.ts';
 import { edgeRateLimits } from './rate-limits.ts';
 
 /** The public HTTP API of every module, with its OpenAPI document and docs. */
@@ -39,6 +40,7 @@ export function createPublicApi(options: {
     ...(limits.byCaller ? { limitCaller: limits.byCaller } : {}),
   };
   for (const contract of allContracts) mountContract(app, contract, routeOptions);
+  mountItemDetails(app, { bus, timeoutMs: config.REQUEST_TIMEOUT_MS });
   mountDocs(app, {
     title: 'Shareloop API',
     version: '1.0.0',

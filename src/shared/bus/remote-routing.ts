@@ -46,7 +46,7 @@ export async function routeRemoteModules(options: {
     const module = contract.name;
     const source = discoveryFromConfig({ module, env: process.env, redis: platform.redis, log, refreshMs: config.HEALTH_INTERVAL_MS });
     await source.start();
-    const pool = new InstancePool({ source, module, healthPath: '/readyz', intervalMs: config.HEALTH_INTERVAL_MS, log });
+    const pool = new InstancePool({ source, module, healthPath: '/readyz', intervalMs: config.HEALTH_INTERVAL_MS, timeoutMs: config.HEALTH_TIMEOUT_MS, log });
     await pool.start();
     started.push({ source, pool });
     const policy = new TargetPolicy(

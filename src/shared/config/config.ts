@@ -50,6 +50,7 @@ export const configSchema = z
     BULKHEAD_LIMIT: z.coerce.number().int().min(1).default(256),
     BULKHEAD_QUEUE: z.coerce.number().int().min(0).default(512),
     HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+    HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(1_000),
     DISCOVERY_TTL_MS: z.coerce.number().int().min(500).default(10_000),
   })
   .transform((c, ctx) => {

@@ -6,17 +6,19 @@ import type { DiscoveryLog, DiscoverySource, Instance } from './discovery-source
 import { InstanceList } from './instance-list.ts';
 import { InstancePool, type InstancePoolOptions } from './instance-pool.ts';
 
-/** An instance serving /readyz with a status the test can flip, or hanging ('hang'). */
-async function startInstance(): Promise<{ instance: Instance; status: number | 'hang'; close(): Promise<void> }> {
+/** An instance serving /readyz with a status the test can flip, or hanging ('hang'), after `delayMs`. */
+async function startInstance(): Promise<{ instance: Instance; status: number | 'hang'; delayMs: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    if (handle.status === 'hang') return;
-    res.writeHead(req.url === '/readyz' ? handle.status : 404).end();
+    const status = handle.status;
+    if (status === 'hang') return;
+    setTimeout(() => res.writeHead(req.url === '/readyz' ? status : 404).end(), handle.delayMs);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const handle = {
     instance: { id: url, url },
     status: 200 as number | 'hang',
+    delayMs: 0,
     async close() {
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
@@ -76,7 +78,7 @@ async function setup(count: number, options: Partial<InstancePoolOptions> = {}) 
 test('new instances serve at once, before any health check has answered', async () => {
   const { servers, pool, ids } = await setup(2);
   assert.deepEqual(ids(pool.healthy()), ids(servers.map((s) => s.instance)));
-  assert.ok(pool.pick('round_robin'));
+  assert.ok(pool.pick('round_robin'), 'an instance to pick');
 });
 
 test('reported failures eject an instance after failureThreshold in a row; a success resets the count', async () => {
@@ -92,7 +94,7 @@ test('reported failures eject an instance after failureThreshold in a row; a suc
   assert.deepEqual(ids(pool.healthy()), [b.id]);
   for (let n = 0; n < 4; n++) assert.equal(pool.pick('round_robin')?.id, b.id);
   assert.equal(pool.status().find((s) => s.id === a.id)?.healthy, false);
-  assert.ok(log.lines.some((l) => l.level === 'warn' && l.msg.includes('ejected') && l.obj.instance === a.id));
+  assert.ok(log.lines.some((l) => l.level === 'warn' && l.msg.includes('ejected') && l.obj.instance === a.id), 'ejection logged');
 });
 
 test('an ejected instance stays out despite reported successes, and returns after passing an active check', async () => {
@@ -101,10 +103,10 @@ test('an ejected instance stays out despite reported successes, and returns afte
   servers[0]!.status = 503;
   await waitFor('a ejected by its failing check', () => !ids(pool.healthy()).includes(a.id));
   pool.reportSuccess(a);
-  assert.ok(!ids(pool.healthy()).includes(a.id));
+  assert.ok(!ids(pool.healthy()).includes(a.id), 'a reported success does not bring it back');
   servers[0]!.status = 200;
   await waitFor('a back', () => ids(pool.healthy()).includes(a.id));
-  assert.ok(log.lines.some((l) => l.level === 'info' && l.msg.includes('returned') && l.obj.instance === a.id));
+  assert.ok(log.lines.some((l) => l.level === 'info' && l.msg.includes('returned') && l.obj.instance === a.id), 'return logged');
 });
 
 test('a passively ejected instance returns at the next passing active check', async () => {
@@ -114,6 +116,30 @@ test('a passively ejected instance returns at the next passing active check', as
   pool.reportFailure(a);
   assert.deepEqual(pool.healthy(), []);
   await waitFor('a back', () => ids(pool.healthy()).includes(a.id));
+});
+
+test('a check that started before an ejection cannot undo it', async () => {
+  const servers = await Promise.all([startInstance()]);
+  cleanups.push(() => servers[0]!.close());
+  servers[0]!.delayMs = 150;
+  const log = recordingLog();
+  const pool = new InstancePool({ source: fakeSource([servers[0]!.instance]), module: 'inventory', log, intervalMs: 400, failureThreshold: 1 });
+  await pool.start(); // its first check is now in flight
+  cleanups.push(() => pool.stop());
+  pool.reportFailure(servers[0]!.instance);
+  assert.deepEqual(pool.healthy(), []);
+  await new Promise((done) => setTimeout(done, 250)); // the first check has passed by now
+  assert.deepEqual(pool.healthy(), [], 'still ejected');
+  await waitFor('back after the next check', () => pool.healthy().length === 1);
+});
+
+test('stop() cancels checks in flight', async () => {
+  const { servers, pool } = await setup(1, { intervalMs: 20, timeoutMs: 10_000 });
+  servers[0]!.status = 'hang';
+  await new Promise((done) => setTimeout(done, 50));
+  const started = Date.now();
+  await pool.stop();
+  assert.ok(Date.now() - started < 500, `stop took ${Date.now() - started} ms`);
 });
 
 test('one failed active check ejects: an error status, a closed port, a hung answer', async () => {
@@ -128,10 +154,11 @@ test('one failed active check ejects: an error status, a closed port, a hung ans
 });
 
 test('all instances down: pick() answers undefined, and serves again once one recovers', async () => {
-  const { servers, pool } = await setup(2, { intervalMs: 50 });
+  const { servers, pool, log } = await setup(2, { intervalMs: 50 });
   for (const s of servers) s.status = 503;
   await waitFor('all ejected', () => pool.healthy().length === 0);
   assert.equal(pool.pick('round_robin'), undefined);
+  assert.ok(log.lines.some((l) => l.level === 'warn' && l.msg.includes('no healthy instances')), 'outage logged');
   servers[1]!.status = 200;
   await waitFor('one back', () => pool.pick('round_robin')?.id === servers[1]!.instance.id);
 });

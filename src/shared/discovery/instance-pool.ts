@@ -150,7 +150,7 @@ export class InstancePool {
   /** Records a successful request, resetting the failure count (an ejected instance still waits for an active check). */
   reportSuccess(instance: Instance): void {
     const member = this.memberOf(instance);
-    if (member) { member.consecutiveFailures = 0; if (!member.healthy) this.restore(member); }
+    if (member) member.consecutiveFailures = 0;
   }
 
   /** The instances requests may go to now, sorted by id. */
@@ -242,6 +242,7 @@ export class InstancePool {
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const same = next.length === this.healthyList.length && next.every((i, n) => i === this.healthyList[n]);
     if (same) return;
+    if (next.length === 0) this.log.warn({ module: this.module, known: this.members.size }, 'discovery: no healthy instances');
     this.healthyList = Object.freeze(next);
     this.ring = undefined;
     try {

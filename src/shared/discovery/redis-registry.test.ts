@@ -34,10 +34,9 @@ async function watch(module: string): Promise<RedisRegistry> {
 test('a watcher sees registrations within a second (pub/sub) and deregistrations likewise', async () => {
   const module = `test-${randomUUID()}`;
   const registry = await watch(module);
+  const a = await registerInstance({ redis, module, instance: instance(4001), ttlMs: 10_000 });
+  const b = await registerInstance({ redis, module, instance: instance(4002), ttlMs: 10_000 });
   try {
-    assert.deepEqual(registry.instances(), []);
-    const a = await registerInstance({ redis, module, instance: instance(4001), ttlMs: 10_000 });
-    const b = await registerInstance({ redis, module, instance: instance(4002), ttlMs: 10_000 });
     const seenIn = await waitFor('both registered', () => registry.instances().length === 2, 1_000);
     assert.deepEqual(registry.instances(), [instance(4001), instance(4002)]);
     assert.ok(seenIn < 1_000, `seen after ${seenIn} ms`);
@@ -49,7 +48,7 @@ test('a watcher sees registrations within a second (pub/sub) and deregistrations
     await waitFor('all deregistered', () => registry.instances().length === 0, 1_000);
     assert.equal(await redis.exists(registryKeys(module).members, registryKeys(module).urls), 0, 'nothing left behind');
   } finally {
-    await registry.stop();
+    await Promise.all([a.stop(), b.stop(), registry.stop()]);
   }
 });
 
@@ -72,7 +71,8 @@ test('heartbeats keep an instance alive; when they stop without deregistering, i
   // The doomed instance has its own connection, cut to simulate a crash or a partition.
   const doomedConnection = new Redis(redisUrl, { maxRetriesPerRequest: 0 });
   const doomed = await registerInstance({ redis: doomedConnection, module, instance: instance(4001), ttlMs });
-  const survivor = await registerInstance({ redis, module, instance: instance(4002), ttlMs });
+  // A long TTL: the survivor's heartbeats (which also prune) stay out of the window, so the watcher must notice the expiry itself.
+  const survivor = await registerInstance({ redis, module, instance: instance(4002), ttlMs: 10_000 });
   try {
     await waitFor('both registered', () => registry.instances().length === 2, 1_000);
     await new Promise((done) => setTimeout(done, ttlMs * 3));
@@ -83,6 +83,7 @@ test('heartbeats keep an instance alive; when they stop without deregistering, i
     assert.deepEqual(ids(registry.instances()), ['node-4002']);
     assert.ok(goneIn <= ttlMs + 200, `expired after ${goneIn} ms`);
   } finally {
+    doomedConnection.disconnect();
     await doomed.stop(); // best effort: its connection is gone
     await survivor.stop();
     await registry.stop();

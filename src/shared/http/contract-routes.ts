@@ -23,13 +23,18 @@ export interface ContractRouteOptions {
   staleFallback?: StaleFallback;
 }
 
+/** The CallContext of an anonymous HTTP request: its request id, trace and deadline. */
+export function requestCallContext(c: Context<AppEnv>, timeoutMs: number): CallContext {
+  return { requestId: c.get('requestId'), trace: c.get('trace'), deadline: Date.now() + timeoutMs };
+}
+
 /** Builds the CallContext of an HTTP request, authenticating its bearer token as the op asks. */
 export async function callContextOf(
   c: Context<AppEnv>,
   auth: HttpHint['auth'],
   options: Pick<ContractRouteOptions, 'authenticate' | 'timeoutMs'>,
 ): Promise<CallContext> {
-  const ctx: CallContext = { requestId: c.get('requestId'), trace: c.get('trace'), deadline: Date.now() + options.timeoutMs };
+  const ctx = requestCallContext(c, options.timeoutMs);
   if (auth === 'none') return ctx;
   const header = c.req.header('authorization');
   const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;

@@ -1,0 +1,457 @@
+/**
+ * Fault injection against the split topology: real processes on loopback (gateway, identity,
+ * inventory instances), real signals (SIGKILL, SIGSTOP/SIGCONT), every outcome asserted from
+ * the client's side. Each describe starts its own topology, on its own database and Redis
+ * namespace, and stops it afterwards.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
+import { serviceCredentials } from '../../src/shared/bus/service-credentials.ts';
+import { apiClient } from '../support/api-client.ts';
+import {
+  INTERNAL_SECRET,
+  assertProblem,
+  faultEnv,
+  kill,
+  listing,
+  percentile,
+  resume,
+  scrapeMetric,
+  sleep,
+  spawnService,
+  startFaultTopology,
+  timed,
+  type FaultTopology,
+  type Timed,
+} from './fault-support.ts';
+
+const STALE_HEADER = 'x-shareloop-stale';
+const round = (ms: number) => Math.round(ms);
+
+/** Requests served on a service's internal bus endpoint, from its metrics. */
+const internalCallsServed = (serviceUrl: string) => scrapeMetric(serviceUrl, 'http_request_duration_seconds_count', { route: '/internal/bus/:op' });
+
+// ---------------------------------------------------------------------------------------------
+describe('SIGKILL one of two inventory instances under load', () => {
+  const BUS_TIMEOUT_MS = 1_000;
+  const LOAD_MS = 3_000;
+  const KILL_AFTER_MS = 1_200;
+  const LOOPS = 6;
+  let topology: FaultTopology;
+  let api: ReturnType<typeof apiClient>;
+  let user: { id: string; accessToken: string };
+  /** One item per write loop, so every PATCH outcome can be checked against the final state. */
+  let items: { id: string }[];
+
+  before(async () => {
+    topology = await startFaultTopology(await faultEnv({ BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS), HEALTH_INTERVAL_MS: '300', BREAKER_HALF_OPEN_MS: '1000' }));
+    api = apiClient(topology.gatewayUrl);
+    user = await api.newUser('load');
+    items = [];
+    for (let i = 0; i < LOOPS; i++) {
+      const created = await api.request('POST', '/v1/items', { token: user.accessToken, body: listing(`load item ${i}`) });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      items.push({ id: created.body.id });
+    }
+  });
+  after(() => topology?.stopEverything());
+
+  test('reads and If-Match writes see no failure, and every write lands exactly once', async () => {
+    const victim = topology.process('inventory-2');
+    const survivor = topology.process('inventory-1');
+    const gateway = topology.gatewayUrl;
+    const failures: string[] = [];
+    const outcomes: { at: number; ms: number; what: string; status: number }[] = [];
+    /** Per item: titles of the writes that succeeded, in order. */
+    const written = items.map(() => [] as string[]);
+    let preconditionFailed = 0;
+    let stale = 0;
+    const started = performance.now();
+    let killedAt = Infinity;
+
+    const record = (what: string, response: Timed, ok: boolean, why = '') => {
+      outcomes.push({ at: performance.now() - started, ms: response.ms, what, status: response.status });
+      if (response.headers.get(STALE_HEADER)) stale++;
+      if (!ok) failures.push(`${what} → ${response.status} after ${round(response.ms)} ms ${why} ${JSON.stringify(response.body).slice(0, 200)}`);
+    };
+
+    async function loop(n: number) {
+      const own = items[n]!;
+      for (let k = 0; performance.now() - started < LOAD_MS; k++) {
+        const choice = (n + k) % 4;
+        if (choice === 0) {
+          const id = items[k % items.length]!.id;
+          const r = await timed(gateway, 'GET', `/v1/items/${id}`);
+          record('GET /v1/items/{id}', r, r.status === 200 && r.body.id === id && r.headers.get('etag') === `"${r.body.version}"`);
+        } else if (choice === 1) {
+          const r = await timed(gateway, 'GET', `/v1/items?ownerId=${user.id}&limit=50`);
+          record('GET /v1/items', r, r.status === 200 && r.body.total === LOOPS && r.body.items.length === LOOPS);
+        } else {
+          const read = await timed(gateway, 'GET', `/v1/items/${own.id}`);
+          record('GET /v1/items/{id} (before write)', read, read.status === 200 && typeof read.body.version === 'number');
+          if (read.status !== 200) continue;
+          const title = `loop ${n} write ${k}`;
+          const r = await timed(gateway, 'PATCH', `/v1/items/${own.id}`, { token: user.accessToken, headers: { 'if-match': `"${read.body.version}"` }, body: { title } });
+          if (r.status === 412) {
+            preconditionFailed++;
+            record('PATCH /v1/items/{id}', r, r.body.code === 'inventory.versionMismatch');
+          } else {
+            const ok = r.status === 200 && r.body.title === title && r.body.version === read.body.version + 1;
+            record('PATCH /v1/items/{id}', r, ok, `(read version ${read.body.version})`);
+            if (ok) written[n]!.push(title);
+          }
+        }
+      }
+    }
+
+    const killer = (async () => {
+      await sleep(KILL_AFTER_MS);
+      const servedByVictim = await internalCallsServed(victim.url);
+      killedAt = performance.now() - started;
+      await kill(victim.child);
+      return servedByVictim;
+    })();
+    await Promise.all(Array.from({ length: LOOPS }, (_, n) => loop(n)));
+    const servedByVictim = await killer;
+
+    const afterKill = outcomes.filter((o) => o.at - o.ms >= killedAt);
+    const latencies = outcomes.map((o) => o.ms);
+    console.log(
+      `[faults] kill-one: ${outcomes.length} requests (${afterKill.length} sent after the kill at ${round(killedAt)} ms), ` +
+        `victim had served ${servedByVictim} internal calls; p95 ${round(percentile(latencies, 95))} ms, max ${round(Math.max(...latencies))} ms; ` +
+        `412s: ${preconditionFailed}, stale replies: ${stale}`,
+    );
+
+    // The fault really happened, under real load, with the victim taking its share.
+    assert.equal(victim.child.signalCode, 'SIGKILL');
+    assert.ok(servedByVictim > 10, `inventory-2 served only ${servedByVictim} internal calls before the kill: the load never reached it`);
+    assert.ok(outcomes.length >= 150, `only ${outcomes.length} requests in ${LOAD_MS} ms`);
+    assert.ok(afterKill.length >= 50, `only ${afterKill.length} requests were sent after the kill`);
+
+    // Not one client-visible failure, and no reply papered over by the stale cache.
+    assert.deepEqual(failures, [], `${failures.length} of ${outcomes.length} requests failed`);
+    assert.equal(stale, 0, 'a reply was served stale: a call failed and the stale fallback hid it');
+
+    // Every acknowledged write is in effect exactly once: version = 1 + writes, last title wins.
+    for (const [n, item] of items.entries()) {
+      const now = await api.request('GET', `/v1/items/${item.id}`);
+      assert.equal(now.status, 200);
+      assert.equal(now.body.version, 1 + written[n]!.length, `item ${n}: ${written[n]!.length} acknowledged writes, version ${now.body.version}`);
+      if (written[n]!.length > 0) assert.equal(now.body.title, written[n]!.at(-1));
+    }
+    assert.ok(written.every((w) => w.length > 0), 'every loop got writes through');
+
+    // The gateway still serves reads and non-idempotent commands, from the survivor.
+    assert.equal(survivor.child.exitCode, null);
+    const list = await timed(gateway, 'GET', `/v1/items?ownerId=${user.id}`);
+    assert.equal(list.status, 200);
+    const created = await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('after the kill') });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const read = await timed(gateway, 'GET', `/v1/items/${created.body.id}`);
+    assert.equal(read.status, 200);
+    assert.equal(read.body.title, 'after the kill');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('SIGKILL every inventory instance', () => {
+  const BUS_TIMEOUT_MS = 2_000;
+  const HALF_OPEN_MS = 1_000;
+  let topology: FaultTopology;
+  let api: ReturnType<typeof apiClient>;
+  let user: { id: string; accessToken: string };
+  let itemId: string;
+
+  before(async () => {
+    topology = await startFaultTopology(await faultEnv({ BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS), HEALTH_INTERVAL_MS: '300', BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS) }));
+    api = apiClient(topology.gatewayUrl);
+    user = await api.newUser('outage');
+    const created = await api.request('POST', '/v1/items', { token: user.accessToken, body: listing('outage item') });
+    assert.equal(created.status, 201);
+    itemId = created.body.id;
+  });
+  after(() => topology?.stopEverything());
+
+  test('inventory routes answer 503 problem+json with Retry-After, fast once the breaker is open; identity keeps working', async () => {
+    const gateway = topology.gatewayUrl;
+    await Promise.all([kill(topology.process('inventory-1').child), kill(topology.process('inventory-2').child)]);
+    const killedAt = performance.now();
+
+    const inventoryCalls: (Timed & { at: number; what: string })[] = [];
+    const identityCalls: Timed[] = [];
+    // Fresh URLs each time, so no earlier good reply can be served from the stale fallback.
+    const probes = [
+      () => ['POST /v1/items', timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('during the outage') })] as const,
+      () => ['GET /v1/items/{id}', timed(gateway, 'GET', `/v1/items/${randomUUID()}`)] as const,
+      () => ['GET /v1/items', timed(gateway, 'GET', `/v1/items?ownerId=${randomUUID()}`)] as const,
+      () => ['PATCH /v1/items/{id}', timed(gateway, 'PATCH', `/v1/items/${itemId}`, { token: user.accessToken, headers: { 'if-match': '"1"' }, body: { title: 'x' } })] as const,
+    ];
+    for (let n = 0; performance.now() - killedAt < 2_500; n++) {
+      const [what, pending] = probes[n % probes.length]!();
+      const response = await pending;
+      inventoryCalls.push({ ...response, at: performance.now() - killedAt, what });
+      identityCalls.push(await timed(gateway, 'GET', '/v1/users/me', { token: user.accessToken }));
+    }
+
+    for (const r of inventoryCalls) {
+      assertProblem(r, 503, 'serviceUnavailable');
+      const retryAfter = r.headers.get('retry-after');
+      assert.match(retryAfter ?? '', /^[1-9]\d*$/, `${r.what}: Retry-After ${retryAfter}`);
+    }
+
+    // The service breaker opened (clients are told so), soon after the kill.
+    const opened = inventoryCalls.findIndex((r) => /circuit open/.test(r.body.detail));
+    assert.ok(opened >= 0, 'no reply says the circuit is open');
+    assert.ok(inventoryCalls[opened]!.at < 1_500, `the breaker opened only ${round(inventoryCalls[opened]!.at)} ms after the kill`);
+    assert.ok((await scrapeMetric(gateway, 'circuit_breaker_transitions_total', { target: 'inventory', scope: 'service', state: 'open' })) >= 1);
+    const open = inventoryCalls.slice(opened);
+    for (const r of open.filter((r) => /circuit open/.test(r.body.detail))) assert.equal(r.headers.get('retry-after'), String(Math.ceil(HALF_OPEN_MS / 1000)));
+
+    const openLatencies = open.map((r) => r.ms);
+    const p95 = percentile(openLatencies, 95);
+    console.log(
+      `[faults] kill-all: ${inventoryCalls.length} inventory calls, breaker open from call #${opened} (${round(inventoryCalls[opened]!.at)} ms); ` +
+        `p95 while open ${round(p95)} ms, max overall ${round(Math.max(...inventoryCalls.map((r) => r.ms)))} ms; identity p95 ${round(percentile(identityCalls.map((r) => r.ms), 95))} ms`,
+    );
+    assert.ok(open.length >= 20, `only ${open.length} calls while the breaker was open`);
+    assert.ok(p95 < 200, `p95 ${round(p95)} ms while the breaker is open (timeout ${BUS_TIMEOUT_MS} ms)`);
+    assert.ok(Math.max(...inventoryCalls.map((r) => r.ms)) < BUS_TIMEOUT_MS, 'a call waited for the bus timeout');
+
+    // Identity routes were never affected.
+    for (const r of identityCalls) {
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.id, user.id);
+    }
+    assert.ok(percentile(identityCalls.map((r) => r.ms), 95) < 200);
+  });
+
+  test('traffic recovers on its own when inventory instances come back, without a gateway restart', async () => {
+    const gateway = topology.process('gateway');
+    const gatewayPid = gateway.child.pid;
+    const spawnedAt = performance.now();
+    await Promise.all([spawnService(topology, 'inventory-3', 'inventory'), spawnService(topology, 'inventory-4', 'inventory')]);
+    const readyAt = performance.now();
+
+    let recoveredAt: number | undefined;
+    let last: Timed | undefined;
+    while (performance.now() - readyAt < 15_000) {
+      last = await timed(gateway.url, 'GET', `/v1/items/${itemId}`);
+      if (last.status === 200 && !last.headers.get(STALE_HEADER)) {
+        recoveredAt = performance.now();
+        break;
+      }
+      assert.ok([503, 504].includes(last.status) || (last.status === 200 && last.headers.get(STALE_HEADER)), `unexpected ${last.status} ${JSON.stringify(last.body)}`);
+      await sleep(100);
+    }
+    assert.ok(recoveredAt !== undefined, `no fresh answer 15 s after the new instances were ready; last: ${last?.status} ${JSON.stringify(last?.body)}`);
+    console.log(`[faults] kill-all: new instances ready ${round(readyAt - spawnedAt)} ms after spawn; traffic recovered ${round(recoveredAt - readyAt)} ms later`);
+
+    // Fully back: a run of reads and commands all succeed, on the same gateway process.
+    for (let n = 0; n < 12; n++) {
+      const read = await timed(gateway.url, 'GET', `/v1/items/${itemId}`);
+      assert.equal(read.status, 200);
+      assert.equal(read.headers.get(STALE_HEADER), null);
+      const created = await timed(gateway.url, 'POST', '/v1/items', { token: user.accessToken, body: listing(`back ${n}`) });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    }
+    const served = await Promise.all(['inventory-3', 'inventory-4'].map((name) => internalCallsServed(topology.process(name).url)));
+    assert.ok(served.every((n) => n > 0), `both new instances take traffic: ${served.join(', ')}`);
+    assert.equal(gateway.child.pid, gatewayPid);
+    assert.equal(gateway.child.exitCode, null, 'the gateway was not restarted');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other routes unaffected', () => {
+  const BUS_TIMEOUT_MS = 500;
+  const LIMIT = 4;
+  const QUEUE = 4;
+  const BURST = 12;
+  let topology: FaultTopology;
+  let api: ReturnType<typeof apiClient>;
+  let user: { id: string; accessToken: string };
+
+  before(async () => {
+    topology = await startFaultTopology(
+      await faultEnv({
+        BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS),
+        BULKHEAD_LIMIT: String(LIMIT),
+        BULKHEAD_QUEUE: String(QUEUE),
+        BREAKER_HALF_OPEN_MS: '1000',
+        // Active checks every 2 s (2 s timeout): they cannot eject the stalled instance before the burst is over.
+        HEALTH_INTERVAL_MS: '2000',
+        DISCOVERY_TTL_MS: '30000',
+      }),
+      [
+        { name: 'identity', modules: 'identity' },
+        { name: 'inventory-1', modules: 'inventory' },
+      ],
+    );
+    api = apiClient(topology.gatewayUrl);
+    user = await api.newUser('stall');
+    // Warm the gateway's connections to both services.
+    for (let n = 0; n < 3; n++) {
+      assert.equal((await api.request('POST', '/v1/items', { token: user.accessToken, body: listing(`warm ${n}`) })).status, 201);
+      assert.equal((await api.request('GET', '/v1/users/me', { token: user.accessToken })).status, 200);
+    }
+  });
+  after(() => topology?.stopEverything());
+
+  test('calls fail with 503/504 within about the timeout, excess calls are rejected at once, identity stays fast', async () => {
+    const gateway = topology.gatewayUrl;
+    const stalled = topology.process('inventory-1');
+    stalled.child.kill('SIGSTOP');
+    try {
+      let burstDone = false;
+      const burst = Promise.all(
+        Array.from({ length: BURST }, (_, n) => timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing(`stalled ${n}`), giveUpMs: 10_000 })),
+      ).finally(() => (burstDone = true));
+      const identityCalls: Timed[] = [];
+      const identityLoop = (async () => {
+        while (!burstDone || identityCalls.length < 20) identityCalls.push(await timed(gateway, 'GET', '/v1/users/me', { token: user.accessToken }));
+      })();
+      const results = await burst;
+      await identityLoop;
+
+      // After the burst (breaker open, instance ejected), calls still end quickly: none hangs.
+      const later: Timed[] = [];
+      for (let n = 0; n < 6; n++) {
+        later.push(await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing(`stalled later ${n}`), giveUpMs: 10_000 }));
+        later.push(await timed(gateway, 'GET', `/v1/items/${randomUUID()}`, { giveUpMs: 10_000 }));
+      }
+
+      const summary = results.map((r) => `${r.status}@${round(r.ms)}`).sort((a, b) => Number(a.split('@')[1]) - Number(b.split('@')[1]));
+      const identityP95 = percentile(identityCalls.map((r) => r.ms), 95);
+      console.log(`[faults] stall: burst ${summary.join(' ')}; later max ${round(Math.max(...later.map((r) => r.ms)))} ms; identity p95 ${round(identityP95)} ms over ${identityCalls.length} calls`);
+
+      for (const r of [...results, ...later]) {
+        assertProblem(r, [503, 504]);
+        assert.ok(r.ms < 2 * BUS_TIMEOUT_MS + 1_000, `a call took ${round(r.ms)} ms (timeout ${BUS_TIMEOUT_MS} ms)`);
+      }
+      // The calls that got a slot waited for the timeout, then were told so.
+      const timedOut = results.filter((r) => r.status === 504);
+      assert.ok(timedOut.length >= LIMIT, `${timedOut.length} timeouts in the burst, expected at least ${LIMIT}`);
+      for (const r of timedOut) {
+        assert.equal(r.body.code, 'upstreamTimeout');
+        assert.ok(r.ms >= BUS_TIMEOUT_MS * 0.9, `a 504 after only ${round(r.ms)} ms`);
+      }
+      // Beyond limit + queue, calls were turned away at once, with a hint when to come back.
+      const rejected = results.filter((r) => r.status === 503 && r.ms < BUS_TIMEOUT_MS / 2);
+      assert.ok(rejected.length >= BURST - LIMIT - QUEUE, `${rejected.length} calls rejected at once, expected at least ${BURST - LIMIT - QUEUE}`);
+      for (const r of rejected) {
+        assert.equal(r.body.code, 'serviceUnavailable');
+        assert.match(r.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+      }
+      assert.ok(results.filter((r) => r.ms >= BUS_TIMEOUT_MS * 0.9).length <= LIMIT + QUEUE, 'more calls waited than the bulkhead admits');
+      for (const r of later) assert.ok(r.ms < BUS_TIMEOUT_MS, `after the burst a call still took ${round(r.ms)} ms`);
+
+      // Identity never noticed.
+      for (const r of identityCalls) assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.ok(identityP95 < 100, `identity p95 ${round(identityP95)} ms during the stall`);
+    } finally {
+      resume(stalled.child);
+    }
+  });
+
+  test('after SIGCONT the instance takes traffic again on its own', async () => {
+    const gateway = topology.gatewayUrl;
+    resume(topology.process('inventory-1').child);
+    const resumedAt = performance.now();
+    let created: Timed | undefined;
+    while (performance.now() - resumedAt < 10_000) {
+      created = await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('after the stall'), giveUpMs: 10_000 });
+      if (created.status === 201) break;
+      assertProblem(created, [503, 504]);
+      await sleep(100);
+    }
+    assert.equal(created?.status, 201, `still failing 10 s after SIGCONT: ${JSON.stringify(created?.body)}`);
+    console.log(`[faults] stall: recovered ${round(performance.now() - resumedAt)} ms after SIGCONT`);
+    const read = await timed(gateway, 'GET', `/v1/items/${created!.body.id}`);
+    assert.equal(read.status, 200);
+    assert.equal(read.headers.get(STALE_HEADER), null);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('the internal bus endpoint needs a service credential', () => {
+  let topology: FaultTopology;
+  let serviceUrl: string;
+  const OWNER = randomUUID();
+  const owner = { userId: OWNER, role: 'member' };
+  const valid = serviceCredentials({ secret: INTERNAL_SECRET, service: 'fault-tests' });
+
+  const internal = (url: string, op: string, body: unknown, authorization?: string, method = 'POST') =>
+    timed(url, method, `/internal/bus/${op}`, { ...(method === 'POST' ? { body } : {}), ...(authorization ? { headers: { authorization } } : {}) });
+
+  before(async () => {
+    topology = await startFaultTopology(await faultEnv(), [
+      { name: 'identity', modules: 'identity' },
+      { name: 'inventory', modules: 'inventory' },
+    ]);
+    serviceUrl = topology.process('inventory').url;
+  });
+  after(() => topology?.stopEverything());
+
+  test('missing, garbage, foreign, expired, misaddressed or end-user credentials get 401 and run nothing', async () => {
+    const key = new TextEncoder().encode(INTERNAL_SECRET);
+    const signed = (build: (jwt: SignJWT) => SignJWT) => build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('intruder')).sign(key);
+    const user = await apiClient(topology.gatewayUrl).newUser('intruder');
+    const refused: [string, string | undefined][] = [
+      ['no Authorization', undefined],
+      ['garbage bearer', 'Bearer garbage'],
+      ['empty bearer', 'Bearer '],
+      ['another secret', `Bearer ${await serviceCredentials({ secret: 'some-other-deployment-secret-0000000000', service: 'intruder' }).token()}`],
+      ['expired', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt(Math.floor(Date.now() / 1000) - 600).setExpirationTime(Math.floor(Date.now() / 1000) - 300))}`],
+      ['wrong audience', `Bearer ${await signed((j) => j.setAudience('shareloop-api').setIssuedAt().setExpirationTime('60s'))}`],
+      ['no expiry', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt())}`],
+      ['valid token, wrong scheme', `Basic ${await valid.token()}`],
+      ["an end user's access token", `Bearer ${user.accessToken}`],
+    ];
+    const createInput = { input: listing('smuggled'), contractVersion: 1, caller: owner };
+    for (const [what, authorization] of refused) {
+      const read = await internal(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
+      assert.equal(read.status, 401, `${what}: ${read.status} ${JSON.stringify(read.body)}`);
+      assert.equal(read.body.error.code, 'serviceCredentialRejected', what);
+      assert.equal(read.body.error.kind, 'unauthorized', what);
+      const write = await internal(serviceUrl, 'inventory.createItem', createInput, authorization);
+      assert.equal(write.status, 401, `${what}: ${write.status}`);
+    }
+    // None of the refused writes ran.
+    const listed = await internal(serviceUrl, 'inventory.listItems', { input: { ownerId: OWNER }, contractVersion: 1 }, `Bearer ${await valid.token()}`);
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.equal(listed.body.output.total, 0, 'a call with a refused credential was executed');
+  });
+
+  test('with a valid credential the same calls succeed (positive control)', async () => {
+    const authorization = `Bearer ${await valid.token()}`;
+    const created = await internal(serviceUrl, 'inventory.createItem', { input: listing('via the internal bus'), contractVersion: 1, caller: owner }, authorization);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal(created.body.output.ownerId, OWNER);
+    const read = await internal(serviceUrl, 'inventory.getItem', { input: { id: created.body.output.id }, contractVersion: 1 }, authorization);
+    assert.equal(read.status, 200);
+    assert.deepEqual(read.body.output, created.body.output);
+    // The public route agrees with the internal one.
+    const publicRead = await timed(topology.gatewayUrl, 'GET', `/v1/items/${created.body.output.id}`);
+    assert.equal(publicRead.status, 200);
+    assert.deepEqual(publicRead.body, created.body.output);
+    // A contract error crosses as a typed error, not a 401.
+    const missing = await internal(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
+    assert.equal(missing.status, 400);
+    assert.deepEqual([missing.body.error.code, missing.body.error.kind], ['inventory.itemNotFound', 'not_found']);
+  });
+
+  test('the gateway does not route /internal/*, even with a valid credential', async () => {
+    const gateway = topology.gatewayUrl;
+    const authorization = `Bearer ${await valid.token()}`;
+    for (const method of ['GET', 'POST']) {
+      for (const auth of [undefined, authorization]) {
+        for (const op of ['inventory.getItem', 'inventory.createItem', 'identity.validateToken']) {
+          const r = await internal(gateway, op, { input: { id: randomUUID() }, contractVersion: 1 }, auth, method);
+          assertProblem(r, 404, 'notFound');
+        }
+      }
+    }
+  });
+});
