@@ -6,6 +6,7 @@ export const splitLayout = [
   { name: 'identity', modules: 'identity' },
   { name: 'inventory-1', modules: 'inventory' },
   { name: 'inventory-2', modules: 'inventory' },
+  { name: 'payments', modules: 'payments' },
 ] as const;
 
 export interface SplitTopology {

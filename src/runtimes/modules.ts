@@ -1,6 +1,7 @@
 import { identityModule } from '../modules/identity/module.ts';
 import { inventoryModule } from '../modules/inventory/module.ts';
+import { paymentsModule } from '../modules/payments/module.ts';
 import type { AnyModule } from '../shared/modules/define-module.ts';
 
 /** Every module, as imported objects (never names in strings), in start order. */
-export const allModules: readonly AnyModule[] = [identityModule, inventoryModule];
+export const allModules: readonly AnyModule[] = [identityModule, inventoryModule, paymentsModule];

@@ -9,7 +9,7 @@ import { createPublicApi } from './public-api.ts';
 const started = performance.now();
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'monolith' });
-const host = await hostModules({ config, log, service: 'monolith', modules: allModules });
+const host = await hostModules({ config, log, service: 'monolith', modules: allModules, events: 'in-process' });
 const { bus, metrics, redis } = host.platform;
 const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, redis, readiness: () => host.readiness() });
 const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });

@@ -3,6 +3,9 @@ import type { Bus } from '../shared/bus/bus.ts';
 import type { Config } from '../shared/config/config.ts';
 import { createApp, mountDocs, type App } from '../shared/http/app.ts';
 import { mountContract } from '../shared/http/contract-routes.ts';
+import { idempotency } from '../shared/http/idempotency.ts';
+import { MemoryIdempotencyStore } from '../shared/http/idempotency-memory.ts';
+import { RedisIdempotencyStore } from '../shared/http/idempotency-redis.ts';
 import { StaleFallback } from '../shared/http/stale-fallback.ts';
 import type { Logger } from '../shared/observability/logger.ts';
 import type { Metrics } from '../shared/observability/metrics.ts';
@@ -37,6 +40,12 @@ export function createPublicApi(options: {
     authenticate: authenticateWith(bus),
     timeoutMs: config.REQUEST_TIMEOUT_MS,
     staleFallback: new StaleFallback(),
+    // Keys shared by every gateway through Redis; a lease well past the request timeout.
+    idempotency: idempotency({
+      store: options.redis ? new RedisIdempotencyStore(options.redis) : new MemoryIdempotencyStore(),
+      leaseMs: Math.max(60_000, 2 * config.REQUEST_TIMEOUT_MS),
+      log: options.log,
+    }),
     ...(limits.byCaller ? { limitCaller: limits.byCaller } : {}),
   };
   for (const contract of allContracts) mountContract(app, contract, routeOptions);

@@ -13,8 +13,7 @@ import type { Logger } from '../shared/observability/logger.ts';
  * caller is known. A limit configured as 0 is off.
  */
 export function edgeRateLimits(config: Config, redis: Redis | undefined, log: Logger) {
-  // Its own connection that fails fast: a Redis outage must not slow every request.
-  const limiter = redis ? new RedisRateLimiter(redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 })) : new MemoryRateLimiter();
+  const limiter = redis ? new RedisRateLimiter(fastFailing(redis)) : new MemoryRateLimiter();
   const on = (n: number, rule: (limit: ReturnType<typeof perMinute>) => RateLimitRule) => (n > 0 ? [rule(perMinute(n))] : []);
   const ipRules = [...on(config.RATE_LIMIT_AUTH_PER_MINUTE, authRoutesByIp), ...on(config.RATE_LIMIT_GLOBAL_PER_MINUTE, requestsByIp)];
   const userRules = on(config.RATE_LIMIT_WRITES_PER_MINUTE, writesByUser);
@@ -23,4 +22,12 @@ export function edgeRateLimits(config: Config, redis: Redis | undefined, log: Lo
     byIp: ipRules.length > 0 ? rateLimit({ limiter, rules: ipRules, trustProxy, log }) : undefined,
     byCaller: userRules.length > 0 ? rateLimit({ limiter, rules: userRules, trustProxy, log }) : undefined,
   };
+}
+
+/** A connection of its own that fails fast (a Redis outage must not slow every request), closed with the platform's. */
+function fastFailing(redis: Redis): Redis {
+  const connection = redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  connection.on('error', () => {});
+  redis.once('end', () => connection.disconnect());
+  return connection;
 }

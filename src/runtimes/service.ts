@@ -32,6 +32,7 @@ const host = await hostModules({
   log,
   service: name,
   modules: hosted,
+  events: 'redis-streams',
   connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
 });
 let draining = false;

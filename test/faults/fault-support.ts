@@ -65,14 +65,59 @@ export async function startFaultTopology(
 }
 
 /** Starts one more service process of the topology (same env), waits until it is ready. */
-export async function spawnService(topology: FaultTopology, name: string, modules: string): Promise<RuntimeProcess> {
+export async function spawnService(topology: Pick<FaultTopology, 'env' | 'extras'>, name: string, modules: string): Promise<RuntimeProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // The same environment startSplitTopology gives its services.
   const child = spawnRuntime('service.ts', { ...topology.env, SERVICE_NAME: name, MODULES: modules, PORT: String(port), HOST: '127.0.0.1', ADVERTISE_URL: url }, { name });
   const started = { name, child, url };
   topology.extras.push(started);
   await waitForReady(`${url}/readyz`, 60_000, child);
   return started;
+}
+
+/** Service processes without a gateway (for callers in the test process), registered in Redis. */
+export async function startServices(env: Record<string, string>, layout: readonly { name: string; modules: string }[]) {
+  const services = { env, extras: [] as RuntimeProcess[] };
+  const stop = () => stopAll(services.extras.map((p) => p.child));
+  try {
+    await Promise.all(layout.map(({ name, modules }) => spawnService(services, name, modules)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    env,
+    process(name: string): RuntimeProcess {
+      const found = services.extras.find((p) => p.name === name);
+      assert.ok(found, `no process ${name}`);
+      return found;
+    },
+    stop,
+  };
+}
+
+/** Marks a reply served from the stale fallback of public GETs. */
+export const STALE_HEADER = 'x-shareloop-stale';
+
+/** Requests a service has served on its internal bus endpoint, from its metrics. */
+export const internalCallsServed = (serviceUrl: string) => scrapeMetric(serviceUrl, 'http_request_duration_seconds_count', { route: '/internal/bus/:op' });
+
+/** A raw call of a service's internal endpoint, as the HTTP transport makes it (x-deadline-ms included). */
+export const internalCall = (url: string, op: string, body: unknown, authorization?: string, method = 'POST') =>
+  timed(url, method, `/internal/bus/${op}`, {
+    ...(method === 'POST' ? { body } : {}),
+    headers: { 'x-deadline-ms': '5000', ...(authorization ? { authorization } : {}) },
+  });
+
+/**
+ * A latency budget that holds on a quiet machine and scales, within a hard cap, when the
+ * whole machine is slow (other test files share its 2 cores): `base`, or 3× the p95 of a
+ * reference measured at the same time, whichever is larger, never above `cap`. Callers set
+ * the cap below the bus timeout, so a call that waited for a timeout always breaks it.
+ */
+export function latencyBudget(base: number, reference: readonly number[], cap: number): number {
+  return Math.min(cap, Math.max(base, 3 * percentile(reference, 95)));
 }
 
 /** SIGKILLs a process and waits until it is gone. */

@@ -8,8 +8,19 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
+import { inventory } from '../../src/modules/inventory/contract.ts';
+import { allContracts } from '../../src/runtimes/contracts.ts';
+import { allModules } from '../../src/runtimes/modules.ts';
+import type { Bus } from '../../src/shared/bus/bus.ts';
+import { systemContext } from '../../src/shared/bus/context.ts';
+import { AppError } from '../../src/shared/bus/errors.ts';
+import { routeRemoteModules } from '../../src/shared/bus/remote-routing.ts';
 import { serviceCredentials } from '../../src/shared/bus/service-credentials.ts';
+import { parseConfig } from '../../src/shared/config/config.ts';
+import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
+import { createLogger } from '../../src/shared/observability/logger.ts';
 import { apiClient } from '../support/api-client.ts';
+import { startTestHost, type TestHost } from '../support/test-host.ts';
 import {
   INTERNAL_SECRET,
   assertProblem,
@@ -26,6 +37,7 @@ import {
   type FaultTopology,
   type Timed,
 } from './fault-support.ts';
+import { identityScript, inventoryScript, normalize, type Outcome, type ParityFixture } from './parity-scripts.ts';
 
 const STALE_HEADER = 'x-shareloop-stale';
 const round = (ms: number) => Math.round(ms);
@@ -33,9 +45,21 @@ const round = (ms: number) => Math.round(ms);
 /** Requests served on a service's internal bus endpoint, from its metrics. */
 const internalCallsServed = (serviceUrl: string) => scrapeMetric(serviceUrl, 'http_request_duration_seconds_count', { route: '/internal/bus/:op' });
 
+
+/**
+ * A latency budget that holds on a quiet machine and scales, within a hard cap, when the
+ * whole machine is slow (other test files share its 2 cores): `base`, or 3× the p95 of a
+ * reference measured at the same time, whichever is larger, never above `cap`. The cap is set
+ * below the bus timeout, so a call that waited for the timeout always fails the budget.
+ */
+function latencyBudget(base: number, reference: readonly number[], cap: number): number {
+  return Math.min(cap, Math.max(base, 3 * percentile(reference, 95)));
+}
+
 // ---------------------------------------------------------------------------------------------
-describe('SIGKILL one of two inventory instances under load', () => {
-  const BUS_TIMEOUT_MS = 1_000;
+describe('inventory instances are SIGKILLed (one under load, then all, then new ones start)', () => {
+  const BUS_TIMEOUT_MS = 2_000;
+  const HALF_OPEN_MS = 1_000;
   const LOAD_MS = 3_000;
   const KILL_AFTER_MS = 1_200;
   const LOOPS = 6;
@@ -46,7 +70,7 @@ describe('SIGKILL one of two inventory instances under load', () => {
   let items: { id: string }[];
 
   before(async () => {
-    topology = await startFaultTopology(await faultEnv({ BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS), HEALTH_INTERVAL_MS: '300', BREAKER_HALF_OPEN_MS: '1000' }));
+    topology = await startFaultTopology(await faultEnv({ BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS), HEALTH_INTERVAL_MS: '300', BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS) }));
     api = apiClient(topology.gatewayUrl);
     user = await api.newUser('load');
     items = [];
@@ -58,7 +82,7 @@ describe('SIGKILL one of two inventory instances under load', () => {
   });
   after(() => topology?.stopEverything());
 
-  test('reads and If-Match writes see no failure, and every write lands exactly once', async () => {
+  test('one of two killed under load: reads and If-Match writes see no failure, every write lands exactly once', async () => {
     const victim = topology.process('inventory-2');
     const survivor = topology.process('inventory-1');
     const gateway = topology.gatewayUrl;
@@ -89,6 +113,8 @@ describe('SIGKILL one of two inventory instances under load', () => {
           const r = await timed(gateway, 'GET', `/v1/items?ownerId=${user.id}&limit=50`);
           record('GET /v1/items', r, r.status === 200 && r.body.total === LOOPS && r.body.items.length === LOOPS);
         } else {
+          // PATCH with If-Match is an idempotent command (contract: updateItem.idempotent), so
+          // the gateway may resend it to the other instance even after it was sent.
           const read = await timed(gateway, 'GET', `/v1/items/${own.id}`);
           record('GET /v1/items/{id} (before write)', read, read.status === 200 && typeof read.body.version === 'number');
           if (read.status !== 200) continue;
@@ -127,8 +153,8 @@ describe('SIGKILL one of two inventory instances under load', () => {
     // The fault really happened, under real load, with the victim taking its share.
     assert.equal(victim.child.signalCode, 'SIGKILL');
     assert.ok(servedByVictim > 10, `inventory-2 served only ${servedByVictim} internal calls before the kill: the load never reached it`);
-    assert.ok(outcomes.length >= 150, `only ${outcomes.length} requests in ${LOAD_MS} ms`);
-    assert.ok(afterKill.length >= 50, `only ${afterKill.length} requests were sent after the kill`);
+    assert.ok(outcomes.length >= 60, `only ${outcomes.length} requests in ${LOAD_MS} ms`);
+    assert.ok(afterKill.length >= 20, `only ${afterKill.length} requests were sent after the kill`);
 
     // Not one client-visible failure, and no reply papered over by the stale cache.
     assert.deepEqual(failures, [], `${failures.length} of ${outcomes.length} requests failed`);
@@ -153,29 +179,10 @@ describe('SIGKILL one of two inventory instances under load', () => {
     assert.equal(read.status, 200);
     assert.equal(read.body.title, 'after the kill');
   });
-});
 
-// ---------------------------------------------------------------------------------------------
-describe('SIGKILL every inventory instance', () => {
-  const BUS_TIMEOUT_MS = 2_000;
-  const HALF_OPEN_MS = 1_000;
-  let topology: FaultTopology;
-  let api: ReturnType<typeof apiClient>;
-  let user: { id: string; accessToken: string };
-  let itemId: string;
-
-  before(async () => {
-    topology = await startFaultTopology(await faultEnv({ BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS), HEALTH_INTERVAL_MS: '300', BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS) }));
-    api = apiClient(topology.gatewayUrl);
-    user = await api.newUser('outage');
-    const created = await api.request('POST', '/v1/items', { token: user.accessToken, body: listing('outage item') });
-    assert.equal(created.status, 201);
-    itemId = created.body.id;
-  });
-  after(() => topology?.stopEverything());
-
-  test('inventory routes answer 503 problem+json with Retry-After, fast once the breaker is open; identity keeps working', async () => {
+  test('all killed: inventory routes answer 503 problem+json with Retry-After, fast once the breaker is open; identity keeps working', async () => {
     const gateway = topology.gatewayUrl;
+    const itemId = items[0]!.id;
     await Promise.all([kill(topology.process('inventory-1').child), kill(topology.process('inventory-2').child)]);
     const killedAt = performance.now();
 
@@ -209,14 +216,15 @@ describe('SIGKILL every inventory instance', () => {
     const open = inventoryCalls.slice(opened);
     for (const r of open.filter((r) => /circuit open/.test(r.body.detail))) assert.equal(r.headers.get('retry-after'), String(Math.ceil(HALF_OPEN_MS / 1000)));
 
-    const openLatencies = open.map((r) => r.ms);
-    const p95 = percentile(openLatencies, 95);
+    const identityLatencies = identityCalls.map((r) => r.ms);
+    const p95 = percentile(open.map((r) => r.ms), 95);
+    const budget = latencyBudget(200, identityLatencies, BUS_TIMEOUT_MS / 4);
     console.log(
       `[faults] kill-all: ${inventoryCalls.length} inventory calls, breaker open from call #${opened} (${round(inventoryCalls[opened]!.at)} ms); ` +
-        `p95 while open ${round(p95)} ms, max overall ${round(Math.max(...inventoryCalls.map((r) => r.ms)))} ms; identity p95 ${round(percentile(identityCalls.map((r) => r.ms), 95))} ms`,
+        `p95 while open ${round(p95)} ms (budget ${round(budget)} ms), max overall ${round(Math.max(...inventoryCalls.map((r) => r.ms)))} ms; identity p95 ${round(percentile(identityLatencies, 95))} ms`,
     );
-    assert.ok(open.length >= 20, `only ${open.length} calls while the breaker was open`);
-    assert.ok(p95 < 200, `p95 ${round(p95)} ms while the breaker is open (timeout ${BUS_TIMEOUT_MS} ms)`);
+    assert.ok(open.length >= 10, `only ${open.length} calls while the breaker was open`);
+    assert.ok(p95 < budget, `p95 ${round(p95)} ms while the breaker is open (budget ${round(budget)} ms, timeout ${BUS_TIMEOUT_MS} ms)`);
     assert.ok(Math.max(...inventoryCalls.map((r) => r.ms)) < BUS_TIMEOUT_MS, 'a call waited for the bus timeout');
 
     // Identity routes were never affected.
@@ -224,11 +232,11 @@ describe('SIGKILL every inventory instance', () => {
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.body.id, user.id);
     }
-    assert.ok(percentile(identityCalls.map((r) => r.ms), 95) < 200);
   });
 
-  test('traffic recovers on its own when inventory instances come back, without a gateway restart', async () => {
+  test('all killed: traffic recovers on its own when new inventory instances start, without a gateway restart', async () => {
     const gateway = topology.process('gateway');
+    const itemId = items[0]!.id;
     const gatewayPid = gateway.child.pid;
     const spawnedAt = performance.now();
     await Promise.all([spawnService(topology, 'inventory-3', 'inventory'), spawnService(topology, 'inventory-4', 'inventory')]);
@@ -265,10 +273,12 @@ describe('SIGKILL every inventory instance', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other routes unaffected', () => {
-  const BUS_TIMEOUT_MS = 500;
+  const BUS_TIMEOUT_MS = 1_000;
   const LIMIT = 4;
   const QUEUE = 4;
   const BURST = 12;
+  /** Spacing of the burst: all of it reaches inventory well within one timeout. */
+  const SPACING_MS = 40;
   let topology: FaultTopology;
   let api: ReturnType<typeof apiClient>;
   let user: { id: string; accessToken: string };
@@ -280,7 +290,7 @@ describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other
         BULKHEAD_LIMIT: String(LIMIT),
         BULKHEAD_QUEUE: String(QUEUE),
         BREAKER_HALF_OPEN_MS: '1000',
-        // Active checks every 2 s (2 s timeout): they cannot eject the stalled instance before the burst is over.
+        // Active checks every 2 s with a 2 s timeout: none can eject the stalled instance before the burst is over.
         HEALTH_INTERVAL_MS: '2000',
         DISCOVERY_TTL_MS: '30000',
       }),
@@ -302,15 +312,24 @@ describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other
   test('calls fail with 503/504 within about the timeout, excess calls are rejected at once, identity stays fast', async () => {
     const gateway = topology.gatewayUrl;
     const stalled = topology.process('inventory-1');
+    const me = () => timed(gateway, 'GET', '/v1/users/me', { token: user.accessToken });
+    const baseline: number[] = [];
+    for (let n = 0; n < 20; n++) baseline.push((await me()).ms);
+
     stalled.child.kill('SIGSTOP');
     try {
       let burstDone = false;
+      // Spaced out, every call of the burst passes identity (its token check, behind a bulkhead
+      // of the same size) before the next arrives, and reaches inventory well within one timeout.
       const burst = Promise.all(
-        Array.from({ length: BURST }, (_, n) => timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing(`stalled ${n}`), giveUpMs: 10_000 })),
+        Array.from({ length: BURST }, async (_, n) => {
+          await sleep(n * SPACING_MS);
+          return timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing(`stalled ${n}`), giveUpMs: 10_000 });
+        }),
       ).finally(() => (burstDone = true));
       const identityCalls: Timed[] = [];
       const identityLoop = (async () => {
-        while (!burstDone || identityCalls.length < 20) identityCalls.push(await timed(gateway, 'GET', '/v1/users/me', { token: user.accessToken }));
+        while (!burstDone || identityCalls.length < 20) identityCalls.push(await me());
       })();
       const results = await burst;
       await identityLoop;
@@ -322,9 +341,13 @@ describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other
         later.push(await timed(gateway, 'GET', `/v1/items/${randomUUID()}`, { giveUpMs: 10_000 }));
       }
 
-      const summary = results.map((r) => `${r.status}@${round(r.ms)}`).sort((a, b) => Number(a.split('@')[1]) - Number(b.split('@')[1]));
+      const summary = results.map((r) => `${r.status}@${round(r.ms)}(${r.body.code})`);
       const identityP95 = percentile(identityCalls.map((r) => r.ms), 95);
-      console.log(`[faults] stall: burst ${summary.join(' ')}; later max ${round(Math.max(...later.map((r) => r.ms)))} ms; identity p95 ${round(identityP95)} ms over ${identityCalls.length} calls`);
+      const identityBudget = latencyBudget(100, baseline, BUS_TIMEOUT_MS / 2);
+      console.log(
+        `[faults] stall: burst ${summary.join(' ')}; later max ${round(Math.max(...later.map((r) => r.ms)))} ms; ` +
+          `identity p95 ${round(identityP95)} ms over ${identityCalls.length} calls (baseline p95 ${round(percentile(baseline, 95))} ms, budget ${round(identityBudget)} ms)`,
+      );
 
       for (const r of [...results, ...later]) {
         assertProblem(r, [503, 504]);
@@ -332,24 +355,25 @@ describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other
       }
       // The calls that got a slot waited for the timeout, then were told so.
       const timedOut = results.filter((r) => r.status === 504);
-      assert.ok(timedOut.length >= LIMIT, `${timedOut.length} timeouts in the burst, expected at least ${LIMIT}`);
+      assert.ok(timedOut.length >= LIMIT, `${timedOut.length} timeouts in the burst, expected at least ${LIMIT}: ${summary.join(' ')}`);
       for (const r of timedOut) {
         assert.equal(r.body.code, 'upstreamTimeout');
         assert.ok(r.ms >= BUS_TIMEOUT_MS * 0.9, `a 504 after only ${round(r.ms)} ms`);
       }
       // Beyond limit + queue, calls were turned away at once, with a hint when to come back.
       const rejected = results.filter((r) => r.status === 503 && r.ms < BUS_TIMEOUT_MS / 2);
-      assert.ok(rejected.length >= BURST - LIMIT - QUEUE, `${rejected.length} calls rejected at once, expected at least ${BURST - LIMIT - QUEUE}`);
+      assert.ok(rejected.length >= BURST - LIMIT - QUEUE, `${rejected.length} calls rejected at once, expected at least ${BURST - LIMIT - QUEUE}: ${summary.join(' ')}`);
       for (const r of rejected) {
         assert.equal(r.body.code, 'serviceUnavailable');
+        assert.match(String(r.body.detail), /^inventory /, 'rejected by the inventory bulkhead, not on the way through identity');
         assert.match(r.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
       }
       assert.ok(results.filter((r) => r.ms >= BUS_TIMEOUT_MS * 0.9).length <= LIMIT + QUEUE, 'more calls waited than the bulkhead admits');
-      for (const r of later) assert.ok(r.ms < BUS_TIMEOUT_MS, `after the burst a call still took ${round(r.ms)} ms`);
+      for (const r of later) assert.ok(r.ms < BUS_TIMEOUT_MS / 2, `after the burst a call still took ${round(r.ms)} ms`);
 
       // Identity never noticed.
       for (const r of identityCalls) assert.equal(r.status, 200, JSON.stringify(r.body));
-      assert.ok(identityP95 < 100, `identity p95 ${round(identityP95)} ms during the stall`);
+      assert.ok(identityP95 < identityBudget, `identity p95 ${round(identityP95)} ms during the stall (budget ${round(identityBudget)} ms)`);
     } finally {
       resume(stalled.child);
     }
@@ -375,15 +399,17 @@ describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other
 });
 
 // ---------------------------------------------------------------------------------------------
-describe('the internal bus endpoint needs a service credential', () => {
+describe('identity and inventory services, one instance each', () => {
   let topology: FaultTopology;
   let serviceUrl: string;
-  const OWNER = randomUUID();
-  const owner = { userId: OWNER, role: 'member' };
   const valid = serviceCredentials({ secret: INTERNAL_SECRET, service: 'fault-tests' });
 
+  /** A raw call of the internal endpoint, as the HTTP transport makes it (x-deadline-ms included). */
   const internal = (url: string, op: string, body: unknown, authorization?: string, method = 'POST') =>
-    timed(url, method, `/internal/bus/${op}`, { ...(method === 'POST' ? { body } : {}), ...(authorization ? { headers: { authorization } } : {}) });
+    timed(url, method, `/internal/bus/${op}`, {
+      ...(method === 'POST' ? { body } : {}),
+      headers: { 'x-deadline-ms': '5000', ...(authorization ? { authorization } : {}) },
+    });
 
   before(async () => {
     topology = await startFaultTopology(await faultEnv(), [
@@ -394,64 +420,140 @@ describe('the internal bus endpoint needs a service credential', () => {
   });
   after(() => topology?.stopEverything());
 
-  test('missing, garbage, foreign, expired, misaddressed or end-user credentials get 401 and run nothing', async () => {
-    const key = new TextEncoder().encode(INTERNAL_SECRET);
-    const signed = (build: (jwt: SignJWT) => SignJWT) => build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('intruder')).sign(key);
-    const user = await apiClient(topology.gatewayUrl).newUser('intruder');
-    const refused: [string, string | undefined][] = [
-      ['no Authorization', undefined],
-      ['garbage bearer', 'Bearer garbage'],
-      ['empty bearer', 'Bearer '],
-      ['another secret', `Bearer ${await serviceCredentials({ secret: 'some-other-deployment-secret-0000000000', service: 'intruder' }).token()}`],
-      ['expired', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt(Math.floor(Date.now() / 1000) - 600).setExpirationTime(Math.floor(Date.now() / 1000) - 300))}`],
-      ['wrong audience', `Bearer ${await signed((j) => j.setAudience('shareloop-api').setIssuedAt().setExpirationTime('60s'))}`],
-      ['no expiry', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt())}`],
-      ['valid token, wrong scheme', `Basic ${await valid.token()}`],
-      ["an end user's access token", `Bearer ${user.accessToken}`],
-    ];
-    const createInput = { input: listing('smuggled'), contractVersion: 1, caller: owner };
-    for (const [what, authorization] of refused) {
-      const read = await internal(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
-      assert.equal(read.status, 401, `${what}: ${read.status} ${JSON.stringify(read.body)}`);
-      assert.equal(read.body.error.code, 'serviceCredentialRejected', what);
-      assert.equal(read.body.error.kind, 'unauthorized', what);
-      const write = await internal(serviceUrl, 'inventory.createItem', createInput, authorization);
-      assert.equal(write.status, 401, `${what}: ${write.status}`);
-    }
-    // None of the refused writes ran.
-    const listed = await internal(serviceUrl, 'inventory.listItems', { input: { ownerId: OWNER }, contractVersion: 1 }, `Bearer ${await valid.token()}`);
-    assert.equal(listed.status, 200, JSON.stringify(listed.body));
-    assert.equal(listed.body.output.total, 0, 'a call with a refused credential was executed');
+  // Declared first: identity's parity run expects no users but its own in the services' database.
+  describe('bus parity: in-process handlers and the HTTP transport give the same results and typed errors', () => {
+    let local: TestHost;
+    let remote: Host;
+    const fixture: ParityFixture = {
+      email: `parity-${randomUUID().slice(0, 8)}@example.test`,
+      adminEmail: `parity-admin-${randomUUID().slice(0, 8)}@example.test`,
+      missingId: randomUUID(),
+      owner: randomUUID(),
+      other: randomUUID(),
+      admin: randomUUID(),
+      reservation: randomUUID(),
+      otherReservation: randomUUID(),
+    };
+
+    before(async () => {
+      local = await startTestHost(allModules);
+      // A caller process like the gateway: hosts nothing, finds the services in the topology's
+      // Redis registry, and reaches them through the HTTP transport and its resilience policy.
+      const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: topology.env.REDIS_URL!, REDIS_KEY_PREFIX: topology.env.REDIS_KEY_PREFIX!, INTERNAL_SERVICE_SECRET: INTERNAL_SECRET });
+      const log = createLogger({ level: 'silent', pretty: false, name: 'parity' });
+      const credentials = serviceCredentials({ secret: INTERNAL_SECRET, service: 'parity' });
+      remote = await hostModules({ config, log, service: 'parity', modules: [], connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }) });
+    });
+    after(async () => {
+      await remote?.stop();
+      await local?.stop();
+    });
+
+    const compare = async (name: string, script: (bus: Bus, f: ParityFixture) => Promise<Outcome[]>, serviceName: string) => {
+      const bus = remote.platform.bus;
+      for (const contract of allContracts) for (const op of Object.values(contract.ops)) assert.equal(bus.hosts(op.name), false, `${op.name} must cross the wire`);
+      const hopsBefore = await internalCallsServed(topology.process(serviceName).url);
+      const inProcess = await script(local.platform.bus, fixture);
+      const overHttp = await script(bus, fixture);
+      const hops = (await internalCallsServed(topology.process(serviceName).url)) - hopsBefore;
+
+      // Both runs did what the contract says, step by step...
+      for (const outcomes of [inProcess, overHttp]) {
+        const got = outcomes.map((o) => `${o.step}: ${o.error ? o.error.code : 'ok'}`);
+        assert.deepEqual(got, outcomes.map((o) => `${o.step}: ${o.expected}`));
+        for (const o of outcomes) if (o.error) assert.ok(o.error.isAppError && o.error.name === 'AppError', `${o.step}: not an AppError`);
+      }
+      // ...with the same outputs and the same typed errors (code, kind, detail, field errors).
+      assert.deepEqual(normalize(overHttp), normalize(inProcess));
+      assert.ok(hops >= overHttp.length, `${name}: only ${hops} calls reached the ${serviceName} service for ${overHttp.length} steps`);
+      console.log(`[faults] parity ${name}: ${overHttp.length} steps, ${overHttp.filter((o) => o.error).length} typed errors, ${hops} hops`);
+    };
+
+    test('identity', () => compare('identity', identityScript, 'identity'));
+    test('inventory', () => compare('inventory', inventoryScript, 'inventory'));
+
+    test('field errors raised behind the wire round-trip through AppError.toJSON/fromJSON', async () => {
+      const invalid = { title: '', category: 'Not A Slug', dailyPrice: { amount: -1, currency: 'eur' }, deposit: { amount: 1, currency: 'EUR' }, condition: 'mint' };
+      const ctx = systemContext({ caller: { userId: fixture.owner, role: 'member' } });
+      const inProcess = await local.platform.bus.call(inventory.ops.createItem, invalid as never, ctx).then(
+        () => assert.fail('the in-process call must fail'),
+        (error: unknown) => error as AppError,
+      );
+      assert.ok(inProcess instanceof AppError);
+      // The caller's Bus validates before sending, so post the same input raw to the service.
+      const reply = await internal(serviceUrl, 'inventory.createItem', { input: invalid, contractVersion: 1, caller: ctx.caller }, `Bearer ${await valid.token()}`);
+      assert.equal(reply.status, 400);
+      const overHttp = AppError.fromJSON(reply.body.error);
+      assert.ok(overHttp instanceof AppError);
+      assert.deepEqual(overHttp.toJSON(), inProcess.toJSON());
+      assert.equal(overHttp.code, 'validationFailed');
+      assert.deepEqual(overHttp.errors!.map((e) => e.path).sort(), ['category', 'condition', 'dailyPrice.amount', 'dailyPrice.currency', 'title']);
+    });
   });
 
-  test('with a valid credential the same calls succeed (positive control)', async () => {
-    const authorization = `Bearer ${await valid.token()}`;
-    const created = await internal(serviceUrl, 'inventory.createItem', { input: listing('via the internal bus'), contractVersion: 1, caller: owner }, authorization);
-    assert.equal(created.status, 200, JSON.stringify(created.body));
-    assert.equal(created.body.output.ownerId, OWNER);
-    const read = await internal(serviceUrl, 'inventory.getItem', { input: { id: created.body.output.id }, contractVersion: 1 }, authorization);
-    assert.equal(read.status, 200);
-    assert.deepEqual(read.body.output, created.body.output);
-    // The public route agrees with the internal one.
-    const publicRead = await timed(topology.gatewayUrl, 'GET', `/v1/items/${created.body.output.id}`);
-    assert.equal(publicRead.status, 200);
-    assert.deepEqual(publicRead.body, created.body.output);
-    // A contract error crosses as a typed error, not a 401.
-    const missing = await internal(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
-    assert.equal(missing.status, 400);
-    assert.deepEqual([missing.body.error.code, missing.body.error.kind], ['inventory.itemNotFound', 'not_found']);
-  });
+  describe('the internal bus endpoint needs a service credential', () => {
+    const OWNER = randomUUID();
+    const owner = { userId: OWNER, role: 'member' };
 
-  test('the gateway does not route /internal/*, even with a valid credential', async () => {
-    const gateway = topology.gatewayUrl;
-    const authorization = `Bearer ${await valid.token()}`;
-    for (const method of ['GET', 'POST']) {
-      for (const auth of [undefined, authorization]) {
-        for (const op of ['inventory.getItem', 'inventory.createItem', 'identity.validateToken']) {
-          const r = await internal(gateway, op, { input: { id: randomUUID() }, contractVersion: 1 }, auth, method);
-          assertProblem(r, 404, 'notFound');
+    test('missing, garbage, foreign, expired, misaddressed or end-user credentials get 401 and run nothing', async () => {
+      const key = new TextEncoder().encode(INTERNAL_SECRET);
+      const signed = (build: (jwt: SignJWT) => SignJWT) => build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('intruder')).sign(key);
+      const user = await apiClient(topology.gatewayUrl).newUser('intruder');
+      const refused: [string, string | undefined][] = [
+        ['no Authorization', undefined],
+        ['garbage bearer', 'Bearer garbage'],
+        ['empty bearer', 'Bearer '],
+        ['another secret', `Bearer ${await serviceCredentials({ secret: 'some-other-deployment-secret-0000000000', service: 'intruder' }).token()}`],
+        ['expired', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt(Math.floor(Date.now() / 1000) - 600).setExpirationTime(Math.floor(Date.now() / 1000) - 300))}`],
+        ['wrong audience', `Bearer ${await signed((j) => j.setAudience('shareloop-api').setIssuedAt().setExpirationTime('60s'))}`],
+        ['no expiry', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt())}`],
+        ['valid token, wrong scheme', `Basic ${await valid.token()}`],
+        ["an end user's access token", `Bearer ${user.accessToken}`],
+      ];
+      const createInput = { input: listing('smuggled'), contractVersion: 1, caller: owner };
+      for (const [what, authorization] of refused) {
+        const read = await internal(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
+        assert.equal(read.status, 401, `${what}: ${read.status} ${JSON.stringify(read.body)}`);
+        assert.equal(read.body.error.code, 'serviceCredentialRejected', what);
+        assert.equal(read.body.error.kind, 'unauthorized', what);
+        const write = await internal(serviceUrl, 'inventory.createItem', createInput, authorization);
+        assert.equal(write.status, 401, `${what}: ${write.status}`);
+      }
+      // None of the refused writes ran.
+      const listed = await internal(serviceUrl, 'inventory.listItems', { input: { ownerId: OWNER }, contractVersion: 1 }, `Bearer ${await valid.token()}`);
+      assert.equal(listed.status, 200, JSON.stringify(listed.body));
+      assert.equal(listed.body.output.total, 0, 'a call with a refused credential was executed');
+    });
+
+    test('with a valid credential the same calls succeed (positive control)', async () => {
+      const authorization = `Bearer ${await valid.token()}`;
+      const created = await internal(serviceUrl, 'inventory.createItem', { input: listing('via the internal bus'), contractVersion: 1, caller: owner }, authorization);
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      assert.equal(created.body.output.ownerId, OWNER);
+      const read = await internal(serviceUrl, 'inventory.getItem', { input: { id: created.body.output.id }, contractVersion: 1 }, authorization);
+      assert.equal(read.status, 200);
+      assert.deepEqual(read.body.output, created.body.output);
+      // The public route agrees with the internal one.
+      const publicRead = await timed(topology.gatewayUrl, 'GET', `/v1/items/${created.body.output.id}`);
+      assert.equal(publicRead.status, 200);
+      assert.deepEqual(publicRead.body, created.body.output);
+      // A contract error crosses as a typed error, not a 401.
+      const missing = await internal(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
+      assert.equal(missing.status, 400);
+      assert.deepEqual([missing.body.error.code, missing.body.error.kind], ['inventory.itemNotFound', 'not_found']);
+    });
+
+    test('the gateway does not route /internal/*, even with a valid credential', async () => {
+      const gateway = topology.gatewayUrl;
+      const authorization = `Bearer ${await valid.token()}`;
+      for (const method of ['GET', 'POST']) {
+        for (const auth of [undefined, authorization]) {
+          for (const op of ['inventory.getItem', 'inventory.createItem', 'identity.validateToken']) {
+            const r = await internal(gateway, op, { input: { id: randomUUID() }, contractVersion: 1 }, auth, method);
+            assertProblem(r, 404, 'notFound');
+          }
         }
       }
-    }
+    });
   });
 });

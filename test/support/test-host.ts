@@ -21,7 +21,7 @@ export async function startTestHost(modules: readonly AnyModule[], env: Record<s
   const databaseUrl = await createDatabase(pgUrl);
   const config = parseConfig({ ...testDeploymentEnv(), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'silent', DB_POOL_MAX: '5', ...env });
   const log = createLogger({ level: config.LOG_LEVEL, pretty: false, name: 'test' });
-  const host = await hostModules({ config, log, service: 'test', modules });
+  const host = await hostModules({ config, log, service: 'test', modules, events: 'in-process' });
   const { bus, metrics, redis } = host.platform;
   const app = createPublicApi({ name: 'test', config, log, metrics, bus, redis, readiness: () => host.readiness() });
   return { ...host, app, databaseUrl };

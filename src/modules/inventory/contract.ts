@@ -110,7 +110,7 @@ export const inventory = defineContract({
       }),
       output: itemSchema,
       errors: ['currencyMismatch'],
-      http: { method: 'post', path: '/v1/items', status: 201, auth: 'required', tag: 'Items', etag: 'version' },
+      http: { method: 'post', path: '/v1/items', status: 201, auth: 'required', tag: 'Items', etag: 'version', idempotencyKey: true },
     }),
     // Owner or admin edits an item's listing; a change that is already in effect is a no-op.
     updateItem: op({

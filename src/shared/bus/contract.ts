@@ -19,6 +19,11 @@ export interface HttpHint {
   headers?: Readonly<Record<string, string>>;
   /** Output field whose value is sent as a strong ETag. */
   etag?: string;
+  /**
+   * Accept an optional Idempotency-Key header: the first response to a key is stored and
+   * replayed to retries (see shared/http/idempotency.ts). Only for non-GET routes with auth 'required'.
+   */
+  idempotencyKey?: boolean;
   /** Response headers taken from output fields: header name → output key. */
   description?: string;
 }

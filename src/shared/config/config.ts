@@ -37,6 +37,12 @@ export const configSchema = z
     RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(0).default(10),
     RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
     RATE_LIMIT_GLOBAL_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    // Events: transport (default per runtime), retries before dead-lettering, stream retention.
+    EVENT_TRANSPORT: z.enum(['in-process', 'redis-streams']).optional(),
+    EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    EVENT_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(1_000),
+    EVENT_STREAM_MAXLEN: z.coerce.number().int().min(1000).default(1_000_000),
+    OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
     // Split mode: service-to-service calls.
     INTERNAL_SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -20,6 +20,8 @@ export interface Database {
   label: string;
   /** Runs one SQL statement outside drizzle (migrations, health checks). */
   execute(sqlText: string): Promise<void>;
+  /** LISTENs on a channel; resolves to the function that stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,10 @@ export function openPostgres(url: string, options: { max: number }): Database {
     execute: async (sqlText) => {
       await client.unsafe(sqlText);
     },
+    listen: async (channel, onNotify) => {
+      const { unlisten } = await client.listen(channel, onNotify);
+      return unlisten;
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -53,6 +59,10 @@ export async function openPglite(dataDir: string): Promise<Database> {
     label: `pglite:${location}`,
     execute: async (sqlText) => {
       await client.exec(sqlText);
+    },
+    listen: async (channel, onNotify) => {
+      const unlisten = await client.listen(channel, onNotify);
+      return () => unlisten();
     },
     close: () => client.close(),
   };

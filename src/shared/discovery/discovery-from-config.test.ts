@@ -6,8 +6,8 @@ import { DnsSource } from './dns-source.ts';
 import { RedisRegistry } from './redis-registry.ts';
 import { StaticSource } from './static-source.ts';
 
-// Never connected: choosing the registry only stores the client.
-const redis = {} as Redis;
+// Never connected: choosing the registry only stores the client and reads its options.
+const redis = { options: {} } as Redis;
 
 test('<MODULE>_URLS wins over <MODULE>_DNS and Redis', () => {
   const source = discoveryFromConfig({ module: 'inventory', env: { INVENTORY_URLS: 'http://a:1', INVENTORY_DNS: 'inv:1' }, redis });

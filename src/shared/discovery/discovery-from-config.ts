@@ -28,8 +28,9 @@ export function discoveryFromConfig(options: DiscoveryConfigOptions): DiscoveryS
   const urls = env[names.urls]?.trim();
   const dns = env[names.dns]?.trim();
   if (urls) {
-    log?.info({ module, source: 'static', [names.urls]: urls }, 'discovery: static instance list');
-    return StaticSource.parse(urls, names.urls);
+    const source = StaticSource.parse(urls, names.urls);
+    log?.info({ module, source: 'static', urls: source.instances().map((i) => i.url) }, 'discovery: static instance list');
+    return source;
   }
   if (dns) {
     log?.info({ module, source: 'dns', [names.dns]: dns }, 'discovery: DNS');

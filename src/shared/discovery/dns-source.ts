@@ -62,6 +62,7 @@ export class DnsSource implements DiscoverySource {
   }
 
   private schedule(): void {
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh(), this.refreshMs);
     this.timer.unref();
   }

@@ -123,14 +123,14 @@ test('a check that started before an ejection cannot undo it', async () => {
   cleanups.push(() => servers[0]!.close());
   servers[0]!.delayMs = 150;
   const log = recordingLog();
-  const pool = new InstancePool({ source: fakeSource([servers[0]!.instance]), module: 'inventory', log, intervalMs: 400, failureThreshold: 1 });
+  const pool = new InstancePool({ source: fakeSource([servers[0]!.instance]), module: 'inventory', log, intervalMs: 1_000, failureThreshold: 1 });
   await pool.start(); // its first check is now in flight
   cleanups.push(() => pool.stop());
   pool.reportFailure(servers[0]!.instance);
   assert.deepEqual(pool.healthy(), []);
   await new Promise((done) => setTimeout(done, 250)); // the first check has passed by now
   assert.deepEqual(pool.healthy(), [], 'still ejected');
-  await waitFor('back after the next check', () => pool.healthy().length === 1);
+  await waitFor('back after the next check', () => pool.healthy().length === 1, 3_000);
 });
 
 test('stop() cancels checks in flight', async () => {

@@ -105,7 +105,7 @@ export class InstancePool {
     clearTimeout(this.timer);
     this.unsubscribe?.();
     this.aborter.abort();
-    await Promise.all([...this.members.values()].map((m) => m.check));
+    await Promise.allSettled([...this.members.values()].map((m) => m.check));
   }
 
   /** A healthy instance chosen by `strategy` (`key` makes consistent_hash sticky); undefined when none is healthy. */
@@ -194,7 +194,7 @@ export class InstancePool {
 
   private scheduleRound(): void {
     this.timer = setTimeout(() => {
-      void Promise.all([...this.members.values()].map((m) => this.check(m))).then(() => {
+      void Promise.allSettled([...this.members.values()].map((m) => this.check(m))).then(() => {
         if (this.running) this.scheduleRound();
       });
     }, this.intervalMs);
@@ -206,15 +206,20 @@ export class InstancePool {
     if (member.check || !this.running) return member.check;
     const ejections = member.ejections;
     const { signal } = this.aborter;
-    member.check = checkHealth(`${member.instance.url}${this.healthPath}`, { timeoutMs: this.timeoutMs, signal }).then((result) => {
-      member.check = undefined;
-      if (!this.running || signal.aborted || this.members.get(member.instance.id) !== member) return;
-      if (!result.ok) {
-        if (member.healthy) this.eject(member, `active check failed: ${result.reason}`);
-      } else if (!member.healthy && member.ejections === ejections) {
-        this.restore(member);
-      }
-    });
+    member.check = checkHealth(`${member.instance.url}${this.healthPath}`, { timeoutMs: this.timeoutMs, signal })
+      .then((result) => {
+        member.check = undefined;
+        if (!this.running || signal.aborted || this.members.get(member.instance.id) !== member) return;
+        if (!result.ok) {
+          if (member.healthy) this.eject(member, `active check failed: ${result.reason}`);
+        } else if (!member.healthy && member.ejections === ejections) {
+          this.restore(member);
+        }
+      })
+      .catch((err: unknown) => {
+        member.check = undefined;
+        this.log.warn({ module: this.module, instance: member.instance.id, err: (err as Error).message }, 'discovery: health check bookkeeping failed');
+      });
     return member.check;
   }
 

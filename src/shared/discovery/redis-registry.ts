@@ -52,7 +52,7 @@ export class RedisRegistry implements DiscoverySource {
   constructor(options: RedisRegistryOptions) {
     this.redis = options.redis;
     this.module = options.module;
-    this.keys = registryKeys(options.module);
+    this.keys = registryKeys(options.redis, options.module);
     this.refreshMs = options.refreshMs ?? 5_000;
     this.log = options.log;
   }
@@ -92,7 +92,6 @@ export class RedisRegistry implements DiscoverySource {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     await subscriber?.quit().catch(() => subscriber.disconnect());
-    await this.refreshing;
   }
 
   instances(): readonly Instance[] {

@@ -51,14 +51,13 @@ return 0
 export async function registerInstance(options: RegisterInstanceOptions): Promise<Registration> {
   const { redis, module, instance, ttlMs = 10_000, log } = options;
   if (!(ttlMs > 0)) throw new Error(`registerInstance: ttlMs must be positive, got ${ttlMs}`);
-  const keys = registryKeys(module);
+  const keys = registryKeys(redis, module);
   const heartbeat = () => redis.eval(HEARTBEAT, 2, keys.members, keys.urls, instance.id, instance.url, Math.round(ttlMs), keys.channel);
 
   await heartbeat();
   let running = true;
   let failing = false;
   let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
 
   const beat = async () => {
     try {
@@ -72,7 +71,7 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
   };
   const schedule = () => {
     timer = setTimeout(() => {
-      inFlight = beat().then(() => {
+      void beat().then(() => {
         if (running) schedule();
       });
     }, Math.max(1, Math.floor(ttlMs / 3)));
@@ -85,7 +84,7 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
       if (!running) return;
       running = false;
       clearTimeout(timer);
-      await inFlight; // a heartbeat landing after the removal would bring the entry back
+      // A heartbeat in flight was sent earlier on the same connection, so Redis runs it before this removal.
       try {
         await redis.eval(DEREGISTER, 2, keys.members, keys.urls, instance.id, instance.url, keys.channel);
       } catch (err) {

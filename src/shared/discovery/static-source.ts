@@ -5,8 +5,9 @@ import { InstanceList } from './instance-list.ts';
 export class StaticSource implements DiscoverySource {
   private readonly list = new InstanceList();
 
-  constructor(urls: readonly string[]) {
-    this.list.set(urls.map((url) => ({ id: url, url })));
+  /** Throws unless every url is an http(s) base url; trailing slashes are dropped. */
+  constructor(urls: readonly string[], name = 'StaticSource') {
+    this.list.set(urls.map((value) => normalizeUrl(value, name)).map((url) => ({ id: url, url })));
   }
 
   /** Parses a comma-separated list of http(s) urls; `name` (the variable) appears in errors. */
@@ -14,10 +15,9 @@ export class StaticSource implements DiscoverySource {
     const urls = value
       .split(',')
       .map((part) => part.trim())
-      .filter(Boolean)
-      .map((part) => normalizeUrl(part, name));
+      .filter(Boolean);
     if (urls.length === 0) throw new Error(`${name} lists no urls`);
-    return new StaticSource(urls);
+    return new StaticSource(urls, name);
   }
 
   async start(): Promise<void> {}
@@ -41,6 +41,7 @@ function normalizeUrl(value: string, name: string): string {
     throw new Error(`${name}: "${value}" is not a url`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: "${value}" is not an http(s) url`);
+  if (url.username || url.password) throw new Error(`${name}: "${url.host}" must not carry credentials`);
   if (url.search || url.hash) throw new Error(`${name}: "${value}" must be a base url without query or fragment`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

@@ -7,6 +7,8 @@ import type { AnyContract, HttpHint, Op } from '../bus/contract.ts';
 import { platformErrors } from '../bus/errors.ts';
 import type { App } from './app.ts';
 import type { AppEnv } from './env.ts';
+import type { IdempotentResponse } from './idempotency.ts';
+import { idempotencyErrorKinds, idempotencyKeyHeaderSchema } from './idempotency-key.ts';
 import { problemSchema, statusOfKind } from './problem.ts';
 import { staleHeaders, type StaleFallback } from './stale-fallback.ts';
 
@@ -21,6 +23,8 @@ export interface ContractRouteOptions {
   limitCaller?: MiddlewareHandler<AppEnv>;
   /** Serves public GETs from their last good reply while their service is down. */
   staleFallback?: StaleFallback;
+  /** Stores and replays responses by Idempotency-Key on ops whose hint sets idempotencyKey. */
+  idempotency?: IdempotentResponse;
 }
 
 /** The CallContext of an anonymous HTTP request: its request id, trace and deadline. */
@@ -64,12 +68,14 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
   // Refined inputs cannot be omitted from; they are wholly body inputs.
   const bodyShape = nonBodyKeys.length > 0 ? input.omit(mask(nonBodyKeys)) : input;
   const hasBody = Object.keys(bodyShape.shape).length > 0;
+  const idempotent = http.idempotencyKey ? idempotentResponseOf(op, http, options) : undefined;
 
   const request: Record<string, unknown> = {};
   if (paramKeys.length > 0) request.params = input.pick(mask(paramKeys)).strip();
   if (queryKeys.length > 0) request.query = input.pick(mask(queryKeys)).strip();
-  if (headerEntries.length > 0) {
-    request.headers = z.object(Object.fromEntries(headerEntries.map(([key, header]) => [header, input.shape[key]!]))).strip();
+  if (headerEntries.length > 0 || idempotent) {
+    const headers = Object.fromEntries(headerEntries.map(([key, header]) => [header, input.shape[key]!]));
+    request.headers = z.object({ ...headers, ...(idempotent ? { 'idempotency-key': idempotencyKeyHeaderSchema } : {}) }).strip();
   }
   if (hasBody) request.body = { content: { 'application/json': { schema: bodyShape } }, required: true };
 
@@ -100,19 +106,29 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
       for (const [key, header] of headerEntries) if (headers[header] !== undefined) args[key] = headers[header];
     }
     const call = () => options.bus.call(op, args as never, ctx) as Promise<Record<string, unknown>>;
-    let output: Record<string, unknown>;
-    if (options.staleFallback && http.method === 'get' && http.auth === 'none') {
-      const result = await options.staleFallback.run(c.req.url, call);
-      output = result.value;
-      if (result.stale) for (const [name, value] of Object.entries(staleHeaders)) c.header(name, value);
-    } else {
-      output = await call();
-    }
-    if (http.etag && output && output[http.etag] !== undefined) c.header('ETag', `"${String(output[http.etag])}"`);
-    if (http.status === 204) return c.body(null, 204);
-    return c.json(output, http.status);
+    const respond = async (): Promise<Response> => {
+      let output: Record<string, unknown>;
+      if (options.staleFallback && http.method === 'get' && http.auth === 'none') {
+        const result = await options.staleFallback.run(c.req.url, call);
+        output = result.value;
+        if (result.stale) for (const [name, value] of Object.entries(staleHeaders)) c.header(name, value);
+      } else {
+        output = await call();
+      }
+      if (http.etag && output && output[http.etag] !== undefined) c.header('ETag', `"${String(output[http.etag])}"`);
+      if (http.status === 204) return c.body(null, 204);
+      return c.json(output, http.status);
+    };
+    return idempotent ? idempotent(c, http.path, respond) : respond();
   };
   app.openapi(route, handler as never);
+}
+
+/** The Idempotency-Key handling of an op that asks for it; a misconfiguration fails at startup. */
+function idempotentResponseOf(op: Op, http: HttpHint, options: ContractRouteOptions): IdempotentResponse {
+  if (http.method === 'get' || http.auth !== 'required') throw new Error(`${op.name}: idempotencyKey needs a non-GET route with auth 'required'`);
+  if (!options.idempotency) throw new Error(`${op.name}: idempotencyKey is set but no idempotency store was configured`);
+  return options.idempotency;
 }
 
 function mask(keys: readonly string[]): Record<string, true> {
@@ -121,12 +137,15 @@ function mask(keys: readonly string[]): Record<string, true> {
 
 function successResponse(op: Op, http: HttpHint) {
   if (http.status === 204) return { 204: { description: 'Done' } };
-  const headers = http.etag ? { ETag: { description: 'The representation version, for If-Match', schema: { type: 'string' as const } } } : undefined;
+  const headers = {
+    ...(http.etag ? { ETag: { description: 'The representation version, for If-Match', schema: { type: 'string' as const } } } : {}),
+    ...(http.idempotencyKey ? { 'Idempotent-Replayed': { description: 'true when this repeats the stored response to an earlier request with the same Idempotency-Key', schema: { type: 'string' as const } } } : {}),
+  };
   return {
     [http.status]: {
       description: op.summary,
       content: { 'application/json': { schema: op.output } },
-      ...(headers ? { headers } : {}),
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
     },
   };
 }
@@ -138,6 +157,7 @@ function errorResponses(contract: AnyContract, op: Op, http: HttpHint, hasBody: 
   if (http.auth === 'required' || http.auth === 'optional') add(401, 'unauthorized');
   if (hasBody) add(413, 'payloadTooLarge');
   for (const name of op.errors ?? []) add(statusOfKind[contract.errors[name]!], `${contract.name}.${name}`);
+  if (http.idempotencyKey) for (const [code, kind] of Object.entries(idempotencyErrorKinds)) add(statusOfKind[kind], code);
   add(429, 'rateLimited');
   add(500, 'internal');
   add(503, 'serviceUnavailable');

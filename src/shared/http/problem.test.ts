@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { HTTPException } from 'hono/http-exception';
 import { AppError, errorKinds, platformErrors } from '../bus/errors.ts';
 import { problemResponse, problemSchema, statusOfKind, toProblem } from './problem.ts';
 
@@ -68,6 +69,17 @@ describe('toProblem', () => {
       assert.equal(problem.detail, 'An unexpected error occurred.');
       assertNoLeak(problem);
     }
+  });
+
+  test("hono's client errors become their 4xx problems; any other HTTPException is a bare 500", () => {
+    assert.equal(toProblem(new HTTPException(400, { message: 'Malformed JSON in request body' })).status, 400);
+    assert.equal(toProblem(new HTTPException(400, { message: 'Malformed JSON in request body' })).code, 'validationFailed');
+    assert.equal(toProblem(new HTTPException(415, { message: 'Unsupported Media Type' })).status, 415);
+    assert.equal(toProblem(new HTTPException(413)).status, 413);
+    const other = toProblem(new HTTPException(401, { message: 'select * from sessions', cause: leakyError() }));
+    assert.equal(other.status, 500);
+    assert.equal(other.detail, 'An unexpected error occurred.');
+    assertNoLeak(other);
   });
 
   test('every error kind maps to a 4xx or 5xx status and a valid problem', () => {

@@ -1,5 +1,7 @@
 import type { HandlersOf } from '../bus/bus.ts';
 import type { AnyContract } from '../bus/contract.ts';
+import type { SubscriptionSpec } from '../events/subscription.ts';
+import type { EventTables } from '../events/tables.ts';
 import type { Platform } from './platform.ts';
 
 /** A bounded context as a runtime hosts it: contract, storage, handlers and lifecycle. */
@@ -10,6 +12,10 @@ export interface ModuleDefinition<C extends AnyContract = AnyContract, Deps = un
   /** Builds the module's dependencies (database handles, caches, settings). */
   setup(platform: Platform): Promise<Deps>;
   handlers: HandlersOf<C, NoInfer<Deps>>;
+  /** The module's outbox, inbox and dead-letter tables (created by its migrations). */
+  events?: EventTables;
+  /** Reactions to other modules' events, each applied once per message. */
+  subscriptions?(deps: NoInfer<Deps>): SubscriptionSpec[];
   /** Background work started after every hosted module is set up. */
   start?(deps: Deps, platform: Platform): Promise<void>;
   /** Stops background work; pools are closed by the platform afterwards. */

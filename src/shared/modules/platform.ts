@@ -9,6 +9,7 @@ import { Databases } from '../db/databases.ts';
 import { migrateModule } from '../db/migrate.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { EventHost, type EventMode } from '../events/event-host.ts';
 import type { AnyModule, ModuleDefinition } from './define-module.ts';
 
 /** What the platform hands every module it hosts. */
@@ -22,6 +23,8 @@ export interface Platform {
   redis: Redis | undefined;
   /** The module's own database, migrated. */
   database(module: string): Promise<Database>;
+  /** Outbox relays, consumers and dead-letter replay of this process. */
+  events: EventHost;
 }
 
 /** A set of modules hosted in one process, with the resources they share. */
@@ -41,6 +44,8 @@ export async function hostModules(options: {
   log: Logger;
   service: string;
   modules: readonly AnyModule[];
+  /** How events travel: in-process (monolith), Redis Streams (split), or not at all (the default: tools, gateway). */
+  events?: EventMode;
   /** Routes calls to modules hosted elsewhere; runs before any module starts. Returns its stop. */
   connect?: (platform: Platform) => Promise<() => Promise<void>>;
 }): Promise<Host> {
@@ -52,6 +57,8 @@ export async function hostModules(options: {
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
   const migrated = new Map<string, Promise<Database>>();
+  const mode = (options.events ?? 'none') === 'none' ? 'none' : (config.EVENT_TRANSPORT ?? options.events!);
+  const events = new EventHost({ mode, config, redis, consumerName: `${options.service}-${process.pid}`, log, metrics });
 
   const platform: Platform = {
     config,
@@ -60,6 +67,7 @@ export async function hostModules(options: {
     metrics,
     cache,
     redis,
+    events,
     database(module) {
       let ready = migrated.get(module);
       if (!ready) {
@@ -79,10 +87,15 @@ export async function hostModules(options: {
   for (const definition of options.modules) {
     const deps = await definition.setup(platform);
     bus.serve(definition.contract, definition.handlers as never, deps);
+    const name = definition.contract.name;
+    if (definition.events || definition.subscriptions) {
+      events.addModule(name, definition.events, definition.subscriptions?.(deps) ?? [], await platform.database(name));
+    }
     started.push({ definition, deps });
   }
   const disconnect = (await options.connect?.(platform)) ?? (async () => {});
   for (const { definition, deps } of started) await definition.start?.(deps, platform);
+  await events.start();
   log.info({ modules: options.modules.map((m) => m.contract.name) }, 'modules started');
 
   return {
@@ -96,6 +109,7 @@ export async function hostModules(options: {
       return checks;
     },
     async stop() {
+      await events.stop();
       for (const { definition, deps } of started.reverse()) await definition.stop?.(deps as never).catch(() => {});
       await disconnect();
       await databases.closeAll();

@@ -37,7 +37,25 @@ export function createMetrics(service: string) {
     labelNames: ['target', 'reason'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures };
+  const eventsConsumed = new Counter({
+    name: 'events_consumed_total',
+    help: 'Event deliveries by consumer and outcome (applied, duplicate, dead_lettered)',
+    labelNames: ['consumer', 'outcome'] as const,
+    registers: [registry],
+  });
+  const eventLag = new Gauge({
+    name: 'event_consumer_lag_seconds',
+    help: 'Time from an event being published to its consumer applying it (last message)',
+    labelNames: ['consumer'] as const,
+    registers: [registry],
+  });
+  const outboxPublished = new Counter({
+    name: 'outbox_published_total',
+    help: 'Outbox rows relayed to the event transport, by module',
+    labelNames: ['module'] as const,
+    registers: [registry],
+  });
+  return { registry, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

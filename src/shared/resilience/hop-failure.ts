@@ -25,7 +25,7 @@ export function hopFailureOf(error: unknown, target: string): HopFailure {
   if (error instanceof HopFailure) return error;
   const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
   if (code && UNSENT_CODES.has(code)) return new HopFailure('connect', target, false, `cannot connect to ${target} (${code})`);
-  const name = (error as { name?: string })?.name;
+  const name = (error as { isTaskCancelledError?: boolean })?.isTaskCancelledError ? 'TaskCancelledError' : (error as { name?: string })?.name; // cockatiel's timeout error keeps name 'Error'
   if (name === 'AbortError' || name === 'TaskCancelledError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new HopFailure('timeout', target, true, `${target} did not answer in time`);
   }

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { defineContract, op } from '../../shared/bus/contract.ts';
+
+/** The largest single amount, in minor units (1,000,000.00 of a two-decimal currency). */
+export const MAX_AMOUNT = 100_000_000;
+
+const circulating = new Set(Intl.supportedValuesOf('currency'));
+
+/** An ISO 4217 code of a currency in circulation (no funds, metals or test codes). */
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code of 3 uppercase letters', abort: true })
+  .refine((code) => circulating.has(code), 'is not an ISO 4217 currency in circulation')
+  .describe('ISO 4217, e.g. EUR');
+
+const amount = z.int().min(1).max(MAX_AMOUNT).describe('Minor units, e.g. 1500 for 15.00');
+const userId = z.uuid();
+const authorizationId = z.uuid().describe('As returned by authorizePayment');
+/** A caller-chosen key that makes a command safe to repeat: the first result is returned to every repeat. */
+const operationId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces')
+  .describe('Idempotency key: a uuid or any unique string, e.g. "rental-<id>:authorize"');
+
+export const accountKindSchema = z.enum(['wallet', 'holds', 'platform_fees', 'external_cash']);
+export const transactionKindSchema = z.enum(['top_up', 'authorization', 'capture', 'void', 'refund']);
+export const authorizationStatusSchema = z.enum(['authorized', 'captured', 'voided', 'refunded']);
+
+/** A user's money in one currency. */
+export const walletBalanceSchema = z
+  .object({
+    currency: z.string(),
+    balance: z.int().describe('available + held'),
+    available: z.int().describe('Spendable now'),
+    held: z.int().describe('Authorized for rentals, not yet captured or released'),
+  })
+  .meta({ id: 'WalletBalance' });
+
+export const walletSchema = z
+  .object({ userId, balances: z.array(walletBalanceSchema).describe('One per currency the user has ever held, by currency code') })
+  .meta({ id: 'Wallet' });
+
+/** One ledger transaction as the caller sees it: only the entries on the caller's own accounts. */
+export const walletTransactionSchema = z
+  .object({
+    id: z.uuid(),
+    kind: transactionKindSchema,
+    currency: z.string(),
+    amount: z.int().describe("Signed change to the caller's balance (available + held)"),
+    entries: z.array(z.object({ account: z.enum(['wallet', 'holds']), amount: z.int().describe('Signed') })),
+    authorizationId: z.uuid().nullable(),
+    reference: z.string().nullable().describe('The rental of an authorization, or the provider charge of a top-up'),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'WalletTransaction' });
+
+export const topUpSchema = z
+  .object({
+    id: z.uuid().describe('The ledger transaction'),
+    amount: z.int(),
+    currency: z.string(),
+    providerReference: z.string(),
+    wallet: walletBalanceSchema.describe('The balance in this currency after the top-up'),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'TopUp' });
+
+/**
+ * Money held from a payer for one purpose (a rental): authorized (held) → captured (fee to
+ * the payee, the rest back to the payer) → refunded; or authorized → voided (all back).
+ */
+export const authorizationSchema = z
+  .object({
+    id: z.uuid(),
+    reference: z.string(),
+    payerId: userId,
+    payeeId: userId.nullable().describe('Set at capture'),
+    currency: z.string(),
+    amount: z.int().describe('Held from the payer at authorization'),
+    status: authorizationStatusSchema,
+    capturedAmount: z.int().describe('Charged to the payer at capture (0 before)'),
+    platformFeeAmount: z.int().describe('The part of capturedAmount kept by the platform'),
+    releasedAmount: z.int().describe("Returned to the payer's wallet at capture or void"),
+    refundedAmount: z.int().describe('Returned to the payer by a refund'),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'PaymentAuthorization' });
+
+export const payments = defineContract({
+  name: 'payments',
+  version: 1,
+  errors: {
+    insufficientFunds: 'unprocessable',
+    currencyMismatch: 'conflict',
+    currencyNotSupported: 'unprocessable',
+    operationKeyReused: 'conflict',
+    authorizationNotFound: 'not_found',
+    illegalTransition: 'conflict',
+    captureExceedsAuthorization: 'unprocessable',
+    paymentDeclined: 'unprocessable',
+    // Not 'unavailable': a provider outage must not make this service look unhealthy to its callers.
+    providerUnavailable: 'timeout',
+  },
+  ops: {
+    // The caller's balances, one per currency.
+    getWallet: op({
+      kind: 'query',
+      summary: 'Get my wallet',
+      input: z.strictObject({}),
+      output: walletSchema,
+      http: { method: 'get', path: '/v1/wallet', status: 200, auth: 'required', tag: 'Wallet' },
+    }),
+    // The caller's ledger history, newest first, a page at a time.
+    listWalletTransactions: op({
+      kind: 'query',
+      summary: 'List my wallet transactions',
+      input: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        cursor: z.string().regex(/^[1-9]\d{0,17}$/, 'must be a nextCursor from a previous page').optional().describe('nextCursor of the previous page'),
+      }),
+      output: z.object({ transactions: z.array(walletTransactionSchema), nextCursor: z.string().nullable().describe('null on the last page') }),
+      http: { method: 'get', path: '/v1/wallet/transactions', status: 200, auth: 'required', tag: 'Wallet', query: ['limit', 'cursor'] },
+    }),
+    // Adds money to the caller's wallet, charged through the payment provider; a failed charge moves no money.
+    topUpWallet: op({
+      kind: 'command',
+      summary: 'Top up my wallet',
+      input: z.strictObject({ amount, currency: currencySchema }),
+      output: topUpSchema,
+      errors: ['currencyNotSupported', 'paymentDeclined', 'providerUnavailable'],
+      http: { method: 'post', path: '/v1/wallet/top-ups', status: 201, auth: 'required', tag: 'Wallet' },
+    }),
+    // Rental saga: holds the rental's total (fee + deposit) in the payer's wallet; repeats of an operationId return the first result.
+    authorizePayment: op({
+      kind: 'command',
+      summary: 'Hold money from a payer',
+      input: z.strictObject({
+        operationId,
+        payerId: userId,
+        amount: amount.describe('The most that capture may charge: the rental fee plus the deposit, in minor units'),
+        currency: currencySchema,
+        reference: z.string().min(1).max(200).describe('What the money is for, e.g. the rental id'),
+      }),
+      output: authorizationSchema,
+      errors: ['insufficientFunds', 'operationKeyReused'],
+      idempotent: true,
+    }),
+    // Rental settlement in one step: feeAmount to the payee (less the platform fee), the rest of the hold back to the payer.
+    capturePayment: op({
+      kind: 'command',
+      summary: 'Settle an authorization',
+      input: z.strictObject({
+        operationId,
+        authorizationId,
+        payeeId: userId.describe('Who is paid: the item owner'),
+        currency: currencySchema.describe("Must be the authorization's currency"),
+        feeAmount: z.int().min(0).max(MAX_AMOUNT).describe('Charged to the payer (the rental fee, plus any deduction from the deposit); at most the authorized amount'),
+        platformFeeBasisPoints: z.int().min(0).max(10_000).default(0).describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
+      }),
+      output: authorizationSchema,
+      errors: ['authorizationNotFound', 'illegalTransition', 'currencyMismatch', 'captureExceedsAuthorization', 'operationKeyReused'],
+      idempotent: true,
+    }),
+    // Rental saga compensation: the whole hold back to the payer; voiding a voided authorization succeeds unchanged.
+    voidAuthorization: op({
+      kind: 'command',
+      summary: 'Release a hold',
+      input: z.strictObject({ operationId, authorizationId }),
+      output: authorizationSchema,
+      errors: ['authorizationNotFound', 'illegalTransition', 'operationKeyReused'],
+      idempotent: true,
+    }),
+    // Reverses a capture in full: the payee and the platform give back the captured amount; refunding a refunded authorization succeeds unchanged.
+    refundPayment: op({
+      kind: 'command',
+      summary: 'Refund a captured payment',
+      input: z.strictObject({ operationId, authorizationId }),
+      output: authorizationSchema,
+      errors: ['authorizationNotFound', 'illegalTransition', 'insufficientFunds', 'operationKeyReused'],
+      idempotent: true,
+    }),
+    // One authorization as it is now.
+    getAuthorization: op({
+      kind: 'query',
+      summary: 'Get an authorization',
+      input: z.strictObject({ authorizationId }),
+      output: authorizationSchema,
+      errors: ['authorizationNotFound'],
+    }),
+  },
+});

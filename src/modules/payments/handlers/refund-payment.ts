@@ -1,0 +1,17 @@
+import type { Handler } from '../../../shared/bus/bus.ts';
+import type { payments } from '../contract.ts';
+import type { PaymentsDeps } from '../deps.ts';
+import { planRefund } from '../domain/authorizations.ts';
+import { toAuthorization } from './authorization-view.ts';
+import { changeAuthorization } from './change-authorization.ts';
+import { runOnce } from './run-once.ts';
+
+export const refundPayment: Handler<typeof payments.ops.refundPayment, PaymentsDeps> = (input, { deps }) => {
+  const { operationId, ...params } = input;
+  return deps.db.transaction((tx) =>
+    runOnce(tx, { operationId, command: 'refundPayment', params }, async () => {
+      const row = await changeAuthorization(tx, input.authorizationId, 'refund', planRefund);
+      return { result: toAuthorization(row), authorizationId: row.id };
+    }),
+  );
+};

@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import { defineModule } from '../../shared/modules/define-module.ts';
+import { payments } from './contract.ts';
+import type { PaymentsDeps } from './deps.ts';
+import { authorizePayment } from './handlers/authorize-payment.ts';
+import { capturePayment } from './handlers/capture-payment.ts';
+import { getAuthorization } from './handlers/get-authorization.ts';
+import { getWallet } from './handlers/get-wallet.ts';
+import { listWalletTransactions } from './handlers/list-wallet-transactions.ts';
+import { refundPayment } from './handlers/refund-payment.ts';
+import { topUpWallet } from './handlers/top-up-wallet.ts';
+import { voidAuthorization } from './handlers/void-authorization.ts';
+import { providerSettingsFrom } from './provider/provider-settings.ts';
+import { simulatedProvider } from './provider/simulated-provider.ts';
+
+/** Users' wallets as a double-entry ledger: top-ups, and holds for rentals that are captured, voided or refunded. */
+export const paymentsModule = defineModule<typeof payments, PaymentsDeps>({
+  contract: payments,
+  migrations: fileURLToPath(new URL('../../../migrations/payments', import.meta.url)),
+  async setup(platform) {
+    const settings = providerSettingsFrom(process.env);
+    if (settings.failureRate > 0 || settings.declineRate > 0 || settings.latencyMs > 0) {
+      platform.log.warn({ provider: settings }, 'simulated payment provider fails, declines or delays charges as configured');
+    }
+    return {
+      db: (await platform.database('payments')).db,
+      provider: simulatedProvider(settings),
+      providerTimeoutMs: settings.timeoutMs,
+    };
+  },
+  handlers: { getWallet, listWalletTransactions, topUpWallet, authorizePayment, capturePayment, voidAuthorization, refundPayment, getAuthorization },
+});

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { EventMessage } from './envelope.ts';
+import type { BoundSubscription, SubscriptionSpec } from './subscription.ts';
+import type { DeadLetterTable, InboxTable } from './tables.ts';
+
+/**
+ * Binds a subscription to its module's database: the inbox row and the effect commit in
+ * one transaction (a redelivered message has no second effect), and dead letters land in
+ * the module's dead_letters table.
+ */
+export function bindSubscription(options: {
+  module: string;
+  spec: SubscriptionSpec;
+  db: Db;
+  inbox: InboxTable;
+  deadLetters: DeadLetterTable;
+  log: Logger;
+  metrics: Metrics;
+}): BoundSubscription {
+  const { spec, db, inbox, deadLetters, metrics } = options;
+  const consumer = `${options.module}.${spec.name}`;
+  return {
+    consumer,
+    module: options.module,
+    event: spec.event.name,
+    async apply(message) {
+      const payload = spec.event.payload.parse(message.payload);
+      const outcome = await db.transaction(async (tx) => {
+        const fresh = await tx.insert(inbox).values({ consumer, messageId: message.envelope.messageId }).onConflictDoNothing().returning();
+        if (fresh.length === 0) return 'duplicate' as const;
+        await spec.handle({ envelope: message.envelope, payload }, tx);
+        return 'applied' as const;
+      });
+      metrics.eventsConsumed.inc({ consumer, outcome });
+      metrics.eventLag.set({ consumer }, Math.max(0, (Date.now() - Date.parse(message.envelope.occurredAt)) / 1000));
+      return outcome;
+    },
+    async deadLetter(message: EventMessage, error: unknown, attempts: number) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      await db.insert(deadLetters).values({
+        id: randomUUID(),
+        consumer,
+        messageId: message.envelope.messageId,
+        event: message.envelope.event,
+        envelope: message.envelope,
+        payload: message.payload,
+        error: text.slice(0, 2000),
+        attempts,
+      });
+      metrics.eventsConsumed.inc({ consumer, outcome: 'dead_lettered' });
+      options.log.error({ consumer, messageId: message.envelope.messageId, attempts, error: text }, 'message dead-lettered');
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { CallContext } from '../bus/context.ts';
+import type { Event } from '../bus/contract.ts';
+import type { Tx } from '../db/database.ts';
+import { formatTraceparent } from '../observability/trace.ts';
+import type { Envelope } from './envelope.ts';
+import type { OutboxTable } from './tables.ts';
+
+/** The channel a relay LISTENs on; the payload names the module whose outbox has rows. */
+export const OUTBOX_CHANNEL = 'shareloop_outbox';
+
+/** Context of the message that caused this one, when publishing from a consumer. */
+export interface Cause {
+  messageId: string;
+  correlationId: string;
+}
+
+/**
+ * Publishes events of one module. Only inside a database transaction: the event is written
+ * to the module's outbox with the state change, and the relay is woken when it commits.
+ */
+export function createPublisher(outbox: OutboxTable, module: string) {
+  return async function publish<P extends z.ZodType>(
+    tx: Tx,
+    event: Event<P>,
+    payload: z.input<P>,
+    meta: { aggregateId: string; ctx?: CallContext; cause?: Cause },
+  ): Promise<Envelope> {
+    if (event.module !== module) throw new Error(`${module} cannot publish ${event.name}`);
+    const parsed = event.payload.parse(payload);
+    const messageId = randomUUID();
+    const envelope: Envelope = {
+      messageId,
+      event: event.name,
+      version: event.version,
+      aggregateId: meta.aggregateId,
+      correlationId: meta.cause?.correlationId ?? meta.ctx?.requestId ?? messageId,
+      causationId: meta.cause?.messageId ?? meta.ctx?.requestId ?? messageId,
+      occurredAt: new Date().toISOString(),
+      ...(meta.ctx?.caller ? { userId: meta.ctx.caller.userId } : {}),
+      ...(meta.ctx ? { traceparent: formatTraceparent(meta.ctx.trace) } : {}),
+    };
+    await tx.insert(outbox).values({ messageId, event: event.name, aggregateId: meta.aggregateId, envelope, payload: parsed });
+    await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${module})`);
+    return envelope;
+  };
+}
+
+export type Publish = ReturnType<typeof createPublisher>;

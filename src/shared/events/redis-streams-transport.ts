@@ -1,0 +1,129 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.ts';
+import type { EventMessage } from './envelope.ts';
+import type { BoundSubscription } from './subscription.ts';
+import type { DeliveryPolicy, EventTransport } from './transport.ts';
+
+export interface RedisStreamsOptions {
+  redis: Redis;
+  /** This process's consumer name within each group (unique per instance). */
+  consumerName: string;
+  policy: DeliveryPolicy;
+  /** Approximate number of entries each stream keeps (XADD MAXLEN ~). */
+  maxLength: number;
+  /** Block time of one XREADGROUP call. */
+  blockMs?: number;
+  log: Logger;
+}
+
+const streamOf = (event: string) => `stream:${event}`;
+const attemptsOf = (group: string) => `stream-attempts:${group}`;
+
+type StreamEntries = [id: string, fields: string[]][];
+
+/**
+ * Redis Streams between processes: one stream per event, one consumer group per subscription,
+ * competing consumers across instances. A failed message stays pending and is claimed again
+ * (XAUTOCLAIM) after the retry delay, as are the pending messages of a dead consumer; after
+ * policy.maxAttempts it is dead-lettered and acknowledged.
+ */
+export class RedisStreamsTransport implements EventTransport {
+  private readonly loops: Promise<void>[] = [];
+  private readonly readers: Redis[] = [];
+  private running = true;
+
+  constructor(private readonly options: RedisStreamsOptions) {}
+
+  async publish(messages: EventMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const pipeline = this.options.redis.pipeline();
+    for (const message of messages) {
+      pipeline.xadd(streamOf(message.envelope.event), 'MAXLEN', '~', this.options.maxLength, '*', 'm', JSON.stringify(message));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  async subscribe(subscription: BoundSubscription): Promise<void> {
+    const stream = streamOf(subscription.event);
+    const group = subscription.consumer;
+    try {
+      await this.options.redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+    }
+    const reader = this.options.redis.duplicate();
+    this.readers.push(reader);
+    this.loops.push(this.readLoop(reader, subscription, stream, group), this.reclaimLoop(subscription, stream, group));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const reader of this.readers) reader.disconnect();
+    await Promise.allSettled(this.loops);
+  }
+
+  private async readLoop(reader: Redis, subscription: BoundSubscription, stream: string, group: string): Promise<void> {
+    const { consumerName, blockMs = 1000 } = this.options;
+    while (this.running) {
+      try {
+        const reply = (await reader.xreadgroup('GROUP', group, consumerName, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', stream, '>')) as
+          | [string, StreamEntries][]
+          | null;
+        for (const [, entries] of reply ?? []) await this.handle(subscription, stream, group, entries, false);
+      } catch (error) {
+        if (!this.running) return;
+        this.options.log.warn({ consumer: group, err: (error as Error).message }, 'stream read failed');
+        await sleep(500);
+      }
+    }
+  }
+
+  private async reclaimLoop(subscription: BoundSubscription, stream: string, group: string): Promise<void> {
+    const { redis, consumerName, policy } = this.options;
+    while (this.running) {
+      await sleep(policy.retryDelayMs);
+      if (!this.running) return;
+      try {
+        let cursor = '0-0';
+        do {
+          const [next, entries, deleted] = (await redis.xautoclaim(stream, group, consumerName, policy.retryDelayMs, cursor, 'COUNT', 100)) as [
+            string,
+            StreamEntries,
+            string[],
+          ];
+          if (deleted?.length) this.options.log.error({ consumer: group, ids: deleted }, 'pending stream entries were trimmed before delivery');
+          await this.handle(subscription, stream, group, entries, true);
+          cursor = next;
+        } while (cursor !== '0-0' && this.running);
+      } catch (error) {
+        if (this.running) this.options.log.warn({ consumer: group, err: (error as Error).message }, 'stream reclaim failed');
+      }
+    }
+  }
+
+  private async handle(subscription: BoundSubscription, stream: string, group: string, entries: StreamEntries, redelivery: boolean) {
+    const { redis, policy } = this.options;
+    for (const [id, fields] of entries) {
+      if (!fields) continue; // claimed entry that was deleted
+      const message = JSON.parse(fields[1] ?? 'null') as EventMessage;
+      try {
+        await subscription.apply(message);
+        await redis.multi().xack(stream, group, id).hdel(attemptsOf(group), id).exec();
+      } catch (error) {
+        const attempts = await redis.hincrby(attemptsOf(group), id, 1);
+        if (attempts >= policy.maxAttempts) {
+          await subscription.deadLetter(message, error, attempts);
+          await redis.multi().xack(stream, group, id).hdel(attemptsOf(group), id).exec();
+        } else {
+          this.options.log.warn({ consumer: group, id, attempts, redelivery, err: (error as Error).message }, 'delivery failed; will retry');
+        }
+      }
+    }
+  }
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/services.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Variables that would point the runtime at servers; a zero-setup boot must see none of them. */
+const SERVER_VARIABLES = /^(DATABASE_URL|REDIS_URL|[A-Z]+_DATABASE_URL|REDIS_KEY_PREFIX|NODE_TEST_CONTEXT|NODE_ENV)$/;
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A runtime started as a child process, listening on loopback. */
+export interface BootedRuntime {
+  baseUrl: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves when the process exits. */
+  exited: Promise<Exit>;
+  /** Sends a signal and waits for the exit (SIGKILL after timeoutMs). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
+}
+
+/**
+ * Starts `command` (e.g. node with tsx, or bun, on src/runtimes/monolith.ts) with this
+ * process's environment minus every server variable, plus `env`, on a free port, and waits
+ * until /readyz answers 200.
+ */
+export async function bootRuntime(command: string, args: string[], env: Record<string, string>, readyTimeoutMs = 60_000): Promise<BootedRuntime> {
+  const port = await freePort();
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !SERVER_VARIABLES.test(key)) childEnv[key] = value;
+  Object.assign(childEnv, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+
+  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000));
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.once('error', (error) => (output += `\n[spawn error] ${error.message}`));
+
+  const runtime: BootedRuntime = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    exited,
+    async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+
+  const until = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+      throw new Error(`${command} ${args.join(' ')} exited before it was ready:\n${output.slice(-4000)}`);
+    }
+    const status = await fetch(`${runtime.baseUrl}/readyz`).then((r) => r.status, () => 0);
+    if (status === 200) return runtime;
+    if (Date.now() > until) {
+      await runtime.stop('SIGKILL');
+      throw new Error(`${runtime.baseUrl}/readyz not ready after ${readyTimeoutMs} ms:\n${output.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The JSON log lines a runtime wrote (pino, one object per line). */
+export function logLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}

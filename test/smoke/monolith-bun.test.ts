@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { apiClient } from '../support/api-client.ts';
+import { bootRuntime, logLines, type BootedRuntime } from './boot-runtime.ts';
+
+// The same sources under Bun (`npm run start:bun`): zero-setup boot on PGlite, no Redis.
+const bun = fileURLToPath(new URL('../../node_modules/.bin/bun', import.meta.url));
+const email = 'smoke-bun@example.test';
+const password = 'smoke test password';
+
+describe('monolith under Bun', () => {
+  let dataDir: string;
+  let runtime: BootedRuntime | undefined;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'shareloop-smoke-bun-'));
+  });
+
+  after(async () => {
+    await runtime?.stop('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('bun is installed as a dev dependency', () => {
+    assert.match(execFileSync(bun, ['--version'], { encoding: 'utf8' }).trim(), /^1\.\d+\.\d+/);
+  });
+
+  test('boots ready', async () => {
+    runtime = await bootRuntime(bun, ['src/runtimes/monolith.ts'], { DATA_DIR: dataDir });
+    const ready = (await (await fetch(`${runtime.baseUrl}/readyz`)).json()) as { status: string; checks: Record<string, boolean> };
+    assert.equal(ready.status, 'ready');
+    assert.equal(ready.checks['database:identity'], true);
+    assert.equal('redis' in ready.checks, false, 'a Redis check with no REDIS_URL');
+  });
+
+  test('registers and logs in a user', async () => {
+    const api = apiClient(runtime!.baseUrl);
+    const registered = await api.request('POST', '/v1/auth/register', { body: { email, password, displayName: 'Bun' } });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    const login = await api.request('POST', '/v1/auth/login', { body: { email: email.toUpperCase(), password } });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    const me = await api.request('GET', '/v1/users/me', { token: login.body.accessToken });
+    assert.equal(me.status, 200);
+    assert.equal(me.body.id, registered.body.id);
+    const denied = await api.request('GET', '/v1/users/me');
+    assert.equal(denied.status, 401);
+    assert.equal(denied.headers.get('content-type'), 'application/problem+json');
+  });
+
+  test('serves /openapi.json', async () => {
+    const response = await fetch(`${runtime!.baseUrl}/openapi.json`);
+    assert.equal(response.status, 200);
+    const doc = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
+    assert.match(doc.openapi, /^3\.1\./);
+    assert.ok(doc.paths['/v1/auth/login']);
+  });
+
+  test('SIGTERM shuts down gracefully with exit code 0', async () => {
+    const exit = await runtime!.stop('SIGTERM');
+    assert.deepEqual(exit, { code: 0, signal: null }, runtime!.output().slice(-3000));
+    await assert.rejects(fetch(`${runtime!.baseUrl}/healthz`), 'still listening after exit');
+  });
+
+  test(
+    'buffered log lines are written before the exit',
+    { todo: 'src/shared/http/serve.ts exits before pino flushes; under Bun about half the runs lose every log line (see report)' },
+    () => {
+      const lines = logLines(runtime!.output());
+      assert.ok(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('Shareloop listening') && l.database === 'pglite'), 'no "listening" line');
+      assert.ok(lines.some((l) => l.msg === 'stopped'), 'no "stopped" log line');
+    },
+  );
+});
