@@ -1,31 +1,28 @@
 /**
  * Fault injection against the split topology: real processes on loopback (gateway, identity,
  * inventory instances), real signals (SIGKILL, SIGSTOP/SIGCONT), every outcome asserted from
- * the client's side. Each describe starts its own topology, on its own database and Redis
- * namespace, and stops it afterwards.
+ * the client's side. Each top-level describe starts its own topology, on its own database and
+ * Redis namespace, and stops it afterwards.
+ *
+ * Latency assertions use fixed budgets from the brief where the machine is quiet, scaled by a
+ * reference measured at the same moment when the machine is busy (latencyBudget), and always
+ * capped below the bus timeout, so a call that waited for a timeout still fails them.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { inventory } from '../../src/modules/inventory/contract.ts';
-import { allContracts } from '../../src/runtimes/contracts.ts';
-import { allModules } from '../../src/runtimes/modules.ts';
-import type { Bus } from '../../src/shared/bus/bus.ts';
-import { systemContext } from '../../src/shared/bus/context.ts';
-import { AppError } from '../../src/shared/bus/errors.ts';
-import { routeRemoteModules } from '../../src/shared/bus/remote-routing.ts';
 import { serviceCredentials } from '../../src/shared/bus/service-credentials.ts';
-import { parseConfig } from '../../src/shared/config/config.ts';
-import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
-import { createLogger } from '../../src/shared/observability/logger.ts';
 import { apiClient } from '../support/api-client.ts';
-import { startTestHost, type TestHost } from '../support/test-host.ts';
 import {
   INTERNAL_SECRET,
+  STALE_HEADER,
   assertProblem,
   faultEnv,
+  internalCall,
+  internalCallsServed,
   kill,
+  latencyBudget,
   listing,
   percentile,
   resume,
@@ -37,31 +34,16 @@ import {
   type FaultTopology,
   type Timed,
 } from './fault-support.ts';
-import { identityScript, inventoryScript, normalize, type Outcome, type ParityFixture } from './parity-scripts.ts';
 
-const STALE_HEADER = 'x-shareloop-stale';
 const round = (ms: number) => Math.round(ms);
-
-/** Requests served on a service's internal bus endpoint, from its metrics. */
-const internalCallsServed = (serviceUrl: string) => scrapeMetric(serviceUrl, 'http_request_duration_seconds_count', { route: '/internal/bus/:op' });
-
-
-/**
- * A latency budget that holds on a quiet machine and scales, within a hard cap, when the
- * whole machine is slow (other test files share its 2 cores): `base`, or 3× the p95 of a
- * reference measured at the same time, whichever is larger, never above `cap`. The cap is set
- * below the bus timeout, so a call that waited for the timeout always fails the budget.
- */
-function latencyBudget(base: number, reference: readonly number[], cap: number): number {
-  return Math.min(cap, Math.max(base, 3 * percentile(reference, 95)));
-}
 
 // ---------------------------------------------------------------------------------------------
 describe('inventory instances are SIGKILLed (one under load, then all, then new ones start)', () => {
   const BUS_TIMEOUT_MS = 2_000;
   const HALF_OPEN_MS = 1_000;
+  /** The load runs at least this long, and until enough requests were sent after the kill. */
   const LOAD_MS = 3_000;
-  const KILL_AFTER_MS = 1_200;
+  const MIN_AFTER_KILL = 40;
   const LOOPS = 6;
   let topology: FaultTopology;
   let api: ReturnType<typeof apiClient>;
@@ -87,23 +69,26 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
     const survivor = topology.process('inventory-1');
     const gateway = topology.gatewayUrl;
     const failures: string[] = [];
-    const outcomes: { at: number; ms: number; what: string; status: number }[] = [];
+    const outcomes: { sentAt: number; ms: number; what: string; status: number }[] = [];
     /** Per item: titles of the writes that succeeded, in order. */
     const written = items.map(() => [] as string[]);
     let preconditionFailed = 0;
     let stale = 0;
     const started = performance.now();
+    const elapsed = () => performance.now() - started;
     let killedAt = Infinity;
+    const sentAfterKill = () => outcomes.filter((o) => o.sentAt >= killedAt).length;
 
     const record = (what: string, response: Timed, ok: boolean, why = '') => {
-      outcomes.push({ at: performance.now() - started, ms: response.ms, what, status: response.status });
+      outcomes.push({ sentAt: elapsed() - response.ms, ms: response.ms, what, status: response.status });
       if (response.headers.get(STALE_HEADER)) stale++;
       if (!ok) failures.push(`${what} → ${response.status} after ${round(response.ms)} ms ${why} ${JSON.stringify(response.body).slice(0, 200)}`);
     };
 
     async function loop(n: number) {
       const own = items[n]!;
-      for (let k = 0; performance.now() - started < LOAD_MS; k++) {
+      // Until LOAD_MS have passed and enough requests went out after the kill (hard stop at 15 s).
+      for (let k = 0; (elapsed() < LOAD_MS || sentAfterKill() < MIN_AFTER_KILL) && elapsed() < 15_000; k++) {
         const choice = (n + k) % 4;
         if (choice === 0) {
           const id = items[k % items.length]!.id;
@@ -132,29 +117,33 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
       }
     }
 
+    // Kill in the middle of the load: after a second, once the victim has had its share of it.
     const killer = (async () => {
-      await sleep(KILL_AFTER_MS);
-      const servedByVictim = await internalCallsServed(victim.url);
-      killedAt = performance.now() - started;
+      let served = 0;
+      while (elapsed() < 8_000) {
+        await sleep(100);
+        served = await internalCallsServed(victim.url);
+        if (elapsed() >= 1_000 && served >= 20) break;
+      }
+      killedAt = elapsed();
       await kill(victim.child);
-      return servedByVictim;
+      return served;
     })();
     await Promise.all(Array.from({ length: LOOPS }, (_, n) => loop(n)));
     const servedByVictim = await killer;
 
-    const afterKill = outcomes.filter((o) => o.at - o.ms >= killedAt);
     const latencies = outcomes.map((o) => o.ms);
     console.log(
-      `[faults] kill-one: ${outcomes.length} requests (${afterKill.length} sent after the kill at ${round(killedAt)} ms), ` +
+      `[faults] kill-one: ${outcomes.length} requests in ${round(elapsed())} ms (${sentAfterKill()} sent after the kill at ${round(killedAt)} ms), ` +
         `victim had served ${servedByVictim} internal calls; p95 ${round(percentile(latencies, 95))} ms, max ${round(Math.max(...latencies))} ms; ` +
         `412s: ${preconditionFailed}, stale replies: ${stale}`,
     );
 
-    // The fault really happened, under real load, with the victim taking its share.
+    // The fault really happened, in the middle of real load, with the victim taking its share.
     assert.equal(victim.child.signalCode, 'SIGKILL');
-    assert.ok(servedByVictim > 10, `inventory-2 served only ${servedByVictim} internal calls before the kill: the load never reached it`);
-    assert.ok(outcomes.length >= 60, `only ${outcomes.length} requests in ${LOAD_MS} ms`);
-    assert.ok(afterKill.length >= 20, `only ${afterKill.length} requests were sent after the kill`);
+    assert.ok(servedByVictim >= 20, `inventory-2 served only ${servedByVictim} internal calls before the kill: the load never reached it`);
+    assert.ok(outcomes.some((o) => o.sentAt + o.ms < killedAt), 'requests completed before the kill');
+    assert.ok(sentAfterKill() >= MIN_AFTER_KILL, `only ${sentAfterKill()} requests were sent after the kill`);
 
     // Not one client-visible failure, and no reply papered over by the stale cache.
     assert.deepEqual(failures, [], `${failures.length} of ${outcomes.length} requests failed`);
@@ -195,7 +184,7 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
       () => ['GET /v1/items', timed(gateway, 'GET', `/v1/items?ownerId=${randomUUID()}`)] as const,
       () => ['PATCH /v1/items/{id}', timed(gateway, 'PATCH', `/v1/items/${itemId}`, { token: user.accessToken, headers: { 'if-match': '"1"' }, body: { title: 'x' } })] as const,
     ];
-    for (let n = 0; performance.now() - killedAt < 2_500; n++) {
+    for (let n = 0; performance.now() - killedAt < 2_500 || n < 24; n++) {
       const [what, pending] = probes[n % probes.length]!();
       const response = await pending;
       inventoryCalls.push({ ...response, at: performance.now() - killedAt, what });
@@ -211,7 +200,7 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
     // The service breaker opened (clients are told so), soon after the kill.
     const opened = inventoryCalls.findIndex((r) => /circuit open/.test(r.body.detail));
     assert.ok(opened >= 0, 'no reply says the circuit is open');
-    assert.ok(inventoryCalls[opened]!.at < 1_500, `the breaker opened only ${round(inventoryCalls[opened]!.at)} ms after the kill`);
+    assert.ok(inventoryCalls[opened]!.at < 2_000, `the breaker opened only ${round(inventoryCalls[opened]!.at)} ms after the kill`);
     assert.ok((await scrapeMetric(gateway, 'circuit_breaker_transitions_total', { target: 'inventory', scope: 'service', state: 'open' })) >= 1);
     const open = inventoryCalls.slice(opened);
     for (const r of open.filter((r) => /circuit open/.test(r.body.detail))) assert.equal(r.headers.get('retry-after'), String(Math.ceil(HALF_OPEN_MS / 1000)));
@@ -272,21 +261,22 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
 });
 
 // ---------------------------------------------------------------------------------------------
-describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other routes unaffected', () => {
+describe('identity and one inventory instance', () => {
   const BUS_TIMEOUT_MS = 1_000;
   const LIMIT = 4;
   const QUEUE = 4;
-  const BURST = 12;
-  /** Spacing of the burst: all of it reaches inventory well within one timeout. */
-  const SPACING_MS = 40;
   let topology: FaultTopology;
   let api: ReturnType<typeof apiClient>;
   let user: { id: string; accessToken: string };
+  let serviceUrl: string;
+  const valid = serviceCredentials({ secret: INTERNAL_SECRET, service: 'fault-tests' });
 
   before(async () => {
     topology = await startFaultTopology(
       await faultEnv({
         BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS),
+        // One attempt per call: a timed-out query is not sent again to the one (stalled) instance.
+        BUS_RETRIES: '0',
         BULKHEAD_LIMIT: String(LIMIT),
         BULKHEAD_QUEUE: String(QUEUE),
         BREAKER_HALF_OPEN_MS: '1000',
@@ -299,197 +289,11 @@ describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other
         { name: 'inventory-1', modules: 'inventory' },
       ],
     );
+    serviceUrl = topology.process('inventory-1').url;
     api = apiClient(topology.gatewayUrl);
-    user = await api.newUser('stall');
-    // Warm the gateway's connections to both services.
-    for (let n = 0; n < 3; n++) {
-      assert.equal((await api.request('POST', '/v1/items', { token: user.accessToken, body: listing(`warm ${n}`) })).status, 201);
-      assert.equal((await api.request('GET', '/v1/users/me', { token: user.accessToken })).status, 200);
-    }
+    user = await api.newUser('member');
   });
   after(() => topology?.stopEverything());
-
-  test('calls fail with 503/504 within about the timeout, excess calls are rejected at once, identity stays fast', async () => {
-    const gateway = topology.gatewayUrl;
-    const stalled = topology.process('inventory-1');
-    const me = () => timed(gateway, 'GET', '/v1/users/me', { token: user.accessToken });
-    const baseline: number[] = [];
-    for (let n = 0; n < 20; n++) baseline.push((await me()).ms);
-
-    stalled.child.kill('SIGSTOP');
-    try {
-      let burstDone = false;
-      // Spaced out, every call of the burst passes identity (its token check, behind a bulkhead
-      // of the same size) before the next arrives, and reaches inventory well within one timeout.
-      const burst = Promise.all(
-        Array.from({ length: BURST }, async (_, n) => {
-          await sleep(n * SPACING_MS);
-          return timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing(`stalled ${n}`), giveUpMs: 10_000 });
-        }),
-      ).finally(() => (burstDone = true));
-      const identityCalls: Timed[] = [];
-      const identityLoop = (async () => {
-        while (!burstDone || identityCalls.length < 20) identityCalls.push(await me());
-      })();
-      const results = await burst;
-      await identityLoop;
-
-      // After the burst (breaker open, instance ejected), calls still end quickly: none hangs.
-      const later: Timed[] = [];
-      for (let n = 0; n < 6; n++) {
-        later.push(await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing(`stalled later ${n}`), giveUpMs: 10_000 }));
-        later.push(await timed(gateway, 'GET', `/v1/items/${randomUUID()}`, { giveUpMs: 10_000 }));
-      }
-
-      const summary = results.map((r) => `${r.status}@${round(r.ms)}(${r.body.code})`);
-      const identityP95 = percentile(identityCalls.map((r) => r.ms), 95);
-      const identityBudget = latencyBudget(100, baseline, BUS_TIMEOUT_MS / 2);
-      console.log(
-        `[faults] stall: burst ${summary.join(' ')}; later max ${round(Math.max(...later.map((r) => r.ms)))} ms; ` +
-          `identity p95 ${round(identityP95)} ms over ${identityCalls.length} calls (baseline p95 ${round(percentile(baseline, 95))} ms, budget ${round(identityBudget)} ms)`,
-      );
-
-      for (const r of [...results, ...later]) {
-        assertProblem(r, [503, 504]);
-        assert.ok(r.ms < 2 * BUS_TIMEOUT_MS + 1_000, `a call took ${round(r.ms)} ms (timeout ${BUS_TIMEOUT_MS} ms)`);
-      }
-      // The calls that got a slot waited for the timeout, then were told so.
-      const timedOut = results.filter((r) => r.status === 504);
-      assert.ok(timedOut.length >= LIMIT, `${timedOut.length} timeouts in the burst, expected at least ${LIMIT}: ${summary.join(' ')}`);
-      for (const r of timedOut) {
-        assert.equal(r.body.code, 'upstreamTimeout');
-        assert.ok(r.ms >= BUS_TIMEOUT_MS * 0.9, `a 504 after only ${round(r.ms)} ms`);
-      }
-      // Beyond limit + queue, calls were turned away at once, with a hint when to come back.
-      const rejected = results.filter((r) => r.status === 503 && r.ms < BUS_TIMEOUT_MS / 2);
-      assert.ok(rejected.length >= BURST - LIMIT - QUEUE, `${rejected.length} calls rejected at once, expected at least ${BURST - LIMIT - QUEUE}: ${summary.join(' ')}`);
-      for (const r of rejected) {
-        assert.equal(r.body.code, 'serviceUnavailable');
-        assert.match(String(r.body.detail), /^inventory /, 'rejected by the inventory bulkhead, not on the way through identity');
-        assert.match(r.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
-      }
-      assert.ok(results.filter((r) => r.ms >= BUS_TIMEOUT_MS * 0.9).length <= LIMIT + QUEUE, 'more calls waited than the bulkhead admits');
-      for (const r of later) assert.ok(r.ms < BUS_TIMEOUT_MS / 2, `after the burst a call still took ${round(r.ms)} ms`);
-
-      // Identity never noticed.
-      for (const r of identityCalls) assert.equal(r.status, 200, JSON.stringify(r.body));
-      assert.ok(identityP95 < identityBudget, `identity p95 ${round(identityP95)} ms during the stall (budget ${round(identityBudget)} ms)`);
-    } finally {
-      resume(stalled.child);
-    }
-  });
-
-  test('after SIGCONT the instance takes traffic again on its own', async () => {
-    const gateway = topology.gatewayUrl;
-    resume(topology.process('inventory-1').child);
-    const resumedAt = performance.now();
-    let created: Timed | undefined;
-    while (performance.now() - resumedAt < 10_000) {
-      created = await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('after the stall'), giveUpMs: 10_000 });
-      if (created.status === 201) break;
-      assertProblem(created, [503, 504]);
-      await sleep(100);
-    }
-    assert.equal(created?.status, 201, `still failing 10 s after SIGCONT: ${JSON.stringify(created?.body)}`);
-    console.log(`[faults] stall: recovered ${round(performance.now() - resumedAt)} ms after SIGCONT`);
-    const read = await timed(gateway, 'GET', `/v1/items/${created!.body.id}`);
-    assert.equal(read.status, 200);
-    assert.equal(read.headers.get(STALE_HEADER), null);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-describe('identity and inventory services, one instance each', () => {
-  let topology: FaultTopology;
-  let serviceUrl: string;
-  const valid = serviceCredentials({ secret: INTERNAL_SECRET, service: 'fault-tests' });
-
-  /** A raw call of the internal endpoint, as the HTTP transport makes it (x-deadline-ms included). */
-  const internal = (url: string, op: string, body: unknown, authorization?: string, method = 'POST') =>
-    timed(url, method, `/internal/bus/${op}`, {
-      ...(method === 'POST' ? { body } : {}),
-      headers: { 'x-deadline-ms': '5000', ...(authorization ? { authorization } : {}) },
-    });
-
-  before(async () => {
-    topology = await startFaultTopology(await faultEnv(), [
-      { name: 'identity', modules: 'identity' },
-      { name: 'inventory', modules: 'inventory' },
-    ]);
-    serviceUrl = topology.process('inventory').url;
-  });
-  after(() => topology?.stopEverything());
-
-  // Declared first: identity's parity run expects no users but its own in the services' database.
-  describe('bus parity: in-process handlers and the HTTP transport give the same results and typed errors', () => {
-    let local: TestHost;
-    let remote: Host;
-    const fixture: ParityFixture = {
-      email: `parity-${randomUUID().slice(0, 8)}@example.test`,
-      adminEmail: `parity-admin-${randomUUID().slice(0, 8)}@example.test`,
-      missingId: randomUUID(),
-      owner: randomUUID(),
-      other: randomUUID(),
-      admin: randomUUID(),
-      reservation: randomUUID(),
-      otherReservation: randomUUID(),
-    };
-
-    before(async () => {
-      local = await startTestHost(allModules);
-      // A caller process like the gateway: hosts nothing, finds the services in the topology's
-      // Redis registry, and reaches them through the HTTP transport and its resilience policy.
-      const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: topology.env.REDIS_URL!, REDIS_KEY_PREFIX: topology.env.REDIS_KEY_PREFIX!, INTERNAL_SERVICE_SECRET: INTERNAL_SECRET });
-      const log = createLogger({ level: 'silent', pretty: false, name: 'parity' });
-      const credentials = serviceCredentials({ secret: INTERNAL_SECRET, service: 'parity' });
-      remote = await hostModules({ config, log, service: 'parity', modules: [], connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }) });
-    });
-    after(async () => {
-      await remote?.stop();
-      await local?.stop();
-    });
-
-    const compare = async (name: string, script: (bus: Bus, f: ParityFixture) => Promise<Outcome[]>, serviceName: string) => {
-      const bus = remote.platform.bus;
-      for (const contract of allContracts) for (const op of Object.values(contract.ops)) assert.equal(bus.hosts(op.name), false, `${op.name} must cross the wire`);
-      const hopsBefore = await internalCallsServed(topology.process(serviceName).url);
-      const inProcess = await script(local.platform.bus, fixture);
-      const overHttp = await script(bus, fixture);
-      const hops = (await internalCallsServed(topology.process(serviceName).url)) - hopsBefore;
-
-      // Both runs did what the contract says, step by step...
-      for (const outcomes of [inProcess, overHttp]) {
-        const got = outcomes.map((o) => `${o.step}: ${o.error ? o.error.code : 'ok'}`);
-        assert.deepEqual(got, outcomes.map((o) => `${o.step}: ${o.expected}`));
-        for (const o of outcomes) if (o.error) assert.ok(o.error.isAppError && o.error.name === 'AppError', `${o.step}: not an AppError`);
-      }
-      // ...with the same outputs and the same typed errors (code, kind, detail, field errors).
-      assert.deepEqual(normalize(overHttp), normalize(inProcess));
-      assert.ok(hops >= overHttp.length, `${name}: only ${hops} calls reached the ${serviceName} service for ${overHttp.length} steps`);
-      console.log(`[faults] parity ${name}: ${overHttp.length} steps, ${overHttp.filter((o) => o.error).length} typed errors, ${hops} hops`);
-    };
-
-    test('identity', () => compare('identity', identityScript, 'identity'));
-    test('inventory', () => compare('inventory', inventoryScript, 'inventory'));
-
-    test('field errors raised behind the wire round-trip through AppError.toJSON/fromJSON', async () => {
-      const invalid = { title: '', category: 'Not A Slug', dailyPrice: { amount: -1, currency: 'eur' }, deposit: { amount: 1, currency: 'EUR' }, condition: 'mint' };
-      const ctx = systemContext({ caller: { userId: fixture.owner, role: 'member' } });
-      const inProcess = await local.platform.bus.call(inventory.ops.createItem, invalid as never, ctx).then(
-        () => assert.fail('the in-process call must fail'),
-        (error: unknown) => error as AppError,
-      );
-      assert.ok(inProcess instanceof AppError);
-      // The caller's Bus validates before sending, so post the same input raw to the service.
-      const reply = await internal(serviceUrl, 'inventory.createItem', { input: invalid, contractVersion: 1, caller: ctx.caller }, `Bearer ${await valid.token()}`);
-      assert.equal(reply.status, 400);
-      const overHttp = AppError.fromJSON(reply.body.error);
-      assert.ok(overHttp instanceof AppError);
-      assert.deepEqual(overHttp.toJSON(), inProcess.toJSON());
-      assert.equal(overHttp.code, 'validationFailed');
-      assert.deepEqual(overHttp.errors!.map((e) => e.path).sort(), ['category', 'condition', 'dailyPrice.amount', 'dailyPrice.currency', 'title']);
-    });
-  });
 
   describe('the internal bus endpoint needs a service credential', () => {
     const OWNER = randomUUID();
@@ -498,13 +302,13 @@ describe('identity and inventory services, one instance each', () => {
     test('missing, garbage, foreign, expired, misaddressed or end-user credentials get 401 and run nothing', async () => {
       const key = new TextEncoder().encode(INTERNAL_SECRET);
       const signed = (build: (jwt: SignJWT) => SignJWT) => build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('intruder')).sign(key);
-      const user = await apiClient(topology.gatewayUrl).newUser('intruder');
+      const now = Math.floor(Date.now() / 1000);
       const refused: [string, string | undefined][] = [
         ['no Authorization', undefined],
         ['garbage bearer', 'Bearer garbage'],
         ['empty bearer', 'Bearer '],
-        ['another secret', `Bearer ${await serviceCredentials({ secret: 'some-other-deployment-secret-0000000000', service: 'intruder' }).token()}`],
-        ['expired', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt(Math.floor(Date.now() / 1000) - 600).setExpirationTime(Math.floor(Date.now() / 1000) - 300))}`],
+        ['signed with another secret', `Bearer ${await serviceCredentials({ secret: 'some-other-deployment-secret-0000000000', service: 'intruder' }).token()}`],
+        ['expired', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt(now - 600).setExpirationTime(now - 300))}`],
         ['wrong audience', `Bearer ${await signed((j) => j.setAudience('shareloop-api').setIssuedAt().setExpirationTime('60s'))}`],
         ['no expiry', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt())}`],
         ['valid token, wrong scheme', `Basic ${await valid.token()}`],
@@ -512,48 +316,137 @@ describe('identity and inventory services, one instance each', () => {
       ];
       const createInput = { input: listing('smuggled'), contractVersion: 1, caller: owner };
       for (const [what, authorization] of refused) {
-        const read = await internal(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
+        const read = await internalCall(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
         assert.equal(read.status, 401, `${what}: ${read.status} ${JSON.stringify(read.body)}`);
         assert.equal(read.body.error.code, 'serviceCredentialRejected', what);
         assert.equal(read.body.error.kind, 'unauthorized', what);
-        const write = await internal(serviceUrl, 'inventory.createItem', createInput, authorization);
+        const write = await internalCall(serviceUrl, 'inventory.createItem', createInput, authorization);
         assert.equal(write.status, 401, `${what}: ${write.status}`);
       }
       // None of the refused writes ran.
-      const listed = await internal(serviceUrl, 'inventory.listItems', { input: { ownerId: OWNER }, contractVersion: 1 }, `Bearer ${await valid.token()}`);
+      const listed = await internalCall(serviceUrl, 'inventory.listItems', { input: { ownerId: OWNER }, contractVersion: 1 }, `Bearer ${await valid.token()}`);
       assert.equal(listed.status, 200, JSON.stringify(listed.body));
       assert.equal(listed.body.output.total, 0, 'a call with a refused credential was executed');
     });
 
     test('with a valid credential the same calls succeed (positive control)', async () => {
       const authorization = `Bearer ${await valid.token()}`;
-      const created = await internal(serviceUrl, 'inventory.createItem', { input: listing('via the internal bus'), contractVersion: 1, caller: owner }, authorization);
+      const created = await internalCall(serviceUrl, 'inventory.createItem', { input: listing('via the internal bus'), contractVersion: 1, caller: owner }, authorization);
       assert.equal(created.status, 200, JSON.stringify(created.body));
       assert.equal(created.body.output.ownerId, OWNER);
-      const read = await internal(serviceUrl, 'inventory.getItem', { input: { id: created.body.output.id }, contractVersion: 1 }, authorization);
+      const read = await internalCall(serviceUrl, 'inventory.getItem', { input: { id: created.body.output.id }, contractVersion: 1 }, authorization);
       assert.equal(read.status, 200);
       assert.deepEqual(read.body.output, created.body.output);
       // The public route agrees with the internal one.
       const publicRead = await timed(topology.gatewayUrl, 'GET', `/v1/items/${created.body.output.id}`);
       assert.equal(publicRead.status, 200);
       assert.deepEqual(publicRead.body, created.body.output);
-      // A contract error crosses as a typed error, not a 401.
-      const missing = await internal(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
+      // A contract error crosses as a typed error, not as a 401.
+      const missing = await internalCall(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
       assert.equal(missing.status, 400);
       assert.deepEqual([missing.body.error.code, missing.body.error.kind], ['inventory.itemNotFound', 'not_found']);
     });
 
     test('the gateway does not route /internal/*, even with a valid credential', async () => {
-      const gateway = topology.gatewayUrl;
       const authorization = `Bearer ${await valid.token()}`;
       for (const method of ['GET', 'POST']) {
         for (const auth of [undefined, authorization]) {
           for (const op of ['inventory.getItem', 'inventory.createItem', 'identity.validateToken']) {
-            const r = await internal(gateway, op, { input: { id: randomUUID() }, contractVersion: 1 }, auth, method);
+            const r = await internalCall(topology.gatewayUrl, op, { input: { id: randomUUID() }, contractVersion: 1 }, auth, method);
             assertProblem(r, 404, 'notFound');
           }
         }
       }
+    });
+  });
+
+  describe('a stalled inventory instance (SIGSTOP): timeouts and a bulkhead, other routes unaffected', () => {
+    const BURST = 12;
+
+    test('calls fail with 503/504 within about the timeout, excess calls are rejected at once, identity stays fast', async () => {
+      const gateway = topology.gatewayUrl;
+      const stalled = topology.process('inventory-1');
+      const me = () => timed(gateway, 'GET', '/v1/users/me', { token: user.accessToken });
+      const warm = await timed(gateway, 'GET', `/v1/items/${randomUUID()}`);
+      assertProblem(warm, 404, 'inventory.itemNotFound');
+      const baseline: number[] = [];
+      for (let n = 0; n < 20; n++) baseline.push((await me()).ms);
+
+      stalled.child.kill('SIGSTOP');
+      try {
+        // Anonymous reads on fresh URLs: no identity hop, nothing for the stale fallback to serve.
+        let burstDone = false;
+        const burst = Promise.all(Array.from({ length: BURST }, () => timed(gateway, 'GET', `/v1/items/${randomUUID()}`, { giveUpMs: 10_000 }))).finally(
+          () => (burstDone = true),
+        );
+        const identityCalls: Timed[] = [];
+        const identityLoop = (async () => {
+          while (!burstDone || identityCalls.length < 20) identityCalls.push(await me());
+        })();
+        const results = await burst;
+        await identityLoop;
+
+        // After the burst (breaker open, instance ejected), calls still end quickly: none hangs,
+        // commands included.
+        const later: Timed[] = [];
+        for (let n = 0; n < 6; n++) {
+          later.push(await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing(`stalled ${n}`), giveUpMs: 10_000 }));
+          later.push(await timed(gateway, 'GET', `/v1/items/${randomUUID()}`, { giveUpMs: 10_000 }));
+        }
+
+        const summary = results.map((r) => `${r.status}@${round(r.ms)}(${r.body.code})`).join(' ');
+        const identityP95 = percentile(identityCalls.map((r) => r.ms), 95);
+        const identityBudget = latencyBudget(100, baseline, BUS_TIMEOUT_MS / 2);
+        console.log(
+          `[faults] stall: burst ${summary}; later max ${round(Math.max(...later.map((r) => r.ms)))} ms; ` +
+            `identity p95 ${round(identityP95)} ms over ${identityCalls.length} calls (baseline p95 ${round(percentile(baseline, 95))} ms, budget ${round(identityBudget)} ms)`,
+        );
+
+        for (const r of [...results, ...later]) {
+          assertProblem(r, [503, 504]);
+          assert.ok(r.ms < 2 * BUS_TIMEOUT_MS + 1_000, `a call took ${round(r.ms)} ms (timeout ${BUS_TIMEOUT_MS} ms)`);
+        }
+        // The calls that got a slot waited for the timeout, then were told so.
+        const timedOut = results.filter((r) => r.status === 504);
+        assert.ok(timedOut.length >= LIMIT, `${timedOut.length} timeouts in the burst, expected at least ${LIMIT}: ${summary}`);
+        for (const r of timedOut) {
+          assert.equal(r.body.code, 'upstreamTimeout');
+          assert.ok(r.ms >= BUS_TIMEOUT_MS * 0.9, `a 504 after only ${round(r.ms)} ms`);
+        }
+        // Beyond limit + queue, calls were turned away at once, with a hint when to come back.
+        const rejected = results.filter((r) => r.status === 503 && r.ms < BUS_TIMEOUT_MS / 2);
+        assert.ok(rejected.length >= BURST - LIMIT - QUEUE, `${rejected.length} calls rejected at once, expected at least ${BURST - LIMIT - QUEUE}: ${summary}`);
+        for (const r of rejected) {
+          assert.equal(r.body.code, 'serviceUnavailable');
+          assert.match(r.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+        }
+        assert.ok(results.filter((r) => r.ms >= BUS_TIMEOUT_MS * 0.9).length <= LIMIT + QUEUE, `more calls waited than the bulkhead admits: ${summary}`);
+        for (const r of later) assert.ok(r.ms < BUS_TIMEOUT_MS / 2, `after the burst a call still took ${round(r.ms)} ms`);
+
+        // Identity never noticed.
+        for (const r of identityCalls) assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.ok(identityP95 < identityBudget, `identity p95 ${round(identityP95)} ms during the stall (budget ${round(identityBudget)} ms)`);
+      } finally {
+        resume(stalled.child);
+      }
+    });
+
+    test('after SIGCONT the instance takes traffic again on its own', async () => {
+      const gateway = topology.gatewayUrl;
+      resume(topology.process('inventory-1').child);
+      const resumedAt = performance.now();
+      let created: Timed | undefined;
+      while (performance.now() - resumedAt < 10_000) {
+        created = await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('after the stall'), giveUpMs: 10_000 });
+        if (created.status === 201) break;
+        assertProblem(created, [503, 504]);
+        await sleep(100);
+      }
+      assert.equal(created?.status, 201, `still failing 10 s after SIGCONT: ${JSON.stringify(created?.body)}`);
+      console.log(`[faults] stall: recovered ${round(performance.now() - resumedAt)} ms after SIGCONT`);
+      const read = await timed(gateway, 'GET', `/v1/items/${created!.body.id}`);
+      assert.equal(read.status, 200);
+      assert.equal(read.headers.get(STALE_HEADER), null);
     });
   });
 });

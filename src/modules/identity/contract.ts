@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineContract, op } from '../../shared/bus/contract.ts';
+import { defineContract, event, op } from '../../shared/bus/contract.ts';
 
 const email = z.email().max(254).describe('Unique, compared case-insensitively');
 const password = z.string().min(10, 'must be at least 10 characters').max(128);
@@ -158,5 +158,13 @@ export const identity = defineContract({
       output: userSchema,
       idempotent: true,
     }),
+  },
+  events: {
+    // Someone opened an account.
+    userRegistered: event({ summary: 'A user registered', version: 1, payload: z.object({ userId: z.uuid(), displayName: z.string() }) }),
+    // A user's public profile changed.
+    userProfileChanged: event({ summary: "A user's public profile changed", version: 1, payload: z.object({ userId: z.uuid(), displayName: z.string() }) }),
+    // An account was deleted by an admin.
+    userDeleted: event({ summary: 'A user was deleted', version: 1, payload: z.object({ userId: z.uuid() }) }),
   },
 });

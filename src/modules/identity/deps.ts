@@ -1,5 +1,6 @@
 import type { Cache } from '../../shared/cache/cache.ts';
 import type { Db } from '../../shared/db/database.ts';
+import type { Publish } from '../../shared/events/publish.ts';
 import type { TokenSettings } from './domain/tokens.ts';
 
 /** What identity's handlers depend on, built once by module.ts. */
@@ -7,4 +8,5 @@ export interface IdentityDeps {
   db: Db;
   cache: Cache;
   tokens: TokenSettings;
+  publish: Publish;
 }

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { systemContext } from '../../shared/bus/context.ts';
 import { defineModule } from '../../shared/modules/define-module.ts';
+import { createPublisher } from '../../shared/events/publish.ts';
 import { identity } from './contract.ts';
+import { identityEvents } from './db/schema.ts';
 import type { IdentityDeps } from './deps.ts';
 import { deleteUser } from './handlers/delete-user.ts';
 import { ensureAdmin } from './handlers/ensure-admin.ts';
@@ -25,6 +27,7 @@ export const identityModule = defineModule<typeof identity, IdentityDeps>({
     if (config.jwtSecretIsDefault) platform.log.warn('JWT_SECRET is not set: using the development secret (never do this in production)');
     return {
       db: (await platform.database('identity')).db,
+      publish: createPublisher(identityEvents.outbox, 'identity'),
       cache: platform.cache,
       tokens: {
         secret: new TextEncoder().encode(config.JWT_SECRET),
@@ -35,6 +38,7 @@ export const identityModule = defineModule<typeof identity, IdentityDeps>({
       },
     };
   },
+  events: identityEvents,
   handlers: { register, login, refresh, logout, validateToken, getMe, updateMe, listUsers, updateUser, deleteUser, getPublicProfile, ensureAdmin },
   async start(_deps, platform) {
     const { ADMIN_EMAIL, ADMIN_PASSWORD } = platform.config;

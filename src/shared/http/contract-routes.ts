@@ -75,7 +75,7 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
   if (queryKeys.length > 0) request.query = input.pick(mask(queryKeys)).strip();
   if (headerEntries.length > 0 || idempotent) {
     const headers = Object.fromEntries(headerEntries.map(([key, header]) => [header, input.shape[key]!]));
-    request.headers = z.object({ ...headers, ...(idempotent ? { 'idempotency-key': idempotencyKeyHeaderSchema } : {}) }).strip();
+    request.headers = z.object({ ...(idempotent ? { 'idempotency-key': idempotencyKeyHeaderSchema } : {}), ...headers }).strip();
   }
   if (hasBody) request.body = { content: { 'application/json': { schema: bodyShape } }, required: true };
 

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { z } from 'zod';
 import { Bus } from '../bus/bus.ts';
 import { defineContract, type HttpHint, op } from '../bus/contract.ts';
+import { platformErrors } from '../bus/errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createApp, mountDocs } from './app.ts';
@@ -18,7 +19,7 @@ const noteSchema = z.object({ id: z.string(), text: z.string(), version: z.int()
 const notes = defineContract({
   name: 'notes',
   version: 1,
-  errors: { tooLong: 'invalid' },
+  errors: { tooLong: 'invalid', busy: 'rate_limited' },
   ops: {
     // Writes a note.
     writeNote: op({
@@ -26,7 +27,7 @@ const notes = defineContract({
       summary: 'Write a note',
       input: z.strictObject({ text: z.string(), tags: z.array(z.string()).default([]) }),
       output: noteSchema,
-      errors: ['tooLong'],
+      errors: ['tooLong', 'busy'],
       http: { method: 'post', path: '/v1/notes', status: 201, auth: 'required', tag: 'Notes', etag: 'version', idempotencyKey: true },
     }),
     // Archives a note.
@@ -56,7 +57,7 @@ function recordingLog(): WarnLog & { warnings: string[] } {
 /** A notes API whose handlers count their runs; a bearer token is the caller's user id. */
 function notesApi(options: Partial<IdempotencyOptions> = {}) {
   const runs = { write: 0, archive: 0, touch: 0 };
-  const behaviour = { crashes: 0, hold: undefined as Promise<void> | undefined };
+  const behaviour = { failures: [] as Error[], hold: undefined as Promise<void> | undefined };
   const bus = new Bus();
   bus.serve(
     notes,
@@ -64,10 +65,8 @@ function notesApi(options: Partial<IdempotencyOptions> = {}) {
       writeNote: async ({ text }) => {
         runs.write++;
         if (behaviour.hold) await behaviour.hold;
-        if (behaviour.crashes > 0) {
-          behaviour.crashes--;
-          throw new Error('database went away');
-        }
+        const failure = behaviour.failures.shift();
+        if (failure) throw failure;
         if (text.length > 10) throw notes.error('tooLong', 'Notes are at most 10 characters.');
         return { id: randomUUID(), text, version: 1 };
       },
@@ -194,17 +193,21 @@ test('a 4xx from the operation is stored and replayed, not run again', async () 
   assert.equal(api.runs.write, 1);
 });
 
-test('a 5xx releases the key: the retry runs again, and its success is what replays', async () => {
+test('a 5xx or 429 releases the key: the retry runs again, and its success is what replays', async () => {
   const api = notesApi();
-  api.behaviour.crashes = 1;
+  api.behaviour.failures.push(new Error('database went away'), platformErrors.unavailable('Down for a moment.', 2), notes.error('busy', 'Too busy.'));
   assertProblem(await api.write({ text: 'hi' }, { key: 'k1' }), 500, 'internal');
+  const unavailable = await api.write({ text: 'hi' }, { key: 'k1' });
+  assertProblem(unavailable, 503, 'serviceUnavailable');
+  assert.equal(unavailable.headers.get('retry-after'), '2');
+  assertProblem(await api.write({ text: 'hi' }, { key: 'k1' }), 429, 'notes.busy');
   const retry = await api.write({ text: 'hi' }, { key: 'k1' });
   assert.equal(retry.status, 201);
   assert.equal(retry.headers.get('idempotent-replayed'), null);
   const again = await api.write({ text: 'hi' }, { key: 'k1' });
   assert.equal(again.body.id, retry.body.id);
   assert.equal(again.headers.get('idempotent-replayed'), 'true');
-  assert.equal(api.runs.write, 2);
+  assert.equal(api.runs.write, 4);
 });
 
 test('malformed keys are 400 invalidIdempotencyKey and nothing runs', async () => {

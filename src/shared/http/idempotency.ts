@@ -44,11 +44,10 @@ const consoleLog: WarnLog = { warn: (fields, message) => console.warn(message, f
  *   (method, path, query, canonical JSON body): another request under a used key is 422
  *   idempotencyKeyReused, a retry while the first still runs is 409
  *   idempotencyRequestInFlight with Retry-After;
- * - the first response with a status below 500 (successes and client errors alike) is
- *   stored for retentionMs and replayed with Idempotent-Replayed: true;
- * - a 5xx (thrown or returned) releases the key, so the client may retry: the failure
- *   may be transient, and no result was promised. (So a call that timed out here but
- *   finished in its service can run again on retry.)
+ * - the first response, success or client error, is stored for retentionMs and replayed with Idempotent-Replayed: true;
+ * - a 5xx or 429 (thrown or returned) releases the key, so the client may retry: such a
+ *   failure may be transient, and no result was promised. (So a call that timed out here
+ *   but finished in its service can run again on retry.)
  *
  * When the store fails (Redis down) the request gets 503 rather than running unprotected;
  * when storing the response fails it is still sent, and the key frees itself at lease end.
@@ -87,14 +86,14 @@ export function idempotency({ store, leaseMs = 60_000, retentionMs = 24 * HOUR_M
       response = await respond();
     } catch (error) {
       const problem = toProblem(error, c.req.path, c.get('requestId'));
-      if (problem.status >= 500) {
+      if (isTransient(problem.status)) {
         await release();
         throw error;
       }
       const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
       response = problemResponse(problem, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
     }
-    if (response.status >= 500) {
+    if (isTransient(response.status)) {
       await release();
       return response;
     }
@@ -105,6 +104,11 @@ export function idempotency({ store, leaseMs = 60_000, retentionMs = 24 * HOUR_M
     }
     return response;
   };
+}
+
+/** A status that says "not done, try again" rather than giving a result to keep. */
+function isTransient(status: number): boolean {
+  return status >= 500 || status === 429;
 }
 
 async function snapshot(response: Response): Promise<StoredResponse> {

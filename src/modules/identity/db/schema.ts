@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { eventTables } from '../../../shared/events/tables.ts';
 import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const identitySchema = pgSchema('identity');
@@ -46,3 +47,7 @@ export const refreshTokens = identitySchema.table(
   },
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 );
+
+/** identity's outbox, inbox and dead letters. */
+export const identityEvents = eventTables(identitySchema);
+export const { outbox, inbox, deadLetters } = identityEvents;

@@ -6,12 +6,14 @@ import type { IdentityDeps } from '../deps.ts';
 import { isAdmin } from '../domain/users.ts';
 import { forgetSessions, revokeSessions } from './sessions.ts';
 
-export const deleteUser: Handler<typeof identity.ops.deleteUser, IdentityDeps> = async (input, { deps, caller }) => {
+export const deleteUser: Handler<typeof identity.ops.deleteUser, IdentityDeps> = async (input, ctx) => {
+  const { deps, caller } = ctx;
   if (!isAdmin(caller)) throw identity.error('notAdmin', 'Only admins can delete users.');
   const revoked = await deps.db.transaction(async (tx) => {
     const ids = await revokeSessions(tx, { userId: input.id }, 'user deleted');
     const deleted = await tx.delete(users).where(eq(users.id, input.id)).returning({ id: users.id });
     if (deleted.length === 0) throw identity.error('userNotFound', `No user ${input.id}.`);
+    await deps.publish(tx, identity.events.userDeleted, { userId: input.id }, { aggregateId: input.id, ctx });
     return ids;
   });
   await forgetSessions(deps, revoked, true);

@@ -8,14 +8,19 @@ import { hashPassword } from '../domain/passwords.ts';
 import { normalizeEmail } from '../domain/users.ts';
 import { toUser } from './user-view.ts';
 
-export const register: Handler<typeof identity.ops.register, IdentityDeps> = async (input, { deps }) => {
+export const register: Handler<typeof identity.ops.register, IdentityDeps> = async (input, ctx) => {
+  const { deps } = ctx;
   const passwordHash = await hashPassword(input.password);
   try {
-    const [row] = await deps.db
-      .insert(users)
-      .values({ id: randomUUID(), email: normalizeEmail(input.email), displayName: input.displayName, passwordHash })
-      .returning();
-    return toUser(row!);
+    const row = await deps.db.transaction(async (tx) => {
+      const [user] = await tx
+        .insert(users)
+        .values({ id: randomUUID(), email: normalizeEmail(input.email), displayName: input.displayName, passwordHash })
+        .returning();
+      await deps.publish(tx, identity.events.userRegistered, { userId: user!.id, displayName: user!.displayName }, { aggregateId: user!.id, ctx });
+      return user!;
+    });
+    return toUser(row);
   } catch (error) {
     if (isUniqueViolation(error)) throw identity.error('emailTaken', 'An account with this email already exists.');
     throw error;

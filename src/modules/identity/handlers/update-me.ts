@@ -8,7 +8,8 @@ import { hashPassword, verifyPassword } from '../domain/passwords.ts';
 import { findUser } from './find-user.ts';
 import { toUser } from './user-view.ts';
 
-export const updateMe: Handler<typeof identity.ops.updateMe, IdentityDeps> = async (input, { deps, caller }) => {
+export const updateMe: Handler<typeof identity.ops.updateMe, IdentityDeps> = async (input, ctx) => {
+  const { deps, caller } = ctx;
   if (!caller) throw platformErrors.unauthorized();
   const current = await findUser(deps.db, caller.userId);
   const changes: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
@@ -19,7 +20,13 @@ export const updateMe: Handler<typeof identity.ops.updateMe, IdentityDeps> = asy
     }
     changes.passwordHash = await hashPassword(input.password);
   }
-  const [row] = await deps.db.update(users).set(changes).where(eq(users.id, caller.userId)).returning();
-  if (!row) throw identity.error('userNotFound', `No user ${caller.userId}.`);
+  const row = await deps.db.transaction(async (tx) => {
+    const [user] = await tx.update(users).set(changes).where(eq(users.id, caller.userId)).returning();
+    if (!user) throw identity.error('userNotFound', `No user ${caller.userId}.`);
+    if (user.displayName !== current.displayName) {
+      await deps.publish(tx, identity.events.userProfileChanged, { userId: user.id, displayName: user.displayName }, { aggregateId: user.id, ctx });
+    }
+    return user;
+  });
   return toUser(row);
 };
