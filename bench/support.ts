@@ -161,6 +161,10 @@ export class Samples {
     this.data[this.length++] = value;
   }
 
+  at(index: number): number {
+    return this.data[index]!;
+  }
+
   sorted(): Float64Array {
     return this.data.slice(0, this.length).sort();
   }

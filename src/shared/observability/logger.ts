@@ -18,5 +18,5 @@ export function createLogger(options: { level: string; pretty: boolean; name: st
   if (options.pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }
-  return pino(base, pino.destination({ sync: false, minLength: 4096 }));
+  return pino(base, pino.destination({ sync: false }));
 }

@@ -17,13 +17,7 @@ after(async () => {
   await pglite?.close();
 });
 
-const asDatabase = (db: Db, driver: Database['driver'], label: string): Database => ({
-  db,
-  driver,
-  label,
-  execute: async () => {},
-  close: async () => {},
-});
+const asDatabase = (db: Db, driver: Database['driver'], label: string): Pick<Database, 'db' | 'driver' | 'label'> => ({ db, driver, label });
 
 test('embedded PGlite reports max_prepared_transactions = 0 and is refused with TwoPhaseUnsupported', async () => {
   assert.equal(await maxPreparedTransactions(pglite), 0);

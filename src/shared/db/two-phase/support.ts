@@ -5,7 +5,7 @@ import type { Database } from '../database.ts';
 import { TwoPhaseUnsupported } from './errors.ts';
 
 /** Something that answers one SQL query: a postgres.js pool, the platform's Database, or a PGlite instance. */
-export type SettingSource = postgres.Sql | Database | { query(text: string): Promise<{ rows: unknown[] }> };
+export type SettingSource = postgres.Sql | Pick<Database, 'db' | 'driver' | 'label'> | { query(text: string): Promise<{ rows: unknown[] }> };
 
 const QUERY = `select current_setting('max_prepared_transactions')::int as value`;
 
