@@ -7,6 +7,7 @@ export const splitLayout = [
   { name: 'inventory-1', modules: 'inventory' },
   { name: 'inventory-2', modules: 'inventory' },
   { name: 'payments', modules: 'payments' },
+  { name: 'notifications', modules: 'notifications' },
 ] as const;
 
 export interface SplitTopology {

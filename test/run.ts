@@ -65,7 +65,7 @@ try {
       '--test',
       '--test-concurrency=2',
       '--test-reporter=spec',
-      '--test-timeout=120000',
+      '--test-timeout=900000',
       ...nodeFlags,
       ...files,
     ],

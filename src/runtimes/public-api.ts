@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { mountNotificationStream } from '../modules/notifications/routes.ts';
 import type { Bus } from '../shared/bus/bus.ts';
 import type { Config } from '../shared/config/config.ts';
 import { createApp, mountDocs, type App } from '../shared/http/app.ts';
@@ -50,6 +51,7 @@ export function createPublicApi(options: {
   };
   for (const contract of allContracts) mountContract(app, contract, routeOptions);
   mountItemDetails(app, { bus, timeoutMs: config.REQUEST_TIMEOUT_MS });
+  mountNotificationStream(app, { authenticate: routeOptions.authenticate, timeoutMs: config.REQUEST_TIMEOUT_MS, redis: options.redis, log: options.log });
   mountDocs(app, {
     title: 'Shareloop API',
     version: '1.0.0',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import postgres from 'postgres';
 import { inventory } from '../../src/modules/inventory/contract.ts';
 import type { Op } from '../../src/shared/bus/contract.ts';
 import { statusOfKind } from '../../src/shared/http/problem.ts';
@@ -17,6 +18,7 @@ const INVENTORY_ROUTES = [
   ['get', '/v1/items/{id}'],
   ['patch', '/v1/items/{id}'],
   ['delete', '/v1/items/{id}'],
+  ['get', '/v1/items/{id}/history'],
 ] as const;
 
 /** What must never appear in an error body: stack frames, file paths, SQL, driver names. */
@@ -242,6 +244,62 @@ for (const name of topologies) {
       });
     });
 
+    describe('GET /v1/items/{id}/history', () => {
+      test('public: every change in version order, by whom, with its facts; the last one is the item as it is', async () => {
+        const item = await create();
+        assertItem(await patch(item.id, { title: 'Hammer drill', condition: 'good' }, owner.accessToken, '"1"'), 200);
+        assertItem(await patch(item.id, { title: 'Hammer drill' }, owner.accessToken), 200);
+        assertItem(await patch(item.id, { deposit: { amount: 6000, currency: 'EUR' } }, admin, '"2"'), 200);
+        assert.equal((await del(item.id, owner.accessToken, '"3"')).status, 204);
+        const adminId = (await call('GET', '/v1/users/me', { token: admin })).body.id;
+
+        const response = await get(`/v1/items/${item.id}/history`);
+        assert.equal(response.status, 200, JSON.stringify(response.body));
+        assert.equal(response.headers.get('content-type'), 'application/json');
+        const { itemId, events } = response.body as { itemId: string; events: { version: number; type: string; actorId: string | null; data: unknown; occurredAt: string }[] };
+        assert.equal(itemId, item.id);
+        assert.deepEqual(
+          events.map(({ version, type, actorId, data }) => ({ version, type, actorId, data })),
+          [
+            { version: 1, type: 'created', actorId: owner.id, data: { ownerId: owner.id, ...drill() } },
+            { version: 2, type: 'updated', actorId: owner.id, data: { title: 'Hammer drill' } },
+            { version: 3, type: 'updated', actorId: adminId, data: { deposit: { amount: 6000, currency: 'EUR' } } },
+            { version: 4, type: 'status_changed', actorId: owner.id, data: { from: 'available', to: 'retired', reservationId: null } },
+          ],
+        );
+        const current = assertItem(await get(`/v1/items/${item.id}`), 200) as unknown as { createdAt: string; updatedAt: string; version: number };
+        assert.equal(events[0]!.occurredAt, current.createdAt);
+        assert.equal(events.at(-1)!.occurredAt, current.updatedAt);
+        assert.equal(events.at(-1)!.version, current.version);
+      });
+
+      test('404 itemNotFound, 400 for a malformed id', async () => {
+        assertProblem(await get(`/v1/items/${randomUUID()}/history`), 404, 'inventory.itemNotFound');
+        assert.deepEqual(fieldErrors(await get('/v1/items/not-a-uuid/history')).map((e) => e.path), ['id']);
+      });
+
+      test('the relay sends the events of every change: outbox rows get sent_at', async () => {
+        const item = await create();
+        assertItem(await patch(item.id, { title: 'Relayed' }, owner.accessToken), 200);
+        const sql = postgres(topology.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+        try {
+          const deadline = Date.now() + 5_000;
+          let rows: { event: string; sent: boolean }[] = [];
+          do {
+            rows = [...(await sql<{ event: string; sent: boolean }[]>`select event, sent_at is not null as sent from inventory.outbox where aggregate_id = ${item.id} order by seq`)];
+            if (rows.length === 2 && rows.every((r) => r.sent)) break;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          } while (Date.now() < deadline);
+          assert.deepEqual(rows, [
+            { event: 'inventory.itemCreated', sent: true },
+            { event: 'inventory.itemUpdated', sent: true },
+          ]);
+        } finally {
+          await sql.end({ timeout: 5 });
+        }
+      });
+    });
+
     describe('GET /v1/items', () => {
       const category = `list-${randomUUID().slice(0, 8)}`;
       let ids: string[] = [];
@@ -306,6 +364,11 @@ for (const name of topologies) {
       const listed = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
       for (const [method, path] of INVENTORY_ROUTES) assert.ok(listed.includes(`${method} ${path}`), `${method} ${path} missing`);
       assert.ok(doc.components.schemas.Item && doc.components.schemas.Money, 'Item and Money are schema components');
+      assert.ok(doc.components.schemas.ItemHistory && doc.components.schemas.ItemHistoryEvent, 'ItemHistory and ItemHistoryEvent are schema components');
+      const history = doc.paths['/v1/items/{id}/history']!.get!;
+      assert.equal(history.operationId, 'inventory.getItemHistory');
+      assert.equal(history.security, undefined, 'the history is public');
+      assert.match(JSON.stringify(history.responses['404']), /inventory\.itemNotFound/);
 
       const ops = Object.values(inventory.ops) as Op[];
       assert.equal(ops.filter((o) => o.http).length, INVENTORY_ROUTES.length, 'the contract and this list disagree');

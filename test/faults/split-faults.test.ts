@@ -45,26 +45,43 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
   const LOAD_MS = 3_000;
   const MIN_AFTER_KILL = 40;
   const LOOPS = 6;
+  /** The victim is frozen this long before the kill, so that calls are in flight to it when it dies. */
+  const FREEZE_MS = 1_000;
+  /** Writes sent while the victim is frozen: round robin hands about half of them to it. */
+  const FROZEN_WRITES = 12;
   let topology: FaultTopology;
   let api: ReturnType<typeof apiClient>;
   let user: { id: string; accessToken: string };
   /** One item per write loop, so every PATCH outcome can be checked against the final state. */
   let items: { id: string }[];
+  /** One item per write sent while the victim is frozen. */
+  let frozenItems: { id: string }[];
 
   before(async () => {
-    topology = await startFaultTopology(await faultEnv({ BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS), HEALTH_INTERVAL_MS: '300', BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS) }));
+    topology = await startFaultTopology(
+      await faultEnv({
+        BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS),
+        HEALTH_INTERVAL_MS: '300',
+        BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS),
+        // Calls alternate between the instances, so both carry load (and calls in flight) when one dies.
+        LB_STRATEGY: 'round_robin',
+      }),
+    );
     api = apiClient(topology.gatewayUrl);
     user = await api.newUser('load');
-    items = [];
-    for (let i = 0; i < LOOPS; i++) {
-      const created = await api.request('POST', '/v1/items', { token: user.accessToken, body: listing(`load item ${i}`) });
+    const create = async (title: string) => {
+      const created = await api.request('POST', '/v1/items', { token: user.accessToken, body: listing(title) });
       assert.equal(created.status, 201, JSON.stringify(created.body));
-      items.push({ id: created.body.id });
-    }
+      return { id: created.body.id as string };
+    };
+    items = [];
+    for (let i = 0; i < LOOPS; i++) items.push(await create(`load item ${i}`));
+    frozenItems = [];
+    for (let i = 0; i < FROZEN_WRITES; i++) frozenItems.push(await create(`frozen item ${i}`));
   });
   after(() => topology?.stopEverything());
 
-  test('one of two killed under load: reads and If-Match writes see no failure, every write lands exactly once', async () => {
+  test('one of two killed under load, calls in flight: reads and If-Match writes see no failure, every write lands exactly once', async () => {
     const victim = topology.process('inventory-2');
     const survivor = topology.process('inventory-1');
     const gateway = topology.gatewayUrl;
@@ -85,6 +102,13 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
       if (!ok) failures.push(`${what} → ${response.status} after ${round(response.ms)} ms ${why} ${JSON.stringify(response.body).slice(0, 200)}`);
     };
 
+    /** One PATCH with If-Match of an item that is at version 1. */
+    async function writeOnce(item: { id: string }) {
+      const r = await timed(gateway, 'PATCH', `/v1/items/${item.id}`, { token: user.accessToken, headers: { 'if-match': '"1"' }, body: { title: 'written during the kill' } });
+      record('PATCH /v1/items/{id} (victim frozen)', r, r.status === 200 && r.body.version === 2 && r.body.title === 'written during the kill');
+      return r;
+    }
+
     async function loop(n: number) {
       const own = items[n]!;
       // Until LOAD_MS have passed and enough requests went out after the kill (hard stop at 15 s).
@@ -96,7 +120,7 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
           record('GET /v1/items/{id}', r, r.status === 200 && r.body.id === id && r.headers.get('etag') === `"${r.body.version}"`);
         } else if (choice === 1) {
           const r = await timed(gateway, 'GET', `/v1/items?ownerId=${user.id}&limit=50`);
-          record('GET /v1/items', r, r.status === 200 && r.body.total === LOOPS && r.body.items.length === LOOPS);
+          record('GET /v1/items', r, r.status === 200 && r.body.total === LOOPS + FROZEN_WRITES && r.body.items.length === LOOPS + FROZEN_WRITES);
         } else {
           // PATCH with If-Match is an idempotent command (contract: updateItem.idempotent), so
           // the gateway may resend it to the other instance even after it was sent.
@@ -117,7 +141,10 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
       }
     }
 
-    // Kill in the middle of the load: after a second, once the victim has had its share of it.
+    // Kill in the middle of the load, after a second, once the victim has had its share of it.
+    // It is frozen first (SIGSTOP) for a moment, with writes sent meanwhile, so that the kill
+    // catches calls in flight: those were sent, and only an idempotent op may be sent again.
+    let frozenWrites: Timed[] = [];
     const killer = (async () => {
       let served = 0;
       while (elapsed() < 8_000) {
@@ -125,18 +152,27 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
         served = await internalCallsServed(victim.url);
         if (elapsed() >= 1_000 && served >= 20) break;
       }
+      victim.child.kill('SIGSTOP');
+      const writes = Promise.all(frozenItems.map(writeOnce));
+      await sleep(FREEZE_MS);
       killedAt = elapsed();
       await kill(victim.child);
+      frozenWrites = await writes;
       return served;
     })();
     await Promise.all(Array.from({ length: LOOPS }, (_, n) => loop(n)));
     const servedByVictim = await killer;
+    // Writes that were stuck in the frozen victim when it died, then answered 200 all the same.
+    const caughtInFlight = frozenWrites.filter((r) => r.ms >= FREEZE_MS * 0.9).length;
 
     const latencies = outcomes.map((o) => o.ms);
+    const resets = await scrapeMetric(gateway, 'bus_hop_failures_total', { target: 'inventory', reason: 'reset' });
+    const serviceOpened = await scrapeMetric(gateway, 'circuit_breaker_transitions_total', { target: 'inventory', scope: 'service', state: 'open' });
     console.log(
       `[faults] kill-one: ${outcomes.length} requests in ${round(elapsed())} ms (${sentAfterKill()} sent after the kill at ${round(killedAt)} ms), ` +
         `victim had served ${servedByVictim} internal calls; p95 ${round(percentile(latencies, 95))} ms, max ${round(Math.max(...latencies))} ms; ` +
-        `412s: ${preconditionFailed}, stale replies: ${stale}`,
+        `${caughtInFlight} of ${FROZEN_WRITES} frozen-time writes took longer than the freeze; ${resets} calls reset by the kill; ` +
+        `service breaker opened ${serviceOpened} times; 412s: ${preconditionFailed}, stale replies: ${stale}`,
     );
 
     // The fault really happened, in the middle of real load, with the victim taking its share.
@@ -144,6 +180,7 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
     assert.ok(servedByVictim >= 20, `inventory-2 served only ${servedByVictim} internal calls before the kill: the load never reached it`);
     assert.ok(outcomes.some((o) => o.sentAt + o.ms < killedAt), 'requests completed before the kill');
     assert.ok(sentAfterKill() >= MIN_AFTER_KILL, `only ${sentAfterKill()} requests were sent after the kill`);
+    assert.ok(caughtInFlight >= 1 && resets >= 1, 'no call was in flight to the victim when it was killed');
 
     // Not one client-visible failure, and no reply papered over by the stale cache.
     assert.deepEqual(failures, [], `${failures.length} of ${outcomes.length} requests failed`);
@@ -157,6 +194,10 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
       if (written[n]!.length > 0) assert.equal(now.body.title, written[n]!.at(-1));
     }
     assert.ok(written.every((w) => w.length > 0), 'every loop got writes through');
+    for (const item of frozenItems) {
+      const now = await api.request('GET', `/v1/items/${item.id}`);
+      assert.deepEqual([now.body.version, now.body.title], [2, 'written during the kill'], 'a write caught in flight landed exactly once');
+    }
 
     // The gateway still serves reads and non-idempotent commands, from the survivor.
     assert.equal(survivor.child.exitCode, null);

@@ -62,7 +62,8 @@ export async function bootRuntime(command: string, args: string[], env: Record<s
   const until = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-      throw new Error(`${command} ${args.join(' ')} exited before it was ready:\n${output.slice(-4000)}`);
+      const how = child.pid === undefined ? 'could not start' : `exited (code ${child.exitCode}, signal ${child.signalCode})`;
+      throw new Error(`${command} ${args.join(' ')} ${how} before it was ready:\n${output.slice(-4000)}`);
     }
     const status = await fetch(`${runtime.baseUrl}/readyz`).then((r) => r.status, () => 0);
     if (status === 200) return runtime;

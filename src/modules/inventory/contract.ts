@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineContract, op } from '../../shared/bus/contract.ts';
+import { defineContract, event, op } from '../../shared/bus/contract.ts';
 
 /** An amount in minor units (cents) of an ISO 4217 currency. */
 export const moneySchema = z
@@ -46,6 +46,47 @@ export const itemSchema = z
     updatedAt: z.iso.datetime(),
   })
   .meta({ id: 'Item' });
+
+/** What an owner describes when listing an item, as recorded in its history and events. */
+const listingFacts = z.object({
+  ownerId: z.uuid(),
+  title: z.string(),
+  description: z.string(),
+  category: z.string(),
+  dailyPrice: moneySchema,
+  deposit: moneySchema,
+  condition: itemConditionSchema,
+});
+/** The listing fields an edit changed, and only those. */
+const listingChanges = listingFacts.omit({ ownerId: true }).partial();
+/** A move through the availability state machine. */
+const statusMove = z.object({
+  from: itemStatusSchema,
+  to: itemStatusSchema,
+  reservationId: z.uuid().nullable().describe('The reservation the move concerns: the one reserving, using, released or returned; null for retire'),
+});
+
+const historyEntry = {
+  version: version.describe('The item version this change produced'),
+  actorId: z.uuid().nullable().describe('The user who made the change; null for platform calls without a caller (the rental saga)'),
+  occurredAt: z.iso.datetime(),
+};
+
+/** One change in an item's append-only history; replaying them in version order rebuilds the item. */
+export const itemHistoryEventSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('created'), ...historyEntry, data: listingFacts }),
+    z
+      .object({
+        type: z.literal('baseline'),
+        ...historyEntry,
+        data: listingFacts.extend({ status: itemStatusSchema, reservationId: z.uuid().nullable(), createdAt: z.iso.datetime() }),
+      })
+      .describe('The whole state of an item listed before history was kept, at the version its history starts from'),
+    z.object({ type: z.literal('updated'), ...historyEntry, data: listingChanges }),
+    z.object({ type: z.literal('status_changed'), ...historyEntry, data: statusMove }),
+  ])
+  .meta({ id: 'ItemHistoryEvent' });
 
 const itemId = z.strictObject({ id: z.uuid() });
 const sagaStep = z.strictObject({ id: z.uuid(), reservationId, expectedVersion });
@@ -95,6 +136,15 @@ export const inventory = defineContract({
       output: itemSchema,
       errors: ['itemNotFound'],
       http: { method: 'get', path: '/v1/items/{id}', status: 200, auth: 'none', tag: 'Items', params: ['id'], etag: 'version' },
+    }),
+    // Every change ever made to an item, oldest first: the audit trail its current state is rebuilt from.
+    getItemHistory: op({
+      kind: 'query',
+      summary: "Get an item's change history",
+      input: itemId,
+      output: z.object({ itemId: z.uuid(), events: z.array(itemHistoryEventSchema) }).meta({ id: 'ItemHistory' }),
+      errors: ['itemNotFound'],
+      http: { method: 'get', path: '/v1/items/{id}/history', status: 200, auth: 'none', tag: 'Items', params: ['id'] },
     }),
     // Lists a new item owned by the caller, available at once.
     createItem: op({
@@ -184,6 +234,26 @@ export const inventory = defineContract({
       output: itemSchema,
       errors: ['itemNotFound', 'versionMismatch', 'illegalTransition'],
       idempotent: true,
+    }),
+  },
+  events: {
+    // An owner listed a new item; it is available from now on.
+    itemCreated: event({
+      summary: 'An item was listed',
+      version: 1,
+      payload: z.object({ itemId: z.uuid(), version, ...listingFacts.shape }),
+    }),
+    // An owner or admin edited an item's listing; carries only the fields that changed.
+    itemUpdated: event({
+      summary: "An item's listing changed",
+      version: 1,
+      payload: z.object({ itemId: z.uuid(), ownerId: z.uuid(), version, changes: listingChanges }),
+    }),
+    // An item moved through the availability state machine (reserve, release, mark in use, mark returned, retire).
+    itemStatusChanged: event({
+      summary: "An item's availability changed",
+      version: 1,
+      payload: z.object({ itemId: z.uuid(), ownerId: z.uuid(), version, ...statusMove.shape }),
     }),
   },
 });

@@ -1,9 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import { createPublisher } from '../../shared/events/publish.ts';
 import { defineModule } from '../../shared/modules/define-module.ts';
 import { inventory } from './contract.ts';
+import { inventoryEvents } from './db/schema.ts';
 import type { InventoryDeps } from './deps.ts';
 import { createItem } from './handlers/create-item.ts';
 import { getItem } from './handlers/get-item.ts';
+import { getItemHistory } from './handlers/get-item-history.ts';
 import { listItems } from './handlers/list-items.ts';
 import { markItemInUse } from './handlers/mark-item-in-use.ts';
 import { markItemReturned } from './handlers/mark-item-returned.ts';
@@ -17,7 +20,8 @@ export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
   contract: inventory,
   migrations: fileURLToPath(new URL('../../../migrations/inventory', import.meta.url)),
   async setup(platform) {
-    return { db: (await platform.database('inventory')).db };
+    return { db: (await platform.database('inventory')).db, publish: createPublisher(inventoryEvents.outbox, 'inventory') };
   },
-  handlers: { listItems, getItem, createItem, updateItem, retireItem, reserveItem, releaseItem, markItemInUse, markItemReturned },
+  events: inventoryEvents,
+  handlers: { listItems, getItem, getItemHistory, createItem, updateItem, retireItem, reserveItem, releaseItem, markItemInUse, markItemReturned },
 });

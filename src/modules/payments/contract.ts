@@ -125,13 +125,14 @@ export const payments = defineContract({
       http: { method: 'get', path: '/v1/wallet/transactions', status: 200, auth: 'required', tag: 'Wallet', query: ['limit', 'cursor'] },
     }),
     // Adds money to the caller's wallet, charged through the payment provider; a failed charge moves no money.
+    // Send an Idempotency-Key to retry safely: a repeat is answered from the first response, never charged twice.
     topUpWallet: op({
       kind: 'command',
       summary: 'Top up my wallet',
       input: z.strictObject({ amount, currency: currencySchema }),
       output: topUpSchema,
       errors: ['currencyNotSupported', 'paymentDeclined', 'providerUnavailable'],
-      http: { method: 'post', path: '/v1/wallet/top-ups', status: 201, auth: 'required', tag: 'Wallet' },
+      http: { method: 'post', path: '/v1/wallet/top-ups', status: 201, auth: 'required', tag: 'Wallet', idempotencyKey: true },
     }),
     // Rental saga: holds the rental's total (fee + deposit) in the payer's wallet; repeats of an operationId return the first result.
     authorizePayment: op({

@@ -7,7 +7,7 @@ import type { AnyContract, HttpHint, Op } from '../bus/contract.ts';
 import { platformErrors } from '../bus/errors.ts';
 import type { App } from './app.ts';
 import type { AppEnv } from './env.ts';
-import type { IdempotentResponse } from './idempotency.ts';
+import { type IdempotentResponse, REPLAYED_HEADER } from './idempotency.ts';
 import { idempotencyErrorKinds, idempotencyKeyHeaderSchema } from './idempotency-key.ts';
 import { problemSchema, statusOfKind } from './problem.ts';
 import { staleHeaders, type StaleFallback } from './stale-fallback.ts';
@@ -139,7 +139,7 @@ function successResponse(op: Op, http: HttpHint) {
   if (http.status === 204) return { 204: { description: 'Done' } };
   const headers = {
     ...(http.etag ? { ETag: { description: 'The representation version, for If-Match', schema: { type: 'string' as const } } } : {}),
-    ...(http.idempotencyKey ? { 'Idempotent-Replayed': { description: 'true when this repeats the stored response to an earlier request with the same Idempotency-Key', schema: { type: 'string' as const } } } : {}),
+    ...(http.idempotencyKey ? { [REPLAYED_HEADER]: { description: 'true when this repeats the stored response to an earlier request with the same Idempotency-Key', schema: { type: 'string' as const } } } : {}),
   };
   return {
     [http.status]: {

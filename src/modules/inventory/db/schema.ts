@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, check, integer, index, jsonb, pgSchema, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { eventTables } from '../../../shared/events/tables.ts';
 
 export const inventorySchema = pgSchema('inventory');
 
@@ -33,3 +34,37 @@ export const items = inventorySchema.table(
     check('items_hold_check', sql`(${t.status} in ('reserved', 'in_use')) = (${t.reservationId} is not null)`),
   ],
 );
+
+/**
+ * Every change to an item, one row per version, written in the transaction of the change.
+ * Append-only: a trigger (migrations/inventory) refuses UPDATE, DELETE and TRUNCATE.
+ */
+export const itemHistory = inventorySchema.table(
+  'item_history',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id),
+    version: integer('version').notNull(),
+    type: text('type', { enum: ['created', 'baseline', 'updated', 'status_changed'] }).notNull(),
+    /** The user who made the change; null for platform calls without a caller. */
+    actorId: uuid('actor_id'),
+    /**
+     * The facts of the change: the listing on create, the changed fields on update,
+     * from/to/reservationId on a move; for a baseline (an item listed before history was
+     * kept, backfilled by migration), its whole state at that version.
+     */
+    data: jsonb('data').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('item_history_item_version_unique').on(t.itemId, t.version),
+    check('item_history_type_check', sql`${t.type} in ('created', 'baseline', 'updated', 'status_changed')`),
+    check('item_history_version_check', sql`${t.version} >= 1`),
+  ],
+);
+
+/** inventory's outbox, inbox and dead letters. */
+export const inventoryEvents = eventTables(inventorySchema);
+export const { outbox, inbox, deadLetters } = inventoryEvents;

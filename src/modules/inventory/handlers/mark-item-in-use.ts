@@ -4,5 +4,5 @@ import type { InventoryDeps } from '../deps.ts';
 import { toItem } from './item-view.ts';
 import { moveItem } from './move-item.ts';
 
-export const markItemInUse: Handler<typeof inventory.ops.markItemInUse, InventoryDeps> = async (input, { deps }) =>
-  toItem(await moveItem(deps.db, { id: input.id, action: 'markInUse', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));
+export const markItemInUse: Handler<typeof inventory.ops.markItemInUse, InventoryDeps> = async (input, ctx) =>
+  toItem(await moveItem(ctx, { id: input.id, action: 'markInUse', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));

@@ -4,5 +4,5 @@ import type { InventoryDeps } from '../deps.ts';
 import { toItem } from './item-view.ts';
 import { moveItem } from './move-item.ts';
 
-export const markItemReturned: Handler<typeof inventory.ops.markItemReturned, InventoryDeps> = async (input, { deps }) =>
-  toItem(await moveItem(deps.db, { id: input.id, action: 'markReturned', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));
+export const markItemReturned: Handler<typeof inventory.ops.markItemReturned, InventoryDeps> = async (input, ctx) =>
+  toItem(await moveItem(ctx, { id: input.id, action: 'markReturned', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));

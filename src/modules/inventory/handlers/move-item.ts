@@ -1,5 +1,6 @@
-import type { Db } from '../../../shared/db/database.ts';
+import type { CallContext } from '../../../shared/bus/context.ts';
 import { inventory } from '../contract.ts';
+import type { InventoryDeps } from '../deps.ts';
 import { holderOf, planStatusChange, type ItemAction } from '../domain/status.ts';
 import { changeItem } from './change-item.ts';
 import type { ItemRow } from './item-view.ts';
@@ -14,22 +15,27 @@ const verbs: Record<ItemAction, string> = {
 
 /**
  * Moves an item through the availability state machine at its current (or the expected)
- * version. authorize runs on the current row first; a repeat of a step that is already in
- * effect returns the item unchanged.
+ * version, recording the move. authorize runs on the current row first; a repeat of a step
+ * that is already in effect returns the item unchanged and records nothing.
  */
 export function moveItem(
-  db: Db,
+  ctx: CallContext & { deps: InventoryDeps },
   step: { id: string; action: ItemAction; reservationId?: string; expectedVersion?: number | undefined },
   authorize?: (row: ItemRow) => void,
 ): Promise<ItemRow> {
-  return changeItem(db, step.id, step.expectedVersion, (row) => {
+  return changeItem(ctx, step.id, step.expectedVersion, (row) => {
     authorize?.(row);
     const plan = planStatusChange(row, step.action, step.reservationId);
     switch (plan.kind) {
       case 'unchanged':
         return { kind: 'unchanged' };
       case 'move':
-        return { kind: 'write', changes: { status: plan.to, reservationId: plan.reservationId } };
+        return {
+          kind: 'write',
+          columns: { status: plan.to, reservationId: plan.reservationId },
+          // Release and return record the reservation they freed the item from.
+          change: { type: 'status_changed', data: { from: plan.from, to: plan.to, reservationId: plan.reservationId ?? holderOf(row) } },
+        };
       case 'heldByOther':
         throw inventory.error('reservationMismatch', `Cannot ${verbs[step.action]} item ${row.id}: another reservation holds it (${plan.status}).`);
       case 'illegal': {

@@ -31,7 +31,7 @@ export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: s
     .insert(accounts)
     .values(entries.map((e) => ({ id: e.accountId, kind: e.account.kind, ownerId: e.account.ownerId, currency: e.account.currency })))
     .onConflictDoNothing();
-  const locked = await tx.select().from(accounts).where(inArray(accounts.id, ids)).orderBy(asc(accounts.id));
+  const locked = await tx.select().from(accounts).where(inArray(accounts.id, ids)).orderBy(asc(accounts.id)).for('update');
   const check = applyEntries(new Map(locked.map((a) => [a.id, a])), entries);
   if (!check.ok) {
     const whose = check.ownerId ? `of user ${check.ownerId} ` : '';

@@ -68,6 +68,22 @@ export class TwoPhaseDeadlineExceeded extends TwoPhaseError {
   }
 }
 
+/**
+ * PostgreSQL refused to PREPARE the work (SQLSTATE 0A000): it ran LISTEN/UNLISTEN/NOTIFY
+ * (pg_notify, e.g. the outbox publisher's wake-up), used temporary tables or a WITH HOLD cursor.
+ */
+export class TwoPhaseNotPreparable extends TwoPhaseError {
+  constructor(readonly gid: string, options?: { cause?: unknown }) {
+    super(
+      'twoPhaseNotPreparable',
+      `PostgreSQL cannot PREPARE ${gid}: prepared work must not LISTEN/NOTIFY (pg_notify, such as an outbox wake-up: send it after COMMIT PREPARED), use temporary tables or WITH HOLD cursors. ${
+        (options?.cause as Error | undefined)?.message ?? ''
+      }`.trim(),
+      options,
+    );
+  }
+}
+
 /** A participant did not answer prepare in time; the coordinator aborts the transaction. */
 export class TwoPhasePrepareTimeout extends TwoPhaseError {
   constructor(readonly participant: string, timeoutMs: number) {

@@ -13,6 +13,11 @@ export interface LoggedParticipant {
 
 export const TWO_PHASE_LOG_TABLE = 'two_phase_log';
 
+// Written so that no branch evaluates to NULL (a NULL check passes).
+const OUTCOME_CHECK =
+  "(state = 'preparing' and outcome is null) or (state = 'committing' and outcome is not distinct from 'commit') or " +
+  "(state = 'aborting' and outcome is not distinct from 'abort') or (state = 'done' and outcome is not null and outcome in ('commit', 'abort'))";
+
 /**
  * The coordinator's durable decision log, as a drizzle table in the coordinator module's own
  * schema (export it from the module's db/schema.ts so drizzle-kit writes the migration):
@@ -42,7 +47,7 @@ export function twoPhaseLogTable(schema: PgSchema<string>) {
       check(`${TWO_PHASE_LOG_TABLE}_state_check`, sql`state in ('preparing', 'committing', 'aborting', 'done')`),
       check(
         `${TWO_PHASE_LOG_TABLE}_outcome_check`,
-        sql`(state = 'preparing' and outcome is null) or (state = 'committing' and outcome = 'commit') or (state = 'aborting' and outcome = 'abort') or (state = 'done' and outcome is not null)`,
+        sql.raw(OUTCOME_CHECK),
       ),
     ],
   );
@@ -67,7 +72,7 @@ create table if not exists ${s}.${t} (
   attempts integer not null default 0,
   last_error text,
   constraint ${t}_state_check check (state in ('preparing', 'committing', 'aborting', 'done')),
-  constraint ${t}_outcome_check check ((state = 'preparing' and outcome is null) or (state = 'committing' and outcome = 'commit') or (state = 'aborting' and outcome = 'abort') or (state = 'done' and outcome is not null))
+  constraint ${t}_outcome_check check (${OUTCOME_CHECK})
 );
 create index if not exists ${t}_pending_idx on ${s}.${t} using btree (created_at) where state <> 'done';
 `;

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { eq, sql as dsql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
-import { TwoPhaseDeadlineExceeded, TwoPhaseGidInUse, TwoPhaseHeuristicMismatch, TwoPhaseInvalidGid, TwoPhaseWrongDatabase } from './errors.ts';
+import { TwoPhaseDeadlineExceeded, TwoPhaseGidInUse, TwoPhaseHeuristicMismatch, TwoPhaseInvalidGid, TwoPhaseNotPreparable, TwoPhaseWrongDatabase } from './errors.ts';
 import { formatGid, gidPrefix, newTransactionId } from './gid.ts';
 import { commitPrepared, listPrepared, prepareTransaction, resolveOrphans, rollbackPrepared, type TwoPhaseDecision } from './participant.ts';
 import { openTwoPhaseClient } from './support.ts';
@@ -130,6 +131,15 @@ test('work gets drizzle on the reserved connection: nested transactions are save
   assert.equal(row?.state, 'completed');
 });
 
+test('plain drizzle({ client: reserved }) does not work on a postgres.js reserved connection (hence drizzleOnReserved)', async () => {
+  const reserved = await main.reserve();
+  try {
+    assert.throws(() => drizzle({ client: reserved as unknown as postgres.Sql }), /reading 'parsers'/);
+  } finally {
+    reserved.release();
+  }
+});
+
 test('work that NOTIFYs cannot be prepared (PostgreSQL refuses; keep pg_notify out of prepared work)', async () => {
   const g = gid();
   await assert.rejects(
@@ -137,7 +147,7 @@ test('work that NOTIFYs cannot be prepared (PostgreSQL refuses; keep pg_notify o
       await db.insert(holds).values({ rentalId: randomUUID(), amount: 1, state: 'x' });
       await db.execute(dsql`select pg_notify('outbox', 'x')`);
     }),
-    (error: Error & { code?: string }) => error.code === '0A000',
+    TwoPhaseNotPreparable,
   );
   assert.deepEqual(await listPrepared(main, prefix), []);
 });

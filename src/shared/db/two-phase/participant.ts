@@ -6,6 +6,7 @@ import {
   TwoPhaseError,
   TwoPhaseGidInUse,
   TwoPhaseHeuristicMismatch,
+  TwoPhaseNotPreparable,
   TwoPhaseUnsupported,
   TwoPhaseWrongDatabase,
 } from './errors.ts';
@@ -60,8 +61,9 @@ export type TwoPhaseDecision = 'commit' | 'abort' | 'unknown';
  * - `deadline` (epoch ms, e.g. the bus call's) bounds each statement of work and, if it has
  *   passed when work ends, rolls back instead of preparing (TwoPhaseDeadlineExceeded), so a
  *   coordinator that already gave up does not leave an orphan behind.
- * - Work must not LISTEN/NOTIFY (pg_notify), use temporary tables or WITH HOLD cursors:
- *   PostgreSQL refuses to prepare such a transaction (SQLSTATE 0A000).
+ * - Work must not LISTEN/NOTIFY (pg_notify — the outbox publisher's wake-up does), use
+ *   temporary tables or WITH HOLD cursors: PostgreSQL refuses to prepare such a transaction
+ *   (TwoPhaseNotPreparable). Wake the outbox relay after COMMIT PREPARED instead.
  * - Throws TwoPhaseUnsupported when the server has max_prepared_transactions = 0.
  */
 export async function prepareTransaction(
@@ -97,6 +99,7 @@ export async function prepareTransaction(
     if (code === '55000' && /prepared transactions are disabled/i.test(String((error as Error).message))) {
       throw new TwoPhaseUnsupported('PREPARE TRANSACTION answered "prepared transactions are disabled"', 0, { cause: error });
     }
+    if (code === '0A000' && /cannot PREPARE/i.test(String((error as Error).message))) throw new TwoPhaseNotPreparable(gid, { cause: error });
     if (code === '42710') {
       const now = await findPrepared(sql, gid);
       if (now) return existingVote(now, gid);

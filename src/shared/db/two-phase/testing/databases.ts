@@ -2,7 +2,10 @@
 import postgres from 'postgres';
 import { testServers } from '../../../../../test/support/env.ts';
 import { createDatabase } from '../../../../../test/support/services.ts';
-import { PAYMENTS_DDL, RENTALS_DDL } from './fixtures.ts';
+import { createTwoPhaseCoordinator, type CoordinatorOptions, type ParticipantFinisher, type TwoPhaseCoordinator } from '../coordinator.ts';
+import { formatGid, gidPrefix } from '../gid.ts';
+import { localFinisher } from '../local-participant.ts';
+import { openStores, PAYMENTS_DDL, RENTALS_DDL, twoPhaseLog, uniqueCoordinator, type Stores } from './fixtures.ts';
 
 export interface SettlementDatabases {
   serverUrl: string;
@@ -47,4 +50,36 @@ export async function rollbackLeftovers(dbs: SettlementDatabases, prefix: string
       await sql.end({ timeout: 5 });
     }
   }
+}
+
+/** Fresh databases, connections and a coordinator name for one test. */
+export interface Settlement extends SettlementDatabases {
+  stores: Stores;
+  name: string;
+  prefix: string;
+  /** Recovery's finishers for both participants, on this process's connections. */
+  finishers: ParticipantFinisher[];
+  coordinator(options?: Partial<CoordinatorOptions>): TwoPhaseCoordinator;
+  gidOf(transactionId: string, participant: 'rentals' | 'payments'): string;
+  close(): Promise<void>;
+}
+
+export async function openSettlement(): Promise<Settlement> {
+  const dbs = await createSettlementDatabases();
+  const stores = openStores(dbs.rentalsUrl, dbs.paymentsUrl);
+  const name = uniqueCoordinator();
+  const finishers = [localFinisher('rentals', stores.rentalsSql), localFinisher('payments', stores.paymentsSql)];
+  return {
+    ...dbs,
+    stores,
+    name,
+    prefix: gidPrefix(name),
+    finishers,
+    coordinator: (options = {}) => createTwoPhaseCoordinator({ name, db: stores.rentalsDb, table: twoPhaseLog, finishers, ...options }),
+    gidOf: (transactionId, participant) => formatGid({ coordinator: name, participant, transactionId }),
+    close: async () => {
+      await rollbackLeftovers(dbs, gidPrefix(name)).catch(() => {});
+      await stores.close();
+    },
+  };
 }

@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import type { itemHistoryEventSchema } from '../contract.ts';
+import type { Listing } from './listing.ts';
+import type { Holding } from './status.ts';
+
+export type HistoryEvent = z.output<typeof itemHistoryEventSchema>;
+
+/** An item as its history tells it: everything but its id. */
+export interface ItemState extends Listing, Holding {
+  ownerId: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Rebuilds an item's current state by replaying its history in version order. The history
+ * must start with its creation (or a baseline) and have no gaps; a move must start from the
+ * status the item was in. A history that breaks these is refused, never patched over.
+ */
+export function foldHistory(events: readonly HistoryEvent[]): ItemState {
+  const [first, ...rest] = events;
+  if (!first) throw new RangeError('An item history has at least one event.');
+  let state = origin(first);
+  for (const event of rest) {
+    if (event.version !== state.version + 1) throw new RangeError(`Item history skips from version ${state.version} to ${event.version}.`);
+    state = apply(state, event);
+  }
+  return state;
+}
+
+function origin(event: HistoryEvent): ItemState {
+  const at = { version: event.version, createdAt: event.occurredAt, updatedAt: event.occurredAt };
+  switch (event.type) {
+    case 'created':
+      if (event.version !== 1) throw new RangeError(`An item is created at version 1, not ${event.version}.`);
+      return { ownerId: event.data.ownerId, ...listingOf(event.data), status: 'available', reservationId: null, ...at };
+    case 'baseline': {
+      const { ownerId, status, reservationId, createdAt } = event.data;
+      return { ownerId, ...listingOf(event.data), status, reservationId, ...at, createdAt };
+    }
+    default:
+      throw new RangeError(`An item history starts with its creation, not with ${event.type}.`);
+  }
+}
+
+function apply(state: ItemState, event: HistoryEvent): ItemState {
+  const at = { version: event.version, updatedAt: event.occurredAt };
+  switch (event.type) {
+    case 'updated':
+      return { ...state, ...listingOf({ ...state, ...event.data }), ...at };
+    case 'status_changed': {
+      const { from, to, reservationId } = event.data;
+      if (from !== state.status) throw new RangeError(`Version ${event.version} moves the item from ${from}, but it was ${state.status}.`);
+      const holds = to === 'reserved' || to === 'in_use';
+      return { ...state, status: to, reservationId: holds ? reservationId : null, ...at };
+    }
+    case 'created':
+    case 'baseline':
+      throw new RangeError(`Version ${event.version} ${event.type === 'created' ? 'creates' : 'restarts'} an item that already exists.`);
+  }
+}
+
+/** The listing fields of a record, and nothing else it carries. */
+function listingOf({ title, description, category, dailyPrice, deposit, condition }: Listing): Listing {
+  return { title, description, category, dailyPrice, deposit, condition };
+}
+
+type ChangeOf<E> = E extends { type: infer T; data: infer D } ? { type: T; data: D } : never;
+
+/** A change as the handlers record it; its version, actor and time come with the write. */
+export type ItemChange = ChangeOf<Exclude<HistoryEvent, { type: 'baseline' }>>;

@@ -1,0 +1,17 @@
+import type { Bus } from '../../shared/bus/bus.ts';
+import type { Db } from '../../shared/db/database.ts';
+import type { DeadLetterDeps } from '../../shared/events/dead-letters.ts';
+import type { Logger } from '../../shared/observability/logger.ts';
+import type { CommitRelay } from './live/commit-relay.ts';
+
+/** What notifications' handlers and consumers depend on, built once by module.ts. */
+export interface NotificationsDeps extends DeadLetterDeps {
+  db: Db;
+  /** Reads other modules' facts a notification needs (an item's title it has not seen). */
+  bus: Bus;
+  /** This instance: it pushes live only the notifications it committed itself. */
+  origin: string;
+  /** Pushes this instance's committed notifications to the live feed. */
+  committed: CommitRelay;
+  log: Logger;
+}

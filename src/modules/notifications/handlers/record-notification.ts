@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import type { Tx } from '../../../shared/db/database.ts';
+import type { Envelope } from '../../../shared/events/envelope.ts';
+import { notifications } from '../db/schema.ts';
+import type { NotificationsDeps } from '../deps.ts';
+import type { NotificationDraft } from '../domain/templates.ts';
+import { announceOnCommit } from '../live/commit-relay.ts';
+
+/**
+ * Writes the notification an event caused, in the consumer's transaction: at most one per
+ * event (source_message_id), announced to the live feed once the transaction commits.
+ */
+export async function recordNotification(tx: Tx, deps: Pick<NotificationsDeps, 'origin'>, cause: Envelope, draft: NotificationDraft): Promise<void> {
+  const [row] = await tx
+    .insert(notifications)
+    .values({ id: randomUUID(), ...draft, sourceMessageId: cause.messageId })
+    .onConflictDoNothing({ target: notifications.sourceMessageId })
+    .returning({ id: notifications.id });
+  if (row) await announceOnCommit(tx, row.id, deps.origin);
+}

@@ -1,0 +1,392 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import postgres from 'postgres';
+import { startTestHost, type TestHost } from '../../../test/support/test-host.ts';
+import type { Bus } from '../../shared/bus/bus.ts';
+import { systemContext, type Caller } from '../../shared/bus/context.ts';
+import { AppError } from '../../shared/bus/errors.ts';
+import type { Envelope, EventMessage } from '../../shared/events/envelope.ts';
+import { createApp } from '../../shared/http/app.ts';
+import { identity } from '../identity/contract.ts';
+import { identityModule } from '../identity/module.ts';
+import { inventory } from '../inventory/contract.ts';
+import { inventoryModule } from '../inventory/module.ts';
+import { notifications } from './contract.ts';
+import { notificationsModule } from './module.ts';
+import { mountNotificationStream } from './routes.ts';
+import { notificationOf, readEventStream } from './testing/event-stream.ts';
+
+const ADMIN_EMAIL = 'notifications-admin@example.test';
+const ADMIN_PASSWORD = 'notifications admin 0123';
+const PASSWORD = 'correct horse battery';
+
+let host: TestHost;
+let bus: Bus;
+let sql: postgres.Sql;
+let admin: Caller;
+
+type Inbox = Awaited<ReturnType<typeof inbox>>;
+type Notice = Inbox['items'][number];
+
+const ctx = (caller?: Caller) => systemContext(caller ? { caller } : {});
+
+/** A registered, logged-in member: its caller identity and access token. */
+async function member(name = 'Member') {
+  const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.test`;
+  const user = await bus.call(identity.ops.register, { email, password: PASSWORD, displayName: name }, ctx());
+  const tokens = await bus.call(identity.ops.login, { email, password: PASSWORD }, ctx());
+  return { caller: { userId: user.id, role: 'member' } as Caller, token: tokens.accessToken };
+}
+
+/** A caller that inventory accepts without an account (inventory does not check owners exist). */
+const stranger = (): Caller => ({ userId: randomUUID(), role: 'member' });
+
+function inbox(caller: Caller, input: { unread?: 'true' | 'false'; limit?: number; cursor?: string } = {}) {
+  return bus.call(notifications.ops.listNotifications, input, ctx(caller));
+}
+
+/** Polls the caller's inbox until a notification matches (events are applied asynchronously). */
+async function waitForNotification(caller: Caller, match: (n: Notice) => boolean, timeoutMs = 10_000): Promise<Notice> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    await host.platform.events.drain();
+    const found = (await inbox(caller, { limit: 100 })).items.find(match);
+    if (found) return found;
+    if (Date.now() > until) throw new Error(`no matching notification within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function rejectsWith(call: Promise<unknown>, code: string): Promise<void> {
+  const error = await call.then(
+    (value) => assert.fail(`expected ${code}, got ${JSON.stringify(value)}`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof AppError, String(error));
+  assert.equal(error.code, code, error.detail);
+}
+
+const listing = (title = 'Cordless drill') => ({
+  title,
+  description: '18V',
+  category: 'power-tools',
+  dailyPrice: { amount: 800, currency: 'EUR' },
+  deposit: { amount: 5000, currency: 'EUR' },
+  condition: 'good' as const,
+});
+
+function createItem(owner: Caller, title?: string) {
+  return bus.call(inventory.ops.createItem, listing(title), ctx(owner));
+}
+
+/** A message as a transport would deliver it, for replaying through a consumer. */
+function message<P>(event: string, aggregateId: string, payload: P): EventMessage<P> {
+  const messageId = randomUUID();
+  const envelope: Envelope = { messageId, event, version: 1, aggregateId, correlationId: messageId, causationId: messageId, occurredAt: new Date().toISOString() };
+  return { envelope, payload };
+}
+
+/** The message inventory's relay sent for an item's event (kept in its outbox). */
+async function sentMessage(event: string, itemId: string): Promise<EventMessage> {
+  const [row] = await sql<{ envelope: Envelope; payload: unknown }[]>`
+    select envelope, payload from inventory.outbox where event = ${event} and aggregate_id = ${itemId} order by seq desc limit 1`;
+  assert.ok(row, `no ${event} for ${itemId} in inventory's outbox`);
+  return { envelope: row.envelope, payload: row.payload };
+}
+
+async function countBySource(messageId: string): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from notifications.notifications where source_message_id = ${messageId}`;
+  return row!.n;
+}
+
+before(async () => {
+  host = await startTestHost([identityModule, inventoryModule, notificationsModule], { ADMIN_EMAIL, ADMIN_PASSWORD, EVENT_RETRY_DELAY_MS: '10' });
+  bus = host.platform.bus;
+  sql = postgres(host.databaseUrl, { max: 2, onnotice: () => {} });
+  const tokens = await bus.call(identity.ops.login, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, ctx());
+  const claims = await bus.call(identity.ops.validateToken, { token: tokens.accessToken }, ctx());
+  admin = { userId: claims.userId, role: claims.role };
+});
+
+after(async () => {
+  await sql?.end({ timeout: 5 });
+  await host?.stop();
+});
+
+describe('reactions to events', () => {
+  test('identity.userRegistered: a welcome in the new member’s inbox', async () => {
+    const { caller } = await member('Ada');
+    const welcome = await waitForNotification(caller, (n) => n.kind === 'welcome');
+    assert.equal(welcome.userId, caller.userId);
+    assert.match(welcome.title, /Ada/);
+    assert.equal(welcome.readAt, null);
+  });
+
+  test('inventory.itemCreated through the bus: the owner, and only the owner, hears the item is listed', async () => {
+    const owner = stranger();
+    const other = stranger();
+    const item = await createItem(owner, 'Camping tent');
+    const listed = await waitForNotification(owner, (n) => n.kind === 'itemListed' && n.data.itemId === item.id);
+    assert.equal(listed.title, 'Your item “Camping tent” is listed');
+    assert.equal((await inbox(other)).items.length, 0);
+  });
+
+  test('inventory.itemStatusChanged: reserved, in use, returned and released tell the owner; retired does not', async () => {
+    const owner = stranger();
+    const item = await createItem(owner, 'Kayak');
+    const first = randomUUID();
+    const kindsFor = async () => (await inbox(owner, { limit: 100 })).items.filter((n) => n.data.itemId === item.id).map((n) => n.kind);
+    await bus.call(inventory.ops.reserveItem, { id: item.id, reservationId: first }, ctx());
+    const reserved = await waitForNotification(owner, (n) => n.kind === 'itemReserved');
+    assert.equal(reserved.title, '“Kayak” is reserved');
+    assert.equal(reserved.data.reservationId, first);
+    await bus.call(inventory.ops.markItemInUse, { id: item.id, reservationId: first }, ctx());
+    await waitForNotification(owner, (n) => n.kind === 'itemInUse');
+    await bus.call(inventory.ops.markItemReturned, { id: item.id, reservationId: first }, ctx());
+    await waitForNotification(owner, (n) => n.kind === 'itemReturned');
+    const second = randomUUID();
+    await bus.call(inventory.ops.reserveItem, { id: item.id, reservationId: second }, ctx());
+    await bus.call(inventory.ops.releaseItem, { id: item.id, reservationId: second }, ctx());
+    await waitForNotification(owner, (n) => n.kind === 'itemReleased');
+    await bus.call(inventory.ops.retireItem, { id: item.id }, ctx(owner));
+    await host.platform.events.drain();
+    assert.deepEqual((await kindsFor()).sort(), ['itemInUse', 'itemListed', 'itemReleased', 'itemReserved', 'itemReserved', 'itemReturned'].sort());
+  });
+
+  test('a renamed item is named by its new title', async () => {
+    const owner = stranger();
+    const item = await createItem(owner, 'Old name');
+    await bus.call(inventory.ops.updateItem, { id: item.id, title: 'New name' }, ctx(owner));
+    await bus.call(inventory.ops.reserveItem, { id: item.id, reservationId: randomUUID() }, ctx());
+    const reserved = await waitForNotification(owner, (n) => n.kind === 'itemReserved');
+    assert.equal(reserved.title, '“New name” is reserved');
+  });
+
+  test('a status change of an item not seen before asks inventory for its title, or names none', async () => {
+    const owner = stranger();
+    const item = await createItem(owner, 'Ladder');
+    await waitForNotification(owner, (n) => n.kind === 'itemListed');
+    await sql`delete from notifications.item_titles where item_id = ${item.id}`;
+    const move = { itemId: item.id, ownerId: owner.userId, version: 9, from: 'available', to: 'reserved', reservationId: randomUUID() };
+    await host.platform.events.replay('notifications.notifyItemStatus', message('inventory.itemStatusChanged', item.id, move));
+    assert.equal((await waitForNotification(owner, (n) => n.kind === 'itemReserved')).title, '“Ladder” is reserved');
+
+    const unknown = { ...move, itemId: randomUUID() };
+    await host.platform.events.replay('notifications.notifyItemStatus', message('inventory.itemStatusChanged', unknown.itemId, unknown));
+    assert.equal((await waitForNotification(owner, (n) => n.data.itemId === unknown.itemId)).title, 'Your item is reserved');
+  });
+
+  test('identity.userDeleted: the inbox goes with the account', async () => {
+    const { caller } = await member('Leaving');
+    await waitForNotification(caller, (n) => n.kind === 'welcome');
+    await bus.call(identity.ops.deleteUser, { id: caller.userId }, ctx(admin));
+    const until = Date.now() + 10_000;
+    while ((await inbox(caller)).items.length > 0) {
+      assert.ok(Date.now() < until, 'the inbox was not emptied');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+});
+
+describe('once per event', () => {
+  test('the same message delivered twice makes one notification', async () => {
+    const owner = stranger();
+    const itemId = randomUUID();
+    const created = message('inventory.itemCreated', itemId, { itemId, version: 1, ...listing('Projector'), ownerId: owner.userId });
+    const outcomes = [
+      await host.platform.events.replay('notifications.notifyItemListed', created),
+      await host.platform.events.replay('notifications.notifyItemListed', created),
+    ];
+    assert.deepEqual(outcomes, ['applied', 'duplicate']);
+    assert.equal(await countBySource(created.envelope.messageId), 1);
+    assert.equal((await inbox(owner)).items.length, 1);
+  });
+
+  test('a message the relay delivered, replayed, is a duplicate', async () => {
+    const owner = stranger();
+    const item = await createItem(owner, 'Bike');
+    await waitForNotification(owner, (n) => n.kind === 'itemListed');
+    const sent = await sentMessage('inventory.itemCreated', item.id);
+    assert.equal(await host.platform.events.replay('notifications.notifyItemListed', sent), 'duplicate');
+    assert.equal(await countBySource(sent.envelope.messageId), 1);
+  });
+
+  test('even past the inbox (its row gone), an event makes at most one notification', async () => {
+    const owner = stranger();
+    const item = await createItem(owner, 'Drone');
+    await waitForNotification(owner, (n) => n.kind === 'itemListed');
+    const sent = await sentMessage('inventory.itemCreated', item.id);
+    await sql`delete from notifications.inbox where message_id = ${sent.envelope.messageId}`;
+    assert.equal(await host.platform.events.replay('notifications.notifyItemListed', sent), 'applied');
+    assert.equal(await countBySource(sent.envelope.messageId), 1);
+    assert.equal((await inbox(owner)).items.length, 1);
+  });
+});
+
+describe('the inbox', () => {
+  /** A member with n welcome-like notifications, written through the consumer. */
+  async function withNotifications(n: number) {
+    const caller = stranger();
+    for (let i = 0; i < n; i++) {
+      // Notifications of the same millisecond have no order among themselves.
+      await new Promise((r) => setTimeout(r, 2));
+      await host.platform.events.replay('notifications.welcomeUser', message('identity.userRegistered', caller.userId, { userId: caller.userId, displayName: `N${i}` }));
+    }
+    return caller;
+  }
+
+  test('pages newest first with a cursor, never repeating or skipping', async () => {
+    const caller = await withNotifications(5);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await inbox(caller, { limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((n) => n.title));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    assert.equal(pages, 3);
+    assert.deepEqual(seen, ['N4', 'N3', 'N2', 'N1', 'N0'].map((name) => `Welcome to Shareloop, ${name}!`));
+  });
+
+  test('unread=true, unreadCount, and marking read', async () => {
+    const caller = await withNotifications(3);
+    const all = await inbox(caller);
+    assert.equal(all.unreadCount, 3);
+    const target = all.items[1]!;
+    const read = await bus.call(notifications.ops.markNotificationRead, { id: target.id }, ctx(caller));
+    assert.ok(read.readAt);
+    const again = await bus.call(notifications.ops.markNotificationRead, { id: target.id }, ctx(caller));
+    assert.equal(again.readAt, read.readAt, 'marking again keeps the first read time');
+    const unread = await inbox(caller, { unread: 'true' });
+    assert.equal(unread.unreadCount, 2);
+    assert.deepEqual(unread.items.map((n) => n.id), [all.items[0]!.id, all.items[2]!.id]);
+    assert.equal((await inbox(caller, { unread: 'false' })).items.length, 3);
+  });
+
+  test("another user's notification is not found, and stays unread", async () => {
+    const owner = await withNotifications(1);
+    const [notice] = (await inbox(owner)).items;
+    await rejectsWith(bus.call(notifications.ops.markNotificationRead, { id: notice!.id }, ctx(stranger())), 'notifications.notificationNotFound');
+    await rejectsWith(bus.call(notifications.ops.markNotificationRead, { id: randomUUID() }, ctx(owner)), 'notifications.notificationNotFound');
+    assert.equal((await inbox(owner)).unreadCount, 1);
+  });
+
+  test('a cursor that is not ours is refused', async () => {
+    await rejectsWith(inbox(stranger(), { cursor: 'bm90LWEtY3Vyc29y' }), 'notifications.invalidCursor');
+  });
+
+  test('needs a caller', async () => {
+    await rejectsWith(bus.call(notifications.ops.listNotifications, {}, ctx()), 'unauthorized');
+  });
+});
+
+describe('dead letters', () => {
+  test('an admin lists and replays a dead-lettered event; members may not', async () => {
+    const caller = stranger();
+    const dead = message('identity.userRegistered', caller.userId, { userId: caller.userId, displayName: 'Late' });
+    const id = randomUUID();
+    await sql`insert into notifications.dead_letters (id, consumer, message_id, event, envelope, payload, error, attempts)
+      values (${id}, 'notifications.welcomeUser', ${dead.envelope.messageId}, ${dead.envelope.event}, ${sql.json(dead.envelope)}, ${sql.json(dead.payload)}, 'Error: boom', 5)`;
+    await rejectsWith(bus.call(notifications.ops.listDeadLetters, {}, ctx(caller)), 'notifications.notAdmin');
+    const pending = await bus.call(notifications.ops.listDeadLetters, { pending: 'true' }, ctx(admin));
+    assert.ok(pending.items.some((d) => d.id === id));
+    assert.deepEqual(await bus.call(notifications.ops.replayDeadLetter, { id }, ctx(admin)), { id, outcome: 'applied' });
+    assert.equal((await inbox(caller)).items[0]?.title, 'Welcome to Shareloop, Late!');
+    assert.ok((await bus.call(notifications.ops.getDeadLetter, { id }, ctx(admin))).replayedAt);
+  });
+});
+
+describe('GET /v1/notifications/stream', () => {
+  const open = (app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> }, token?: string, path = '/v1/notifications/stream') =>
+    app.request(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+  test("pushes the caller's new notifications, and only the caller's", async () => {
+    const a = await member('Alice');
+    const b = await member('Bob');
+    const response = await open(host.app, a.token);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const stream = readEventStream(response);
+    try {
+      await stream.next((e) => e.event === 'ready');
+      const bobs = await createItem(b.caller, 'Bob’s saw');
+      const alices = await createItem(a.caller, 'Alice’s sander');
+      const pushed = notificationOf(await stream.next((e) => e.event === 'notification' && notificationOf(e).data.itemId === alices.id));
+      assert.equal(pushed.userId, a.caller.userId);
+      assert.equal(pushed.kind, 'itemListed');
+      await waitForNotification(b.caller, (n) => n.data.itemId === bobs.id);
+      await new Promise((r) => setTimeout(r, 300));
+      const leaked = stream.seen.filter((e) => e.event === 'notification' && notificationOf(e).userId !== a.caller.userId);
+      assert.deepEqual(leaked, []);
+    } finally {
+      await stream.cancel();
+    }
+  });
+
+  test('401 without a token, with a bad one, or with a non-bearer header', async () => {
+    for (const response of [
+      await open(host.app),
+      await open(host.app, 'not-a-token'),
+      await host.app.request('/v1/notifications/stream', { headers: { authorization: 'Basic abc' } }),
+    ]) {
+      assert.equal(response.status, 401);
+      assert.equal(response.headers.get('content-type'), 'application/problem+json');
+    }
+  });
+
+  test('accepts the token as access_token for EventSource clients', async () => {
+    const a = await member('Query');
+    const response = await open(host.app, undefined, `/v1/notifications/stream?access_token=${encodeURIComponent(a.token)}`);
+    assert.equal(response.status, 200);
+    const stream = readEventStream(response);
+    await stream.next((e) => e.event === 'ready');
+    await stream.cancel();
+  });
+
+  describe('lifecycle', () => {
+    /** An app with only the stream, on quick timers. */
+    function quickApp() {
+      const { config, log, metrics, redis } = host.platform;
+      const app = createApp({ name: 'stream-test', log, metrics, bodyLimitBytes: 1024, corsOrigins: [], readiness: async () => ({}) });
+      const authenticate = async (token: string, callCtx: Parameters<Bus['call']>[2]) => {
+        const claims = await bus.call(identity.ops.validateToken, { token }, callCtx);
+        return { userId: claims.userId, role: claims.role };
+      };
+      mountNotificationStream(app, { authenticate, timeoutMs: config.REQUEST_TIMEOUT_MS, redis, log, heartbeatMs: 50, revalidateMs: 100 });
+      return app;
+    }
+
+    const subscribers = async (userId: string) => {
+      const redis = host.platform.redis!;
+      const [, count] = (await redis.pubsub('NUMSUB', `${redis.options.keyPrefix}notifications:live:${userId}`)) as [string, number];
+      return count;
+    };
+
+    test('sends heartbeats, and unsubscribes when the client leaves', async () => {
+      const a = await member('Heart');
+      const stream = readEventStream(await open(quickApp(), a.token));
+      await stream.next((e) => e.event === 'ready');
+      await stream.next((e) => e.comment === 'heartbeat');
+      assert.equal(await subscribers(a.caller.userId), 1);
+      await stream.cancel();
+      const until = Date.now() + 5_000;
+      while ((await subscribers(a.caller.userId)) > 0) {
+        assert.ok(Date.now() < until, 'still subscribed after the client left');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+
+    test('ends the stream with an error event once the token is revoked', async () => {
+      const a = await member('Logout');
+      const stream = readEventStream(await open(quickApp(), a.token));
+      await stream.next((e) => e.event === 'ready');
+      await bus.call(identity.ops.logout, {}, ctx({ ...a.caller, sessionId: (await bus.call(identity.ops.validateToken, { token: a.token }, ctx())).sessionId }));
+      const error = await stream.next((e) => e.event === 'error');
+      assert.equal(JSON.parse(error.data ?? '{}').status, 401);
+      await stream.closed();
+    });
+  });
+});
