@@ -26,7 +26,7 @@ export function createPublisher(outbox: OutboxTable, module: string) {
     tx: Tx,
     event: Event<P>,
     payload: z.input<P>,
-    meta: { aggregateId: string; ctx?: CallContext; cause?: Cause },
+    meta: { aggregateId: string; ctx?: CallContext; cause?: Cause; notify?: boolean },
   ): Promise<Envelope> {
     if (event.module !== module) throw new Error(`${module} cannot publish ${event.name}`);
     const parsed = event.payload.parse(payload);
@@ -43,7 +43,9 @@ export function createPublisher(outbox: OutboxTable, module: string) {
       ...(meta.ctx ? { traceparent: formatTraceparent(meta.ctx.trace) } : {}),
     };
     await tx.insert(outbox).values({ messageId, event: event.name, aggregateId: meta.aggregateId, envelope, payload: parsed });
-    await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${module})`);
+    // A transaction that NOTIFYs cannot be prepared (2PC): such callers pass notify: false and
+    // the relay's polling picks the row up.
+    if (meta.notify !== false) await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${module})`);
     return envelope;
   };
 }

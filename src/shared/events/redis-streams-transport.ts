@@ -49,7 +49,8 @@ export class RedisStreamsTransport implements EventTransport {
     const stream = streamOf(subscription.event);
     const group = subscription.consumer;
     try {
-      await this.options.redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+      // ioredis does not apply keyPrefix to XGROUP (its key follows a subcommand): add it here.
+      await this.options.redis.xgroup('CREATE', `${this.options.redis.options.keyPrefix ?? ''}${stream}`, group, '0', 'MKSTREAM');
     } catch (error) {
       if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
     }

@@ -84,6 +84,16 @@ export class TwoPhaseNotPreparable extends TwoPhaseError {
   }
 }
 
+/**
+ * The work swallowed a database error, leaving its transaction aborted: PostgreSQL then answers
+ * PREPARE TRANSACTION with a silent ROLLBACK. Reported as a "no" vote, never as prepared.
+ */
+export class TwoPhaseWorkAborted extends TwoPhaseError {
+  constructor(readonly gid: string) {
+    super('twoPhaseWorkAborted', `The work of ${gid} left its transaction aborted (a caught database error?); it was rolled back, not prepared.`);
+  }
+}
+
 /** A participant did not answer prepare in time; the coordinator aborts the transaction. */
 export class TwoPhasePrepareTimeout extends TwoPhaseError {
   constructor(readonly participant: string, timeoutMs: number) {

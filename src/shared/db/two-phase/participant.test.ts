@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { eq, sql as dsql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
-import { TwoPhaseDeadlineExceeded, TwoPhaseGidInUse, TwoPhaseHeuristicMismatch, TwoPhaseInvalidGid, TwoPhaseNotPreparable, TwoPhaseWrongDatabase } from './errors.ts';
+import { TwoPhaseDeadlineExceeded, TwoPhaseGidInUse, TwoPhaseHeuristicMismatch, TwoPhaseInvalidGid, TwoPhaseNotPreparable, TwoPhaseWorkAborted, TwoPhaseWrongDatabase } from './errors.ts';
 import { formatGid, gidPrefix, newTransactionId } from './gid.ts';
 import { commitPrepared, listPrepared, prepareTransaction, resolveOrphans, rollbackPrepared, type TwoPhaseDecision } from './participant.ts';
 import { openTwoPhaseClient } from './support.ts';
@@ -75,6 +75,20 @@ test('failing work rolls back, prepares nothing and returns the connection to th
   }
   assert.equal(await holdCount(rentalId), 0);
   assert.deepEqual(await listPrepared(main, prefix), []);
+});
+
+test('work that swallows a database error is a "no" vote, never a silently rolled-back "yes"', async () => {
+  const g = gid();
+  const rentalId = randomUUID();
+  await assert.rejects(
+    prepareTransaction(main, g, async (tx) => {
+      await insertHold(rentalId)(tx);
+      await tx.sql`select 1/0`.catch(() => {}); // the transaction is now aborted
+    }),
+    TwoPhaseWorkAborted,
+  );
+  assert.deepEqual(await listPrepared(main, prefix), []);
+  assert.equal(await holdCount(rentalId), 0);
 });
 
 test('preparing a GID twice does not run the work twice', async () => {

@@ -8,6 +8,7 @@ import {
   TwoPhaseHeuristicMismatch,
   TwoPhaseNotPreparable,
   TwoPhaseUnsupported,
+  TwoPhaseWorkAborted,
   TwoPhaseWrongDatabase,
 } from './errors.ts';
 import { assertGidPrefix, parseGid } from './gid.ts';
@@ -53,7 +54,9 @@ export type TwoPhaseDecision = 'commit' | 'abort' | 'unknown';
  * Runs `work` in a transaction on a reserved connection and PREPAREs it under `gid`:
  * BEGIN → work → PREPARE TRANSACTION. Resolves with the vote once the transaction is
  * prepared (durable, surviving a crash, holding its locks until COMMIT/ROLLBACK PREPARED).
- * Any failure of work or of PREPARE rolls everything back and rejects (a "no" vote).
+ * Any failure of work or of PREPARE rolls everything back and rejects (a "no" vote), including
+ * work that caught a database error and returned normally: its transaction is aborted, PREPARE
+ * would silently ROLLBACK, and this rejects with TwoPhaseWorkAborted instead of voting yes.
  *
  * - A GID already prepared in this database resolves with `alreadyPrepared: true` without
  *   running work again (a repeated request). A GID never reused after completion is the
@@ -91,7 +94,9 @@ export async function prepareTransaction(
     await work({ db: drizzleOnReserved(sql, reserved), sql: reserved });
     if (options.deadline !== undefined && Date.now() >= options.deadline) throw new TwoPhaseDeadlineExceeded(gid);
     open = false; // a failed PREPARE TRANSACTION rolls the transaction back by itself
-    await reserved.unsafe(`prepare transaction '${gid}'`);
+    // On a transaction the work left aborted, PREPARE answers a silent ROLLBACK instead of an error.
+    const prepared = await reserved.unsafe(`prepare transaction '${gid}'`);
+    if (prepared.command !== 'PREPARE TRANSACTION') throw new TwoPhaseWorkAborted(gid);
     return { gid, xid, alreadyPrepared: false };
   } catch (error) {
     if (open) await reserved`rollback`.catch(() => {});
