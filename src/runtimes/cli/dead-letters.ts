@@ -3,12 +3,12 @@
  * `… show <module> <id>`, `… replay <module> <id>`. Uses DATABASE_URL (or the embedded
  * database) like the services; a replay is idempotent.
  */
-import type { Op } from '../shared/bus/contract.ts';
-import { systemContext } from '../shared/bus/context.ts';
-import { loadConfig } from '../shared/config/config.ts';
-import { hostModules } from '../shared/modules/platform.ts';
-import { createLogger } from '../shared/observability/logger.ts';
-import { allModules } from '../runtimes/modules.ts';
+import type { Op } from '../../shared/bus/contract.ts';
+import { systemContext } from '../../shared/bus/context.ts';
+import { loadConfig } from '../../shared/config/config.ts';
+import { hostModules } from '../../shared/modules/platform.ts';
+import { createLogger } from '../../shared/observability/logger.ts';
+import { allModules } from '../modules.ts';
 
 const [command, moduleName, id] = process.argv.slice(2);
 const usage = 'usage: dead-letters list [module] | show <module> <id> | replay <module> <id>';
