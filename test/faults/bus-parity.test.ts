@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { inventory } from '../../src/modules/inventory/contract.ts';
 import { allContracts } from '../../src/runtimes/contracts.ts';
-import { allModules } from '../../src/runtimes/modules.ts';
+import { identityModule } from '../../src/modules/identity/module.ts';
+import { inventoryModule } from '../../src/modules/inventory/module.ts';
 import type { Bus } from '../../src/shared/bus/bus.ts';
 import { systemContext } from '../../src/shared/bus/context.ts';
 import { AppError } from '../../src/shared/bus/errors.ts';
@@ -45,7 +46,7 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
         { name: 'identity', modules: 'identity' },
         { name: 'inventory', modules: 'inventory' },
       ]),
-      startTestHost(allModules),
+      startTestHost([identityModule, inventoryModule]),
     ]);
     // A caller process like the gateway: hosts nothing, finds the services in the same Redis
     // registry, and reaches them through the HTTP transport and its resilience policy.

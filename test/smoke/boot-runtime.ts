@@ -1,8 +1,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/services.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+
+const running = new Set<ChildProcess>();
+let reaperInstalled = false;
+
+/**
+ * Kills the runtimes this process started when it ends, also when the test runner stops a
+ * timed-out file with SIGTERM: otherwise they outlive the suite as orphans.
+ */
+function reapOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => process.exit(128 + constants.signals[signal]));
+  }
+}
 
 /** Variables that would point the runtime at servers; a zero-setup boot must see none of them. */
 const SERVER_VARIABLES = /^(DATABASE_URL|REDIS_URL|[A-Z]+_DATABASE_URL|REDIS_KEY_PREFIX|NODE_TEST_CONTEXT|NODE_ENV)$/;
@@ -36,6 +57,7 @@ export async function bootRuntime(command: string, args: string[], env: Record<s
   Object.assign(childEnv, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
 
   const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  reapOnExit(child);
   let output = '';
   const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000));
   child.stdout?.on('data', collect);
@@ -87,4 +109,27 @@ export function logLines(output: string): Record<string, unknown>[] {
         return [];
       }
     });
+}
+
+/** One JSON request that fails after timeoutMs instead of hanging on a stuck server. */
+export async function callJson(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    signal: AbortSignal.timeout(timeoutMs),
+  }).catch((error: unknown) => {
+    throw new Error(`${method} ${path} got no answer within ${timeoutMs} ms (${(error as Error).message})`);
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { apiClient } from '../support/api-client.ts';
-import { bootRuntime, logLines, type BootedRuntime } from './boot-runtime.ts';
+import { bootRuntime, callJson, logLines, type BootedRuntime } from './boot-runtime.ts';
 
 // The same sources under Bun (`npm run start:bun`): zero-setup boot on PGlite, no Redis.
 const bun = fileURLToPath(new URL('../../node_modules/.bin/bun', import.meta.url));
@@ -39,7 +38,7 @@ describe('monolith under Bun', () => {
   });
 
   test('registers and logs in a user', async () => {
-    const api = apiClient(runtime!.baseUrl);
+    const api = { request: (method: string, path: string, options: { body?: unknown; token?: string } = {}) => callJson(runtime!.baseUrl, method, path, options) };
     const registered = await api.request('POST', '/v1/auth/register', { body: { email, password, displayName: 'Bun' } });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
     const login = await api.request('POST', '/v1/auth/login', { body: { email: email.toUpperCase(), password } });

@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { apiClient } from '../support/api-client.ts';
-import { bootRuntime, logLines, type BootedRuntime } from './boot-runtime.ts';
+import { bootRuntime, callJson, logLines, type BootedRuntime } from './boot-runtime.ts';
 
 // The zero-setup path (`npm start`): no DATABASE_URL, no REDIS_URL, embedded PGlite under DATA_DIR.
 const node = process.execPath;
@@ -36,7 +35,7 @@ describe('monolith on PGlite with no DATABASE_URL and no REDIS_URL', () => {
   });
 
   test('registers and logs in a user', async () => {
-    const api = apiClient(runtime!.baseUrl);
+    const api = { request: (method: string, path: string, options: { body?: unknown; token?: string } = {}) => callJson(runtime!.baseUrl, method, path, options) };
     const registered = await api.request('POST', '/v1/auth/register', { body: { email, password, displayName: 'Smoke' } });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
     assert.equal(registered.body.email, email);
@@ -77,7 +76,7 @@ describe('monolith on PGlite with no DATABASE_URL and no REDIS_URL', () => {
 
   test('data survives a restart on the same DATA_DIR', async () => {
     runtime = await bootRuntime(node, args, { DATA_DIR: dataDir });
-    const login = await apiClient(runtime.baseUrl).request('POST', '/v1/auth/login', { body: { email, password } });
+    const login = await callJson(runtime.baseUrl, 'POST', '/v1/auth/login', { body: { email, password } });
     assert.equal(login.status, 200, JSON.stringify(login.body));
     assert.deepEqual(await runtime.stop('SIGTERM'), { code: 0, signal: null }, runtime.output().slice(-3000));
   });

@@ -9,6 +9,11 @@ export interface NotificationsDeps extends DeadLetterDeps {
   db: Db;
   /** Reads other modules' facts a notification needs (an item's title it has not seen). */
   bus: Bus;
+  /**
+   * Whether a consumer may ask inventory while its transaction is open: not on embedded
+   * PGlite, whose single session would make that query wait for the transaction itself.
+   */
+  askInventoryForTitles: boolean;
   /** This instance: it pushes live only the notifications it committed itself. */
   origin: string;
   /** Pushes this instance's committed notifications to the live feed. */

@@ -29,6 +29,7 @@ export const notificationsModule = defineModule<typeof notifications, Notificati
     return {
       db: database.db,
       bus: platform.bus,
+      askInventoryForTitles: database.driver !== 'pglite',
       origin,
       committed: new CommitRelay({ database, db: database.db, origin, live, log: platform.log }),
       log: platform.log,

@@ -4,7 +4,21 @@ import { defineContract, op } from '../../shared/bus/contract.ts';
 /** The largest single amount, in minor units (1,000,000.00 of a two-decimal currency). */
 export const MAX_AMOUNT = 100_000_000;
 
-const circulating = new Set(Intl.supportedValuesOf('currency'));
+/**
+ * ISO 4217 codes of currencies in circulation (no funds codes, precious metals, SDR or test
+ * codes). Spelled out rather than read from Intl, whose list differs between Node and Bun.
+ */
+const circulating = new Set(
+  (
+    'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN ' +
+    'BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL ' +
+    'GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW ' +
+    'KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN ' +
+    'NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK ' +
+    'SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU ' +
+    'UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL'
+  ).split(' '),
+);
 
 /** An ISO 4217 code of a currency in circulation (no funds, metals or test codes). */
 export const currencySchema = z
@@ -103,6 +117,12 @@ export const payments = defineContract({
     paymentDeclined: 'unprocessable',
     // Not 'unavailable': a provider outage must not make this service look unhealthy to its callers.
     providerUnavailable: 'timeout',
+    // Settlement by two-phase commit (rentals coordinates): a GID that is not this participant's,
+    // a database without prepared transactions (again not 'unavailable': the service is healthy),
+    // and a prepared settlement found finished the other way than decided (alert an operator).
+    invalidTransactionId: 'invalid',
+    settlementUnsupported: 'timeout',
+    settlementOutcomeMismatch: 'internal',
   },
   ops: {
     // The caller's balances, one per currency.
@@ -190,6 +210,40 @@ export const payments = defineContract({
       input: z.strictObject({ authorizationId }),
       output: authorizationSchema,
       errors: ['authorizationNotFound'],
+    }),
+    // Rental settlement, two-phase commit: captures as capturePayment does, in a transaction PREPAREd under gid (the vote);
+    // nothing shows until finishPrepared commits it. Repeating a prepared gid returns the same vote.
+    prepareSettlement: op({
+      kind: 'command',
+      summary: 'Prepare a settlement (two-phase commit)',
+      input: z.strictObject({
+        gid: z.string().min(1).max(200).describe('The two-phase transaction id, sl:<coordinator>:payments:<uuid>'),
+        operationId,
+        authorizationId,
+        payeeId: userId.describe('Who is paid: the item owner'),
+        currency: currencySchema.describe("Must be the authorization's currency"),
+        feeAmount: z.int().min(0).max(MAX_AMOUNT).describe('Charged to the payer; at most the authorized amount'),
+        platformFeeBasisPoints: z.int().min(0).max(10_000).default(0).describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
+      }),
+      output: z.object({
+        gid: z.string(),
+        xid: z.string().describe('The prepared transaction (xid8), to verify its outcome when finishing'),
+        alreadyPrepared: z.boolean(),
+      }),
+      errors: ['authorizationNotFound', 'illegalTransition', 'currencyMismatch', 'captureExceedsAuthorization', 'operationKeyReused', 'invalidTransactionId', 'settlementUnsupported'],
+    }),
+    // Rental settlement, two-phase commit: commits or rolls back a prepared settlement as the coordinator decided; repeating it succeeds.
+    finishPrepared: op({
+      kind: 'command',
+      summary: 'Finish a prepared settlement (two-phase commit)',
+      input: z.strictObject({
+        gid: z.string().min(1).max(200),
+        decision: z.enum(['commit', 'rollback']),
+        xid: z.string().regex(/^\d{1,20}$/).optional().describe("The participant's vote, to verify a settlement that is already gone"),
+      }),
+      output: z.object({ gid: z.string(), outcome: z.enum(['committed', 'rolled-back', 'absent']) }),
+      errors: ['invalidTransactionId', 'settlementUnsupported', 'settlementOutcomeMismatch'],
+      idempotent: true,
     }),
   },
 });

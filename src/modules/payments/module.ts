@@ -4,14 +4,17 @@ import { payments } from './contract.ts';
 import type { PaymentsDeps } from './deps.ts';
 import { authorizePayment } from './handlers/authorize-payment.ts';
 import { capturePayment } from './handlers/capture-payment.ts';
+import { finishPrepared } from './handlers/finish-prepared.ts';
 import { getAuthorization } from './handlers/get-authorization.ts';
 import { getWallet } from './handlers/get-wallet.ts';
 import { listWalletTransactions } from './handlers/list-wallet-transactions.ts';
+import { prepareSettlement } from './handlers/prepare-settlement.ts';
 import { refundPayment } from './handlers/refund-payment.ts';
 import { topUpWallet } from './handlers/top-up-wallet.ts';
 import { voidAuthorization } from './handlers/void-authorization.ts';
 import { providerSettingsFrom } from './provider/provider-settings.ts';
 import { simulatedProvider } from './provider/simulated-provider.ts';
+import { settlementParticipant } from './two-phase/settlement-participant.ts';
 
 /** Users' wallets as a double-entry ledger: top-ups, and holds for rentals that are captured, voided or refunded. */
 export const paymentsModule = defineModule<typeof payments, PaymentsDeps>({
@@ -26,7 +29,25 @@ export const paymentsModule = defineModule<typeof payments, PaymentsDeps>({
       db: (await platform.database('payments')).db,
       provider: simulatedProvider(settings),
       providerTimeoutMs: settings.timeoutMs,
+      settlement: settlementParticipant(platform),
     };
   },
-  handlers: { getWallet, listWalletTransactions, topUpWallet, authorizePayment, capturePayment, voidAuthorization, refundPayment, getAuthorization },
+  handlers: {
+    getWallet,
+    listWalletTransactions,
+    topUpWallet,
+    authorizePayment,
+    capturePayment,
+    voidAuthorization,
+    refundPayment,
+    getAuthorization,
+    prepareSettlement,
+    finishPrepared,
+  },
+  async start(deps, platform) {
+    deps.settlement.start(platform.bus);
+  },
+  async stop(deps) {
+    await deps.settlement.stop();
+  },
 });

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { statusOfKind } from '../http/problem.ts';
 import type { Logger } from '../observability/logger.ts';
 import { childSpan, parseTraceparent } from '../observability/trace.ts';
 import type { Bus } from './bus.ts';
@@ -7,8 +8,11 @@ import { AppError, platformErrors } from './errors.ts';
 import type { ServiceCredentials } from './service-credentials.ts';
 import { INTERNAL_BUS_PATH, SERVICE_CREDENTIAL_REJECTED, wireHeaders, wireRequestSchema } from './wire.ts';
 
-/** HTTP status of an error reply; the transport reads the typed error from the body. */
-const statusOf = (error: AppError) => (error.kind === 'unavailable' ? 503 : error.kind === 'internal' ? 500 : 400);
+/** HTTP status of an error reply (informative only: the transport reads the typed error from the body). */
+const statusOf = (error: AppError) => statusOfKind[error.kind] as 400;
+
+/** Deadline of a call that arrived without one (a caller must send it; this bounds a bad one). */
+const DEFAULT_REMAINING_MS = 10_000;
 
 /**
  * Serves the bus calls of the modules this process hosts at POST /internal/bus/:op, for
@@ -31,7 +35,7 @@ export function mountInternalBus(app: Hono<any>, options: { bus: Bus; credential
       const ctx: CallContext = {
         requestId: c.req.header(wireHeaders.requestId) ?? crypto.randomUUID(),
         trace: childSpan(parseTraceparent(c.req.header(wireHeaders.traceparent))),
-        deadline: Date.now() + (Number.isFinite(remaining) && remaining > 0 ? remaining : 0),
+        deadline: Date.now() + (Number.isFinite(remaining) && remaining > 0 ? remaining : DEFAULT_REMAINING_MS),
         ...(body.data.caller ? { caller: body.data.caller } : {}),
       };
       const version = options.bus.versionOf(opName);

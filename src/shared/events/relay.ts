@@ -80,6 +80,25 @@ export class OutboxRelay {
   }
 
   private async relayBatch(): Promise<number> {
+    return this.options.database.driver === 'pglite' ? this.relayBatchSingleSession() : this.relayBatchLocked();
+  }
+
+  /**
+   * Embedded PGlite has one session and one process: holding the claim transaction while
+   * in-process subscribers run their own transactions would deadlock it. Its single relay
+   * (drains never overlap) sends first, then marks sent: still at least once, still in order.
+   */
+  private async relayBatchSingleSession(): Promise<number> {
+    const { outbox, database, module, transport } = this.options;
+    const rows = await database.db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.seq)).limit(this.options.batchSize ?? 200);
+    if (rows.length === 0) return 0;
+    await transport.publish(rows.map((r): EventMessage => ({ envelope: r.envelope as Envelope, payload: r.payload })));
+    await database.db.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.seq, rows.map((r) => r.seq)));
+    this.options.metrics.outboxPublished.inc({ module }, rows.length);
+    return rows.length;
+  }
+
+  private async relayBatchLocked(): Promise<number> {
     const { outbox, database, module, transport } = this.options;
     const limit = this.options.batchSize ?? 200;
     return database.db.transaction(async (tx) => {

@@ -1,6 +1,9 @@
 import { serve as serveNode } from '@hono/node-server';
 import type { Logger } from '../observability/logger.ts';
 
+/** How long in-flight requests get to finish on shutdown before connections are cut. */
+const DRAIN_GRACE_MS = 5_000;
+
 /** A listening HTTP server that can drain and close. */
 export interface Server {
   port: number;
@@ -21,9 +24,15 @@ export async function listen(fetch: FetchHandler, options: { port: number; host:
         port: info.port,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+            // Long-lived streams (SSE) would hold close() open: after a grace period they are cut.
+            const grace = setTimeout(() => http.closeAllConnections?.(), DRAIN_GRACE_MS);
+            server.close(() => {
+              clearTimeout(grace);
+              done();
+            });
             // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
-            (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+            http.closeIdleConnections?.();
           }),
       });
     });

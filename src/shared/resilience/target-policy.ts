@@ -99,8 +99,7 @@ export class TargetPolicy {
 
   async execute<T>(call: PolicyCall<T>): Promise<T> {
     const tried = new Set<string>();
-    const attempt = () =>
-      this.serviceBreaker.execute(async () => {
+    const attempt = async () => {
         const remaining = call.deadline - Date.now();
         if (remaining <= 0) throw platformErrors.deadlineExceeded(this.target);
         const endpoint = this.choose(call, tried);
@@ -116,9 +115,13 @@ export class TargetPolicy {
           this.observe.metrics.hopFailures.inc({ target: this.target, reason: failure.reason });
           throw failure;
         }
-      });
+      };
     try {
-      return await this.bulkhead.execute(() => (call.retrySafe ? this.retrySafe : this.retryUnsent).execute(attempt));
+      // The service breaker judges whole calls (after retries onto other instances); instance
+      // breakers judge attempts. Judging attempts service-wide opened it when one instance of
+      // two died with calls in flight, although every retry succeeded elsewhere.
+      const retrying = call.retrySafe ? this.retrySafe : this.retryUnsent;
+      return await this.bulkhead.execute(() => this.serviceBreaker.execute(() => retrying.execute(attempt)));
     } catch (error) {
       throw this.toAppError(error);
     }

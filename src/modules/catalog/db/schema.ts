@@ -144,4 +144,4 @@ export interface ReadModelTables {
 }
 
 export const liveTables: ReadModelTables = { items: items as unknown as ItemsTable, owners };
-export const stagingTables: ReadModelTables = { items: itemsRebuild, owners: ownersRebuild };
+export const stagingTables: ReadModelTables = { items: itemsRebuild, owners: ownersRebuild as unknown as OwnersTable };

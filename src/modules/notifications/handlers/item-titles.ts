@@ -25,9 +25,10 @@ export async function rememberItemTitle(tx: Tx, item: { itemId: string; title: s
  * this module listened, or whose creation event is still on its way). Undefined when
  * inventory cannot say: the notification then names no title rather than waiting.
  */
-export async function titleOf(tx: Tx, deps: Pick<NotificationsDeps, 'bus' | 'log'>, itemId: string): Promise<string | undefined> {
+export async function titleOf(tx: Tx, deps: Pick<NotificationsDeps, 'bus' | 'log' | 'askInventoryForTitles'>, itemId: string): Promise<string | undefined> {
   const [known] = await tx.select({ title: itemTitles.title }).from(itemTitles).where(eq(itemTitles.itemId, itemId));
   if (known) return known.title;
+  if (!deps.askInventoryForTitles) return undefined;
   try {
     const item = await deps.bus.call(inventory.ops.getItem, { id: itemId }, systemContext({ timeoutMs: LOOKUP_TIMEOUT_MS }));
     await rememberItemTitle(tx, { itemId, title: item.title, version: item.version });

@@ -26,7 +26,7 @@ describe('money', () => {
 
   test('currencies are ISO 4217 codes in circulation, in upper case', () => {
     for (const good of ['EUR', 'USD', 'JPY', 'CHF', 'KWD']) assert.equal(currencySchema.safeParse(good).success, true, good);
-    for (const bad of ['eur', 'EURO', 'EU', 'ABC', 'XAU', 'XXX', '', 978]) assert.equal(currencySchema.safeParse(bad).success, false, String(bad));
+    for (const bad of ['eur', 'EURO', 'EU', 'ABC', 'XAU', 'XXX', 'XDR', 'HRK', 'DEM', '', 978]) assert.equal(currencySchema.safeParse(bad).success, false, String(bad));
     const lower = currencySchema.safeParse('eur');
     assert.equal(lower.error?.issues.length, 1, 'one message per bad code');
   });

@@ -9,18 +9,18 @@
  *
  * A monolith on embedded PGlite holds its data directory: use the HTTP route there instead.
  */
-import { routeRemoteModules } from '../shared/bus/remote-routing.ts';
-import { serviceCredentials } from '../shared/bus/service-credentials.ts';
-import type { AnyContract } from '../shared/bus/contract.ts';
-import { systemContext } from '../shared/bus/context.ts';
-import { AppError } from '../shared/bus/errors.ts';
-import { loadConfig } from '../shared/config/config.ts';
-import { hostModules } from '../shared/modules/platform.ts';
-import { createLogger } from '../shared/observability/logger.ts';
-import { catalog } from '../modules/catalog/contract.ts';
-import { catalogModule } from '../modules/catalog/module.ts';
-import { identityModule } from '../modules/identity/module.ts';
-import { inventoryModule } from '../modules/inventory/module.ts';
+import { routeRemoteModules } from '../../shared/bus/remote-routing.ts';
+import { serviceCredentials } from '../../shared/bus/service-credentials.ts';
+import type { AnyContract } from '../../shared/bus/contract.ts';
+import { systemContext } from '../../shared/bus/context.ts';
+import { AppError } from '../../shared/bus/errors.ts';
+import { loadConfig } from '../../shared/config/config.ts';
+import { hostModules } from '../../shared/modules/platform.ts';
+import { createLogger } from '../../shared/observability/logger.ts';
+import { catalog } from '../../modules/catalog/contract.ts';
+import { catalogModule } from '../../modules/catalog/module.ts';
+import { identityModule } from '../../modules/identity/module.ts';
+import { inventoryModule } from '../../modules/inventory/module.ts';
 
 const POLL_MS = 500;
 /** The operator at the console acts as an admin. */

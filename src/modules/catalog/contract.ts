@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { defineContract, op } from '../../shared/bus/contract.ts';
+import { deadLetterErrors, deadLetterOps } from '../../shared/events/dead-letters.ts';
+import { itemConditionSchema, itemStatusSchema, moneySchema } from '../inventory/contract.ts';
+
+const period = z.object({ from: z.iso.datetime(), to: z.iso.datetime() });
+
+/** A listed item as the catalog shows it: the listing, its owner's name and its availability. */
+export const catalogItemSchema = z
+  .object({
+    id: z.uuid(),
+    ownerId: z.uuid(),
+    ownerName: z.string().nullable().describe("The owner's display name; null while unknown or once the account is deleted"),
+    title: z.string(),
+    description: z.string(),
+    category: z.string(),
+    dailyPrice: moneySchema,
+    deposit: moneySchema,
+    condition: itemConditionSchema,
+    status: itemStatusSchema,
+    availability: z.object({
+      availableNow: z.boolean().describe('The item is available (not reserved, in use or retired) right now'),
+      bookedPeriods: z.array(period).describe('Confirmed bookings that have not ended yet, soonest first (at most 5)'),
+    }),
+    version: z.int().describe('The item version the catalog has caught up with'),
+    listedAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    rank: z.number().optional().describe('Text relevance (ts_rank), when the search has text'),
+  })
+  .meta({ id: 'CatalogItem' });
+
+const category = z
+  .string()
+  .max(40)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug such as power-tools');
+const amount = z.coerce.number().int().min(0).max(100_000_000);
+const dateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+
+const rebuildCounts = { items: z.int(), owners: z.int() };
+
+/** Where the read model stands: its generation, freshness and rebuilds. */
+const rebuildStatusSchema = z
+  .object({
+    generation: z.int().describe('Bumped by every applied event; search cache keys include it'),
+    lastEventAt: z.iso.datetime().nullable().describe('When the newest applied event happened'),
+    lagSeconds: z.number().nullable().describe('Now minus lastEventAt'),
+    running: z
+      .object({ rebuildId: z.uuid(), startedAt: z.iso.datetime(), phase: z.enum(['items', 'owners', 'swap']), ...rebuildCounts })
+      .nullable(),
+    last: z
+      .object({
+        rebuildId: z.uuid(),
+        outcome: z.enum(['completed', 'failed']),
+        startedAt: z.iso.datetime(),
+        finishedAt: z.iso.datetime(),
+        ...rebuildCounts,
+        error: z.string().optional(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'CatalogRebuildStatus' });
+
+export const catalog = defineContract({
+  name: 'catalog',
+  version: 1,
+  errors: {
+    invalidCursor: 'invalid',
+    invalidPriceRange: 'invalid',
+    priceNeedsCurrency: 'invalid',
+    invalidPeriod: 'invalid',
+    rebuildInProgress: 'conflict',
+    ...deadLetterErrors,
+  },
+  ops: {
+    // Finds listed items by text, price, category and free dates; the read side of inventory and identity.
+    searchItems: op({
+      kind: 'query',
+      summary: 'Search the catalog',
+      input: z.strictObject({
+        q: z.string().max(200).optional().describe('Words to find in title (weighs most), category, then description; "quotes", or and -not work as on search engines'),
+        category: category.optional(),
+        minPrice: amount.optional().describe('Lowest daily price in minor units; needs currency'),
+        maxPrice: amount.optional().describe('Highest daily price in minor units; needs currency'),
+        currency: moneySchema.shape.currency.optional().describe('Only items priced in this currency'),
+        availableFrom: dateOrTime.optional().describe('With availableTo: only items free for the whole period (a date is 00:00 UTC)'),
+        availableTo: dateOrTime.optional().describe('End of the period, exclusive for a date-time; a date includes that whole day'),
+        status: itemStatusSchema.optional().describe('Without it, every status but retired'),
+        sort: z.enum(['relevance', 'newest', 'price_asc', 'price_desc']).optional().describe('Default: relevance with q, newest without'),
+        limit: z.coerce.number().int().min(1).max(50).default(20),
+        cursor: z.string().min(1).max(500).optional().describe('nextCursor of the previous page, with the same search'),
+      }),
+      output: z.object({
+        items: z.array(catalogItemSchema),
+        nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
+        sort: z.enum(['relevance', 'newest', 'price_asc', 'price_desc']).describe('The order applied'),
+      }),
+      errors: ['invalidCursor', 'invalidPriceRange', 'priceNeedsCurrency', 'invalidPeriod'],
+      http: {
+        method: 'get',
+        path: '/v1/catalog/search',
+        status: 200,
+        auth: 'none',
+        tag: 'Catalog',
+        query: ['q', 'category', 'minPrice', 'maxPrice', 'currency', 'availableFrom', 'availableTo', 'status', 'sort', 'limit', 'cursor'],
+        description:
+          'Eventually consistent: items appear shortly after inventory changes them. Keyset pagination: items listed while you page do not shift or repeat entries.',
+      },
+    }),
+    // Operator: rebuilds the read model from inventory and identity in the background and swaps it in at once.
+    rebuild: op({
+      kind: 'command',
+      summary: 'Rebuild the catalog from its sources (admin)',
+      input: z.strictObject({}),
+      output: z.object({ rebuildId: z.uuid(), startedAt: z.iso.datetime() }),
+      errors: ['notAdmin', 'rebuildInProgress'],
+      http: {
+        method: 'post',
+        path: '/v1/admin/catalog/rebuild',
+        status: 202,
+        auth: 'required',
+        tag: 'Operations',
+        description: 'Starts a rebuild; follow it with GET /v1/admin/catalog/rebuild. Searches keep answering from the current catalog until the swap.',
+      },
+    }),
+    // Operator: the read model's generation, lag and the running or last rebuild.
+    getRebuildStatus: op({
+      kind: 'query',
+      summary: 'Catalog projection and rebuild status (admin)',
+      input: z.strictObject({}),
+      output: rebuildStatusSchema,
+      errors: ['notAdmin'],
+      http: { method: 'get', path: '/v1/admin/catalog/rebuild', status: 200, auth: 'required', tag: 'Operations' },
+    }),
+    ...deadLetterOps('catalog'),
+  },
+});

@@ -1,0 +1,16 @@
+import type { Cache } from '../../shared/cache/cache.ts';
+import type { Db } from '../../shared/db/database.ts';
+import type { DeadLetterDeps } from '../../shared/events/dead-letters.ts';
+import type { Logger } from '../../shared/observability/logger.ts';
+import type { BackgroundRebuilds } from './rebuild/background-rebuilds.ts';
+
+/** What catalog's handlers and consumers depend on, built once by module.ts. */
+export interface CatalogDeps extends DeadLetterDeps {
+  db: Db;
+  /** Cache-aside for searches (Redis when configured). */
+  cache: Cache;
+  searchCacheTtlSeconds: number;
+  /** Rebuilds running in this process. */
+  rebuilds: BackgroundRebuilds;
+  log: Logger;
+}

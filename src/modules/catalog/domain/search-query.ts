@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { decodeCursor, type Cursor, type Sort } from './cursor.ts';
+
+/** A search as the caller asked for it (already shape-checked by the contract). */
+export interface SearchInput {
+  q?: string | undefined;
+  category?: string | undefined;
+  minPrice?: number | undefined;
+  maxPrice?: number | undefined;
+  currency?: string | undefined;
+  availableFrom?: string | undefined;
+  availableTo?: string | undefined;
+  status?: string | undefined;
+  sort?: Sort | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** A search in one canonical form: equal searches normalize equal (and share a cache entry). */
+export interface NormalizedSearch {
+  q: string | null;
+  category: string | null;
+  currency: string | null;
+  minPrice: number | null;
+  maxPrice: number | null;
+  /** Half-open [from, to) as ISO instants. */
+  period: { from: string; to: string } | null;
+  status: string | null;
+  sort: Sort;
+  limit: number;
+  after: Cursor | null;
+}
+
+export type SearchProblemCode = 'invalidCursor' | 'invalidPriceRange' | 'priceNeedsCurrency' | 'invalidPeriod';
+
+export type Normalized = { ok: true; search: NormalizedSearch } | { ok: false; code: SearchProblemCode; detail: string };
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * Checks and canonicalizes a search: the text trimmed, lower-cased and single-spaced; the
+ * sort resolved (relevance when there is text, else newest); dates turned into a half-open
+ * period of instants (a date means midnight UTC, and availableTo as a date includes that day).
+ */
+export function normalizeSearch(input: SearchInput): Normalized {
+  const q = input.q?.trim().replace(/\s+/g, ' ').toLowerCase() || null;
+  const minPrice = input.minPrice ?? null;
+  const maxPrice = input.maxPrice ?? null;
+  if ((minPrice !== null || maxPrice !== null) && !input.currency) {
+    return { ok: false, code: 'priceNeedsCurrency', detail: 'minPrice and maxPrice compare amounts of one currency: add currency, e.g. currency=EUR.' };
+  }
+  if (minPrice !== null && maxPrice !== null && minPrice > maxPrice) {
+    return { ok: false, code: 'invalidPriceRange', detail: `minPrice (${minPrice}) is above maxPrice (${maxPrice}).` };
+  }
+  let period: NormalizedSearch['period'] = null;
+  if (input.availableFrom !== undefined || input.availableTo !== undefined) {
+    if (input.availableFrom === undefined || input.availableTo === undefined) {
+      return { ok: false, code: 'invalidPeriod', detail: 'availableFrom and availableTo go together: give both, or neither.' };
+    }
+    const from = instant(input.availableFrom, false);
+    const to = instant(input.availableTo, true);
+    if (from === undefined || to === undefined) return { ok: false, code: 'invalidPeriod', detail: 'availableFrom and availableTo must be ISO dates or date-times.' };
+    if (from >= to) return { ok: false, code: 'invalidPeriod', detail: 'availableFrom must be before availableTo.' };
+    period = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+  }
+  const sort: Sort = input.sort === undefined || (input.sort === 'relevance' && q === null) ? (q === null ? 'newest' : 'relevance') : input.sort;
+  let after: Cursor | null = null;
+  if (input.cursor !== undefined) {
+    const cursor = decodeCursor(input.cursor);
+    if (!cursor) return { ok: false, code: 'invalidCursor', detail: 'The cursor is not one this API returned; start again without it.' };
+    if (cursor.sort !== sort) return { ok: false, code: 'invalidCursor', detail: `The cursor belongs to a search sorted by ${cursor.sort}, not ${sort}.` };
+    after = cursor;
+  }
+  return {
+    ok: true,
+    search: {
+      q,
+      category: input.category ?? null,
+      currency: input.currency ?? null,
+      minPrice,
+      maxPrice,
+      period,
+      status: input.status ?? null,
+      sort,
+      limit: input.limit,
+      after,
+    },
+  };
+}
+
+/** Epoch ms of an ISO date or date-time; a date is midnight UTC, or the next midnight when it ends a period. */
+function instant(text: string, end: boolean): number | undefined {
+  const ms = Date.parse(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(ms)) return undefined;
+  return DATE_ONLY.test(text) && end ? ms + DAY_MS : ms;
+}
+
+/** The cache key of a search at a generation of the read model: any applied event changes it. */
+export function searchCacheKey(search: NormalizedSearch, generation: number): string {
+  const canonical = JSON.stringify([
+    search.q,
+    search.category,
+    search.currency,
+    search.minPrice,
+    search.maxPrice,
+    search.period?.from ?? null,
+    search.period?.to ?? null,
+    search.status,
+    search.sort,
+    search.limit,
+    search.after ? [search.after.sort, search.after.key, search.after.id] : null,
+  ]);
+  return `catalog:search:g${generation}:${createHash('sha256').update(canonical).digest('base64url')}`;
+}

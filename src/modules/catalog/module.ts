@@ -1,0 +1,66 @@
+import { fileURLToPath } from 'node:url';
+import { deadLetterHandlers } from '../../shared/events/dead-letters.ts';
+import { on, type SubscriptionSpec } from '../../shared/events/subscription.ts';
+import { defineModule } from '../../shared/modules/define-module.ts';
+import { identity } from '../identity/contract.ts';
+import { inventory } from '../inventory/contract.ts';
+import { catalog } from './contract.ts';
+import { catalogEvents } from './db/schema.ts';
+import type { CatalogDeps } from './deps.ts';
+import { forgetOwner } from './handlers/forget-owner.ts';
+import { getRebuildStatus } from './handlers/get-rebuild-status.ts';
+import { projectItemCreated } from './handlers/project-item-created.ts';
+import { projectItemStatus } from './handlers/project-item-status.ts';
+import { projectItemUpdated } from './handlers/project-item-updated.ts';
+import { projectOwnerName } from './handlers/project-owner-name.ts';
+import { rebuild } from './handlers/rebuild.ts';
+import { searchItems } from './handlers/search-items.ts';
+import { registerLagGauge } from './lag-gauge.ts';
+import { backgroundRebuilds } from './rebuild/background-rebuilds.ts';
+
+/** How long a search page is cached; any applied event retires it sooner. */
+const SEARCH_CACHE_TTL_SECONDS = 30;
+
+/**
+ * Availability from rentals (catalog.bookings), once rentals publishes its events. Each takes
+ * { rentalId, itemId, from, to } (see handlers/record-booking.ts) and is wired like:
+ *   on(rentals.events.rentalConfirmed, 'bookRental', (m, tx) => recordBooking(m, tx, 'confirmed')),
+ *   on(rentals.events.rentalCompleted, 'endBooking', (m, tx) => recordBooking(m, tx, 'completed')),
+ *   on(rentals.events.rentalCancelled, 'cancelBooking', (m, tx) => recordBooking(m, tx, 'cancelled')),
+ */
+function rentalSubscriptions(): SubscriptionSpec[] {
+  return [];
+}
+
+/** The query side: a searchable read model of items, fed only by other modules' events. */
+export const catalogModule = defineModule<typeof catalog, CatalogDeps>({
+  contract: catalog,
+  migrations: fileURLToPath(new URL('../../../migrations/catalog', import.meta.url)),
+  async setup(platform) {
+    const { db } = await platform.database('catalog');
+    registerLagGauge(platform.metrics.registry, db);
+    return {
+      db,
+      cache: platform.cache,
+      searchCacheTtlSeconds: SEARCH_CACHE_TTL_SECONDS,
+      rebuilds: backgroundRebuilds(),
+      log: platform.log,
+      deadLetters: { db, table: catalogEvents.deadLetters, replay: platform.events.replay.bind(platform.events), module: 'catalog' },
+    };
+  },
+  events: catalogEvents,
+  // Consumer names are durable (inbox rows, dead letters, stream groups): never rename one.
+  subscriptions: () => [
+    on(inventory.events.itemCreated, 'projectItemCreated', projectItemCreated),
+    on(inventory.events.itemUpdated, 'projectItemUpdated', projectItemUpdated),
+    on(inventory.events.itemStatusChanged, 'projectItemStatus', projectItemStatus),
+    on(identity.events.userRegistered, 'projectOwnerRegistered', projectOwnerName),
+    on(identity.events.userProfileChanged, 'projectOwnerRenamed', projectOwnerName),
+    on(identity.events.userDeleted, 'forgetOwner', forgetOwner),
+    ...rentalSubscriptions(),
+  ],
+  handlers: { searchItems, rebuild, getRebuildStatus, ...deadLetterHandlers },
+  async stop(deps) {
+    await deps.rebuilds.stop();
+  },
+});
