@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -47,13 +47,7 @@ export function createApp(options: AppOptions): App {
     app.use('*', cors({ origin: options.corsOrigins, exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'], maxAge: 600 }));
   }
   if (options.rateLimit) app.use('*', options.rateLimit);
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: (c) => problemResponse(toProblem(platformErrors.tooLarge(options.bodyLimitBytes), c.req.path, c.get('requestId'))),
-    }),
-  );
+  app.use('*', limitBody(options.bodyLimitBytes));
 
   app.onError((error, c) => {
     const problem = toProblem(error, c.req.path, c.get('requestId'));
@@ -76,6 +70,25 @@ export function createApp(options: AppOptions): App {
     return c.body(await metrics.registry.metrics());
   });
   return app;
+}
+
+/**
+ * 413 for bodies over the limit. Bodiless methods and bodies with a declared length are
+ * checked without touching the stream (hono's bodyLimit builds the request body on every
+ * request, ~40 µs); chunked bodies are counted by bodyLimit as they stream.
+ */
+function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
+  const tooLarge = (c: Context<AppEnv>) => problemResponse(toProblem(platformErrors.tooLarge(maxSize), c.req.path, c.get('requestId')));
+  const streaming = bodyLimit({ maxSize, onError: tooLarge });
+  return async function bodyLimitMiddleware(c, next) {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return Number(length) > maxSize ? tooLarge(c) : next();
+    }
+    return streaming(c, next);
+  };
 }
 
 /** Serves the OpenAPI 3.1 document at /openapi.json and interactive docs at /docs. */
