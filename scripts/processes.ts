@@ -1,7 +1,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+const running = new Set<ChildProcess>();
+let reaperInstalled = false;
+
+/**
+ * Kills a child when this process exits, so a test file that times out (or a script that
+ * dies) leaves no orphan. Signals end this process (running the exit hook) unless the
+ * program handles them itself, as `npm run split` does to stop gracefully.
+ */
+export function reapOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(128 + constants.signals[signal]));
+  }
+}
 
 /** A runtime process started from src/runtimes, with the tail of its stderr kept for errors. */
 export interface RuntimeProcess {
@@ -27,6 +49,7 @@ export function spawnRuntime(
     env: childEnv,
     stdio: options.inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'],
   });
+  reapOnExit(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

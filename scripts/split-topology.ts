@@ -8,6 +8,8 @@ export const splitLayout = [
   { name: 'inventory-2', modules: 'inventory' },
   { name: 'payments', modules: 'payments' },
   { name: 'notifications', modules: 'notifications' },
+  { name: 'catalog', modules: 'catalog' },
+  { name: 'rentals', modules: 'rentals' },
 ] as const;
 
 export interface SplitTopology {

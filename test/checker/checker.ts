@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { reapOnExit } from '../../scripts/processes.ts';
 import { systemContext } from '../../src/shared/bus/context.ts';
 import { parseConfig } from '../../src/shared/config/config.ts';
 import { hostModules } from '../../src/shared/modules/platform.ts';
@@ -67,7 +68,10 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerResult
   const roles = options.topology === 'split' ? ['relay', 'relay', 'consumer', 'consumer'] : ['all', 'all'];
   const nodes: Node[] = [];
   const startNode = async (role: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/checker/node.ts'], { cwd: root, env: { ...process.env, ...env, ROLE: role }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // stderr piped, not inherited: an inherited pipe would keep the test runner waiting.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/checker/node.ts'], { cwd: root, env: { ...process.env, ...env, ROLE: role }, stdio: ['ignore', 'pipe', 'pipe'] });
+    reapOnExit(child);
+    child.stderr!.resume();
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
       child.once('exit', (code) => reject(new Error(`checker ${role} node exited ${code} before ready`)));

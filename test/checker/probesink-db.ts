@@ -1,4 +1,5 @@
-import { integer, pgSchema, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { integer, pgSchema, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { eventTables } from '../../src/shared/events/tables.ts';
 
 export const sinkSchema = pgSchema('probesink');
@@ -8,7 +9,13 @@ export const { outbox, inbox, deadLetters } = sinkEvents;
 /** The consumer's effect: unique per (consumer, message id), so a duplicate cannot hide. */
 export const effects = sinkSchema.table(
   'effects',
-  { consumer: text('consumer').notNull(), messageId: uuid('message_id').notNull(), n: integer('n').notNull() },
+  {
+    consumer: text('consumer').notNull(),
+    messageId: uuid('message_id').notNull(),
+    n: integer('n').notNull(),
+    /** Wall-clock time of the effect, for the outbox-to-consumer latency benchmark. */
+    appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+  },
   (t) => [unique('effects_consumer_message_key').on(t.consumer, t.messageId)],
 );
 

@@ -42,7 +42,7 @@ describe('gateway (split topology)', () => {
       TRUST_PROXY: '1',
       HEALTH_INTERVAL_MS: '300',
       BREAKER_HALF_OPEN_MS: '1000',
-      BUS_TIMEOUT_MS: '1000',
+      BUS_TIMEOUT_MS: '5000',
     };
     topology = await startSplitTopology({ env, gatewayPort: await freePort() });
     const port = await freePort();

@@ -413,7 +413,7 @@ describe('identity and one inventory instance', () => {
       assert.deepEqual(publicRead.body, created.body.output);
       // A contract error crosses as a typed error, not as a 401.
       const missing = await internalCall(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
-      assert.equal(missing.status, 400);
+      assert.equal(missing.status, 404, 'the internal reply status mirrors the error kind');
       assert.deepEqual([missing.body.error.code, missing.body.error.kind], ['inventory.itemNotFound', 'not_found']);
     });
 

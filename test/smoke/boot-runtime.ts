@@ -1,29 +1,15 @@
+import { reapOnExit } from '../../scripts/processes.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/services.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-const running = new Set<ChildProcess>();
-let reaperInstalled = false;
 
 /**
  * Kills the runtimes this process started when it ends, also when the test runner stops a
  * timed-out file with SIGTERM: otherwise they outlive the suite as orphans.
  */
-function reapOnExit(child: ChildProcess): void {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  if (reaperInstalled) return;
-  reaperInstalled = true;
-  process.once('exit', () => {
-    for (const c of running) c.kill('SIGKILL');
-  });
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(signal, () => process.exit(128 + constants.signals[signal]));
-  }
-}
 
 /** Variables that would point the runtime at servers; a zero-setup boot must see none of them. */
 const SERVER_VARIABLES = /^(DATABASE_URL|REDIS_URL|[A-Z]+_DATABASE_URL|REDIS_KEY_PREFIX|NODE_TEST_CONTEXT|NODE_ENV)$/;

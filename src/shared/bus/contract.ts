@@ -39,6 +39,8 @@ export interface OpSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z
   errors?: readonly string[];
   /** A command safe to retry (queries always are). */
   idempotent?: boolean;
+  /** Per-attempt timeout across a hop, for ops that orchestrate other calls (default BUS_TIMEOUT_MS). */
+  timeoutMs?: number;
   http?: HttpHint;
 }
 

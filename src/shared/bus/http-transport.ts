@@ -40,6 +40,7 @@ export class HttpTransport implements RemoteTransport {
     const key = ctx.caller?.userId;
     return this.options.policy.execute({
       retrySafe: op.kind === 'query' || op.idempotent === true,
+      ...(op.timeoutMs !== undefined ? { timeoutMs: op.timeoutMs } : {}),
       deadline: ctx.deadline,
       pick: (avoid) => this.options.selector.pick(avoid, key),
       send: (endpoint, signal) => this.send(endpoint, op, payload, ctx, signal),

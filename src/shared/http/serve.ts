@@ -52,8 +52,8 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
     stop().then(
       () => {
         log.info('stopped');
-        log.flush?.();
-        process.exit(0);
+        // Exit once the asynchronous log destination has flushed (else Bun may lose the tail).
+        log.flush(() => process.exit(0));
       },
       (err) => {
         log.error({ err }, 'shutdown failed');

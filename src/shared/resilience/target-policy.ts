@@ -53,6 +53,8 @@ export interface Endpoint {
 export interface PolicyCall<T> {
   /** Queries and idempotent commands may be retried even after they were sent. */
   retrySafe: boolean;
+  /** Overrides the target's per-attempt timeout for this call. */
+  timeoutMs?: number;
   deadline: number;
   /** Chooses an instance, avoiding the ids given when possible. */
   pick(avoid: ReadonlySet<string>): Endpoint | undefined;
@@ -107,7 +109,7 @@ export class TargetPolicy {
         tried.add(endpoint.id);
         try {
           return await this.instanceBreaker(endpoint.id).execute(() =>
-            timeout(Math.min(this.settings.timeoutMs, remaining), TimeoutStrategy.Aggressive).execute(({ signal }) => call.send(endpoint, signal)),
+            timeout(Math.min(call.timeoutMs ?? this.settings.timeoutMs, remaining), TimeoutStrategy.Aggressive).execute(({ signal }) => call.send(endpoint, signal)),
           );
         } catch (error) {
           if (error instanceof AppError) throw error;

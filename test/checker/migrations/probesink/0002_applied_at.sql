@@ -1,0 +1,1 @@
+ALTER TABLE "probesink"."effects" ADD COLUMN "applied_at" timestamp with time zone DEFAULT clock_timestamp() NOT NULL;
