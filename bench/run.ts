@@ -14,17 +14,18 @@
  *
  * Env: BENCH_DURATION (s per HTTP run, default 60), BENCH_WARMUP (s, default 5),
  *      BENCH_CONNECTIONS (default 50), DB_POOL_MAX (default: the app's), BENCH_ONLY=bus|http,
- *      BENCH_RATE_LIMITS=off (default: on with unreachable ceilings),
+ *      BENCH_RATE_LIMITS=off (default: on with unreachable ceilings), BENCH_WARMUP_REQUESTS (default 3000),
+ *      BENCH_RESULTS_DIR (default bench/results),
  *      BENCH_BUS_ITERATIONS (default 200000), BENCH_BUS_SECONDS (default 5).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { startPostgres, startRedis, type Service } from '../test/support/services.ts';
 import { runBusOverhead, type BusOverheadResult, type Target } from './bus-overhead.ts';
-import { httpSettingsFromEnv, runHttpThroughput, type HttpResult, type RunResult } from './http-throughput.ts';
+import { httpSettingsFromEnv, runHttpThroughput, type HttpResult } from './http-throughput.ts';
 import { installCleanup, progress, root, round } from './support.ts';
 
 installCleanup();
@@ -85,13 +86,13 @@ const report = {
   targets: [...(bus?.targets ?? []), ...(http?.targets ?? [])],
 };
 
-const dir = join(root, 'bench', 'results');
+const dir = process.env.BENCH_RESULTS_DIR ? resolve(process.env.BENCH_RESULTS_DIR) : join(root, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 const markdown = renderMarkdown(report);
 writeFileSync(join(dir, 'latest.md'), markdown);
 process.stdout.write(`\n${markdown}\n`);
-progress(`wrote bench/results/latest.json and bench/results/latest.md (${report.meta.elapsedS} s in all)`);
+progress(`wrote ${join(dir, 'latest.json')} and latest.md (${report.meta.elapsedS} s in all)`);
 process.exit(exitCode);
 
 // ---------------------------------------------------------------------------
@@ -119,10 +120,6 @@ function versions(names: string[]): Record<string, string> {
 
 function fmt(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : String(round(value, digits));
-}
-
-function ratioOf(a: number | null, b: number | null): number | null {
-  return a === null || b === null || b === 0 ? null : a / b;
 }
 
 function int(value: number | null | undefined): string {
@@ -159,7 +156,7 @@ function renderMarkdown(r: typeof report): string {
   if (r.http) {
     out.push('');
     out.push(
-      `HTTP: ${s.durationS} s per run after ${s.warmupS} s of warm-up, ${s.connections} connections (autocannon, in the bench process); first/last windows of ${s.windowS} s; ` +
+      `HTTP: autocannon in the bench process, ${s.connections} connections; sustained runs of ${s.durationS} s after ${s.warmupS} s of warm-up; comparisons in turns of ${s.segmentS} s; ` +
         `postgres.js pool DB_POOL_MAX=${s.poolMax} per process (${s.poolMaxSource}); ${s.seedRows.toLocaleString('en')} seeded items; edge rate limits ${s.rateLimits}; ` +
         `POST without Idempotency-Key; ${r.meta.database}.`,
     );
@@ -221,79 +218,97 @@ function renderMarkdown(r: typeof report): string {
   }
 
   if (r.http) {
-    const runs = r.http.runs;
+    const h = r.http;
+    const labelOf = (target: string, variant: string) => `${target}${variant ? ` (${variant})` : ''}`;
     out.push('');
-    out.push('## HTTP throughput');
+    out.push('## HTTP: interleaved comparisons (the ratios)');
     out.push('');
     out.push(
-      'Ratios (×) are to the raw baseline (bare Hono + postgres.js, same SQL) for the same route and connections. CPU µs/req: user+system time of the target\'s Node processes (app) and of its PostgreSQL backends (PG) per request: steadier than req/s on a shared machine.',
+      `All deployments run at once, each on its own database; after the same number of warm-up requests each (${s.warmupRequests.toLocaleString('en')} at ${s.connections} connections), ` +
+        `they take turns of ${s.segmentS} s, each round starting with the next one, so background load hits them alike. ` +
+        'Ratios (×) are to the raw baseline (bare Hono + postgres.js, same SQL). Latencies are of 2xx responses. ' +
+        "CPU µs/req: user+system time of the deployment's Node processes (app) and of its PostgreSQL backends (PG) per response: steadier than req/s on a shared machine, but inflated when it is oversubscribed.",
+    );
+    for (const cmp of h.comparisons) {
+      out.push('');
+      out.push(`### \`${cmp.route}\`, ${cmp.connections} connection${cmp.connections === 1 ? '' : 's'} (${cmp.rounds} turns × ${cmp.segmentS} s each)`);
+      out.push('');
+      out.push(
+        table(
+          ['Deployment', '2xx/s', '× raw', 'p50 ms', '× raw', 'p99 ms', '× raw', 'non-2xx', 'app CPU µs/req', '× raw', 'PG CPU µs/req', 'total CPU × raw', 'load avg'],
+          cmp.entries.map((e) => [
+            labelOf(e.target, e.variant),
+            int(e.stats.okRps),
+            x(e.vsRaw?.okRps),
+            fmt(e.stats.p50Ms),
+            x(e.vsRaw?.p50),
+            fmt(e.stats.p99Ms),
+            x(e.vsRaw?.p99),
+            int(e.stats.non2xx + e.stats.errors + e.stats.timeouts),
+            fmt(e.stats.appCpuUsPerReq, 0),
+            x(e.vsRaw?.appCpuPerReq),
+            fmt(e.stats.pgCpuUsPerReq, 0),
+            x(e.vsRaw?.totalCpuPerReq),
+            `${fmt(e.loadavg1m.min, 1)}–${fmt(e.loadavg1m.max, 1)}`,
+          ]),
+        ),
+      );
+    }
+    const lc = h.logCost;
+    const rl = h.rateLimitCost;
+    if (lc || rl) {
+      out.push('');
+      out.push(`### Costs of the access log and the edge rate limits (monolith, \`GET\`, ${s.connections} connections, from the comparison above)`);
+      out.push('');
+      const rows: string[][] = [];
+      if (lc) {
+        rows.push(['LOG_LEVEL=warn (no access log)', int(lc.okRpsWarn), '1.00×', fmt(lc.appCpuUsPerReqWarn, 0), '1.00×', '']);
+        rows.push(['LOG_LEVEL=info (one pino line per request, the default)', int(lc.okRpsInfo), x(lc.rpsRatio), fmt(lc.appCpuUsPerReqInfo, 0), x(lc.cpuRatio), `${fmt(lc.appCpuUsPerReqDelta, 0)} µs/req, ${fmt(lc.throughputLostPct, 1)} % of throughput`]);
+      }
+      if (rl) {
+        rows.push(['rate limits off (LOG_LEVEL=info)', int(rl.okRpsOff), '1.00×', fmt(rl.appCpuUsPerReqOff, 0), '1.00×', '']);
+        rows.push(['rate limits on (Redis token bucket per IP, never reached)', int(rl.okRpsOn), x(rl.rpsRatio), fmt(rl.appCpuUsPerReqOn, 0), x(rl.cpuRatio), `${fmt(rl.appCpuUsPerReqDelta, 0)} µs/req`]);
+      }
+      out.push(table(['Variant', '2xx/s', '× without', 'app CPU µs/req', '× without', 'cost'], rows));
+      out.push('');
+      out.push('stdout of every process is /dev/null here: a pipe to a log shipper makes the access log costlier.');
+    }
+
+    out.push('');
+    out.push(`## HTTP: sustained runs (${s.durationS} s without a break, after ${s.warmupS} s of warm-up)`);
+    out.push('');
+    out.push(
+      `For throughput that changes over a run (e.g. a small postgres.js pool under ${s.connections} concurrent requests): the first and last ${s.windowS} s are reported apart. ` +
+        `Pool: DB_POOL_MAX=${s.poolMax} per process that has one (pools column).`,
     );
     out.push('');
-    const name = (run: RunResult) => `${run.target}${run.variant ? ` (${run.variant})` : ''}`;
     out.push(
       table(
-        ['Target', 'Route', 'conns', 'req/s', '× raw', 'p50 ms', '× raw', 'p99 ms', '× raw', 'non-2xx', `first ${s.windowS} s req/s`, `last ${s.windowS} s req/s`, 'last/first', 'app CPU µs/req', '× raw', 'PG CPU µs/req', 'app cores', 'load avg'],
-        runs.map((run) => [
-          name(run),
+        ['Deployment', 'Route', '2xx/s', 'p50 ms', 'p99 ms', 'non-2xx', `first ${s.windowS} s 2xx/s`, `last ${s.windowS} s 2xx/s`, 'last/first', `first ${s.windowS} s p99`, `last ${s.windowS} s p99`, 'app CPU µs/req', 'PG CPU µs/req', 'pools', 'load avg'],
+        h.sustained.map((run) => [
+          labelOf(run.target, run.variant),
           `\`${run.route}\``,
-          String(run.connections),
-          int(run.overall.rps),
-          x(run.vsRaw?.rps),
+          int(run.overall.okRps),
           fmt(run.overall.p50Ms),
-          x(run.vsRaw?.p50),
           fmt(run.overall.p99Ms),
-          x(run.vsRaw?.p99),
-          int(run.overall.non2xx + run.errors + run.timeouts),
-          int(run.first?.rps),
-          int(run.last?.rps),
+          int(run.overall.non2xx + run.overall.errors + run.overall.timeouts),
+          int(run.first?.okRps),
+          int(run.last?.okRps),
           fmt(run.lastToFirst),
+          fmt(run.first?.p99Ms),
+          fmt(run.last?.p99Ms),
           fmt(run.overall.appCpuUsPerReq, 0),
-          x(run.vsRaw?.appCpuPerReq),
           fmt(run.overall.pgCpuUsPerReq, 0),
-          fmt(run.overall.appCores),
-          fmt(run.loadavg1m.before, 1),
+          `${run.poolsPerTarget} × ${run.poolMax}`,
+          `${fmt(run.loadavg1m.before, 1)}–${fmt(run.loadavg1m.after, 1)}`,
         ]),
       ),
     );
-    const lc = r.http.logCost;
-    if (lc) {
-      out.push('');
-      out.push('### Access log cost (monolith, GET)');
-      out.push('');
-      out.push(
-        table(
-          ['LOG_LEVEL', 'req/s', '× warn', 'app CPU µs/req', '× warn'],
-          [
-            ['warn (no access log)', int(lc.getRpsWarn), '1.00×', fmt(lc.appCpuUsPerReqWarn, 0), '1.00×'],
-            ['info (one pino line per request, the default)', int(lc.getRpsInfo), x(lc.rpsRatio), fmt(lc.appCpuUsPerReqInfo, 0), x(lc.cpuRatio)],
-          ],
-        ),
-      );
-      out.push('');
-      out.push(
-        `The access log costs ${fmt(lc.throughputLostPct, 1)} % of GET throughput and ${fmt(lc.appCpuUsPerReqDelta, 0)} µs of CPU per request (stdout is /dev/null here; a pipe to a log shipper costs more).`,
-      );
-    }
-    const rl = r.http.rateLimitCost;
-    if (rl) {
-      out.push('');
-      out.push('### Edge rate limit cost (monolith, GET, LOG_LEVEL=info)');
-      out.push('');
-      out.push(
-        table(
-          ['Rate limits', 'req/s', '× off', 'app CPU µs/req', '× off'],
-          [
-            ['off', int(rl.getRpsOff), '1.00×', fmt(rl.appCpuUsPerReqOff, 0), '1.00×'],
-            ['on (Redis token bucket per IP, ceilings never reached)', int(rl.getRpsOn), x(rl.rpsRatio), fmt(rl.appCpuUsPerReqOn, 0), x(ratioOf(rl.appCpuUsPerReqOn, rl.appCpuUsPerReqOff))],
-          ],
-        ),
-      );
-    }
-    if (r.http.failures.length > 0) {
+    if (h.failures.length > 0) {
       out.push('');
       out.push('### Failures');
       out.push('');
-      for (const f of r.http.failures) out.push(`- ${f.target}: ${f.error}`);
+      for (const f of h.failures) out.push(`- ${f.what}: ${f.error}`);
     }
   }
   out.push('');
