@@ -1,3 +1,4 @@
+import { catalogModule } from '../modules/catalog/module.ts';
 import { identityModule } from '../modules/identity/module.ts';
 import { inventoryModule } from '../modules/inventory/module.ts';
 import { notificationsModule } from '../modules/notifications/module.ts';
@@ -5,4 +6,4 @@ import { paymentsModule } from '../modules/payments/module.ts';
 import type { AnyModule } from '../shared/modules/define-module.ts';
 
 /** Every module, as imported objects (never names in strings), in start order. */
-export const allModules: readonly AnyModule[] = [identityModule, inventoryModule, paymentsModule, notificationsModule];
+export const allModules: readonly AnyModule[] = [identityModule, inventoryModule, paymentsModule, notificationsModule, catalogModule];
