@@ -9,6 +9,7 @@ export const splitLayout = [
   { name: 'payments', modules: 'payments' },
   { name: 'notifications', modules: 'notifications' },
   { name: 'catalog', modules: 'catalog' },
+  { name: 'rentals', modules: 'rentals' },
 ] as const;
 
 export interface SplitTopology {

@@ -14,6 +14,7 @@ import { releaseItem } from './handlers/release-item.ts';
 import { reserveItem } from './handlers/reserve-item.ts';
 import { retireItem } from './handlers/retire-item.ts';
 import { updateItem } from './handlers/update-item.ts';
+import { inventorySubscriptions } from './subscriptions.ts';
 
 /** Items people lend or rent out, and their availability. */
 export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
@@ -23,5 +24,6 @@ export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
     return { db: (await platform.database('inventory')).db, publish: createPublisher(inventoryEvents.outbox, 'inventory') };
   },
   events: inventoryEvents,
+  subscriptions: (deps) => inventorySubscriptions(deps),
   handlers: { listItems, getItem, getItemHistory, createItem, updateItem, retireItem, reserveItem, releaseItem, markItemInUse, markItemReturned },
 });

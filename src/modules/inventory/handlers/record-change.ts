@@ -12,6 +12,7 @@ import type { ItemRow } from './item-view.ts';
  */
 export async function recordChange(tx: Tx, deps: Pick<InventoryDeps, 'publish'>, ctx: CallContext, row: ItemRow, change: ItemChange): Promise<void> {
   const { id: itemId, ownerId, version } = row;
+  // occurred_at defaults to now(), the transaction's time and so the row's updated_at: a replay reproduces the timestamps.
   await tx.insert(itemHistory).values({ itemId, version, type: change.type, actorId: ctx.caller?.userId ?? null, data: change.data });
   const meta = { aggregateId: itemId, ctx };
   switch (change.type) {

@@ -11,7 +11,14 @@ export const prepareSettlement: Handler<typeof payments.ops.prepareSettlement, P
   checkSettlementGid(gid);
   const sql = settlementPool(deps.settlement);
   try {
-    const vote = await prepareTransaction(sql, gid, async ({ db }) => void (await settleInTransaction(db, capture)), { deadline });
+    const vote = await prepareTransaction(
+      sql,
+      gid,
+      async ({ db }) => {
+        await settleInTransaction(db, capture);
+      },
+      { deadline },
+    );
     return { gid, xid: vote.xid, alreadyPrepared: vote.alreadyPrepared };
   } catch (error) {
     throw asPaymentsError(error);

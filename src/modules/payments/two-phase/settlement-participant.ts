@@ -41,7 +41,9 @@ export interface SettlementParticipant {
 
 /** Opens payments' two-phase pool (none on embedded PGlite) and its orphan resolution. */
 export function settlementParticipant(platform: Platform): SettlementParticipant {
-  const settings = settingsSchema.parse(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('PAYMENTS_ORPHAN_') && v)));
+  const parsed = settingsSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('PAYMENTS_ORPHAN_') && v)));
+  if (!parsed.success) throw new Error(`Invalid configuration: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`);
+  const settings = parsed.data;
   let sql: postgres.Sql | undefined;
   let unsupported: TwoPhaseUnsupported | undefined;
   try {

@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { defineContract, event, op } from '../../shared/bus/contract.ts';
+
+/** How long one rental may last. */
+export const MAX_RENTAL_DAYS = 90;
+
+export const rentalStatusSchema = z
+  .enum(['requested', 'confirmed', 'active', 'compensating', 'cancelled', 'completed'])
+  .describe(
+    'requested/confirmed: being set up; active: the renter has the item; compensating: being undone (failed or cancelled); cancelled: undone, nothing held; completed: returned and settled',
+  );
+
+export const sagaStepNameSchema = z.enum([
+  'reserveItem',
+  'authorizePayment',
+  'confirmRental',
+  'markItemInUse',
+  'voidAuthorization',
+  'releaseItem',
+  'cancelRental',
+  'settle',
+]);
+
+const rentalMoney = z
+  .object({ amount: z.int().min(0).describe('Minor units, e.g. 1500 for 15.00'), currency: z.string().describe('ISO 4217, e.g. EUR') })
+  .meta({ id: 'RentalMoney' });
+
+const instant = z.iso.datetime({ offset: true }).describe('An ISO 8601 instant, e.g. 2030-07-01T10:00:00Z');
+
+/** One step of a rental's saga as it was persisted, with its timestamps. */
+export const sagaStepSchema = z
+  .object({
+    name: sagaStepNameSchema,
+    kind: z.enum(['forward', 'compensation', 'settlement']),
+    status: z.enum(['started', 'succeeded', 'failed', 'skipped']),
+    attempts: z.int(),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+    error: z.object({ code: z.string(), detail: z.string() }).nullable(),
+  })
+  .meta({ id: 'RentalSagaStep' });
+
+/** A rental of an item for a period, as renter and owner see it. */
+export const rentalSchema = z
+  .object({
+    id: z.uuid(),
+    itemId: z.uuid(),
+    ownerId: z.uuid(),
+    renterId: z.uuid(),
+    from: z.iso.datetime(),
+    to: z.iso.datetime(),
+    days: z.int().describe('Days charged: the period rounded up to whole days'),
+    status: rentalStatusSchema,
+    dailyPrice: rentalMoney,
+    fee: rentalMoney.describe('dailyPrice × days, paid to the owner at return'),
+    deposit: rentalMoney.describe('Held with the fee and given back at return'),
+    total: rentalMoney.describe('fee + deposit: what is held from the renter while the rental is active'),
+    authorizationId: z.uuid().nullable().describe("The payment hold on the renter's wallet"),
+    failure: z.object({ code: z.string(), detail: z.string() }).nullable().describe('Why the rental was undone, when it was'),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    confirmedAt: z.iso.datetime().nullable(),
+    cancelledAt: z.iso.datetime().nullable(),
+    completedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Rental' });
+
+export const rentalDetailsSchema = rentalSchema.extend({ steps: z.array(sagaStepSchema).describe('Saga steps in the order they started') }).meta({ id: 'RentalDetails' });
+
+const rentalId = z.strictObject({ id: z.uuid() });
+const gid = z.string().min(1).max(200).describe('A two-phase transaction id, sl:<coordinator>:<participant>:<uuid>');
+
+/** What other modules learn about a rental: ids and its period, half-open [from, to). */
+const rentalFacts = z.object({
+  rentalId: z.uuid(),
+  itemId: z.uuid(),
+  renterId: z.uuid(),
+  ownerId: z.uuid(),
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+});
+
+export const rentals = defineContract({
+  name: 'rentals',
+  version: 1,
+  errors: {
+    rentalNotFound: 'not_found',
+    itemNotFound: 'not_found',
+    invalidPeriod: 'invalid',
+    ownItem: 'unprocessable',
+    amountTooLarge: 'unprocessable',
+    itemUnavailable: 'conflict',
+    periodTaken: 'conflict',
+    insufficientFunds: 'unprocessable',
+    paymentRejected: 'unprocessable',
+    // Not 'unavailable': a step that failed must not make the rentals service look unhealthy to its callers.
+    rentalFailed: 'timeout',
+    rentalPending: 'timeout',
+    notParticipant: 'forbidden',
+    notCancellable: 'conflict',
+    notReturnable: 'conflict',
+    settlementRejected: 'conflict',
+    settlementUnavailable: 'unavailable',
+    settlementFailed: 'timeout',
+    settlementInDoubt: 'timeout',
+  },
+  ops: {
+    // Rents an item for a period: reserves it, holds fee + deposit from the renter's wallet, confirms, hands it over; all undone on failure.
+    createRental: op({
+      kind: 'command',
+      // A saga (or a two-phase commit) of several hops: more than one hop's default timeout.
+      timeoutMs: 20_000,
+      summary: 'Rent an item',
+      input: z.strictObject({
+        itemId: z.uuid(),
+        from: instant.describe('Start of the rental, in the future'),
+        to: instant.describe(`End of the rental (exclusive), after from and at most ${MAX_RENTAL_DAYS} days later`),
+      }),
+      output: rentalDetailsSchema,
+      errors: [
+        'itemNotFound',
+        'invalidPeriod',
+        'ownItem',
+        'amountTooLarge',
+        'itemUnavailable',
+        'periodTaken',
+        'insufficientFunds',
+        'paymentRejected',
+        'rentalFailed',
+        'rentalPending',
+      ],
+      http: { method: 'post', path: '/v1/rentals', status: 201, auth: 'required', tag: 'Rentals', idempotencyKey: true },
+    }),
+    // One rental with its saga steps; only its renter, its owner or an admin see it.
+    getRental: op({
+      kind: 'query',
+      summary: 'Get a rental',
+      input: rentalId,
+      output: rentalDetailsSchema,
+      errors: ['rentalNotFound'],
+      http: { method: 'get', path: '/v1/rentals/{id}', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
+    }),
+    // The caller's rentals as renter, as owner, or both, newest first.
+    listRentals: op({
+      kind: 'query',
+      summary: 'List my rentals',
+      input: z.strictObject({
+        role: z.enum(['renter', 'owner', 'any']).default('any').describe('Rentals where I am the renter, the owner, or either'),
+        status: rentalStatusSchema.optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        offset: z.coerce.number().int().min(0).max(100_000).default(0),
+      }),
+      output: z.object({ rentals: z.array(rentalSchema), total: z.int(), limit: z.int(), offset: z.int() }),
+      http: { method: 'get', path: '/v1/rentals', status: 200, auth: 'required', tag: 'Rentals', query: ['role', 'status', 'limit', 'offset'] },
+    }),
+    // Renter (or admin) calls a rental off before it starts: the hold goes back to the wallet and the item is freed.
+    cancelRental: op({
+      kind: 'command',
+      // A saga (or a two-phase commit) of several hops: more than one hop's default timeout.
+      timeoutMs: 20_000,
+      summary: 'Cancel a rental before it starts',
+      input: rentalId,
+      output: rentalDetailsSchema,
+      errors: ['rentalNotFound', 'notParticipant', 'notCancellable', 'rentalPending'],
+      idempotent: true,
+      http: { method: 'post', path: '/v1/rentals/{id}/cancel', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
+    }),
+    // The item is back: completes the rental and, atomically with it, pays the fee to the owner and gives the deposit back.
+    returnRental: op({
+      kind: 'command',
+      // A saga (or a two-phase commit) of several hops: more than one hop's default timeout.
+      timeoutMs: 20_000,
+      summary: 'Return a rented item and settle',
+      input: rentalId,
+      output: rentalDetailsSchema,
+      errors: ['rentalNotFound', 'notParticipant', 'notReturnable', 'settlementRejected', 'settlementFailed', 'settlementUnavailable', 'settlementInDoubt'],
+      http: { method: 'post', path: '/v1/rentals/{id}/return', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
+    }),
+    // Two-phase commit: a participant asks how a settlement it holds prepared was decided (its orphan recovery).
+    twoPhaseDecision: op({
+      kind: 'command',
+      summary: 'Decision of a settlement transaction',
+      input: z.strictObject({ gid }),
+      output: z.object({ decision: z.enum(['commit', 'abort', 'unknown']) }),
+      errors: ['settlementUnavailable'],
+      idempotent: true,
+    }),
+  },
+  events: {
+    // A rental was confirmed: the item is promised to the renter for the period.
+    rentalConfirmed: event({ summary: 'A rental was confirmed', version: 1, payload: rentalFacts }),
+    // A confirmed rental was called off or undone: the period is free again.
+    rentalCancelled: event({ summary: 'A rental was cancelled', version: 1, payload: rentalFacts }),
+    // The item came back and the rental was settled: inventory makes the item available again.
+    rentalCompleted: event({ summary: 'A rental was returned and settled', version: 1, payload: rentalFacts }),
+  },
+});

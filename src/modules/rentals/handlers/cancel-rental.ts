@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { Handler } from '../../../shared/bus/bus.ts';
+import { rentals } from '../contract.ts';
+import type { RentalsDeps } from '../deps.ts';
+import { canCancel } from '../domain/access.ts';
+import { driveSaga } from '../saga/run-saga.ts';
+import { beginCancellation, claimLease, loadRental, type RentalRow } from '../saga/saga-store.ts';
+import { detailsOf, findVisibleRental, viewerOf } from './find-rental.ts';
+
+const ANSWER_MARGIN_MS = 300;
+
+/**
+ * Calls off an active rental before it starts by running the saga's compensations (void the
+ * hold, free the item, cancel the rental). Cancelling a cancelled rental answers it unchanged.
+ */
+export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps> = async (input, ctx) => {
+  const viewer = viewerOf(ctx);
+  const { deps, bus } = ctx;
+  let row = await findVisibleRental(deps.db, input.id, viewer);
+  const drive = (token: string) =>
+    driveSaga({ deps, bus, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs }, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS });
+
+  if (row.status === 'active') {
+    const decision = canCancel(row, viewer, new Date());
+    if (!decision.ok) throw rentals.error(decision.reason, decision.problem);
+    const token = randomUUID();
+    const who = viewer.userId === row.renterId ? 'the renter' : viewer.userId === row.ownerId ? 'the owner' : 'an admin';
+    const started = await beginCancellation(deps.db, row.id, { code: 'rentals.cancelled', detail: `Cancelled by ${who} before the rental started.` }, { token, ms: deps.settings.leaseMs });
+    if (!started) {
+      const now = (await loadRental(deps.db, row.id))!;
+      throw rentals.error('notCancellable', `The rental is ${now.status} now; it can no longer be cancelled.`);
+    }
+    row = await drive(token);
+  } else if (row.status === 'compensating') {
+    const running = deps.running.get(row.id);
+    const token = randomUUID();
+    if (running) row = await running;
+    else if (await claimLease(deps.db, row.id, token, deps.settings.leaseMs)) row = await drive(token);
+  }
+  return answer(deps, row);
+};
+
+async function answer(deps: RentalsDeps, row: RentalRow) {
+  if (row.status === 'cancelled') return detailsOf(deps.db, row.id);
+  if (row.status === 'compensating') throw rentals.error('rentalPending', `Rental ${row.id} is being cancelled; see GET /v1/rentals/${row.id}.`);
+  throw rentals.error('notCancellable', `The rental is ${row.status}; only an active rental that has not started can be cancelled.`);
+}

@@ -1,0 +1,190 @@
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../../../shared/db/database.ts';
+import { sqlState } from '../../../shared/db/errors.ts';
+import { rentals } from '../contract.ts';
+import { rentalsTable, sagaSteps } from '../db/schema.ts';
+import { HOLDING_STATUSES, UNFINISHED_STATUSES, type StepLog, type StepStatus } from '../domain/saga.ts';
+
+export type RentalRow = typeof rentalsTable.$inferSelect;
+export type NewRental = Omit<typeof rentalsTable.$inferInsert, 'leaseToken' | 'leaseExpiresAt' | 'status'>;
+export type StepRow = typeof sagaSteps.$inferSelect;
+export type StepKind = StepRow['kind'];
+
+/** The right to drive one rental's saga, until it runs out. */
+export interface Lease {
+  rentalId: string;
+  token: string;
+  ms: number;
+}
+
+/** Another process took the saga over (this one was too slow to renew its lease): stop driving it. */
+export class LeaseLost extends Error {
+  constructor(readonly rentalId: string) {
+    super(`The saga lease on rental ${rentalId} was lost; another process drives it now.`);
+    this.name = 'LeaseLost';
+  }
+}
+
+const expiresIn = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000})`;
+
+/**
+ * Records a new rental, holding its saga lease. Serialized per item (an advisory lock for the
+ * transaction), so two requests cannot both see a period free; the exclusion constraint
+ * rentals_no_overlap refuses an overlap as well where the database has btree_gist.
+ */
+export async function insertRental(db: Db, values: NewRental, lease: Omit<Lease, 'rentalId'>): Promise<RentalRow> {
+  const taken = () => rentals.error('periodTaken', `The item is already booked for part of ${values.periodFrom.toISOString()} – ${values.periodTo.toISOString()}.`);
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`rentals:item:${values.itemId}`}, 0))`);
+      const [clash] = await tx
+        .select({ id: rentalsTable.id })
+        .from(rentalsTable)
+        .where(
+          and(
+            eq(rentalsTable.itemId, values.itemId),
+            inArray(rentalsTable.status, [...HOLDING_STATUSES]),
+            lt(rentalsTable.periodFrom, values.periodTo),
+            gt(rentalsTable.periodTo, values.periodFrom),
+          ),
+        )
+        .limit(1);
+      if (clash) throw taken();
+      const [row] = await tx
+        .insert(rentalsTable)
+        .values({ ...values, status: 'requested', leaseToken: lease.token, leaseExpiresAt: expiresIn(lease.ms) })
+        .returning();
+      return row!;
+    });
+  } catch (error) {
+    if (sqlState(error) === '23P01') throw taken();
+    throw error;
+  }
+}
+
+export async function loadRental(db: Db | Tx, id: string): Promise<RentalRow | undefined> {
+  const [row] = await db.select().from(rentalsTable).where(eq(rentalsTable.id, id));
+  return row;
+}
+
+export async function loadSteps(db: Db | Tx, rentalId: string): Promise<StepRow[]> {
+  return db.select().from(sagaSteps).where(eq(sagaSteps.rentalId, rentalId)).orderBy(asc(sagaSteps.startedAt), asc(sagaSteps.name));
+}
+
+export function stepLogOf(steps: readonly StepRow[]): StepLog {
+  return new Map(steps.map((s) => [s.name, { name: s.name, status: s.status, errorKind: s.errorKind }]));
+}
+
+/** Renews the lease inside tx (compare-and-set on the token); throws LeaseLost when another process holds it. */
+async function renew(tx: Tx, lease: Lease): Promise<RentalRow> {
+  const [row] = await tx
+    .update(rentalsTable)
+    .set({ leaseExpiresAt: expiresIn(lease.ms) })
+    .where(and(eq(rentalsTable.id, lease.rentalId), eq(rentalsTable.leaseToken, lease.token)))
+    .returning();
+  if (!row) throw new LeaseLost(lease.rentalId);
+  return row;
+}
+
+/** Takes over the saga of an unfinished rental whose lease ran out (or was given back). */
+export async function claimLease(db: Db, rentalId: string, token: string, ms: number): Promise<RentalRow | undefined> {
+  const [row] = await db
+    .update(rentalsTable)
+    .set({ leaseToken: token, leaseExpiresAt: expiresIn(ms) })
+    .where(
+      and(
+        eq(rentalsTable.id, rentalId),
+        inArray(rentalsTable.status, [...UNFINISHED_STATUSES]),
+        or(isNull(rentalsTable.leaseExpiresAt), lt(rentalsTable.leaseExpiresAt, sql`now()`)),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** Gives the lease back at once, so recovery can resume the saga without waiting for it to run out. */
+export async function releaseLease(db: Db, lease: Lease): Promise<void> {
+  await db
+    .update(rentalsTable)
+    .set({ leaseExpiresAt: sql`now()` })
+    .where(and(eq(rentalsTable.id, lease.rentalId), eq(rentalsTable.leaseToken, lease.token)));
+}
+
+/** Unfinished sagas nobody drives: their lease ran out. */
+export async function findStalled(db: Db, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: rentalsTable.id })
+    .from(rentalsTable)
+    .where(and(inArray(rentalsTable.status, [...UNFINISHED_STATUSES]), or(isNull(rentalsTable.leaseExpiresAt), lt(rentalsTable.leaseExpiresAt, sql`now()`))))
+    .orderBy(asc(rentalsTable.leaseExpiresAt))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** Writes that a step is starting (attempt n), renewing the lease; durable before the step's call is made. */
+export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKind): Promise<RentalRow> {
+  return db.transaction(async (tx) => {
+    const row = await renew(tx, lease);
+    await tx
+      .insert(sagaSteps)
+      .values({ rentalId: lease.rentalId, name, kind, status: 'started' })
+      .onConflictDoUpdate({
+        target: [sagaSteps.rentalId, sagaSteps.name],
+        set: { status: 'started', attempts: sql`${sagaSteps.attempts} + 1`, errorCode: null, errorKind: null, errorDetail: null, finishedAt: null, updatedAt: sql`now()` },
+      });
+    return row;
+  });
+}
+
+/** How a step ended. */
+export interface StepOutcome {
+  status: Exclude<StepStatus, 'started'>;
+  error?: { code: string; kind: string; detail: string };
+  result?: Record<string, unknown>;
+}
+
+/**
+ * Writes how a step ended and, in the same transaction, its effect on the rental (apply):
+ * status changes and their events commit with the step's record, or not at all.
+ */
+export async function finishStep(db: Db, lease: Lease, name: string, outcome: StepOutcome, apply?: (tx: Tx, row: RentalRow) => Promise<void>): Promise<RentalRow> {
+  return db.transaction(async (tx) => {
+    const row = await renew(tx, lease);
+    await tx
+      .update(sagaSteps)
+      .set({
+        status: outcome.status,
+        errorCode: outcome.error?.code ?? null,
+        errorKind: outcome.error?.kind ?? null,
+        errorDetail: outcome.error?.detail.slice(0, 2000) ?? null,
+        result: outcome.result ?? null,
+        finishedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(sagaSteps.rentalId, lease.rentalId), eq(sagaSteps.name, name)));
+    if (!apply) return row;
+    await apply(tx, row);
+    return (await loadRental(tx, lease.rentalId))!;
+  });
+}
+
+/** Changes a rental's columns inside a step's transaction. */
+export async function updateRental(tx: Db | Tx, id: string, changes: Partial<typeof rentalsTable.$inferInsert>): Promise<void> {
+  await tx
+    .update(rentalsTable)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(rentalsTable.id, id));
+}
+
+/**
+ * Starts undoing an active rental that has not begun (a cancellation), taking its saga lease:
+ * compare-and-set from active, so it races neither a return nor a second cancellation.
+ */
+export async function beginCancellation(db: Db, id: string, failure: { code: string; detail: string }, lease: Omit<Lease, 'rentalId'>): Promise<RentalRow | undefined> {
+  const [row] = await db
+    .update(rentalsTable)
+    .set({ status: 'compensating', failureCode: failure.code, failureDetail: failure.detail, leaseToken: lease.token, leaseExpiresAt: expiresIn(lease.ms), updatedAt: sql`now()` })
+    .where(and(eq(rentalsTable.id, id), eq(rentalsTable.status, 'active'), gt(rentalsTable.periodFrom, sql`now()`)))
+    .returning();
+  return row;
+}

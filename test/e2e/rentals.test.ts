@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { bootRuntime, type BootedRuntime } from '../smoke/boot-runtime.ts';
+import { apiClient, type ApiResponse } from '../support/api-client.ts';
+import { testServers } from '../support/env.ts';
+import { createDatabase } from '../support/services.ts';
+import { startTopology, topologies, type Topology } from '../support/topology.ts';
+
+/** Every rentals route, spelled out so a route that disappears from the contract fails here. */
+const RENTALS_ROUTES = [
+  ['post', '/v1/rentals'],
+  ['get', '/v1/rentals'],
+  ['get', '/v1/rentals/{id}'],
+  ['post', '/v1/rentals/{id}/cancel'],
+  ['post', '/v1/rentals/{id}/return'],
+] as const;
+
+const DAY = 86_400_000;
+const period = (days: number, startInDays = 1) => {
+  const start = Math.floor(Date.now() / DAY) * DAY + startInDays * DAY;
+  return { from: new Date(start).toISOString(), to: new Date(start + days * DAY).toISOString() };
+};
+
+/** Asserts an RFC 9457 problem with this status (and code). */
+function assertProblem(response: ApiResponse, status: number, code?: string) {
+  assert.equal(response.status, status, JSON.stringify(response.body));
+  assert.equal(response.headers.get('content-type'), 'application/problem+json');
+  assert.equal(response.body.status, status);
+  if (code) assert.equal(response.body.code, code, JSON.stringify(response.body));
+}
+
+type Api = ReturnType<typeof apiClient>;
+type Member = Awaited<ReturnType<Api['newUser']>>;
+
+async function listItem(api: Api, owner: Member, daily = 1_000, deposit = 5_000) {
+  const created = await api.request('POST', '/v1/items', {
+    token: owner.accessToken,
+    body: { title: 'Camping tent', category: 'camping', dailyPrice: { amount: daily, currency: 'EUR' }, deposit: { amount: deposit, currency: 'EUR' }, condition: 'good' },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body as { id: string };
+}
+
+async function topUp(api: Api, member: Member, amount: number) {
+  const response = await api.request('POST', '/v1/wallet/top-ups', { token: member.accessToken, body: { amount, currency: 'EUR' } });
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+}
+
+async function wallet(api: Api, member: Member) {
+  const response = await api.request('GET', '/v1/wallet', { token: member.accessToken });
+  assert.equal(response.status, 200);
+  return (response.body.balances as { currency: string; balance: number; available: number; held: number }[]).find((b) => b.currency === 'EUR');
+}
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (let wait = 25; ; wait = Math.min(250, wait * 2)) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+for (const name of topologies) {
+  describe(name, () => {
+    let topology: Topology;
+    let api: Api;
+
+    before(async () => {
+      // rentals and payments on databases of their own, as two-phase settlement is meant to run.
+      const { pgUrl } = testServers();
+      const [rentalsUrl, paymentsUrl] = await Promise.all([createDatabase(pgUrl), createDatabase(pgUrl)]);
+      topology = await startTopology(name, { RENTALS_DATABASE_URL: rentalsUrl, PAYMENTS_DATABASE_URL: paymentsUrl });
+      api = apiClient(topology.baseUrl);
+    });
+
+    after(async () => {
+      await topology?.stop();
+    });
+
+    test('top up → rent → return through the public API', async () => {
+      const [owner, renter, stranger] = await Promise.all([api.newUser('owner'), api.newUser('renter'), api.newUser('stranger')]);
+      const item = await listItem(api, owner);
+      await topUp(api, renter, 20_000);
+
+      const started = Date.now();
+      const created = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.id, ...period(3) }, headers: { 'idempotency-key': randomUUID() } });
+      const rentMs = Date.now() - started;
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const rental = created.body;
+      assert.equal(rental.status, 'active');
+      assert.deepEqual([rental.fee.amount, rental.deposit.amount, rental.total.amount], [3_000, 5_000, 8_000]);
+      assert.deepEqual(rental.steps.map((s: { name: string }) => s.name), ['reserveItem', 'authorizePayment', 'confirmRental', 'markItemInUse']);
+      assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 12_000, held: 8_000 });
+      assert.equal((await api.request('GET', `/v1/items/${item.id}`)).body.status, 'in_use');
+
+      for (const viewer of [renter, owner]) {
+        const seen = await api.request('GET', `/v1/rentals/${rental.id}`, { token: viewer.accessToken });
+        assert.equal(seen.status, 200);
+        assert.equal(seen.body.id, rental.id);
+        assert.ok(seen.body.steps.every((s: { startedAt: string; finishedAt: string }) => s.startedAt && s.finishedAt), 'steps carry their timestamps');
+      }
+      const mine = await api.request('GET', '/v1/rentals?role=renter', { token: renter.accessToken });
+      assert.deepEqual([mine.status, mine.body.total, mine.body.rentals[0].id], [200, 1, rental.id]);
+      const owned = await api.request('GET', '/v1/rentals?role=owner&status=active', { token: owner.accessToken });
+      assert.deepEqual([owned.body.total, owned.body.rentals[0].id], [1, rental.id]);
+      assertProblem(await api.request('GET', `/v1/rentals/${rental.id}`, { token: stranger.accessToken }), 404, 'rentals.rentalNotFound');
+
+      assertProblem(await api.request('POST', `/v1/rentals/${rental.id}/return`, { token: renter.accessToken }), 403, 'rentals.notParticipant');
+      const returnStarted = Date.now();
+      const returned = await api.request('POST', `/v1/rentals/${rental.id}/return`, { token: owner.accessToken });
+      const returnMs = Date.now() - returnStarted;
+      assert.equal(returned.status, 200, JSON.stringify(returned.body));
+      assert.equal(returned.body.status, 'completed');
+      assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 17_000, available: 17_000, held: 0 });
+      assert.deepEqual(await wallet(api, owner), { currency: 'EUR', balance: 3_000, available: 3_000, held: 0 });
+      await eventually('the item to be available again', async () => ((await api.request('GET', `/v1/items/${item.id}`)).body.status === 'available' ? true : undefined));
+      console.log(`# ${name}: POST /v1/rentals ${rentMs} ms, POST /v1/rentals/{id}/return ${returnMs} ms`);
+    });
+
+    test('401, 404, 409, 400 and 422 paths are problem+json', async () => {
+      const [owner, renter, other] = await Promise.all([api.newUser('owner'), api.newUser('renter'), api.newUser('other')]);
+      const item = await listItem(api, owner);
+      await Promise.all([topUp(api, renter, 20_000), topUp(api, other, 20_000)]);
+      const body = { itemId: item.id, ...period(2, 5) };
+
+      assertProblem(await api.request('POST', '/v1/rentals', { body }), 401, 'unauthorized');
+      assertProblem(await api.request('GET', '/v1/rentals'), 401, 'unauthorized');
+      assertProblem(await api.request('GET', `/v1/rentals/${randomUUID()}`), 401, 'unauthorized');
+      assertProblem(await api.request('GET', `/v1/rentals/${randomUUID()}`, { token: renter.accessToken }), 404, 'rentals.rentalNotFound');
+      assertProblem(await api.request('POST', `/v1/rentals/${randomUUID()}/return`, { token: owner.accessToken }), 404, 'rentals.rentalNotFound');
+      assertProblem(await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { ...body, itemId: randomUUID() } }), 404, 'rentals.itemNotFound');
+      assertProblem(await api.request('POST', '/v1/rentals', { token: owner.accessToken, body }), 422, 'rentals.ownItem');
+      assertProblem(await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { ...body, from: body.to, to: body.from } }), 400, 'rentals.invalidPeriod');
+      assertProblem(await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: 'nope', from: 'yesterday' } }), 400, 'validationFailed');
+
+      const first = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body });
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assertProblem(await api.request('POST', '/v1/rentals', { token: other.accessToken, body: { ...body, ...period(2, 6) } }), 409, 'rentals.periodTaken');
+      // A period that does not overlap still finds the item reserved: the saga undoes the attempt.
+      const later = await api.request('POST', '/v1/rentals', { token: other.accessToken, body: { ...body, ...period(2, 20) } });
+      assertProblem(later, 409, 'rentals.itemUnavailable');
+      assert.deepEqual(await wallet(api, other), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
+
+      const poor = await api.newUser('poor');
+      const poorItem = await listItem(api, owner);
+      assertProblem(await api.request('POST', '/v1/rentals', { token: poor.accessToken, body: { itemId: poorItem.id, ...period(1) } }), 422, 'rentals.insufficientFunds');
+      assert.equal((await api.request('GET', `/v1/items/${poorItem.id}`)).body.status, 'available', 'the failed rental released the item');
+
+      const cancelled = await api.request('POST', `/v1/rentals/${first.body.id}/cancel`, { token: renter.accessToken });
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      assert.equal(cancelled.body.status, 'cancelled');
+      assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
+      assertProblem(await api.request('POST', `/v1/rentals/${first.body.id}/return`, { token: owner.accessToken }), 409, 'rentals.notReturnable');
+    });
+
+    test('50 concurrent POST /v1/rentals with one Idempotency-Key make one rental', async () => {
+      const [owner, renter] = await Promise.all([api.newUser('owner'), api.newUser('renter')]);
+      const item = await listItem(api, owner);
+      await topUp(api, renter, 20_000);
+      const key = randomUUID();
+      const body = { itemId: item.id, ...period(2) };
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () => api.request('POST', '/v1/rentals', { token: renter.accessToken, body, headers: { 'idempotency-key': key } })),
+      );
+      const statuses = responses.map((r) => r.status);
+      assert.ok(statuses.every((s) => s === 201 || s === 409), JSON.stringify(statuses));
+      const created = responses.filter((r) => r.status === 201);
+      assert.ok(created.length >= 1, 'the first request made the rental');
+      assert.equal(new Set(created.map((r) => r.body.id)).size, 1, 'every 201 is the same rental');
+      for (const r of responses.filter((r) => r.status === 409)) assert.equal(r.body.code, 'idempotencyRequestInFlight');
+      const replay = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body, headers: { 'idempotency-key': key } });
+      assert.deepEqual([replay.status, replay.body.id, replay.headers.get('idempotent-replayed')], [201, created[0]!.body.id, 'true']);
+      const mine = await api.request('GET', '/v1/rentals?role=renter', { token: renter.accessToken });
+      assert.equal(mine.body.total, 1, 'one rental');
+      assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 13_000, held: 7_000 });
+    });
+
+    test('rentals routes are in /openapi.json', async () => {
+      const doc = (await (await fetch(`${topology.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId?: string }>> };
+      for (const [method, path] of RENTALS_ROUTES) assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
+      assert.equal(doc.paths['/v1/rentals']?.post?.operationId, 'rentals.createRental');
+      const internal = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
+      for (const op of ['rentals.twoPhaseDecision', 'payments.prepareSettlement', 'payments.finishPrepared']) assert.ok(!internal.includes(op), `${op} is internal`);
+    });
+  });
+}
+
+describe('monolith on embedded PGlite (no prepared transactions)', () => {
+  let dataDir: string;
+  let runtime: BootedRuntime | undefined;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'shareloop-rentals-pglite-'));
+    runtime = await bootRuntime(process.execPath, ['--import', 'tsx', 'src/runtimes/monolith.ts'], { DATA_DIR: dataDir, RATE_LIMIT_AUTH_PER_MINUTE: '1000' });
+  });
+
+  after(async () => {
+    await runtime?.stop('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('renting works; returning answers 503 naming max_prepared_transactions, and changes nothing', async () => {
+    const api = apiClient(runtime!.baseUrl);
+    const [owner, renter] = [await api.newUser('owner'), await api.newUser('renter')];
+    const item = await listItem(api, owner);
+    await topUp(api, renter, 20_000);
+    const created = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.id, ...period(2) } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const overlapping = await api.request('POST', '/v1/rentals', { token: (await api.newUser('other')).accessToken, body: { itemId: item.id, ...period(2) } });
+    assertProblem(overlapping, 409, 'rentals.periodTaken');
+    const returned = await api.request('POST', `/v1/rentals/${created.body.id}/return`, { token: owner.accessToken });
+    assertProblem(returned, 503, 'rentals.settlementUnavailable');
+    assert.match(returned.body.detail, /max_prepared_transactions/);
+    assert.equal((await api.request('GET', `/v1/rentals/${created.body.id}`, { token: owner.accessToken })).body.status, 'active');
+    assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 13_000, held: 7_000 });
+  });
+});
