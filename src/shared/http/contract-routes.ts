@@ -108,7 +108,8 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
     const call = () => options.bus.call(op, args as never, ctx) as Promise<Record<string, unknown>>;
     const respond = async (): Promise<Response> => {
       let output: Record<string, unknown>;
-      if (options.staleFallback && http.method === 'get' && http.auth === 'none') {
+      // Only a remote owner can be unavailable: a local call skips the per-request bookkeeping.
+      if (options.staleFallback && http.method === 'get' && http.auth === 'none' && !options.bus.hosts(op.name)) {
         const result = await options.staleFallback.run(c.req.url, call);
         output = result.value;
         if (result.stale) for (const [name, value] of Object.entries(staleHeaders)) c.header(name, value);
