@@ -7,9 +7,9 @@
  * Env: DATABASE_URL (schema migrated by the bench), PORT, DB_POOL_MAX.
  */
 import { randomUUID } from 'node:crypto';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import postgres from 'postgres';
+import { serveBaseline } from './serve-baseline.ts';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
@@ -73,11 +73,4 @@ app.post('/v1/items', async (c) => {
   return c.json(view(row!), 201);
 });
 
-const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3100), hostname: '127.0.0.1' });
-const stop = () => {
-  server.close();
-  (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-  void sql.end({ timeout: 2 }).finally(() => process.exit(0));
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+serveBaseline(app, sql, 3100);

@@ -24,9 +24,12 @@ export function edgeRateLimits(config: Config, redis: Redis | undefined, log: Lo
   };
 }
 
-/** A connection of its own that fails fast (a Redis outage must not slow every request), closed with the platform's. */
+/**
+ * A connection of its own that fails fast (a Redis outage must not slow every request), closed
+ * with the platform's. Takes issued in the same tick travel in one write (auto-pipelining).
+ */
 function fastFailing(redis: Redis): Redis {
-  const connection = redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const connection = redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true });
   connection.on('error', () => {});
   redis.once('end', () => connection.disconnect());
   return connection;

@@ -73,7 +73,12 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerResult
     reapOnExit(child);
     child.stderr!.resume();
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+      // A read may end inside "ready" when log lines fill the pipe: look across chunk ends.
+      let tail = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        tail = (tail + chunk.toString()).slice(-4096);
+        if (tail.includes('ready\n')) resolve();
+      });
       child.once('exit', (code) => reject(new Error(`checker ${role} node exited ${code} before ready`)));
     });
     nodes.push({ role, child });
@@ -105,7 +110,8 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerResult
       while (kills < options.kills) {
         await sleep(gap + Math.random() * gap);
         const victim = nodes.splice(Math.floor(Math.random() * nodes.length), 1)[0]!;
-        const gone = new Promise((r) => victim.child.once('exit', r));
+        // A node that already died on its own would never emit 'exit' again.
+        const gone = victim.child.exitCode !== null || victim.child.signalCode !== null ? Promise.resolve() : new Promise((r) => victim.child.once('exit', r));
         victim.child.kill('SIGKILL');
         await gone;
         kills++;

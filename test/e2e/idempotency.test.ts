@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
+import { drill } from '../support/fixtures.ts';
 import { startTopology, topologies, type Topology } from '../support/topology.ts';
-
-const drill = (overrides: Record<string, unknown> = {}) => ({
-  title: 'Cordless drill',
-  description: '18V, two batteries',
-  category: 'power-tools',
-  dailyPrice: { amount: 800, currency: 'EUR' },
-  deposit: { amount: 5000, currency: 'EUR' },
-  condition: 'good',
-  ...overrides,
-});
 
 function assertProblem(response: ApiResponse, status: number, code: string) {
   assert.equal(response.status, status, JSON.stringify(response.body));

@@ -7,6 +7,7 @@ import { identity } from '../../src/modules/identity/contract.ts';
 import type { Op } from '../../src/shared/bus/contract.ts';
 import { statusOfKind } from '../../src/shared/http/problem.ts';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
+import { documentedOperations } from '../support/openapi-operations.ts';
 import { startTopology, topologies, type Topology } from '../support/topology.ts';
 
 const ADMIN_EMAIL = 'e2e-admin@example.test';
@@ -452,17 +453,7 @@ for (const name of topologies) {
         const listed = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
         for (const [method, path] of IDENTITY_ROUTES) assert.ok(listed.includes(`${method} ${path}`), `${method} ${path} missing`);
 
-        const ops = Object.values(identity.ops) as Op[];
-        assert.equal(ops.filter((o) => o.http).length, IDENTITY_ROUTES.length, 'the contract and this list disagree');
-        const operationIds = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId));
-        for (const op of ops) {
-          if (!op.http) {
-            assert.ok(!operationIds.includes(op.name), `${op.name} has no HTTP hint but is public`);
-            continue;
-          }
-          const operation = doc.paths[op.http.path]?.[op.http.method];
-          assert.ok(operation, `${op.name} not documented`);
-          assert.equal(operation.operationId, op.name);
+        for (const { op, operation } of documentedOperations(doc.paths, Object.values(identity.ops) as Op[], IDENTITY_ROUTES.length)) {
           const statuses = Object.keys(operation.responses).map(Number);
           const expected = new Set([op.http.status, 400, 500, ...(op.errors ?? []).map((e) => statusOfKind[identity.errors[e as keyof typeof identity.errors]])]);
           if (op.http.auth !== 'none') expected.add(401);

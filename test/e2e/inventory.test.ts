@@ -6,6 +6,9 @@ import { inventory } from '../../src/modules/inventory/contract.ts';
 import type { Op } from '../../src/shared/bus/contract.ts';
 import { statusOfKind } from '../../src/shared/http/problem.ts';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
+import { drill } from '../support/fixtures.ts';
+import { documentedOperations } from '../support/openapi-operations.ts';
+import { assertLeakFreeProblem } from '../support/problem-assertions.ts';
 import { startTopology, topologies, type Topology } from '../support/topology.ts';
 
 const ADMIN_EMAIL = 'inventory-admin@example.test';
@@ -23,21 +26,9 @@ const INVENTORY_ROUTES = [
 
 /** What must never appear in an error body: stack frames, file paths, SQL, driver names. */
 const LEAKS = [/\n\s+at /, /\bat .+:\d+:\d+/, /node_modules/, /\.ts:\d+/, /"stack"/i, /\bselect\b.+\bfrom\b/i, /\bupdate\b.+\bset\b/i, /postgres/i, /drizzle/i, /inventory"?\."?items/];
-const PROBLEM_KEYS = new Set(['type', 'title', 'status', 'detail', 'code', 'instance', 'requestId', 'errors']);
 
 /** Asserts a response is an RFC 9457 problem with this status (and code), leaking nothing. */
-function assertProblem(response: ApiResponse, status: number, code?: string) {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.equal(response.headers.get('content-type'), 'application/problem+json');
-  const body = response.body as Record<string, unknown>;
-  assert.equal(body.status, status);
-  assert.match(String(body.type), /^urn:shareloop:problem:/);
-  assert.equal(typeof body.detail, 'string');
-  if (code) assert.equal(body.code, code);
-  for (const key of Object.keys(body)) assert.ok(PROBLEM_KEYS.has(key), `unexpected problem field ${key}`);
-  const text = JSON.stringify(body);
-  for (const leak of LEAKS) assert.doesNotMatch(text, leak);
-}
+const assertProblem = (response: ApiResponse, status: number, code?: string) => assertLeakFreeProblem(response, status, code, LEAKS);
 
 /** The field errors of a 400 validation problem. */
 function fieldErrors(response: ApiResponse): { path: string; message: string }[] {
@@ -54,16 +45,6 @@ function assertItem(response: ApiResponse, status: number) {
   assert.equal(response.headers.get('etag'), `"${response.body.version}"`);
   return response.body as { id: string; ownerId: string; title: string; status: string; version: number; category: string; dailyPrice: { amount: number; currency: string } };
 }
-
-const drill = (overrides: Record<string, unknown> = {}) => ({
-  title: 'Cordless drill',
-  description: '18V, two batteries',
-  category: 'power-tools',
-  dailyPrice: { amount: 800, currency: 'EUR' },
-  deposit: { amount: 5000, currency: 'EUR' },
-  condition: 'good',
-  ...overrides,
-});
 
 for (const name of topologies) {
   describe(name, () => {
@@ -370,17 +351,7 @@ for (const name of topologies) {
       assert.equal(history.security, undefined, 'the history is public');
       assert.match(JSON.stringify(history.responses['404']), /inventory\.itemNotFound/);
 
-      const ops = Object.values(inventory.ops) as Op[];
-      assert.equal(ops.filter((o) => o.http).length, INVENTORY_ROUTES.length, 'the contract and this list disagree');
-      const operationIds = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId));
-      for (const op of ops) {
-        if (!op.http) {
-          assert.ok(!operationIds.includes(op.name), `${op.name} has no HTTP hint but is public`);
-          continue;
-        }
-        const operation = doc.paths[op.http.path]?.[op.http.method];
-        assert.ok(operation, `${op.name} not documented`);
-        assert.equal(operation.operationId, op.name);
+      for (const { op, operation } of documentedOperations(doc.paths, Object.values(inventory.ops) as Op[], INVENTORY_ROUTES.length)) {
         const expected = new Set([op.http.status, 400, 500, ...(op.errors ?? []).map((e) => statusOfKind[inventory.errors[e as keyof typeof inventory.errors]])]);
         if (op.http.auth === 'required') expected.add(401);
         for (const status of expected) assert.ok(operation.responses[status], `${op.name} does not document ${status}`);

@@ -6,7 +6,6 @@ import { routeRemoteModules } from '../../src/shared/bus/remote-routing.ts';
 import { serviceCredentials } from '../../src/shared/bus/service-credentials.ts';
 import type { AnyContract, InputOf, Op } from '../../src/shared/bus/contract.ts';
 import { systemContext } from '../../src/shared/bus/context.ts';
-import { AppError } from '../../src/shared/bus/errors.ts';
 import { parseConfig } from '../../src/shared/config/config.ts';
 import { statusOfKind } from '../../src/shared/http/problem.ts';
 import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
@@ -14,6 +13,9 @@ import { createLogger } from '../../src/shared/observability/logger.ts';
 import { startSplitTopology } from '../../scripts/split-topology.ts';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
 import { testDeploymentEnv, testServers } from '../support/env.ts';
+import { failsWith } from '../support/fails-with.ts';
+import { documentedOperations } from '../support/openapi-operations.ts';
+import { assertLeakFreeProblem } from '../support/problem-assertions.ts';
 import { createDatabase, freePort } from '../support/services.ts';
 import { startTopology, topologies, type Topology, type TopologyName } from '../support/topology.ts';
 
@@ -29,21 +31,9 @@ const SETTLED = 'EUR,USD,GBP,JPY';
 
 /** What must never appear in an error body: stack frames, file paths, SQL, driver names, table names. */
 const LEAKS = [/\n\s+at /, /\bat .+:\d+:\d+/, /node_modules/, /\.ts:\d+/, /"stack"/i, /\bselect\b.+\bfrom\b/i, /\binsert into\b/i, /\bupdate\b.+\bset\b/i, /postgres/i, /drizzle/i, /payments"?\."?(accounts|ledger|operations|authorizations)/];
-const PROBLEM_KEYS = new Set(['type', 'title', 'status', 'detail', 'code', 'instance', 'requestId', 'errors']);
 
 /** Asserts a response is an RFC 9457 problem with this status (and code), leaking nothing. */
-function assertProblem(response: ApiResponse, status: number, code?: string) {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.equal(response.headers.get('content-type'), 'application/problem+json');
-  const body = response.body as Record<string, unknown>;
-  assert.equal(body.status, status);
-  assert.match(String(body.type), /^urn:shareloop:problem:/);
-  assert.equal(typeof body.detail, 'string');
-  if (code) assert.equal(body.code, code);
-  for (const key of Object.keys(body)) assert.ok(PROBLEM_KEYS.has(key), `unexpected problem field ${key}`);
-  const text = JSON.stringify(body);
-  for (const leak of LEAKS) assert.doesNotMatch(text, leak);
-}
+const assertProblem = (response: ApiResponse, status: number, code?: string) => assertLeakFreeProblem(response, status, code, LEAKS);
 
 /** The field paths of a 400 validation problem. */
 function fieldPaths(response: ApiResponse): string[] {
@@ -265,16 +255,6 @@ for (const name of topologies) {
         const key = () => `e2e-${randomUUID()}`;
         const send = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>) =>
           caller.platform.bus.call(op, input, systemContext());
-        async function failsWith(promise: Promise<unknown>, code: string): Promise<AppError> {
-          try {
-            await promise;
-          } catch (error) {
-            assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-            assert.equal(error.code, code, error.detail);
-            return error;
-          }
-          assert.fail(`expected ${code}, but the call succeeded`);
-        }
 
         before(async () => {
           // A caller process like the future rentals service: hosts nothing, finds payments in the registry.
@@ -346,17 +326,7 @@ for (const name of topologies) {
       for (const [method, path] of PAYMENTS_ROUTES) assert.ok(listed.includes(`${method} ${path}`), `${method} ${path} missing`);
       for (const schema of ['Wallet', 'WalletBalance', 'WalletTransaction', 'TopUp']) assert.ok(doc.components.schemas[schema], `${schema} is a schema component`);
 
-      const ops = Object.values(payments.ops) as Op[];
-      assert.equal(ops.filter((o) => o.http).length, PAYMENTS_ROUTES.length, 'the contract and this list disagree');
-      const operationIds = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId));
-      for (const op of ops) {
-        if (!op.http) {
-          assert.ok(!operationIds.includes(op.name), `${op.name} has no HTTP hint but is public`);
-          continue;
-        }
-        const operation = doc.paths[op.http.path]?.[op.http.method];
-        assert.ok(operation, `${op.name} not documented`);
-        assert.equal(operation.operationId, op.name);
+      for (const { op, operation } of documentedOperations(doc.paths, Object.values(payments.ops) as Op[], PAYMENTS_ROUTES.length)) {
         assert.ok(operation.security, `${op.name} requires a token`);
         const expected = new Set([op.http.status, 400, 401, 500, ...(op.errors ?? []).map((e) => statusOfKind[payments.errors[e as keyof typeof payments.errors]])]);
         for (const status of expected) assert.ok(operation.responses[status], `${op.name} does not document ${status}`);

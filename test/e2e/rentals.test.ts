@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { idempotencyStoreKey } from '../../src/shared/http/idempotency-key.ts';
 import { bootRuntime, type BootedRuntime } from '../smoke/boot-runtime.ts';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
 import { testServers } from '../support/env.ts';
@@ -123,6 +125,66 @@ for (const name of topologies) {
       console.log(`# ${name}: POST /v1/rentals ${rentMs} ms, POST /v1/rentals/{id}/return ${returnMs} ms`);
     });
 
+    test('a rental reaches the catalog and both inboxes; the return and a cancellation release the booking', async () => {
+      const [owner, renter] = await Promise.all([api.newUser('owner'), api.newUser('renter')]);
+      const tag = `w${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+      const listed = await api.request('POST', '/v1/items', {
+        token: owner.accessToken,
+        body: { title: `Drill ${tag}`, category: 'tools', dailyPrice: { amount: 1_000, currency: 'EUR' }, deposit: { amount: 5_000, currency: 'EUR' }, condition: 'good' },
+      });
+      assert.equal(listed.status, 201, JSON.stringify(listed.body));
+      const itemId: string = listed.body.id;
+      await topUp(api, renter, 40_000);
+      // Events reach the catalog and notifications asynchronously (in split, over Redis Streams).
+      const WAIT_MS = 45_000;
+      const booked = async (periods: { from: string; to: string }[]) => {
+        const hit = (await api.request('GET', `/v1/catalog/search?q=${tag}`)).body.items?.[0];
+        return hit?.id === itemId && JSON.stringify(hit.availability.bookedPeriods) === JSON.stringify(periods) ? true : undefined;
+      };
+      const free = async (p: { from: string; to: string }) =>
+        (await api.request('GET', `/v1/catalog/search?q=${tag}&availableFrom=${p.from}&availableTo=${p.to}`)).body.items.map((h: { id: string }) => h.id);
+      type Notice = { kind: string; title: string; body: string; data: Record<string, unknown> };
+      const noticesOf = async (member: Member, rentalId: string): Promise<Notice[]> =>
+        (await api.request('GET', '/v1/notifications?limit=100', { token: member.accessToken })).body.items.filter((n: Notice) => n.data.rentalId === rentalId);
+      const notice = (member: Member, rentalId: string, kind: string) =>
+        eventually(`${kind} for ${member.email}`, async () => (await noticesOf(member, rentalId)).find((n) => n.kind === kind), WAIT_MS);
+
+      const first = period(3, 10);
+      const rented = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId, ...first } });
+      assert.equal(rented.status, 201, JSON.stringify(rented.body));
+      await eventually('the booking in the catalog', () => booked([first]), WAIT_MS);
+      assert.deepEqual(await free(first), [], 'the booked period is not free');
+      assert.match((await notice(owner, rented.body.id, 'rentalConfirmed')).title, new RegExp(`^“Drill ${tag}” was rented for \\d`));
+      assert.equal((await notice(renter, rented.body.id, 'rentalConfirmed')).title, `Your rental of “Drill ${tag}” is confirmed`);
+
+      const returned = await api.request('POST', `/v1/rentals/${rented.body.id}/return`, { token: owner.accessToken });
+      assert.equal(returned.status, 200, JSON.stringify(returned.body));
+      await eventually('the return to free the period', () => booked([]), WAIT_MS);
+      assert.deepEqual(await free(first), [itemId]);
+      assert.equal((await notice(renter, rented.body.id, 'rentalCompleted')).body, `“Drill ${tag}” was returned; your deposit was released.`);
+      await notice(owner, rented.body.id, 'rentalCompleted');
+
+      await eventually('the item back', async () => ((await api.request('GET', `/v1/items/${itemId}`)).body.status === 'available' ? true : undefined), WAIT_MS);
+      const second = period(2, 20);
+      const again = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId, ...second } });
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      await eventually('the second booking', () => booked([second]), WAIT_MS);
+      const cancelled = await api.request('POST', `/v1/rentals/${again.body.id}/cancel`, { token: renter.accessToken });
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      await eventually('the cancellation to free the period', () => booked([]), WAIT_MS);
+      for (const member of [owner, renter]) for (const kind of ['rentalConfirmed', 'rentalCancelled']) await notice(member, again.body.id, kind);
+
+      // Each event told each party once.
+      for (const [member, rentalId, kinds] of [
+        [owner, rented.body.id, ['rentalCompleted', 'rentalConfirmed']],
+        [renter, rented.body.id, ['rentalCompleted', 'rentalConfirmed']],
+        [owner, again.body.id, ['rentalCancelled', 'rentalConfirmed']],
+        [renter, again.body.id, ['rentalCancelled', 'rentalConfirmed']],
+      ] as const) {
+        assert.deepEqual((await noticesOf(member, rentalId)).map((n) => n.kind).sort(), kinds, `${member.email}, rental ${rentalId}`);
+      }
+    });
+
     test('401, 404, 409, 400 and 422 paths are problem+json', async () => {
       const [owner, renter, other] = await Promise.all([api.newUser('owner'), api.newUser('renter'), api.newUser('other')]);
       const item = await listItem(api, owner);
@@ -176,6 +238,34 @@ for (const name of topologies) {
       for (const r of responses.filter((r) => r.status === 409)) assert.equal(r.body.code, 'idempotencyRequestInFlight');
       const replay = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body, headers: { 'idempotency-key': key } });
       assert.deepEqual([replay.status, replay.body.id, replay.headers.get('idempotent-replayed')], [201, created[0]!.body.id, 'true']);
+      const mine = await api.request('GET', '/v1/rentals?role=renter', { token: renter.accessToken });
+      assert.equal(mine.body.total, 1, 'one rental');
+      assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 13_000, held: 7_000 });
+    });
+
+    test('the Idempotency-Key reaches the rental: with the stored response gone, a retry still gets the same rental', async () => {
+      const [owner, renter] = await Promise.all([api.newUser('owner'), api.newUser('renter')]);
+      const item = await listItem(api, owner);
+      await topUp(api, renter, 20_000);
+      const key = randomUUID();
+      const body = { itemId: item.id, ...period(2) };
+      const rent = (k: string, b: object = body) => api.request('POST', '/v1/rentals', { token: renter.accessToken, body: b, headers: { 'idempotency-key': k } });
+      // As if the key's record expired, or the retry went to a gateway that never saw it.
+      const forgetStoredResponse = async () => {
+        const redis = new Redis(topology.env.REDIS_URL!, { keyPrefix: topology.env.REDIS_KEY_PREFIX });
+        try {
+          assert.equal(await redis.del(idempotencyStoreKey(renter.id, 'POST', '/v1/rentals', key)), 1, 'the stored response existed');
+        } finally {
+          redis.disconnect();
+        }
+      };
+      const first = await rent(key);
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      await forgetStoredResponse();
+      const retry = await rent(`"${key}"`); // the draft's quoted form is the same key
+      assert.deepEqual([retry.status, retry.body.id, retry.body.status, retry.headers.get('idempotent-replayed')], [201, first.body.id, 'active', null]);
+      await forgetStoredResponse();
+      assertProblem(await rent(key, { ...body, ...period(2, 30) }), 422, 'rentals.requestKeyReused');
       const mine = await api.request('GET', '/v1/rentals?role=renter', { token: renter.accessToken });
       assert.equal(mine.body.total, 1, 'one rental');
       assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 13_000, held: 7_000 });

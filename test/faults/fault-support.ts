@@ -10,6 +10,7 @@ import { spawnRuntime, stopAll, waitForReady, type RuntimeProcess } from '../../
 import { startSplitTopology, type SplitTopology } from '../../scripts/split-topology.ts';
 import { apiClient } from '../support/api-client.ts';
 import { testServers } from '../support/env.ts';
+import { drill } from '../support/fixtures.ts';
 import { createDatabase, freePort } from '../support/services.ts';
 
 /** The shared secret every process of a fault topology signs internal calls with. */
@@ -210,14 +211,7 @@ export async function scrapeMetric(baseUrl: string, name: string, labels: Record
 export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** A valid new item listing. */
-export const listing = (title: string) => ({
-  title,
-  description: 'fault-injection fixture',
-  category: 'power-tools',
-  dailyPrice: { amount: 800, currency: 'EUR' },
-  deposit: { amount: 5000, currency: 'EUR' },
-  condition: 'good',
-});
+export const listing = (title: string) => drill({ title, description: 'fault-injection fixture' });
 
 /**
  * Registers and logs in a fresh member through the gateway. Setup only: on a machine so busy

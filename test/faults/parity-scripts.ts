@@ -11,6 +11,7 @@ import type { Caller } from '../../src/shared/bus/context.ts';
 import { systemContext } from '../../src/shared/bus/context.ts';
 import type { Op } from '../../src/shared/bus/contract.ts';
 import { AppError } from '../../src/shared/bus/errors.ts';
+import { drill } from '../support/fixtures.ts';
 
 /** What one step gave: its output, or the error it threw. */
 export interface Outcome {
@@ -123,16 +124,6 @@ export async function identityScript(bus: Bus, f: ParityFixture): Promise<Outcom
   await s.call('deleteUser again', ops.deleteUser, { id: member.userId }, admin, 'identity.userNotFound');
   return s.outcomes;
 }
-
-const drill = (overrides: Record<string, unknown> = {}) => ({
-  title: 'Cordless drill',
-  description: '18V, two batteries',
-  category: 'power-tools',
-  dailyPrice: { amount: 800, currency: 'EUR' },
-  deposit: { amount: 5000, currency: 'EUR' },
-  condition: 'good',
-  ...overrides,
-});
 
 export async function inventoryScript(bus: Bus, f: ParityFixture): Promise<Outcome[]> {
   const s = new Script(bus);

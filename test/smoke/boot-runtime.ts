@@ -1,6 +1,10 @@
 import { reapOnExit } from '../../scripts/processes.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { freePort } from '../support/services.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,6 +85,28 @@ export async function bootRuntime(command: string, args: string[], env: Record<s
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A smoke run's state: its DATA_DIR and the runtime booted on it, if any. */
+export interface SmokeRun {
+  dataDir: string;
+  runtime: BootedRuntime | undefined;
+}
+
+/**
+ * Hooks into the enclosing describe block: a fresh DATA_DIR (`prefix` plus random characters,
+ * under the OS temp dir) before its tests; after them, the runtime killed and the folder removed.
+ */
+export function smokeRun(prefix: string): SmokeRun {
+  const run: SmokeRun = { dataDir: '', runtime: undefined };
+  before(async () => {
+    run.dataDir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  after(async () => {
+    await run.runtime?.stop('SIGKILL');
+    if (run.dataDir) await rm(run.dataDir, { recursive: true, force: true });
+  });
+  return run;
 }
 
 /** The JSON log lines a runtime wrote (pino, one object per line). */

@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
+import { periodOf } from '../../../test/rentals/support/world.ts';
+import { testServers } from '../../../test/support/env.ts';
+import { createDatabase } from '../../../test/support/services.ts';
 import { startTestHost, type TestHost } from '../../../test/support/test-host.ts';
 import type { Bus } from '../../shared/bus/bus.ts';
 import type { InputOf } from '../../shared/bus/contract.ts';
@@ -15,6 +18,10 @@ import { identity } from '../identity/contract.ts';
 import { identityModule } from '../identity/module.ts';
 import { inventory } from '../inventory/contract.ts';
 import { inventoryModule } from '../inventory/module.ts';
+import { payments } from '../payments/contract.ts';
+import { paymentsModule } from '../payments/module.ts';
+import { rentals } from '../rentals/contract.ts';
+import { rentalsModule } from '../rentals/module.ts';
 import { catalog } from './contract.ts';
 import { recordBooking } from './handlers/record-booking.ts';
 import { catalogModule } from './module.ts';
@@ -26,6 +33,7 @@ const PASSWORD = 'correct horse battery';
 let host: TestHost;
 let bus: Bus;
 let sql: postgres.Sql;
+let rentalsSql: postgres.Sql;
 let catalogDb: Db;
 let admin: Caller;
 
@@ -126,6 +134,48 @@ async function dumpOwners() {
   return sql`select user_id, display_name from catalog.owners where not deleted order by user_id`;
 }
 
+/** A renter with money for a few rentals (payments does not check that the account exists). */
+async function renter(): Promise<Caller> {
+  const caller = stranger();
+  await bus.call(payments.ops.topUpWallet, { amount: 100_000, currency: 'EUR' }, ctx(caller));
+  return caller;
+}
+
+function rent(caller: Caller, itemId: string, period: { from: string; to: string }) {
+  return bus.call(rentals.ops.createRental, { itemId, ...period }, ctx(caller));
+}
+
+/** The rental facts rentals' events carry, for crafted messages. */
+const rentalFacts = (itemId: string, period: { from: string; to: string }, rentalId = randomUUID()) => ({ rentalId, itemId, renterId: randomUUID(), ownerId: randomUUID(), ...period });
+
+/** Replays a message through one of catalog's consumers, as a redelivery would. */
+function deliver(consumer: 'bookRental' | 'endBooking' | 'cancelBooking', msg: EventMessage) {
+  return host.platform.events.replay(`catalog.${consumer}`, msg);
+}
+
+/** The message rentals' relay sent for a rental's event (kept in its outbox). */
+async function sentMessage(event: string, rentalId: string): Promise<EventMessage> {
+  const [row] = await rentalsSql<{ envelope: Envelope; payload: unknown }[]>`
+    select envelope, payload from rentals.outbox where event = ${event} and aggregate_id = ${rentalId} order by seq desc limit 1`;
+  assert.ok(row, `no ${event} for ${rentalId} in rentals' outbox`);
+  return { envelope: row.envelope, payload: row.payload };
+}
+
+async function bookingState(rentalId: string): Promise<string | undefined> {
+  const [row] = await sql<{ state: string }[]>`select state from catalog.bookings where rental_id = ${rentalId}`;
+  return row?.state;
+}
+
+/** Search hits of a tag that are free for a whole period. */
+async function freeFor(tag: string, period: { from: string; to: string }): Promise<string[]> {
+  return (await search({ q: tag, availableFrom: period.from, availableTo: period.to })).items.map((h) => h.id).sort();
+}
+
+/** What search shows as an item's booked periods, once it equals `periods`. */
+function bookedUntil(what: string, tag: string, itemId: string, periods: { from: string; to: string }[]) {
+  return searchUntil(what, { q: tag }, (hits) => JSON.stringify(hits.find((h) => h.id === itemId)?.availability.bookedPeriods) === JSON.stringify(periods));
+}
+
 /** Starts a rebuild and waits for it to finish; returns its outcome. */
 async function rebuildAndWait() {
   const started = await bus.call(catalog.ops.rebuild, {}, ctx(admin));
@@ -136,9 +186,13 @@ async function rebuildAndWait() {
 }
 
 before(async () => {
-  host = await startTestHost([identityModule, inventoryModule, catalogModule], { ADMIN_EMAIL, ADMIN_PASSWORD, EVENT_RETRY_DELAY_MS: '10' });
+  // Rentals feed bookings and are a rebuild's source; they and payments get databases of their own, as settlement needs.
+  const [rentalsUrl, paymentsUrl] = await Promise.all([createDatabase(testServers().pgUrl), createDatabase(testServers().pgUrl)]);
+  Object.assign(process.env, { RENTALS_DATABASE_URL: rentalsUrl, PAYMENTS_DATABASE_URL: paymentsUrl });
+  host = await startTestHost([identityModule, inventoryModule, paymentsModule, rentalsModule, catalogModule], { ADMIN_EMAIL, ADMIN_PASSWORD, EVENT_RETRY_DELAY_MS: '10' });
   bus = host.platform.bus;
   sql = postgres(host.databaseUrl, { max: 2, onnotice: () => {} });
+  rentalsSql = postgres(rentalsUrl, { max: 2, onnotice: () => {} });
   catalogDb = (await host.platform.database('catalog')).db;
   const tokens = await bus.call(identity.ops.login, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, ctx());
   const claims = await bus.call(identity.ops.validateToken, { token: tokens.accessToken }, ctx());
@@ -147,6 +201,7 @@ before(async () => {
 
 after(async () => {
   await sql?.end({ timeout: 5 });
+  await rentalsSql?.end({ timeout: 5 });
   await host?.stop();
 });
 
@@ -381,6 +436,84 @@ describe('search', () => {
   });
 });
 
+describe('bookings fed by rentals', () => {
+  test('a rental through rentals books its period in search; the return frees it, and so does a cancellation', async () => {
+    const owner = stranger();
+    const tag = word();
+    const item = await createItem(owner, { title: `Ladder ${tag}` });
+    const neighbour = await createItem(owner, { title: `Stool ${tag}` });
+    await searchUntil('the ladder and the stool', { q: tag }, (h) => h.length === 2);
+    const first = periodOf(3, 10);
+    const rental = await rent(await renter(), item.id, first);
+    assert.equal(rental.status, 'active');
+
+    const hits = await bookedUntil('the booking', tag, item.id, [first]);
+    assert.deepEqual(hits.find((h) => h.id === neighbour.id)?.availability.bookedPeriods, [], 'another item shows no booking of this one');
+    assert.deepEqual(await freeFor(tag, first), [neighbour.id], 'the booked period is not free');
+    assert.deepEqual(await freeFor(tag, periodOf(2, 20)), [item.id, neighbour.id].sort(), 'another period is');
+    // The relay's own message, delivered again, is a duplicate.
+    assert.equal(await deliver('bookRental', await sentMessage('rentals.rentalConfirmed', rental.id)), 'duplicate');
+
+    await bus.call(rentals.ops.returnRental, { id: rental.id }, ctx(owner));
+    await bookedUntil('the return to free the period', tag, item.id, []);
+    assert.deepEqual(await freeFor(tag, first), [item.id, neighbour.id].sort());
+    assert.equal(await bookingState(rental.id), 'completed');
+
+    await until('the item back in inventory', async () => ((await bus.call(inventory.ops.getItem, { id: item.id }, ctx())).status === 'available' ? true : undefined));
+    const second = periodOf(2, 30);
+    const again = await rent(await renter(), item.id, second);
+    await bookedUntil('the second booking', tag, item.id, [second]);
+    await bus.call(rentals.ops.cancelRental, { id: again.id }, ctx({ userId: again.renterId, role: 'member' }));
+    await bookedUntil('the cancellation to free the period', tag, item.id, []);
+    assert.deepEqual(await freeFor(tag, second), [item.id, neighbour.id].sort());
+    assert.equal(await bookingState(again.id), 'cancelled');
+  });
+
+  test('the same message delivered twice changes the booking once', async () => {
+    const item = await createItem(stranger(), { title: `Scaffold ${word()}` });
+    const facts = rentalFacts(item.id, periodOf(2, 50));
+    const confirmed = message('rentals.rentalConfirmed', facts.rentalId, facts);
+    assert.equal(await deliver('bookRental', confirmed), 'applied');
+    assert.equal(await deliver('bookRental', confirmed), 'duplicate');
+    const rows = await sql`select state from catalog.bookings where rental_id = ${facts.rentalId}`;
+    assert.deepEqual(rows.map((r) => r.state), ['confirmed']);
+  });
+
+  test('out of order: a cancellation or return that overtook its confirmation keeps the period free', async () => {
+    const tag = word();
+    const item = await createItem(stranger(), { title: `Trailer ${tag}` });
+    await searchUntil('the trailer', { q: tag }, (h) => h.length === 1);
+    const cancelledPeriod = periodOf(2, 60);
+    const cancelled = rentalFacts(item.id, cancelledPeriod);
+    assert.equal(await deliver('cancelBooking', message('rentals.rentalCancelled', cancelled.rentalId, cancelled)), 'applied');
+    assert.equal(await deliver('bookRental', message('rentals.rentalConfirmed', cancelled.rentalId, cancelled)), 'applied');
+    assert.equal(await bookingState(cancelled.rentalId), 'cancelled');
+
+    const returned = rentalFacts(item.id, periodOf(2, 70));
+    await deliver('endBooking', message('rentals.rentalCompleted', returned.rentalId, returned));
+    await deliver('bookRental', message('rentals.rentalConfirmed', returned.rentalId, returned));
+    await deliver('cancelBooking', message('rentals.rentalCancelled', returned.rentalId, returned));
+    assert.equal(await bookingState(returned.rentalId), 'completed', 'completed is final');
+
+    assert.deepEqual((await search({ q: tag })).items[0]?.availability.bookedPeriods, []);
+    assert.deepEqual(await freeFor(tag, cancelledPeriod), [item.id]);
+  });
+
+  test('rentals.listBookings pages every rental ever confirmed, for the platform only', async () => {
+    const pages: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await bus.call(rentals.ops.listBookings, { limit: 1, ...(after ? { after } : {}) }, ctx());
+      pages.push(...page.bookings.map((b) => b.rentalId));
+      after = page.next ?? undefined;
+    } while (after);
+    const expected = await rentalsSql<{ id: string }[]>`select id from rentals.rentals where confirmed_at is not null order by id`;
+    assert.ok(expected.length >= 2, 'earlier tests rented');
+    assert.deepEqual(pages, expected.map((r) => r.id));
+    await rejectsWith(bus.call(rentals.ops.listBookings, {}, ctx(stranger())), 'forbidden');
+  });
+});
+
 describe('cache', () => {
   test('searches are served from the cache until an applied event moves the generation', async () => {
     const owner = stranger();
@@ -513,6 +646,49 @@ describe('rebuild', () => {
     assert.equal(code, 0, `exit ${code}\n${stdout}\n${stderr}`);
     assert.match(stdout, /^catalog rebuilt: \d+ items, \d+ owners in [\d.]+ s \(generation \d+\)$/m, stdout);
     assert.deepEqual(await dumpItems(), before);
+  });
+
+  test('bookings come back from rentals, ended ones included; ones rentals never had go', async () => {
+    const owner = stranger();
+    const tag = word();
+    const kayak = await createItem(owner, { title: `Kayak ${tag}` });
+    const paddle = await createItem(owner, { title: `Paddle ${tag}` });
+    const kayakPeriod = periodOf(2, 40);
+    const paddlePeriod = periodOf(2, 45);
+    const active = await rent(await renter(), kayak.id, kayakPeriod);
+    const gone = await rent(await renter(), paddle.id, paddlePeriod);
+    await bus.call(rentals.ops.cancelRental, { id: gone.id }, ctx({ userId: gone.renterId, role: 'member' }));
+    await until('both bookings', async () => ((await bookingState(active.id)) === 'confirmed' && (await bookingState(gone.id)) === 'cancelled' ? true : undefined));
+
+    // While a rebuild holds the claim, rental events reach its staging copy too.
+    const staged = rentalFacts(kayak.id, periodOf(1, 80));
+    await sql`update catalog.projection set rebuild_id = ${randomUUID()}, rebuild_lease_until = now() + interval '1 minute', rebuild_started_at = now(), rebuild_progress = '{"phase":"bookings","items":0,"owners":0,"bookings":0}'`;
+    try {
+      await deliver('bookRental', message('rentals.rentalConfirmed', staged.rentalId, staged));
+      assert.equal((await sql`select 1 from catalog.bookings_rebuild where rental_id = ${staged.rentalId}`).length, 1);
+    } finally {
+      await sql`update catalog.projection set rebuild_id = null, rebuild_lease_until = null, rebuild_started_at = null, rebuild_progress = null`;
+    }
+
+    // Lost, damaged, and never rented at all.
+    await sql`delete from catalog.bookings where rental_id = ${active.id}`;
+    await sql`update catalog.bookings set state = 'confirmed' where rental_id = ${gone.id}`;
+    assert.deepEqual(await freeFor(tag, kayakPeriod), [kayak.id, paddle.id].sort(), 'the catalog lost the booking');
+
+    const outcome = await rebuildAndWait();
+    assert.equal(outcome.outcome, 'completed', outcome.error);
+    const truth = await rentalsSql<{ id: string; status: string }[]>`select id, status from rentals.rentals where confirmed_at is not null order by id`;
+    const state = (status: string) => (status === 'completed' || status === 'cancelled' ? status : 'confirmed');
+    const rows = await sql<{ rental_id: string; state: string }[]>`select rental_id, state from catalog.bookings order by rental_id`;
+    assert.deepEqual(rows.map((r) => [r.rental_id, r.state]), truth.map((r) => [r.id, state(r.status)]), 'the bookings are exactly rentals’ confirmed rentals');
+    assert.equal(outcome.bookings, truth.length);
+    assert.deepEqual(await freeFor(tag, kayakPeriod), [paddle.id]);
+    assert.deepEqual(await freeFor(tag, paddlePeriod), [kayak.id, paddle.id].sort());
+
+    // The rebuilt bookings keep their final states: a late confirmation of the cancelled rental books nothing.
+    const late = message('rentals.rentalConfirmed', gone.id, { rentalId: gone.id, itemId: paddle.id, renterId: gone.renterId, ownerId: owner.userId, ...paddlePeriod });
+    assert.equal(await deliver('bookRental', late), 'applied');
+    assert.equal(await bookingState(gone.id), 'cancelled');
   });
 
   test('is for admins only', async () => {

@@ -36,7 +36,11 @@ const category = z
 const amount = z.coerce.number().int().min(0).max(100_000_000);
 const dateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
-const rebuildCounts = { items: z.int(), owners: z.int() };
+const rebuildCounts = {
+  items: z.int(),
+  owners: z.int(),
+  bookings: z.int().optional().describe('Rentals that hold or held an item, as rentals listed them (absent for rebuilds that predate bookings)'),
+};
 
 /** Where the read model stands: its generation, freshness and rebuilds. */
 const rebuildStatusSchema = z
@@ -45,7 +49,7 @@ const rebuildStatusSchema = z
     lastEventAt: z.iso.datetime().nullable().describe('When the newest applied event happened'),
     lagSeconds: z.number().nullable().describe('Now minus lastEventAt'),
     running: z
-      .object({ rebuildId: z.uuid(), startedAt: z.iso.datetime(), phase: z.enum(['items', 'owners', 'swap']), ...rebuildCounts })
+      .object({ rebuildId: z.uuid(), startedAt: z.iso.datetime(), phase: z.enum(['items', 'owners', 'bookings', 'swap']), ...rebuildCounts })
       .nullable(),
     last: z
       .object({
@@ -106,7 +110,7 @@ export const catalog = defineContract({
           'Eventually consistent: items appear shortly after inventory changes them. Keyset pagination: items listed while you page do not shift or repeat entries.',
       },
     }),
-    // Operator: rebuilds the read model from inventory and identity in the background and swaps it in at once.
+    // Operator: rebuilds the read model from inventory, identity and rentals in the background and swaps it in at once.
     rebuild: op({
       kind: 'command',
       summary: 'Rebuild the catalog from its sources (admin)',

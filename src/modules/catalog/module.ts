@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { deadLetterHandlers } from '../../shared/events/dead-letters.ts';
-import { on, type SubscriptionSpec } from '../../shared/events/subscription.ts';
+import { on } from '../../shared/events/subscription.ts';
 import { defineModule } from '../../shared/modules/define-module.ts';
 import { identity } from '../identity/contract.ts';
 import { inventory } from '../inventory/contract.ts';
+import { rentals } from '../rentals/contract.ts';
 import { catalog } from './contract.ts';
 import { catalogEvents } from './db/schema.ts';
 import type { CatalogDeps } from './deps.ts';
@@ -14,6 +15,7 @@ import { projectItemStatus } from './handlers/project-item-status.ts';
 import { projectItemUpdated } from './handlers/project-item-updated.ts';
 import { projectOwnerName } from './handlers/project-owner-name.ts';
 import { rebuild } from './handlers/rebuild.ts';
+import { recordBooking } from './handlers/record-booking.ts';
 import { searchItems } from './handlers/search-items.ts';
 import { registerLagGauge } from './lag-gauge.ts';
 import { backgroundRebuilds } from './rebuild/background-rebuilds.ts';
@@ -21,18 +23,7 @@ import { backgroundRebuilds } from './rebuild/background-rebuilds.ts';
 /** How long a search page is cached; any applied event retires it sooner. */
 const SEARCH_CACHE_TTL_SECONDS = 30;
 
-/**
- * Availability from rentals (catalog.bookings), once rentals publishes its events. Each takes
- * { rentalId, itemId, from, to } (see handlers/record-booking.ts) and is wired like:
- *   on(rentals.events.rentalConfirmed, 'bookRental', (m, tx) => recordBooking(m, tx, 'confirmed')),
- *   on(rentals.events.rentalCompleted, 'endBooking', (m, tx) => recordBooking(m, tx, 'completed')),
- *   on(rentals.events.rentalCancelled, 'cancelBooking', (m, tx) => recordBooking(m, tx, 'cancelled')),
- */
-function rentalSubscriptions(): SubscriptionSpec[] {
-  return [];
-}
-
-/** The query side: a searchable read model of items, fed only by other modules' events. */
+/** The query side: a searchable read model of items and their bookings, fed only by other modules' events. */
 export const catalogModule = defineModule<typeof catalog, CatalogDeps>({
   contract: catalog,
   migrations: fileURLToPath(new URL('../../../migrations/catalog', import.meta.url)),
@@ -57,7 +48,9 @@ export const catalogModule = defineModule<typeof catalog, CatalogDeps>({
     on(identity.events.userRegistered, 'projectOwnerRegistered', projectOwnerName),
     on(identity.events.userProfileChanged, 'projectOwnerRenamed', projectOwnerName),
     on(identity.events.userDeleted, 'forgetOwner', forgetOwner),
-    ...rentalSubscriptions(),
+    on(rentals.events.rentalConfirmed, 'bookRental', (message, tx) => recordBooking(message, tx, 'confirmed')),
+    on(rentals.events.rentalCompleted, 'endBooking', (message, tx) => recordBooking(message, tx, 'completed')),
+    on(rentals.events.rentalCancelled, 'cancelBooking', (message, tx) => recordBooking(message, tx, 'cancelled')),
   ],
   handlers: { searchItems, rebuild, getRebuildStatus, ...deadLetterHandlers },
   async stop(deps) {

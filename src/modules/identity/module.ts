@@ -5,6 +5,7 @@ import { createPublisher } from '../../shared/events/publish.ts';
 import { identity } from './contract.ts';
 import { identityEvents } from './db/schema.ts';
 import type { IdentityDeps } from './deps.ts';
+import { VerifiedTokens } from './domain/verified-tokens.ts';
 import { deleteUser } from './handlers/delete-user.ts';
 import { ensureAdmin } from './handlers/ensure-admin.ts';
 import { getMe } from './handlers/get-me.ts';
@@ -36,6 +37,7 @@ export const identityModule = defineModule<typeof identity, IdentityDeps>({
         accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
         refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
       },
+      verifiedTokens: new VerifiedTokens(),
     };
   },
   events: identityEvents,

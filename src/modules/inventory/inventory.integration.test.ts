@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { failsWith } from '../../../test/support/fails-with.ts';
+import { tentListing } from '../../../test/support/fixtures.ts';
 import { startTestHost, type TestHost } from '../../../test/support/test-host.ts';
 import type { InputOf } from '../../shared/bus/contract.ts';
 import { systemContext } from '../../shared/bus/context.ts';
-import { AppError } from '../../shared/bus/errors.ts';
+import type { AppError } from '../../shared/bus/errors.ts';
 import { identityModule } from '../identity/module.ts';
 import { inventory } from './contract.ts';
 import { inventoryModule } from './module.ts';
@@ -22,28 +24,8 @@ const as = (userId: string, role: 'member' | 'admin' = 'member') => systemContex
 const system = () => systemContext();
 const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx = system()) => host.platform.bus.call(op, input, ctx);
 
-/** Asserts the promise fails with the given error code; returns the error. */
-async function failsWith(promise: Promise<unknown>, code: string): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code, error.detail);
-    return error;
-  }
-  assert.fail(`expected ${code}, but the call succeeded`);
-}
-
 function draft(overrides: Partial<InputOf<typeof ops.createItem>> = {}): InputOf<typeof ops.createItem> {
-  return {
-    title: 'Camping tent',
-    description: 'Sleeps four',
-    category: 'camping',
-    dailyPrice: { amount: 1500, currency: 'EUR' },
-    deposit: { amount: 10_000, currency: 'EUR' },
-    condition: 'good',
-    ...overrides,
-  };
+  return { ...tentListing, ...overrides };
 }
 
 describe('inventory (bus, PostgreSQL)', () => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import postgres from 'postgres';
+import { tentListing as tent } from '../../../test/support/fixtures.ts';
 import { startTestHost, type TestHost } from '../../../test/support/test-host.ts';
 import type { InputOf } from '../../shared/bus/contract.ts';
 import { systemContext, type CallContext } from '../../shared/bus/context.ts';
@@ -36,15 +37,6 @@ const asAdmin = () => systemContext({ caller: { userId: admin, role: 'admin' } }
 /** The rental saga calls without a caller. */
 const saga = () => systemContext();
 const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx: CallContext) => host.platform.bus.call(op, input, ctx);
-
-const tent = {
-  title: 'Camping tent',
-  description: 'Sleeps four',
-  category: 'camping',
-  dailyPrice: { amount: 1500, currency: 'EUR' },
-  deposit: { amount: 10_000, currency: 'EUR' },
-  condition: 'good',
-} as const;
 
 async function counts(itemId: string): Promise<{ history: number; outbox: number }> {
   const [row] = await sql<{ history: number; outbox: number }[]>`

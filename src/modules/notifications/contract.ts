@@ -3,7 +3,17 @@ import { defineContract, op } from '../../shared/bus/contract.ts';
 import { deadLetterErrors, deadLetterOps } from '../../shared/events/dead-letters.ts';
 
 /** What a notification is about; one kind per event it reacts to. */
-export const notificationKindSchema = z.enum(['welcome', 'itemListed', 'itemReserved', 'itemInUse', 'itemReturned', 'itemReleased']);
+export const notificationKindSchema = z.enum([
+  'welcome',
+  'itemListed',
+  'itemReserved',
+  'itemInUse',
+  'itemReturned',
+  'itemReleased',
+  'rentalConfirmed',
+  'rentalCompleted',
+  'rentalCancelled',
+]);
 
 /** A message in a user's notification inbox. */
 export const notificationSchema = z
@@ -13,7 +23,7 @@ export const notificationSchema = z
     kind: notificationKindSchema,
     title: z.string(),
     body: z.string(),
-    data: z.record(z.string(), z.unknown()).describe('Ids and facts the notification is about, e.g. itemId, status'),
+    data: z.record(z.string(), z.unknown()).describe('Ids and facts the notification is about, e.g. itemId, status; for rentals rentalId, from, to and role (owner or renter)'),
     createdAt: z.iso.datetime(),
     readAt: z.iso.datetime().nullable().describe('When the user marked it read; null while unread'),
   })

@@ -5,6 +5,7 @@ import { on } from '../../shared/events/subscription.ts';
 import { defineModule } from '../../shared/modules/define-module.ts';
 import { identity } from '../identity/contract.ts';
 import { inventory } from '../inventory/contract.ts';
+import { rentals } from '../rentals/contract.ts';
 import { notifications } from './contract.ts';
 import { notificationsEvents } from './db/schema.ts';
 import type { NotificationsDeps } from './deps.ts';
@@ -13,6 +14,7 @@ import { listNotifications } from './handlers/list-notifications.ts';
 import { markNotificationRead } from './handlers/mark-notification-read.ts';
 import { notifyItemListed } from './handlers/notify-item-listed.ts';
 import { notifyItemStatus } from './handlers/notify-item-status.ts';
+import { notifyRental } from './handlers/notify-rental.ts';
 import { trackItemTitle } from './handlers/track-item-title.ts';
 import { welcomeUser } from './handlers/welcome-user.ts';
 import { CommitRelay } from './live/commit-relay.ts';
@@ -44,6 +46,9 @@ export const notificationsModule = defineModule<typeof notifications, Notificati
     on(inventory.events.itemCreated, 'notifyItemListed', (message, tx) => notifyItemListed(message, tx, deps)),
     on(inventory.events.itemUpdated, 'trackItemTitle', (message, tx) => trackItemTitle(message, tx)),
     on(inventory.events.itemStatusChanged, 'notifyItemStatus', (message, tx) => notifyItemStatus(message, tx, deps)),
+    on(rentals.events.rentalConfirmed, 'notifyRentalConfirmed', (message, tx) => notifyRental(message, tx, deps, 'rentalConfirmed')),
+    on(rentals.events.rentalCompleted, 'notifyRentalCompleted', (message, tx) => notifyRental(message, tx, deps, 'rentalCompleted')),
+    on(rentals.events.rentalCancelled, 'notifyRentalCancelled', (message, tx) => notifyRental(message, tx, deps, 'rentalCancelled')),
   ],
   handlers: { listNotifications, markNotificationRead, ...deadLetterHandlers },
   async start(deps) {

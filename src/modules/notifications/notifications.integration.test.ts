@@ -189,6 +189,102 @@ describe('reactions to events', () => {
   });
 });
 
+describe('rentals', () => {
+  const DAY = 86_400_000;
+  /** Whole UTC days, this many days from now: the period notifications say as "d–d Month". */
+  const period = (startInDays: number, days: number) => {
+    const start = Math.floor(Date.now() / DAY) * DAY + startInDays * DAY;
+    return { from: new Date(start).toISOString(), to: new Date(start + days * DAY).toISOString() };
+  };
+  const said = (p: { from: string; to: string }) => {
+    const month = new Date(p.from).toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
+    return { first: new Date(p.from).getUTCDate(), last: new Date(Date.parse(p.to) - 1).getUTCDate(), month };
+  };
+  /** A rental of a listed item between an owner and a renter, as rentals' events tell it. */
+  async function rental(title: string) {
+    const owner = stranger();
+    const renter = stranger();
+    const item = await createItem(owner, title);
+    await waitForNotification(owner, (n) => n.kind === 'itemListed' && n.data.itemId === item.id);
+    // Three whole days inside one month, whatever today is.
+    let start = 10;
+    while (new Date(Date.now() + start * DAY).getUTCDate() > 25) start += 1;
+    return { owner, renter, facts: { rentalId: randomUUID(), itemId: item.id, ownerId: owner.userId, renterId: renter.userId, ...period(start, 3) } };
+  }
+  const kindsOf = async (caller: Caller, rentalId: string) =>
+    (await inbox(caller, { limit: 100 })).items.filter((n) => n.data.rentalId === rentalId).map((n) => [n.kind, n.data.role]);
+
+  test('rentals.rentalConfirmed: the owner hears the item was rented for the period, the renter that it is confirmed', async () => {
+    const { owner, renter, facts } = await rental('Drill');
+    const confirmed = message('rentals.rentalConfirmed', facts.rentalId, facts);
+    assert.equal(await host.platform.events.replay('notifications.notifyRentalConfirmed', confirmed), 'applied');
+    const { first, last, month } = said(facts);
+    const toOwner = await waitForNotification(owner, (n) => n.data.rentalId === facts.rentalId);
+    assert.equal(toOwner.kind, 'rentalConfirmed');
+    assert.match(toOwner.title, new RegExp(`^“Drill” was rented for ${first}–${last} ${month}( \\d{4})?$`));
+    assert.deepEqual(toOwner.data, { rentalId: facts.rentalId, itemId: facts.itemId, from: facts.from, to: facts.to, role: 'owner' });
+    const toRenter = await waitForNotification(renter, (n) => n.data.rentalId === facts.rentalId);
+    assert.equal(toRenter.title, 'Your rental of “Drill” is confirmed');
+    assert.equal(toRenter.data.role, 'renter');
+  });
+
+  test('rentals.rentalCompleted and rentalCancelled tell both; the renter hears the deposit was released', async () => {
+    const returned = await rental('Tent');
+    await host.platform.events.replay('notifications.notifyRentalCompleted', message('rentals.rentalCompleted', returned.facts.rentalId, returned.facts));
+    const toRenter = await waitForNotification(returned.renter, (n) => n.data.rentalId === returned.facts.rentalId);
+    assert.deepEqual([toRenter.kind, toRenter.title, toRenter.body], ['rentalCompleted', 'Your rental of “Tent” is complete', '“Tent” was returned; your deposit was released.']);
+    assert.deepEqual(await kindsOf(returned.owner, returned.facts.rentalId), [['rentalCompleted', 'owner']]);
+
+    const cancelled = await rental('Canoe');
+    await host.platform.events.replay('notifications.notifyRentalCancelled', message('rentals.rentalCancelled', cancelled.facts.rentalId, cancelled.facts));
+    const toOwner = await waitForNotification(cancelled.owner, (n) => n.data.rentalId === cancelled.facts.rentalId);
+    assert.deepEqual([toOwner.kind, toOwner.title], ['rentalCancelled', 'Rental of “Canoe” cancelled']);
+    assert.deepEqual(await kindsOf(cancelled.renter, cancelled.facts.rentalId), [['rentalCancelled', 'renter']]);
+  });
+
+  test('an item inventory does not know: "your item" to the owner, "the item" to the renter', async () => {
+    const owner = stranger();
+    const renter = stranger();
+    const facts = { rentalId: randomUUID(), itemId: randomUUID(), ownerId: owner.userId, renterId: renter.userId, ...period(10, 2) };
+    await host.platform.events.replay('notifications.notifyRentalConfirmed', message('rentals.rentalConfirmed', facts.rentalId, facts));
+    assert.match((await waitForNotification(owner, (n) => n.data.rentalId === facts.rentalId)).title, /^Your item was rented for /);
+    assert.equal((await waitForNotification(renter, (n) => n.data.rentalId === facts.rentalId)).title, 'Your rental of the item is confirmed');
+  });
+
+  test('the same message twice, or past the inbox, makes one notification for each of owner and renter', async () => {
+    const { owner, renter, facts } = await rental('Ladder');
+    const confirmed = message('rentals.rentalConfirmed', facts.rentalId, facts);
+    const outcomes = [
+      await host.platform.events.replay('notifications.notifyRentalConfirmed', confirmed),
+      await host.platform.events.replay('notifications.notifyRentalConfirmed', confirmed),
+    ];
+    assert.deepEqual(outcomes, ['applied', 'duplicate']);
+    assert.equal(await countBySource(confirmed.envelope.messageId), 2);
+    await sql`delete from notifications.inbox where message_id = ${confirmed.envelope.messageId}`;
+    assert.equal(await host.platform.events.replay('notifications.notifyRentalConfirmed', confirmed), 'applied');
+    assert.equal(await countBySource(confirmed.envelope.messageId), 2);
+    assert.deepEqual(await kindsOf(owner, facts.rentalId), [['rentalConfirmed', 'owner']]);
+    assert.deepEqual(await kindsOf(renter, facts.rentalId), [['rentalConfirmed', 'renter']]);
+  });
+
+  test('the renter’s live stream gets the rental notification', async () => {
+    const a = await member('Renter');
+    const { facts } = await rental('Kayak');
+    const response = await host.app.request('/v1/notifications/stream', { headers: { authorization: `Bearer ${a.token}` } });
+    assert.equal(response.status, 200);
+    const stream = readEventStream(response);
+    try {
+      await stream.next((e) => e.event === 'ready');
+      const mine = { ...facts, renterId: a.caller.userId };
+      await host.platform.events.replay('notifications.notifyRentalConfirmed', message('rentals.rentalConfirmed', mine.rentalId, mine));
+      const pushed = notificationOf(await stream.next((e) => e.event === 'notification' && notificationOf(e).data.rentalId === mine.rentalId));
+      assert.deepEqual([pushed.userId, pushed.kind, pushed.title], [a.caller.userId, 'rentalConfirmed', 'Your rental of “Kayak” is confirmed']);
+    } finally {
+      await stream.cancel();
+    }
+  });
+});
+
 describe('once per event', () => {
   test('the same message delivered twice makes one notification', async () => {
     const owner = stranger();

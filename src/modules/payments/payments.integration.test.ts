@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
+import { failsWith } from '../../../test/support/fails-with.ts';
 import { startTestHost, type TestHost } from '../../../test/support/test-host.ts';
 import type { InputOf, OutputOf } from '../../shared/bus/contract.ts';
 import { systemContext } from '../../shared/bus/context.ts';
@@ -29,18 +30,6 @@ type Authorization = OutputOf<typeof ops.authorizePayment>;
 const as = (userId: string) => systemContext({ caller: { userId, role: 'member' } });
 const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx = systemContext()) => host.platform.bus.call(op, input, ctx);
 const key = () => `op-${randomUUID()}`;
-
-/** Asserts the promise fails with the given error code; returns the error. */
-async function failsWith(promise: Promise<unknown>, code: string): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code, error.detail);
-    return error;
-  }
-  assert.fail(`expected ${code}, but the call succeeded`);
-}
 
 async function topUp(userId: string, amount: number, currency = 'EUR') {
   return call(ops.topUpWallet, { amount, currency }, as(userId));

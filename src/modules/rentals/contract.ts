@@ -91,6 +91,7 @@ export const rentals = defineContract({
     amountTooLarge: 'unprocessable',
     itemUnavailable: 'conflict',
     periodTaken: 'conflict',
+    requestKeyReused: 'unprocessable',
     insufficientFunds: 'unprocessable',
     paymentRejected: 'unprocessable',
     // Not 'unavailable': a step that failed must not make the rentals service look unhealthy to its callers.
@@ -115,6 +116,11 @@ export const rentals = defineContract({
         itemId: z.uuid(),
         from: instant.describe('Start of the rental, in the future'),
         to: instant.describe(`End of the rental (exclusive), after from and at most ${MAX_RENTAL_DAYS} days later`),
+        requestKey: z
+          .string()
+          .regex(/^[\x21-\x7E]{1,255}$/)
+          .optional()
+          .describe("The request's Idempotency-Key: one renter's requests with one key get one rental, however often they are retried"),
       }),
       output: rentalDetailsSchema,
       errors: [
@@ -128,8 +134,9 @@ export const rentals = defineContract({
         'paymentRejected',
         'rentalFailed',
         'rentalPending',
+        'requestKeyReused',
       ],
-      http: { method: 'post', path: '/v1/rentals', status: 201, auth: 'required', tag: 'Rentals', idempotencyKey: true },
+      http: { method: 'post', path: '/v1/rentals', status: 201, auth: 'required', tag: 'Rentals', idempotencyKey: 'requestKey' },
     }),
     // One rental with its saga steps; only its renter, its owner or an admin see it.
     getRental: op({
@@ -175,6 +182,19 @@ export const rentals = defineContract({
       output: rentalDetailsSchema,
       errors: ['rentalNotFound', 'notParticipant', 'notReturnable', 'settlementRejected', 'settlementFailed', 'settlementUnavailable', 'settlementInDoubt'],
       http: { method: 'post', path: '/v1/rentals/{id}/return', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
+    }),
+    // System callers (the catalog's rebuild): every rental that was ever confirmed, with its status now, a page at a time in id order.
+    listBookings: op({
+      kind: 'query',
+      summary: 'Rentals that hold or held their item (system)',
+      input: z.strictObject({
+        after: z.uuid().optional().describe('rentalId of the last booking of the previous page; omit for the first page'),
+        limit: z.int().min(1).max(500).default(100),
+      }),
+      output: z.object({
+        bookings: z.array(rentalFacts.extend({ status: rentalStatusSchema })),
+        next: z.uuid().nullable().describe('Pass as after for the next page; null on the last page'),
+      }),
     }),
     // Two-phase commit: a participant asks how a settlement it holds prepared was decided (its orphan recovery).
     twoPhaseDecision: op({

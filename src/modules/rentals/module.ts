@@ -7,6 +7,7 @@ import type { RentalsDeps } from './deps.ts';
 import { cancelRental } from './handlers/cancel-rental.ts';
 import { createRental } from './handlers/create-rental.ts';
 import { getRental } from './handlers/get-rental.ts';
+import { listBookings } from './handlers/list-bookings.ts';
 import { listRentals } from './handlers/list-rentals.ts';
 import { returnRental } from './handlers/return-rental.ts';
 import { twoPhaseDecision } from './handlers/two-phase-decision.ts';
@@ -38,7 +39,7 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
       };
     },
     events: rentalsEvents,
-    handlers: { createRental, getRental, listRentals, cancelRental, returnRental, twoPhaseDecision },
+    handlers: { createRental, getRental, listRentals, listBookings, cancelRental, returnRental, twoPhaseDecision },
     async start(deps) {
       deps.stopRecovery = startRecovery(deps);
     },

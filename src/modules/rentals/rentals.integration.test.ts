@@ -253,6 +253,62 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     });
   });
 
+  describe('request keys (the Idempotency-Key, passed to the op)', () => {
+    const rentalsWithKey = async (requestKey: string) =>
+      (await world.sql.rentals<{ n: number }[]>`select count(*)::int as n from rentals.rentals where request_key = ${requestKey}`)[0]!.n;
+
+    test('a retry under the same key gets the same rental and holds nothing more; another request under it is 422', async () => {
+      const { owner, renter, item: listed } = await scene(40_000);
+      const period = periodOf(2);
+      const requestKey = randomUUID();
+      const first = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, as(renter));
+      // The item is in use now: only the key lets the retry through to the same answer.
+      const again = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, as(renter));
+      assert.deepEqual([again.id, again.status], [first.id, 'active']);
+      assert.equal((await balance(renter)).held, first.total.amount);
+      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 10), requestKey }, as(renter)), 'rentals.requestKeyReused');
+      // Keys are the renter's own: another renter's request under the same key is a new rental.
+      const other = newUser();
+      await topUp(bus(), other, 20_000);
+      const another = await listItem(bus(), owner, { daily: 1_000, deposit: 5_000 });
+      const theirs = await bus().call(rentals.ops.createRental, { itemId: another.id, ...period, requestKey }, as(other));
+      assert.notEqual(theirs.id, first.id);
+      assert.equal(await rentalsWithKey(requestKey), 2);
+      await invariantsHold();
+    });
+
+    test('10 concurrent requests under one key: one rental, and every caller gets it', async () => {
+      const { renter, item: listed } = await scene(40_000);
+      const period = periodOf(3);
+      const requestKey = randomUUID();
+      const answers = await Promise.all(Array.from({ length: 10 }, () => bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, as(renter))));
+      assert.equal(new Set(answers.map((a) => a.id)).size, 1);
+      assert.ok(answers.every((a) => a.status === 'active'));
+      assert.equal(await rentalsWithKey(requestKey), 1);
+      assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 40_000, available: 40_000 - answers[0]!.total.amount, held: answers[0]!.total.amount });
+      await invariantsHold();
+    });
+
+    test('a first attempt that ran out of time is finished by its retry, never repeated', async () => {
+      const { renter, item: listed } = await scene(40_000);
+      faults.plan(renter, [{ point: 'before:authorizePayment', effect: 'delay', delayMs: 1_200, times: 1 }]);
+      const period = periodOf(2);
+      const requestKey = randomUUID();
+      const hurried = systemContext({ caller: { userId: renter, role: 'member' }, timeoutMs: 1_000 });
+      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, hurried), 'rentals.rentalPending');
+      const finished = await eventually('the retry to answer the rental', async () => {
+        const answer = await rent(bus(), renter, listed.id, period, requestKey);
+        if ('rental' in answer) return answer.rental;
+        assert.equal(answer.error.code, 'rentals.rentalPending', 'a retry meanwhile is told to wait, not refused');
+        return undefined;
+      });
+      assert.equal(finished.status, 'active');
+      assert.equal(await rentalsWithKey(requestKey), 1);
+      assert.equal((await balance(renter)).held, finished.total.amount);
+      await invariantsHold();
+    });
+  });
+
   describe('reading, cancelling, returning', () => {
     test('renter, owner and admins see a rental; others get 404; lists by role', async () => {
       const { owner, renter, item: listed } = await scene();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envSettings } from '../../shared/config/env-settings.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).max(86_400_000).default(fallback);
 
@@ -44,13 +45,7 @@ export interface RentalsSettings {
 
 /** Reads the settings; throws one line naming the first bad variable. */
 export function rentalsSettingsFrom(env: Record<string, string | undefined>): RentalsSettings {
-  const present = Object.fromEntries(Object.entries(env).filter(([key, v]) => key.startsWith('RENTALS_') && v !== undefined && v !== ''));
-  const parsed = settingsSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`Invalid configuration: ${issue.path.join('.')} ${issue.message}`);
-  }
-  const s = parsed.data;
+  const s = envSettings(settingsSchema, env, 'RENTALS_');
   // A drive renews its lease before every step; a step (with its retries) must fit in it.
   if (s.RENTALS_SAGA_LEASE_MS < 2 * s.RENTALS_STEP_TIMEOUT_MS) {
     throw new Error('Invalid configuration: RENTALS_SAGA_LEASE_MS must be at least twice RENTALS_STEP_TIMEOUT_MS');

@@ -1,9 +1,10 @@
 /**
- * Operator command: rebuilds the catalog read model from inventory and identity and swaps it
+ * Operator command: rebuilds the catalog read model from inventory, identity and rentals and swaps it
  * in at once (the same implementation as POST /v1/admin/catalog/rebuild).
  *
- *   npm run catalog:rebuild                hosts catalog, inventory and identity in this process,
- *                                          on their databases (DATABASE_URL / <MODULE>_DATABASE_URL)
+ *   npm run catalog:rebuild                hosts every module (the catalog reads inventory, identity and
+ *                                          rentals) in this process, on their databases (DATABASE_URL /
+ *                                          <MODULE>_DATABASE_URL)
  *   npm run catalog:rebuild -- --remote    asks the running catalog service to do it (split
  *                                          deployment: discovery and INTERNAL_SERVICE_SECRET as the services')
  *
@@ -18,9 +19,7 @@ import { loadConfig } from '../../shared/config/config.ts';
 import { hostModules } from '../../shared/modules/platform.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
 import { catalog } from '../../modules/catalog/contract.ts';
-import { catalogModule } from '../../modules/catalog/module.ts';
-import { identityModule } from '../../modules/identity/module.ts';
-import { inventoryModule } from '../../modules/inventory/module.ts';
+import { allModules } from '../modules.ts';
 
 const POLL_MS = 500;
 /** The operator at the console acts as an admin. */
@@ -33,7 +32,7 @@ const host = await hostModules({
   config,
   log,
   service: 'catalog-rebuild',
-  modules: remote ? [] : [identityModule, inventoryModule, catalogModule],
+  modules: remote ? [] : allModules,
   ...(remote
     ? {
         connect: (platform) =>

@@ -22,8 +22,11 @@ export interface HttpHint {
   /**
    * Accept an optional Idempotency-Key header: the first response to a key is stored and
    * replayed to retries (see shared/http/idempotency.ts). Only for non-GET routes with auth 'required'.
+   * A string names an optional input key that also receives the parsed key, so the op itself
+   * can be idempotent where a stored response cannot help (a timed-out first attempt that
+   * finished later, a lost store, another gateway).
    */
-  idempotencyKey?: boolean;
+  idempotencyKey?: boolean | string;
   /** Response headers taken from output fields: header name → output key. */
   description?: string;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, moduleDatabaseUrl, parseConfig } from './config.ts';
+import { moduleDatabaseUrl, parseConfig } from './config.ts';
+import { ConfigError } from './env-settings.ts';
 
 const DEV_SECRET = 'shareloop-development-secret-change-me-0000';
 const GOOD_SECRET = 'a-production-secret-that-is-long-enough-000';

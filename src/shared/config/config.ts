@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError, envSettings } from './env-settings.ts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
@@ -73,16 +74,9 @@ export const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 
-/** Thrown when the environment is invalid; the message is one line naming the variable. */
-export class ConfigError extends Error {}
-
 /** Parses an environment; throws ConfigError with one line naming the first bad variable. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = configSchema.safeParse(cleaned);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new ConfigError(`Invalid configuration: ${issue.path.join('.') || 'environment'} ${issue.message}`);
+  return envSettings(configSchema, env);
 }
 
 /** Loads the process configuration, or prints one clear line and exits. */

@@ -25,14 +25,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Opens a PostgreSQL database through postgres.js with a bounded pool. */
-export function openPostgres(url: string, options: { max: number }): Database {
+/** Opens a PostgreSQL database through postgres.js with a bounded pool; onQuery is told of every statement sent. */
+export function openPostgres(url: string, options: { max: number; onQuery?: () => void }): Database {
+  const { onQuery } = options;
   const client = postgres(url, {
     max: options.max,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
   });
+  // postgres.js calls options.debug for every statement it sends (BEGIN and COMMIT included).
+  // Set after construction: passed to postgres(), debug also captures a stack trace (new Error())
+  // for every query, ~2 % of the CPU of a GET /v1/items/{id}.
+  if (onQuery) client.options.debug = () => onQuery();
   return {
     db: drizzlePostgres({ client }) as unknown as Db,
     driver: 'postgres',

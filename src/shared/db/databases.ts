@@ -1,3 +1,4 @@
+import type { Counter } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
 import { openPglite, openPostgres, type Database } from './database.ts';
 
@@ -8,7 +9,7 @@ import { openPglite, openPostgres, type Database } from './database.ts';
 export class Databases {
   private readonly open = new Map<string, Promise<Database>>();
 
-  constructor(private readonly options: { dataDir: string; poolMax: number; log: Logger }) {}
+  constructor(private readonly options: { dataDir: string; poolMax: number; log: Logger; queries?: Counter<'database'> }) {}
 
   /** The database at url, or the embedded one when url is undefined. */
   get(url: string | undefined): Promise<Database> {
@@ -16,7 +17,7 @@ export class Databases {
     let database = this.open.get(key);
     if (!database) {
       database = url
-        ? Promise.resolve(openPostgres(url, { max: this.options.poolMax }))
+        ? Promise.resolve(openPostgres(url, { max: this.options.poolMax, ...this.queryCounter(url) }))
         : openPglite(this.options.dataDir);
       this.open.set(key, database);
       void database.then((d) => this.options.log.info({ database: d.label }, 'database opened'));
@@ -24,9 +25,26 @@ export class Databases {
     return database;
   }
 
+  /** Counts the statements sent to the database at url, labelled with its name. */
+  private queryCounter(url: string): { onQuery?: () => void } {
+    const { queries } = this.options;
+    if (!queries) return {};
+    const counter = queries.labels({ database: databaseName(url) });
+    return { onQuery: () => counter.inc() };
+  }
+
   async closeAll(): Promise<void> {
     const all = await Promise.allSettled(this.open.values());
     this.open.clear();
     await Promise.allSettled(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  }
+}
+
+/** The database name in a connection URL ("unknown" when it has none). */
+function databaseName(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1)) || 'unknown';
+  } catch {
+    return 'unknown';
   }
 }

@@ -8,7 +8,7 @@ import { platformErrors } from '../bus/errors.ts';
 import type { App } from './app.ts';
 import type { AppEnv } from './env.ts';
 import { type IdempotentResponse, REPLAYED_HEADER } from './idempotency.ts';
-import { idempotencyErrorKinds, idempotencyKeyHeaderSchema } from './idempotency-key.ts';
+import { idempotencyErrorKinds, idempotencyKeyHeaderSchema, parseIdempotencyKey } from './idempotency-key.ts';
 import { problemSchema, statusOfKind } from './problem.ts';
 import { staleHeaders, type StaleFallback } from './stale-fallback.ts';
 
@@ -64,7 +64,9 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
   const paramKeys = http.params ?? [];
   const queryKeys = http.query ?? [];
   const headerEntries = Object.entries(http.headers ?? {});
-  const nonBodyKeys = [...paramKeys, ...queryKeys, ...headerEntries.map(([key]) => key)];
+  const keyInput = typeof http.idempotencyKey === 'string' ? http.idempotencyKey : undefined;
+  if (keyInput !== undefined && !(keyInput in input.shape)) throw new Error(`${op.name}: idempotencyKey names "${keyInput}", which is not an input key`);
+  const nonBodyKeys = [...paramKeys, ...queryKeys, ...headerEntries.map(([key]) => key), ...(keyInput === undefined ? [] : [keyInput])];
   // Refined inputs cannot be omitted from; they are wholly body inputs.
   const bodyShape = nonBodyKeys.length > 0 ? input.omit(mask(nonBodyKeys)) : input;
   const hasBody = Object.keys(bodyShape.shape).length > 0;
@@ -79,6 +81,12 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
   }
   if (hasBody) request.body = { content: { 'application/json': { schema: bodyShape } }, required: true };
 
+  // Authentication runs before validation: a request without valid credentials gets 401 whatever its input.
+  const authenticated: MiddlewareHandler<AppEnv> = async function authenticateRoute(c, next) {
+    c.set('callContext', await callContextOf(c, http.auth, options));
+    await next();
+  };
+
   const route = createRoute({
     method: http.method,
     path: http.path,
@@ -89,10 +97,11 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
     ...(http.auth !== 'none' ? { security: [{ bearerAuth: [] }] } : {}),
     request,
     responses: { ...successResponse(op, http), ...errorResponses(contract, op, http, hasBody) } as RouteConfig['responses'],
+    ...(http.auth !== 'none' ? { middleware: [authenticated] as const } : {}),
   });
 
   const handler = async (c: Context<AppEnv>) => {
-    const ctx = await callContextOf(c, http.auth, options);
+    const ctx = c.get('callContext') ?? requestCallContext(c, options.timeoutMs);
     const limited = await options.limitCaller?.(c, async () => {});
     if (limited) return limited;
     const valid = (target: string) => (c.req.valid as (t: string) => Record<string, unknown>).call(c.req, target);
@@ -105,6 +114,8 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
       const headers = valid('header');
       for (const [key, header] of headerEntries) if (headers[header] !== undefined) args[key] = headers[header];
     }
+    const keyHeader = keyInput === undefined ? undefined : c.req.header('idempotency-key');
+    if (keyHeader !== undefined) args[keyInput!] = parseIdempotencyKey(keyHeader);
     const call = () => options.bus.call(op, args as never, ctx) as Promise<Record<string, unknown>>;
     const respond = async (): Promise<Response> => {
       let output: Record<string, unknown>;

@@ -5,9 +5,8 @@ import { z } from 'zod';
 import { Bus } from '../bus/bus.ts';
 import { defineContract, type HttpHint, op } from '../bus/contract.ts';
 import { platformErrors } from '../bus/errors.ts';
-import { createLogger } from '../observability/logger.ts';
-import { createMetrics } from '../observability/metrics.ts';
-import { createApp, mountDocs } from './app.ts';
+import { mountDocs } from './app.ts';
+import { testApp } from './testing/test-app.ts';
 import { mountContract } from './contract-routes.ts';
 import { idempotency, type IdempotencyOptions } from './idempotency.ts';
 import { MemoryIdempotencyStore } from './idempotency-memory.ts';
@@ -83,14 +82,7 @@ function notesApi(options: Partial<IdempotencyOptions> = {}) {
   );
   const log = recordingLog();
   const store = options.store ?? new MemoryIdempotencyStore();
-  const app = createApp({
-    name: 'test',
-    log: createLogger({ level: 'silent', pretty: false, name: 'test' }),
-    metrics: createMetrics('test'),
-    bodyLimitBytes: 65_536,
-    corsOrigins: [],
-    readiness: async () => ({}),
-  });
+  const app = testApp();
   mountContract(app, notes, {
     bus,
     authenticate: async (token) => ({ userId: token, role: 'member' }),
@@ -324,4 +316,42 @@ test('OpenAPI documents the optional Idempotency-Key header, the replay header a
   const touch = doc.paths['/v1/notes/{id}/touch']!.post!;
   assert.equal(touch.parameters?.some((p) => p.name.toLowerCase() === 'idempotency-key'), false);
   assert.equal(touch.responses['409'], undefined);
+});
+
+test('an op that names an input for the key receives the parsed key, never one from the body', async () => {
+  const seen: (string | undefined)[] = [];
+  const orders = defineContract({
+    name: 'orders',
+    version: 1,
+    errors: {},
+    ops: {
+      // Places an order.
+      placeOrder: op({
+        kind: 'command',
+        summary: 'Place an order',
+        input: z.strictObject({ sku: z.string(), requestKey: z.string().optional() }),
+        output: z.object({ sku: z.string() }),
+        http: { method: 'post', path: '/v1/orders', status: 201, auth: 'required', tag: 'Orders', idempotencyKey: 'requestKey' },
+      }),
+    },
+  });
+  const bus = new Bus();
+  bus.serve(orders, { placeOrder: async ({ sku, requestKey }) => (seen.push(requestKey), { sku }) }, {});
+  const app = notesApi().app;
+  mountContract(app, orders, { bus, authenticate: async (token) => ({ userId: token, role: 'member' }), timeoutMs: 1000, idempotency: idempotency({ store: new MemoryIdempotencyStore() }) });
+  const place = (body: unknown, key?: string) =>
+    app.request('/v1/orders', { method: 'POST', headers: { authorization: 'Bearer bob', 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
+
+  assert.equal((await place({ sku: 'a' }, '"quoted-key"')).status, 201);
+  assert.equal((await place({ sku: 'b' }, 'plain-key')).status, 201);
+  assert.equal((await place({ sku: 'c' })).status, 201);
+  assert.deepEqual(seen, ['quoted-key', 'plain-key', undefined], 'the key in its plain form, or nothing without the header');
+  assert.equal((await place({ sku: 'd', requestKey: 'smuggled' })).status, 400, 'the key input is not a body field');
+  assert.equal(seen.length, 3);
+  const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }> };
+  assert.doesNotMatch(JSON.stringify(doc.paths['/v1/orders']!.post.requestBody), /requestKey/);
+  assert.throws(
+    () => mountContract(app, defineContract({ name: 'y', version: 1, errors: {}, ops: { make: op({ kind: 'command', summary: 'Make', input: z.strictObject({}), output: z.object({}), http: { method: 'post', path: '/v1/y', status: 201, auth: 'required', tag: 'Y', idempotencyKey: 'missing' } }) } }), { bus, authenticate: async () => ({ userId: 'u', role: 'member' }), timeoutMs: 1000, idempotency: idempotency({ store: new MemoryIdempotencyStore() }) }),
+    /not an input key/,
+  );
 });

@@ -6,6 +6,7 @@ import { problemResponse, toProblem } from './problem.ts';
 import { clientIp, ipBucket, type TrustProxy } from './rate-limit-client-ip.ts';
 import type { RateLimitRule } from './rate-limit-rules.ts';
 import { assertTakeable, type RateLimiter, type TakeResult, windowSeconds } from './rate-limiter.ts';
+import { setResponseHeaders } from './response-headers.ts';
 
 /** Where warnings go; a pino Logger fits. */
 export interface WarnLog {
@@ -85,7 +86,7 @@ export function rateLimit({
     }
     await next();
     const drawn = drawnByRequest.get(c.req.raw);
-    if (drawn) for (const [name, value] of Object.entries(headersOf(bindingOf(drawn), drawn))) c.header(name, value);
+    if (drawn) setResponseHeaders(c, headersOf(bindingOf(drawn), drawn));
   };
 }
 
@@ -125,13 +126,22 @@ function bindingOf(drawn: Drawn[]): Drawn {
 }
 
 function headersOf(binding: Drawn, drawn: Drawn[]): Record<string, string> {
-  const policies = new Set([binding, ...drawn].map(({ rule }) => `${rule.capacity};w=${windowSeconds(rule)}`));
+  const policy = drawn.length === 1 ? policyOf(binding.rule) : [...new Set([binding, ...drawn].map(({ rule }) => policyOf(rule)))].join(', ');
   return {
     'RateLimit-Limit': String(binding.rule.capacity),
     'RateLimit-Remaining': String(binding.result.remaining),
     'RateLimit-Reset': String(binding.result.resetSeconds),
-    'RateLimit-Policy': [...policies].join(', '),
+    'RateLimit-Policy': policy,
   };
+}
+
+// A rule's RateLimit-Policy item, formatted once.
+const policies = new WeakMap<RateLimitRule, string>();
+
+function policyOf(rule: RateLimitRule): string {
+  let policy = policies.get(rule);
+  if (policy === undefined) policies.set(rule, (policy = `${rule.capacity};w=${windowSeconds(rule)}`));
+  return policy;
 }
 
 function tooManyRequests(c: Context<AppEnv>, binding: Drawn, drawn: Drawn[]): Response {

@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { withLogContext } from '../observability/request-context.ts';
 import { childSpan, formatTraceparent, parseTraceparent } from '../observability/trace.ts';
 import type { AppEnv } from './env.ts';
+import { setResponseHeaders } from './response-headers.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -22,15 +23,7 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     c.set('trace', trace);
     c.set('caller', undefined);
     await withLogContext({ requestId, traceId: trace.traceId }, next);
-    // On the finished response directly: c.header() after next() rebuilds it (~40 µs).
-    try {
-      c.res.headers.set('x-request-id', requestId);
-      c.res.headers.set('traceparent', formatTraceparent(trace));
-    } catch {
-      // A response with immutable headers (a proxied fetch Response): copy it.
-      c.header('x-request-id', requestId);
-      c.header('traceparent', formatTraceparent(trace));
-    }
+    setResponseHeaders(c, { 'x-request-id': requestId, traceparent: formatTraceparent(trace) });
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || 'unmatched';
     const status = c.res.status;

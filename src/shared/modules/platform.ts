@@ -52,7 +52,7 @@ export async function hostModules(options: {
   const { config, log } = options;
   const bus = new Bus();
   const metrics = createMetrics(options.service);
-  const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log });
+  const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log, queries: metrics.dbQueries });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();

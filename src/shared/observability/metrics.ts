@@ -55,7 +55,13 @@ export function createMetrics(service: string) {
     labelNames: ['module'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished };
+  const dbQueries = new Counter({
+    name: 'db_queries_total',
+    help: 'Statements sent to PostgreSQL (each a round trip, BEGIN and COMMIT included), by database',
+    labelNames: ['database'] as const,
+    registers: [registry],
+  });
+  return { registry, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -4,8 +4,12 @@ import { AppError } from '../../../src/shared/bus/errors.ts';
 
 export interface PlannedFault {
   point: FaultPoint;
-  /** fail: a clear "no" (before a step: nothing happened). noAnswer: a timeout-like error (after a step: it did happen). */
-  effect: 'fail' | 'noAnswer';
+  /**
+   * fail: a clear "no" (before a step: nothing happened). noAnswer: a timeout-like error (after
+   * a step: it did happen). delay: the step goes on after delayMs (a slow step).
+   */
+  effect: 'fail' | 'noAnswer' | 'delay';
+  delayMs?: number;
   /** How many times it fires (default: every time). */
   times?: number;
 }
@@ -26,6 +30,7 @@ export function faultPlan(): FaultPlan {
       const fault = planned.find((f) => f.point === point && (f.times === undefined || f.times > 0));
       if (!fault) return;
       if (fault.times !== undefined) fault.times--;
+      if (fault.effect === 'delay') return new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1_000));
       if (fault.effect === 'fail') throw injectedFailure(point);
       throw new AppError('rentals.injectedNoAnswer', 'timeout', `A test fault lost the answer at ${point}.`);
     },

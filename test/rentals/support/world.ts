@@ -123,9 +123,9 @@ export function periodOf(days: number, startInDays = 1): { from: string; to: str
 }
 
 /** Rents an item; resolves to the rental or the error it was refused with. */
-export async function rent(bus: Bus, renterId: string, itemId: string, period = periodOf(3)): Promise<{ rental: Rental } | { error: AppError }> {
+export async function rent(bus: Bus, renterId: string, itemId: string, period = periodOf(3), requestKey?: string): Promise<{ rental: Rental } | { error: AppError }> {
   try {
-    return { rental: await bus.call(rentals.ops.createRental, { itemId, ...period }, as(renterId)) };
+    return { rental: await bus.call(rentals.ops.createRental, { itemId, ...period, ...(requestKey ? { requestKey } : {}) }, as(renterId)) };
   } catch (error) {
     if (error instanceof AppError) return { error };
     throw error;

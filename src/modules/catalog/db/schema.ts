@@ -92,22 +92,23 @@ export const ownersRebuild = catalogSchema.table('owners_rebuild', ownerColumns(
  * rentalCompleted, rentalCancelled). Only a confirmed booking blocks its period; completed and
  * cancelled are final and never go back to confirmed, whatever order the events arrive in.
  */
-export const bookings = catalogSchema.table(
-  'bookings',
-  {
-    rentalId: uuid('rental_id').primaryKey(),
-    itemId: uuid('item_id').notNull(),
-    /** Half-open [from, to). */
-    period: tstzrange('period').notNull(),
-    state: text('state', { enum: ['confirmed', 'completed', 'cancelled'] }).notNull(),
-    changedAt: timestamp('changed_at', { withTimezone: true, precision: 3 }).notNull(),
-  },
-  (t) => [
-    index('bookings_item_idx').on(t.itemId),
-    index('bookings_period_idx').using('gist', t.period),
-    check('bookings_state_check', sql`${t.state} in ('confirmed', 'completed', 'cancelled')`),
-  ],
-);
+const bookingColumns = () => ({
+  rentalId: uuid('rental_id').primaryKey(),
+  itemId: uuid('item_id').notNull(),
+  /** Half-open [from, to). */
+  period: tstzrange('period').notNull(),
+  state: text('state', { enum: ['confirmed', 'completed', 'cancelled'] }).notNull(),
+  changedAt: timestamp('changed_at', { withTimezone: true, precision: 3 }).notNull(),
+});
+
+export const bookings = catalogSchema.table('bookings', bookingColumns(), (t) => [
+  index('bookings_item_idx').on(t.itemId),
+  index('bookings_period_idx').using('gist', t.period),
+  check('bookings_state_check', sql`${t.state} in ('confirmed', 'completed', 'cancelled')`),
+]);
+
+/** Where a rebuild assembles the next bookings (from rentals.listBookings) before swapping them in. */
+export const bookingsRebuild = catalogSchema.table('bookings_rebuild', bookingColumns());
 
 /**
  * The projection's single state row: a generation bumped by every applied event (search cache
@@ -134,6 +135,7 @@ export const { outbox, inbox, deadLetters } = catalogEvents;
 
 export type ItemsTable = typeof itemsRebuild;
 export type OwnersTable = typeof owners;
+export type BookingsTable = typeof bookingsRebuild;
 export type ItemRow = typeof itemsRebuild.$inferSelect;
 export type OwnerRow = typeof owners.$inferSelect;
 
@@ -141,7 +143,8 @@ export type OwnerRow = typeof owners.$inferSelect;
 export interface ReadModelTables {
   items: ItemsTable;
   owners: OwnersTable;
+  bookings: BookingsTable;
 }
 
-export const liveTables: ReadModelTables = { items: items as unknown as ItemsTable, owners };
-export const stagingTables: ReadModelTables = { items: itemsRebuild, owners: ownersRebuild as unknown as OwnersTable };
+export const liveTables: ReadModelTables = { items: items as unknown as ItemsTable, owners, bookings: bookings as unknown as BookingsTable };
+export const stagingTables: ReadModelTables = { items: itemsRebuild, owners: ownersRebuild as unknown as OwnersTable, bookings: bookingsRebuild };

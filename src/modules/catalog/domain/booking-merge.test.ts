@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { blocksPeriod, bookingAdvances } from './booking-merge.ts';
+import { blocksPeriod, bookingAdvances, bookingStateOf } from './booking-merge.ts';
 
 describe('booking states', () => {
   test('a booking only moves forward: completed and cancelled are final', () => {
@@ -15,5 +15,9 @@ describe('booking states', () => {
 
   test('only a confirmed booking blocks its period', () => {
     assert.deepEqual((['confirmed', 'completed', 'cancelled'] as const).map(blocksPeriod), [true, false, false]);
+  });
+
+  test('a rental once confirmed books its period until it is completed or cancelled, also while it is being undone', () => {
+    assert.deepEqual((['confirmed', 'active', 'compensating', 'completed', 'cancelled'] as const).map(bookingStateOf), ['confirmed', 'confirmed', 'confirmed', 'completed', 'cancelled']);
   });
 });

@@ -23,7 +23,7 @@ export const getRebuildStatus: Handler<typeof catalog.ops.getRebuildStatus, Cata
     .from(projection)
     .where(eq(projection.id, 1));
   if (!row) throw new Error('catalog.projection has no state row; migrations did not run');
-  const progress = row.progress as { phase: 'items' | 'owners' | 'swap'; items: number; owners: number } | null;
+  const progress = row.progress as Omit<NonNullable<Status['running']>, 'rebuildId' | 'startedAt'> | null;
   return {
     generation: row.generation,
     lastEventAt: row.lastEventAt?.toISOString() ?? null,

@@ -1,9 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../../shared/db/database.ts';
 import type { EventMessage } from '../../../shared/events/envelope.ts';
-import { bookings } from '../db/schema.ts';
-import { bookingAdvances, type BookingState } from '../domain/booking-merge.ts';
-import { markApplied } from './projection-state.ts';
+import type { BookingState } from '../domain/booking-merge.ts';
+import { applyBookingFact } from './booking-store.ts';
+import { applyEvent } from './projection-state.ts';
 
 /**
  * What the catalog needs from each of rentals' events rentalConfirmed, rentalCompleted and
@@ -23,14 +22,6 @@ export interface RentalPeriodFact {
  */
 export async function recordBooking(message: EventMessage<RentalPeriodFact>, tx: Tx, state: BookingState): Promise<void> {
   const { rentalId, itemId, from, to } = message.payload;
-  const changedAt = new Date(message.envelope.occurredAt);
-  await markApplied(tx, message.envelope.occurredAt);
-  const inserted = await tx
-    .insert(bookings)
-    .values({ rentalId, itemId, period: sql`tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')`, state, changedAt })
-    .onConflictDoNothing()
-    .returning({ rentalId: bookings.rentalId });
-  if (inserted.length > 0) return;
-  const [row] = await tx.select({ state: bookings.state }).from(bookings).where(eq(bookings.rentalId, rentalId)).for('update');
-  if (row && bookingAdvances(row.state, state)) await tx.update(bookings).set({ state, changedAt }).where(eq(bookings.rentalId, rentalId));
+  const fact = { rentalId, itemId, from, to, state, at: new Date(message.envelope.occurredAt) };
+  await applyEvent(tx, message.envelope.occurredAt, (tables) => applyBookingFact(tx, tables.bookings, fact));
 }

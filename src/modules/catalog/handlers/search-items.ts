@@ -61,9 +61,10 @@ async function runSearch(db: Db, search: NormalizedSearch): Promise<SearchOutput
       listedAt: items.listedAt,
       updatedAt: items.updatedAt,
       rank: (rank ?? sql<number>`0`).mapWith(Number),
+      // Qualified by hand: in a select list drizzle writes bare column names, and a bare item_id would mean the booking's own.
       booked: sql<unknown>`(select coalesce(json_agg(json_build_object('from', lower(b.period), 'to', upper(b.period)) order by lower(b.period)), '[]'::json)
-        from (select ${bookings.period} as period from ${bookings} where ${bookings.itemId} = ${items.itemId} and ${bookings.state} = 'confirmed'
-          and upper(${bookings.period}) > now() order by lower(${bookings.period}) limit ${BOOKINGS_SHOWN}) b)`,
+        from (select bk.period from ${bookings} bk where bk.item_id = ${items}.item_id and bk.state = 'confirmed'
+          and upper(bk.period) > now() order by lower(bk.period) limit ${BOOKINGS_SHOWN}) b)`,
     })
     .from(items)
     .where(and(...where))

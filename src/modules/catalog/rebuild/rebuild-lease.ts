@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../../shared/db/database.ts';
-import { items, itemsRebuild, owners, ownersRebuild, projection } from '../db/schema.ts';
+import { bookings, bookingsRebuild, items, itemsRebuild, owners, ownersRebuild, projection } from '../db/schema.ts';
 
 /** How long a rebuild may go without renewing its claim before another may take over. */
 const LEASE = sql`now() + interval '2 minutes'`;
 
-export type RebuildPhase = 'items' | 'owners' | 'swap';
+export type RebuildPhase = 'items' | 'owners' | 'bookings' | 'swap';
 export interface RebuildCounts {
   items: number;
   owners: number;
+  bookings: number;
 }
 
 /** The rebuild no longer holds the projection (its lease lapsed and another took over). */
@@ -29,12 +30,13 @@ export async function claimRebuild(db: Db): Promise<{ rebuildId: string; started
   return db.transaction(async (tx) => {
     const [claimed] = await tx
       .update(projection)
-      .set({ rebuildId, rebuildLeaseUntil: LEASE, rebuildStartedAt: sql`now()`, rebuildProgress: { phase: 'items', items: 0, owners: 0 } })
+      .set({ rebuildId, rebuildLeaseUntil: LEASE, rebuildStartedAt: sql`now()`, rebuildProgress: { phase: 'items', items: 0, owners: 0, bookings: 0 } })
       .where(and(eq(projection.id, 1), or(isNull(projection.rebuildId), lt(projection.rebuildLeaseUntil, sql`now()`))))
       .returning({ startedAt: projection.rebuildStartedAt });
     if (!claimed) return undefined;
     await tx.delete(itemsRebuild);
     await tx.delete(ownersRebuild);
+    await tx.delete(bookingsRebuild);
     return { rebuildId, startedAt: claimed.startedAt! };
   });
 }
@@ -49,17 +51,20 @@ export async function renewLease(db: Db, rebuildId: string, phase: RebuildPhase,
   if (renewed.length === 0) throw new RebuildLost(rebuildId);
 }
 
-const itemColumnList = sql.raw(
-  Object.values(getTableColumns(itemsRebuild))
-    .map((c) => `"${c.name}"`)
-    .join(', '),
-);
+const columnList = (table: typeof itemsRebuild | typeof bookingsRebuild) =>
+  sql.raw(
+    Object.values(getTableColumns(table))
+      .map((c) => `"${c.name}"`)
+      .join(', '),
+  );
+const itemColumnList = columnList(itemsRebuild);
+const bookingColumnList = columnList(bookingsRebuild);
 
 /**
  * Replaces the live read model with the staged one in one transaction: readers see the old
  * catalog until the commit and the new one after, never an empty one. Owners the rebuild asked
  * identity about replace theirs; owners of no item (which it cannot know of) stay as events
- * left them. Bookings are rentals' facts and stay as they are.
+ * left them. Bookings are replaced by the ones rentals listed (and events applied meanwhile).
  */
 export async function swapIn(db: Db, rebuildId: string, startedAt: Date): Promise<RebuildCounts> {
   return db.transaction(async (tx) => {
@@ -80,10 +85,14 @@ export async function swapIn(db: Db, rebuildId: string, startedAt: Date): Promis
     const [counted] = await tx
       .select({ items: sql<number>`count(*) filter (where ${itemsRebuild.listedAt} is not null)`.mapWith(Number) })
       .from(itemsRebuild);
+    await tx.delete(bookings);
+    await tx.execute(sql`insert into ${bookings} (${bookingColumnList}) select ${bookingColumnList} from ${bookingsRebuild}`);
     const [ownerCount] = await tx.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(ownersRebuild);
-    const counts = { items: counted?.items ?? 0, owners: ownerCount?.n ?? 0 };
+    const [bookingCount] = await tx.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(bookingsRebuild);
+    const counts = { items: counted?.items ?? 0, owners: ownerCount?.n ?? 0, bookings: bookingCount?.n ?? 0 };
     await tx.delete(itemsRebuild);
     await tx.delete(ownersRebuild);
+    await tx.delete(bookingsRebuild);
     await tx
       .update(projection)
       .set({
@@ -116,5 +125,6 @@ export async function recordFailure(db: Db, rebuildId: string, startedAt: Date, 
     if (released.length === 0) return;
     await tx.delete(itemsRebuild);
     await tx.delete(ownersRebuild);
+    await tx.delete(bookingsRebuild);
   });
 }

@@ -7,10 +7,13 @@ import type { Db } from '../../../shared/db/database.ts';
 import type { Logger } from '../../../shared/observability/logger.ts';
 import { identity } from '../../identity/contract.ts';
 import { inventory, type itemSchema } from '../../inventory/contract.ts';
+import { rentals } from '../../rentals/contract.ts';
 import { itemsRebuild, stagingTables } from '../db/schema.ts';
 import { anchoredScan } from '../domain/anchored-scan.ts';
+import { bookingStateOf } from '../domain/booking-merge.ts';
 import type { ItemFact } from '../domain/item-merge.ts';
 import type { OwnerFact } from '../domain/owner-merge.ts';
+import { applyBookingFact } from '../handlers/booking-store.ts';
 import { applyItemFact } from '../handlers/item-store.ts';
 import { applyOwnerFact } from '../handlers/owner-store.ts';
 import { recordFailure, renewLease, swapIn, type RebuildCounts } from './rebuild-lease.ts';
@@ -19,6 +22,8 @@ type Item = z.output<typeof itemSchema>;
 
 /** Items read from inventory per call. */
 const PAGE = 100;
+/** Bookings read from rentals per call. */
+const BOOKINGS_PAGE = 200;
 /** Profiles asked of identity at once. */
 const OWNER_CONCURRENCY = 4;
 /** Per source call: a rebuild outlives any request deadline. */
@@ -35,13 +40,13 @@ export interface RebuildRun {
 
 /**
  * Rebuilds the read model from scratch into staging, reading only the sources' public queries
- * (inventory.listItems page by page for every status, identity.getPublicProfile per owner),
- * then swaps it in at once. Events applied meanwhile reach staging too (see applyEvent), and
+ * (inventory.listItems page by page for every status, identity.getPublicProfile per owner,
+ * rentals.listBookings page by page), then swaps it in at once. Events applied meanwhile reach staging too (see applyEvent), and
  * every write merges by version, so the order of scan and events does not matter.
  */
 export async function runRebuild(run: RebuildRun): Promise<RebuildCounts> {
   const { rebuildId, db, bus, log, signal } = run;
-  const counts: RebuildCounts = { items: 0, owners: 0 };
+  const counts: RebuildCounts = { items: 0, owners: 0, bookings: 0 };
   const source = () => systemContext({ timeoutMs: SOURCE_TIMEOUT_MS });
   try {
     const seen = new Set<string>();
@@ -83,6 +88,23 @@ export async function runRebuild(run: RebuildRun): Promise<RebuildCounts> {
       counts.owners += 1;
       if (counts.owners % 50 === 0) await renewLease(db, rebuildId, 'owners', counts);
     });
+
+    // Every rental ever confirmed, ended ones too: a kept final state stops a late confirmation from booking again.
+    await renewLease(db, rebuildId, 'bookings', counts);
+    let after: string | undefined;
+    do {
+      signal.throwIfAborted();
+      const page = await bus.call(rentals.ops.listBookings, { limit: BOOKINGS_PAGE, ...(after ? { after } : {}) }, source());
+      const at = new Date();
+      await db.transaction(async (tx) => {
+        for (const { rentalId, itemId, from, to, status } of page.bookings) {
+          await applyBookingFact(tx, stagingTables.bookings, { rentalId, itemId, from, to, state: bookingStateOf(status), at });
+        }
+      });
+      counts.bookings += page.bookings.length;
+      after = page.next ?? undefined;
+      await renewLease(db, rebuildId, 'bookings', counts);
+    } while (after);
 
     signal.throwIfAborted();
     await renewLease(db, rebuildId, 'swap', counts);

@@ -5,7 +5,11 @@ import { verifyAccessToken } from '../domain/tokens.ts';
 import { activeSession } from './sessions.ts';
 
 export const validateToken: Handler<typeof identity.ops.validateToken, IdentityDeps> = async (input, { deps }) => {
-  const claims = await verifyAccessToken(deps.tokens, input.token);
+  let claims = deps.verifiedTokens.get(input.token);
+  if (!claims) {
+    claims = await verifyAccessToken(deps.tokens, input.token);
+    if (claims) deps.verifiedTokens.remember(input.token, claims);
+  }
   const session = claims && (await activeSession(deps, claims.sessionId));
   if (!claims || !session || session.userId !== claims.userId) {
     throw identity.error('invalidToken', 'The access token is invalid, expired or revoked.');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { drillListing } from '../../../../test/support/fixtures.ts';
 import { foldHistory, type HistoryEvent, type ItemState } from './history.ts';
 import { planEdit, type Listing, type ListingEdit } from './listing.ts';
 import { planStatusChange, type ItemAction } from './status.ts';
@@ -11,14 +12,7 @@ const R1 = '11111111-1111-4111-8111-111111111111';
 const R2 = '22222222-2222-4222-8222-222222222222';
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
 
-const drill: Listing = {
-  title: 'Cordless drill',
-  description: '18V, two batteries',
-  category: 'power-tools',
-  dailyPrice: { amount: 800, currency: 'EUR' },
-  deposit: { amount: 5000, currency: 'EUR' },
-  condition: 'good',
-};
+const drill: Listing = drillListing;
 
 const created: HistoryEvent = { type: 'created', version: 1, actorId: OWNER, occurredAt: at(0), data: { ownerId: OWNER, ...drill } };
 const move = (version: number, from: ItemState['status'], to: ItemState['status'], reservationId: string | null): HistoryEvent => ({

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { drillListing } from '../../../../test/support/fixtures.ts';
 import { planEdit, type Listing } from './listing.ts';
 
-const drill: Listing = {
-  title: 'Cordless drill',
-  description: '18V, two batteries',
-  category: 'power-tools',
-  dailyPrice: { amount: 800, currency: 'EUR' },
-  deposit: { amount: 5000, currency: 'EUR' },
-  condition: 'good',
-};
+const drill: Listing = drillListing;
 
 describe('listing edits', () => {
   test('keeps only the fields that change', () => {

@@ -11,19 +11,22 @@ import type { ItemRow } from './item-view.ts';
  * appends it to the item's history and publishes its event, both committing with the change.
  */
 export async function recordChange(tx: Tx, deps: Pick<InventoryDeps, 'publish'>, ctx: CallContext, row: ItemRow, change: ItemChange): Promise<void> {
-  const { id: itemId, ownerId, version } = row;
+  const { id: itemId, version } = row;
   // occurred_at defaults to now(), the transaction's time and so the row's updated_at: a replay reproduces the timestamps.
-  await tx.insert(itemHistory).values({ itemId, version, type: change.type, actorId: ctx.caller?.userId ?? null, data: change.data });
+  const history = tx.insert(itemHistory).values({ itemId, version, type: change.type, actorId: ctx.caller?.userId ?? null, data: change.data });
+  // Sent together: the history row and the event's outbox row share one round trip.
+  await Promise.all([history, publishChange(tx, deps, ctx, row, change)]);
+}
+
+function publishChange(tx: Tx, deps: Pick<InventoryDeps, 'publish'>, ctx: CallContext, row: ItemRow, change: ItemChange) {
+  const { id: itemId, ownerId, version } = row;
   const meta = { aggregateId: itemId, ctx };
   switch (change.type) {
     case 'created':
-      await deps.publish(tx, inventory.events.itemCreated, { itemId, version, ...change.data }, meta);
-      return;
+      return deps.publish(tx, inventory.events.itemCreated, { itemId, version, ...change.data }, meta);
     case 'updated':
-      await deps.publish(tx, inventory.events.itemUpdated, { itemId, ownerId, version, changes: change.data }, meta);
-      return;
+      return deps.publish(tx, inventory.events.itemUpdated, { itemId, ownerId, version, changes: change.data }, meta);
     case 'status_changed':
-      await deps.publish(tx, inventory.events.itemStatusChanged, { itemId, ownerId, version, ...change.data }, meta);
-      return;
+      return deps.publish(tx, inventory.events.itemStatusChanged, { itemId, ownerId, version, ...change.data }, meta);
   }
 }

@@ -1,14 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgSchema, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { eventTables } from '../../../shared/events/tables.ts';
+import { notificationKindSchema } from '../contract.ts';
 
 export const notificationsSchema = pgSchema('notifications');
 
-const kinds = ['welcome', 'itemListed', 'itemReserved', 'itemInUse', 'itemReturned', 'itemReleased'] as const;
+type Kind = (typeof notificationKindSchema.options)[number];
+const kinds = notificationKindSchema.options as [Kind, ...Kind[]];
 
 /**
  * Each user's inbox. source_message_id is the id of the event that caused the notification:
- * one notification per event even if the inbox dedupe were bypassed (a replay, a second consumer).
+ * one notification per event and user (a rental's events tell owner and renter) even if the
+ * inbox dedupe were bypassed (a replay, a second consumer).
  */
 export const notifications = notificationsSchema.table(
   'notifications',
@@ -19,7 +22,7 @@ export const notifications = notificationsSchema.table(
     title: text('title').notNull(),
     body: text('body').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
-    sourceMessageId: uuid('source_message_id').notNull().unique(),
+    sourceMessageId: uuid('source_message_id').notNull(),
     /** Millisecond precision, set by the writer: the page cursor carries it exactly. */
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     readAt: timestamp('read_at', { withTimezone: true }),
@@ -27,6 +30,7 @@ export const notifications = notificationsSchema.table(
   (t) => [
     index('notifications_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
     index('notifications_user_unread_idx').on(t.userId).where(sql`read_at is null`),
+    unique('notifications_source_user_unique').on(t.sourceMessageId, t.userId),
   ],
 );
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { notificationKindSchema } from '../contract.ts';
+import { periodText } from './period-text.ts';
 
 export type NotificationKind = z.infer<typeof notificationKindSchema>;
 
@@ -28,9 +29,9 @@ type MoveKind = Extract<NotificationKind, 'itemReserved' | 'itemInUse' | 'itemRe
 
 const MAX_NAME = 80;
 
-/** An item's title as quoted in a sentence, shortened to keep notifications readable. */
-export function itemName(title: string | undefined): string {
-  if (!title?.trim()) return 'your item';
+/** An item's title as quoted in a sentence, shortened to keep notifications readable; `unknown` when it has none. */
+export function itemName(title: string | undefined, unknown = 'your item'): string {
+  if (!title?.trim()) return unknown;
   const clean = title.trim().replace(/\s+/g, ' ');
   return `“${clean.length > MAX_NAME ? `${clean.slice(0, MAX_NAME - 1)}…` : clean}”`;
 }
@@ -87,4 +88,49 @@ export function itemMoved(move: ItemMove, title: string | undefined): Notificati
   };
   const [heading, body] = texts[kind];
   return { userId: move.ownerId, kind, title: heading, body, data: { itemId: move.itemId, from: move.from, to: move.to, reservationId: move.reservationId } };
+}
+
+/** What rentals tells of a rental: ids and its half-open period [from, to) as ISO instants. */
+export interface RentalFacts {
+  rentalId: string;
+  itemId: string;
+  renterId: string;
+  ownerId: string;
+  from: string;
+  to: string;
+}
+
+/** The kinds a rental's events cause. */
+export type RentalKind = Extract<NotificationKind, 'rentalConfirmed' | 'rentalCompleted' | 'rentalCancelled'>;
+
+/**
+ * Tells the owner and the renter that a rental was confirmed, returned and settled, or
+ * cancelled. `now` says which year needs no mention.
+ */
+export function rentalNotices(kind: RentalKind, rental: RentalFacts, title: string | undefined, now: Date): [owner: NotificationDraft, renter: NotificationDraft] {
+  const period = periodText(new Date(rental.from), new Date(rental.to), now);
+  const owned = itemName(title);
+  const Owned = capitalized(owned);
+  const rented = itemName(title, 'the item');
+  const Rented = capitalized(rented);
+  const texts: Record<RentalKind, { owner: [title: string, body: string]; renter: [title: string, body: string] }> = {
+    rentalConfirmed: {
+      owner: [`${Owned} was rented for ${period}`, `The rental is confirmed. You will be paid when ${owned} is returned.`],
+      renter: [`Your rental of ${rented} is confirmed`, `${Rented} is booked for you for ${period}.`],
+    },
+    rentalCompleted: {
+      owner: [`Rental of ${owned} settled`, `${Owned} was returned; the rental for ${period} is settled to your wallet.`],
+      renter: [`Your rental of ${rented} is complete`, `${Rented} was returned; your deposit was released.`],
+    },
+    rentalCancelled: {
+      owner: [`Rental of ${owned} cancelled`, `The rental for ${period} was cancelled; those dates are free again.`],
+      renter: [`Your rental of ${rented} was cancelled`, `The rental for ${period} was cancelled and the hold on your wallet released.`],
+    },
+  };
+  const data = (role: 'owner' | 'renter') => ({ rentalId: rental.rentalId, itemId: rental.itemId, from: rental.from, to: rental.to, role });
+  const { owner, renter } = texts[kind];
+  return [
+    { userId: rental.ownerId, kind, title: owner[0], body: owner[1], data: data('owner') },
+    { userId: rental.renterId, kind, title: renter[0], body: renter[1], data: data('renter') },
+  ];
 }

@@ -7,14 +7,14 @@ import type { NotificationDraft } from '../domain/templates.ts';
 import { announceOnCommit } from '../live/commit-relay.ts';
 
 /**
- * Writes the notification an event caused, in the consumer's transaction: at most one per
- * event (source_message_id), announced to the live feed once the transaction commits.
+ * Writes a notification an event caused, in the consumer's transaction: at most one per event
+ * and user (source_message_id, user_id), announced to the live feed once the transaction commits.
  */
 export async function recordNotification(tx: Tx, deps: Pick<NotificationsDeps, 'origin'>, cause: Envelope, draft: NotificationDraft): Promise<void> {
   const [row] = await tx
     .insert(notifications)
     .values({ id: randomUUID(), ...draft, sourceMessageId: cause.messageId })
-    .onConflictDoNothing({ target: notifications.sourceMessageId })
+    .onConflictDoNothing({ target: [notifications.sourceMessageId, notifications.userId] })
     .returning({ id: notifications.id });
   if (row) await announceOnCommit(tx, row.id, deps.origin);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envSettings } from '../../../shared/config/env-settings.ts';
 
 const rate = z.coerce.number().min(0).max(1);
 
@@ -29,13 +30,7 @@ export interface ProviderSettings {
 
 /** Reads the provider settings; throws one line naming the first bad variable. */
 export function providerSettingsFrom(env: Record<string, string | undefined>): ProviderSettings {
-  const present = Object.fromEntries(Object.entries(env).filter(([key, v]) => key.startsWith('PAYMENT_PROVIDER_') && v !== undefined && v !== ''));
-  const parsed = settingsSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`Invalid configuration: ${issue.path.join('.')} ${issue.message}`);
-  }
-  const s = parsed.data;
+  const s = envSettings(settingsSchema, env, 'PAYMENT_PROVIDER_');
   return {
     failureRate: s.PAYMENT_PROVIDER_FAILURE_RATE,
     declineRate: s.PAYMENT_PROVIDER_DECLINE_RATE,

@@ -4,6 +4,7 @@ import type { Bus } from '../../../shared/bus/bus.ts';
 import { systemContext } from '../../../shared/bus/context.ts';
 import { platformErrors } from '../../../shared/bus/errors.ts';
 import { moduleDatabaseUrl } from '../../../shared/config/config.ts';
+import { envSettings } from '../../../shared/config/env-settings.ts';
 import {
   gidPrefix,
   openTwoPhaseClient,
@@ -41,9 +42,7 @@ export interface SettlementParticipant {
 
 /** Opens payments' two-phase pool (none on embedded PGlite) and its orphan resolution. */
 export function settlementParticipant(platform: Platform): SettlementParticipant {
-  const parsed = settingsSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('PAYMENTS_ORPHAN_') && v)));
-  if (!parsed.success) throw new Error(`Invalid configuration: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`);
-  const settings = parsed.data;
+  const settings = envSettings(settingsSchema, process.env, 'PAYMENTS_ORPHAN_');
   let sql: postgres.Sql | undefined;
   let unsupported: TwoPhaseUnsupported | undefined;
   try {

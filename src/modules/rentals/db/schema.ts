@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { twoPhaseLogTable } from '../../../shared/db/two-phase/index.ts';
 import { eventTables } from '../../../shared/events/tables.ts';
 
@@ -31,6 +31,8 @@ export const rentalsTable = rentalsSchema.table(
     totalAmount: integer('total_amount').notNull(),
     status: text('status', { enum: statuses }).notNull().default('requested'),
     authorizationId: uuid('authorization_id'),
+    /** The Idempotency-Key of the request that asked for it, unique per renter. */
+    requestKey: text('request_key'),
     failureCode: text('failure_code'),
     failureDetail: text('failure_detail'),
     leaseToken: uuid('lease_token'),
@@ -45,6 +47,7 @@ export const rentalsTable = rentalsSchema.table(
     index('rentals_renter_idx').on(t.renterId, t.createdAt),
     index('rentals_owner_idx').on(t.ownerId, t.createdAt),
     index('rentals_item_idx').on(t.itemId),
+    uniqueIndex('rentals_request_key_idx').on(t.renterId, t.requestKey).where(sql`request_key is not null`),
     index('rentals_unfinished_idx').on(t.leaseExpiresAt).where(sql`status in ('requested', 'confirmed', 'compensating')`),
     check('rentals_status_check', sql`${t.status} in ('requested', 'confirmed', 'active', 'compensating', 'cancelled', 'completed')`),
     check('rentals_period_check', sql`${t.periodTo} > ${t.periodFrom}`),

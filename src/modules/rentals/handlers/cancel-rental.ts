@@ -3,8 +3,8 @@ import type { Handler } from '../../../shared/bus/bus.ts';
 import { rentals } from '../contract.ts';
 import type { RentalsDeps } from '../deps.ts';
 import { canCancel } from '../domain/access.ts';
-import { driveSaga } from '../saga/run-saga.ts';
-import { beginCancellation, claimLease, loadRental, type RentalRow } from '../saga/saga-store.ts';
+import { driveSaga, joinSaga } from '../saga/run-saga.ts';
+import { beginCancellation, loadRental, type RentalRow } from '../saga/saga-store.ts';
 import { detailsOf, findVisibleRental, viewerOf } from './find-rental.ts';
 
 const ANSWER_MARGIN_MS = 300;
@@ -17,8 +17,7 @@ export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps>
   const viewer = viewerOf(ctx);
   const { deps, bus } = ctx;
   let row = await findVisibleRental(deps.db, input.id, viewer);
-  const drive = (token: string) =>
-    driveSaga({ deps, bus, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs }, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS });
+  const drive = { deps, bus, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS };
 
   if (row.status === 'active') {
     const decision = canCancel(row, viewer, new Date());
@@ -30,12 +29,9 @@ export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps>
       const now = (await loadRental(deps.db, row.id))!;
       throw rentals.error('notCancellable', `The rental is ${now.status} now; it can no longer be cancelled.`);
     }
-    row = await drive(token);
+    row = await driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } });
   } else if (row.status === 'compensating') {
-    const running = deps.running.get(row.id);
-    const token = randomUUID();
-    if (running) row = await running;
-    else if (await claimLease(deps.db, row.id, token, deps.settings.leaseMs)) row = await drive(token);
+    row = await joinSaga(drive, row);
   }
   return answer(deps, row);
 };

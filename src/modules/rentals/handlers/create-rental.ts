@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Handler } from '../../../shared/bus/bus.ts';
+import type { Handler, HandlerContext } from '../../../shared/bus/bus.ts';
 import { AppError } from '../../../shared/bus/errors.ts';
 import { inventory } from '../../inventory/contract.ts';
 import { rentals } from '../contract.ts';
@@ -7,8 +7,9 @@ import type { RentalsDeps } from '../deps.ts';
 import { rentalCharges } from '../domain/charges.ts';
 import { canRequestRental } from '../domain/eligibility.ts';
 import { checkPeriod } from '../domain/period.ts';
-import { driveSaga } from '../saga/run-saga.ts';
-import { insertRental } from '../saga/saga-store.ts';
+import { isSameRequest, type RentalRequest } from '../domain/request-key.ts';
+import { driveSaga, joinSaga, type SagaDrive } from '../saga/run-saga.ts';
+import { findByRequestKey, insertRental, type RentalRow } from '../saga/saga-store.ts';
 import { viewerOf } from './find-rental.ts';
 import { outcomeOf } from './saga-outcome.ts';
 
@@ -17,32 +18,30 @@ const ANSWER_MARGIN_MS = 300;
 
 /**
  * Checks the request against the rules, records the rental (refusing an overlapping one),
- * then drives its saga and answers with the outcome.
+ * then drives its saga and answers with the outcome. A retry under the request key of an
+ * earlier request answers with that rental's outcome, taking its saga over if no one drives it.
  */
 export const createRental: Handler<typeof rentals.ops.createRental, RentalsDeps> = async (input, ctx) => {
   const viewer = viewerOf(ctx);
   const { deps, bus } = ctx;
+  const drive: Omit<SagaDrive, 'lease'> = { deps, bus, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS };
+  const retried = input.requestKey === undefined ? undefined : await findByRequestKey(deps.db, viewer.userId, input.requestKey);
+  if (retried) return answerRetry(drive, retried, input);
+
   const period = checkPeriod(input.from, input.to, new Date());
   if (!period.ok) throw rentals.error('invalidPeriod', period.problem);
-
-  let item;
-  try {
-    item = await bus.call(inventory.ops.getItem, { id: input.itemId }, { ...ctx, deadline: Math.min(ctx.deadline, Date.now() + deps.settings.stepTimeoutMs) });
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'inventory.itemNotFound') throw rentals.error('itemNotFound', `No item ${input.itemId}.`);
-    throw error;
-  }
+  const item = await itemToRent(input.itemId, ctx);
   const eligible = canRequestRental(viewer.userId, item);
   if (!eligible.ok) throw rentals.error(eligible.reason, eligible.problem);
   const charged = rentalCharges(item.dailyPrice, item.deposit, period.days);
   if (!charged.ok) throw rentals.error(charged.reason === 'amountTooLarge' ? 'amountTooLarge' : 'itemUnavailable', charged.problem);
   const { charges } = charged;
 
-  const lease = { rentalId: randomUUID(), token: randomUUID(), ms: deps.settings.leaseMs };
-  await insertRental(
+  const lease = { token: randomUUID(), ms: deps.settings.leaseMs };
+  const { row, fresh } = await insertRental(
     deps.db,
     {
-      id: lease.rentalId,
+      id: randomUUID(),
       itemId: item.id,
       ownerId: item.ownerId,
       renterId: viewer.userId,
@@ -54,9 +53,27 @@ export const createRental: Handler<typeof rentals.ops.createRental, RentalsDeps>
       feeAmount: charges.fee,
       depositAmount: charges.deposit,
       totalAmount: charges.total,
+      requestKey: input.requestKey ?? null,
     },
     lease,
   );
-  const row = await driveSaga({ deps, bus, lease, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS });
-  return outcomeOf(deps.db, row);
+  if (!fresh) return answerRetry(drive, row, input);
+  return outcomeOf(deps.db, await driveSaga({ ...drive, lease: { rentalId: row.id, ...lease } }));
 };
+
+/** The item, within one step's time; an unknown one is the rentals error. */
+async function itemToRent(itemId: string, ctx: HandlerContext<RentalsDeps>) {
+  try {
+    return await ctx.bus.call(inventory.ops.getItem, { id: itemId }, { ...ctx, deadline: Math.min(ctx.deadline, Date.now() + ctx.deps.settings.stepTimeoutMs) });
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'inventory.itemNotFound') throw rentals.error('itemNotFound', `No item ${itemId}.`);
+    throw error;
+  }
+}
+
+async function answerRetry(drive: Omit<SagaDrive, 'lease'>, row: RentalRow, request: RentalRequest) {
+  if (!isSameRequest({ itemId: row.itemId, from: row.periodFrom, to: row.periodTo }, request)) {
+    throw rentals.error('requestKeyReused', `This request key was already used for rental ${row.id} of another item or period; use a new key.`);
+  }
+  return outcomeOf(drive.deps.db, await joinSaga(drive, row));
+}

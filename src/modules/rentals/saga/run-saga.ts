@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Bus } from '../../../shared/bus/bus.ts';
 import type { CallContext } from '../../../shared/bus/context.ts';
 import { AppError } from '../../../shared/bus/errors.ts';
@@ -7,7 +8,7 @@ import { rentals } from '../contract.ts';
 import type { RentalsDeps } from '../deps.ts';
 import { failureOf, isNoAnswer, planCompensation, planForward, type CompensationStep, type ForwardStep } from '../domain/saga.ts';
 import { rentalFactsOf } from '../handlers/rental-view.ts';
-import { beginStep, finishStep, LeaseLost, loadRental, loadSteps, releaseLease, stepLogOf, updateRental, type Lease, type RentalRow, type StepOutcome } from './saga-store.ts';
+import { beginStep, claimLease, finishStep, LeaseLost, loadRental, loadSteps, releaseLease, stepLogOf, updateRental, type Lease, type RentalRow, type StepOutcome } from './saga-store.ts';
 import * as steps from './steps.ts';
 
 /** One drive of one saga by this process, holding its lease until giveUpAt. */
@@ -56,6 +57,20 @@ export function driveSaga(drive: SagaDrive): Promise<RentalRow> {
   return run;
 }
 
+/**
+ * Joins a rental's saga from another request: waits for this process's drive of it, or takes
+ * the saga over when no process holds its lease (one gave it back at its deadline, or died).
+ * Returns the rental as the drive left it, or as it is when another process drives it.
+ */
+export async function joinSaga(drive: Omit<SagaDrive, 'lease'>, row: RentalRow): Promise<RentalRow> {
+  const { deps } = drive;
+  const running = deps.running.get(row.id);
+  if (running) return running;
+  const token = randomUUID();
+  const claimed = await claimLease(deps.db, row.id, token, deps.settings.leaseMs);
+  return claimed ? driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } }) : row;
+}
+
 class Driver {
   /** Calls abandoned at their timeout that may still be running here; awaited before undoing anything. */
   private readonly inflight = new Set<Promise<unknown>>();
@@ -70,9 +85,9 @@ class Driver {
     const { lease } = this.drive;
     try {
       for (;;) {
-        const rental = await loadRental(this.db, lease.rentalId);
+        const [rental, stepRows] = await Promise.all([loadRental(this.db, lease.rentalId), loadSteps(this.db, lease.rentalId)]);
         if (!rental) throw new Error(`Rental ${lease.rentalId} vanished`);
-        const log = stepLogOf(await loadSteps(this.db, rental.id));
+        const log = stepLogOf(stepRows);
         if (rental.status === 'requested' || rental.status === 'confirmed') {
           const plan = planForward(log);
           if (plan.kind === 'run') await this.forward(rental, plan.step);
@@ -154,7 +169,7 @@ class Driver {
         }
         const result = await this.timed(step, () => steps[step](bus, rental, this.callContext()));
         await faults.at(`after:${step}`, rental);
-        await finishStep(this.db, lease, step, { status: 'succeeded', result }, (tx) => this.applyForward(tx, rental, step, result));
+        await finishStep(this.db, lease, step, { status: 'succeeded', result }, this.forwardEffect(rental, step, result));
         return;
       } catch (error) {
         if (error instanceof LeaseLost || error instanceof OutOfTime) throw error;
@@ -174,9 +189,11 @@ class Driver {
     }
   }
 
-  private async applyForward(tx: Tx, rental: RentalRow, step: ForwardStep, result: Record<string, unknown>): Promise<void> {
-    if (step === 'authorizePayment') await updateRental(tx, rental.id, { authorizationId: String(result.authorizationId) });
-    if (step === 'markItemInUse') await updateRental(tx, rental.id, { status: 'active' });
+  /** What a forward step's success changes on the rental, if anything. */
+  private forwardEffect(rental: RentalRow, step: ForwardStep, result: Record<string, unknown>): ((tx: Tx) => Promise<void>) | undefined {
+    if (step === 'authorizePayment') return (tx) => updateRental(tx, rental.id, { authorizationId: String(result.authorizationId) });
+    if (step === 'markItemInUse') return (tx) => updateRental(tx, rental.id, { status: 'active' });
+    return undefined;
   }
 
   private async confirm(tx: Tx, row: RentalRow): Promise<void> {

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../shared/db/database.ts';
-import { sqlState } from '../../../shared/db/errors.ts';
+import { isUniqueViolation, sqlState } from '../../../shared/db/errors.ts';
 import { rentals } from '../contract.ts';
 import { rentalsTable, sagaSteps } from '../db/schema.ts';
 import { HOLDING_STATUSES, UNFINISHED_STATUSES, type StepLog, type StepStatus } from '../domain/saga.ts';
@@ -30,13 +30,17 @@ const expiresIn = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000}
 /**
  * Records a new rental, holding its saga lease. Serialized per item (an advisory lock for the
  * transaction), so two requests cannot both see a period free; the exclusion constraint
- * rentals_no_overlap refuses an overlap as well where the database has btree_gist.
+ * rentals_no_overlap refuses an overlap as well where the database has btree_gist. A rental
+ * the renter already requested with the same request key is returned instead (fresh: false).
  */
-export async function insertRental(db: Db, values: NewRental, lease: Omit<Lease, 'rentalId'>): Promise<RentalRow> {
+export async function insertRental(db: Db, values: NewRental, lease: Omit<Lease, 'rentalId'>): Promise<{ row: RentalRow; fresh: boolean }> {
   const taken = () => rentals.error('periodTaken', `The item is already booked for part of ${values.periodFrom.toISOString()} – ${values.periodTo.toISOString()}.`);
+  const { requestKey } = values;
   try {
     return await db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`rentals:item:${values.itemId}`}, 0))`);
+      const earlier = requestKey ? await findByRequestKey(tx, values.renterId, requestKey) : undefined;
+      if (earlier) return { row: earlier, fresh: false };
       const [clash] = await tx
         .select({ id: rentalsTable.id })
         .from(rentalsTable)
@@ -54,12 +58,24 @@ export async function insertRental(db: Db, values: NewRental, lease: Omit<Lease,
         .insert(rentalsTable)
         .values({ ...values, status: 'requested', leaseToken: lease.token, leaseExpiresAt: expiresIn(lease.ms) })
         .returning();
-      return row!;
+      return { row: row!, fresh: true };
     });
   } catch (error) {
     if (sqlState(error) === '23P01') throw taken();
+    // The same key for another item, inserted meanwhile under that item's lock.
+    const earlier = requestKey && isUniqueViolation(error, 'rentals_request_key_idx') ? await findByRequestKey(db, values.renterId, requestKey) : undefined;
+    if (earlier) return { row: earlier, fresh: false };
     throw error;
   }
+}
+
+/** The rental a renter requested with a request key (an Idempotency-Key), if any. */
+export async function findByRequestKey(db: Db | Tx, renterId: string, requestKey: string): Promise<RentalRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(rentalsTable)
+    .where(and(eq(rentalsTable.renterId, renterId), eq(rentalsTable.requestKey, requestKey)));
+  return row;
 }
 
 export async function loadRental(db: Db | Tx, id: string): Promise<RentalRow | undefined> {
@@ -75,8 +91,8 @@ export function stepLogOf(steps: readonly StepRow[]): StepLog {
   return new Map(steps.map((s) => [s.name, { name: s.name, status: s.status, errorKind: s.errorKind }]));
 }
 
-/** Renews the lease inside tx (compare-and-set on the token); throws LeaseLost when another process holds it. */
-async function renew(tx: Tx, lease: Lease): Promise<RentalRow> {
+/** Renews the lease (compare-and-set on the token); throws LeaseLost when another process holds it. */
+async function renew(tx: Db | Tx, lease: Lease): Promise<RentalRow> {
   const [row] = await tx
     .update(rentalsTable)
     .set({ leaseExpiresAt: expiresIn(lease.ms) })
@@ -121,19 +137,21 @@ export async function findStalled(db: Db, limit: number): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-/** Writes that a step is starting (attempt n), renewing the lease; durable before the step's call is made. */
+/**
+ * Writes that a step is starting (attempt n), renewing the lease; durable before the step's
+ * call is made. No transaction: once the lease is renewed no other process can take the saga
+ * over for a lease's length, which covers this write as it covers the call that follows.
+ */
 export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKind): Promise<RentalRow> {
-  return db.transaction(async (tx) => {
-    const row = await renew(tx, lease);
-    await tx
-      .insert(sagaSteps)
-      .values({ rentalId: lease.rentalId, name, kind, status: 'started' })
-      .onConflictDoUpdate({
-        target: [sagaSteps.rentalId, sagaSteps.name],
-        set: { status: 'started', attempts: sql`${sagaSteps.attempts} + 1`, errorCode: null, errorKind: null, errorDetail: null, finishedAt: null, updatedAt: sql`now()` },
-      });
-    return row;
-  });
+  const row = await renew(db, lease);
+  await db
+    .insert(sagaSteps)
+    .values({ rentalId: lease.rentalId, name, kind, status: 'started' })
+    .onConflictDoUpdate({
+      target: [sagaSteps.rentalId, sagaSteps.name],
+      set: { status: 'started', attempts: sql`${sagaSteps.attempts} + 1`, errorCode: null, errorKind: null, errorDetail: null, finishedAt: null, updatedAt: sql`now()` },
+    });
+  return row;
 }
 
 /** How a step ended. */
@@ -145,12 +163,13 @@ export interface StepOutcome {
 
 /**
  * Writes how a step ended and, in the same transaction, its effect on the rental (apply):
- * status changes and their events commit with the step's record, or not at all.
+ * status changes and their events commit with the step's record, or not at all. Without an
+ * effect it is one write after the lease's renewal, like beginStep.
  */
-export async function finishStep(db: Db, lease: Lease, name: string, outcome: StepOutcome, apply?: (tx: Tx, row: RentalRow) => Promise<void>): Promise<RentalRow> {
-  return db.transaction(async (tx) => {
-    const row = await renew(tx, lease);
-    await tx
+export async function finishStep(db: Db, lease: Lease, name: string, outcome: StepOutcome, apply?: (tx: Tx, row: RentalRow) => Promise<void>): Promise<void> {
+  const record = async (q: Db | Tx) => {
+    const row = await renew(q, lease);
+    await q
       .update(sagaSteps)
       .set({
         status: outcome.status,
@@ -162,10 +181,13 @@ export async function finishStep(db: Db, lease: Lease, name: string, outcome: St
         updatedAt: sql`now()`,
       })
       .where(and(eq(sagaSteps.rentalId, lease.rentalId), eq(sagaSteps.name, name)));
-    if (!apply) return row;
-    await apply(tx, row);
-    return (await loadRental(tx, lease.rentalId))!;
-  });
+    return row;
+  };
+  if (!apply) {
+    await record(db);
+    return;
+  }
+  await db.transaction(async (tx) => apply(tx, await record(tx)));
 }
 
 /** Changes a rental's columns inside a step's transaction. */

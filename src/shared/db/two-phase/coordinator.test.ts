@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import type { TwoPhaseParticipant } from './coordinator.ts';
@@ -7,19 +7,10 @@ import { TwoPhaseInDoubt, TwoPhaseInvalidGid, TwoPhasePrepareTimeout } from './e
 import { formatGid, newTransactionId } from './gid.ts';
 import { localParticipant } from './local-participant.ts';
 import { rollbackPrepared, type PreparedWork } from './participant.ts';
-import { openSettlement, preparedOnCluster, type Settlement } from './testing/databases.ts';
+import { preparedOnCluster, settlementPerTest, type Settlement } from './testing/databases.ts';
 import { captureHold, completeRental, seedRental, SETTLED, settlementState, twoPhaseLog, UNSETTLED } from './testing/fixtures.ts';
 
-let open: Settlement[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((s) => s.close()));
-  open = [];
-});
-async function setup(): Promise<Settlement> {
-  const s = await openSettlement();
-  open.push(s);
-  return s;
-}
+const setup = settlementPerTest();
 
 /** Both participants of settling rentalId, with optional replacements for payments' work. */
 function settle(s: Settlement, rentalId: string, payments: (tx: PreparedWork) => Promise<void> = captureHold(rentalId)): TwoPhaseParticipant[] {

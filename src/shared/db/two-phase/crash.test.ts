@@ -6,25 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { TwoPhaseParticipant } from './coordinator.ts';
 import { gidPrefix } from './gid.ts';
 import { localParticipant } from './local-participant.ts';
 import { resolveOrphans } from './participant.ts';
-import { openSettlement, preparedOnCluster, type Settlement } from './testing/databases.ts';
+import { preparedOnCluster, settlementPerTest, type Settlement } from './testing/databases.ts';
 import { completeRental, seedRental, SETTLED, settlementState, twoPhaseLog, UNSETTLED } from './testing/fixtures.ts';
 
-let open: Settlement[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((s) => s.close()));
-  open = [];
-});
-async function setup(): Promise<Settlement> {
-  const s = await openSettlement();
-  open.push(s);
-  return s;
-}
+const setup = settlementPerTest();
 
 interface ChildExit {
   code: number | null;

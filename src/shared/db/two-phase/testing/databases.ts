@@ -1,4 +1,5 @@
 /** Fresh rentals-like and payments-like databases on the test cluster, and cluster-wide checks. */
+import { afterEach } from 'node:test';
 import postgres from 'postgres';
 import { testServers } from '../../../../../test/support/env.ts';
 import { createDatabase } from '../../../../../test/support/services.ts';
@@ -81,5 +82,19 @@ export async function openSettlement(): Promise<Settlement> {
       await rollbackLeftovers(dbs, gidPrefix(name)).catch(() => {});
       await stores.close();
     },
+  };
+}
+
+/** Opens settlements for the tests of the calling file; each is closed after the test that opened it. */
+export function settlementPerTest(): () => Promise<Settlement> {
+  let open: Settlement[] = [];
+  afterEach(async () => {
+    await Promise.all(open.map((s) => s.close()));
+    open = [];
+  });
+  return async () => {
+    const s = await openSettlement();
+    open.push(s);
+    return s;
   };
 }

@@ -1,0 +1,2 @@
+ALTER TABLE "notifications"."notifications" DROP CONSTRAINT "notifications_source_message_id_unique";--> statement-breakpoint
+ALTER TABLE "notifications"."notifications" ADD CONSTRAINT "notifications_source_user_unique" UNIQUE("source_message_id","user_id");

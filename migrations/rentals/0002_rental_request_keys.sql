@@ -1,0 +1,2 @@
+ALTER TABLE "rentals"."rentals" ADD COLUMN "request_key" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "rentals_request_key_idx" ON "rentals"."rentals" USING btree ("renter_id","request_key") WHERE request_key is not null;

@@ -1,0 +1,14 @@
+import type { Tx } from '../../../shared/db/database.ts';
+import type { EventMessage } from '../../../shared/events/envelope.ts';
+import type { NotificationsDeps } from '../deps.ts';
+import { rentalNotices, type RentalFacts, type RentalKind } from '../domain/templates.ts';
+import { titleOf } from './item-titles.ts';
+import { recordNotification } from './record-notification.ts';
+
+/** rentals.rentalConfirmed, rentalCompleted and rentalCancelled: tells the item's owner and its renter. */
+export async function notifyRental(message: EventMessage<RentalFacts>, tx: Tx, deps: NotificationsDeps, kind: RentalKind): Promise<void> {
+  const title = await titleOf(tx, deps, message.payload.itemId);
+  for (const draft of rentalNotices(kind, message.payload, title, new Date(message.envelope.occurredAt))) {
+    await recordNotification(tx, deps, message.envelope, draft);
+  }
+}
