@@ -3,7 +3,7 @@ import type { Db } from '../../shared/db/database.ts';
 import type { Publish } from '../../shared/events/publish.ts';
 import type { Logger } from '../../shared/observability/logger.ts';
 import type { SagaFaults } from './saga/faults.ts';
-import type { RentalRow } from './saga/saga-store.ts';
+import type { SagaState } from './saga/run-saga.ts';
 import type { Settlement } from './settlement/settlement.ts';
 import type { RentalsSettings } from './settings.ts';
 
@@ -18,7 +18,7 @@ export interface RentalsDeps {
   /** Two-phase settlement with payments, or why this deployment cannot settle. */
   settlement: Settlement;
   /** Sagas this process is driving now, by rental id. */
-  running: Map<string, Promise<RentalRow>>;
+  running: Map<string, Promise<SagaState>>;
   /** Stops the recovery worker (set by start). */
   stopRecovery?: () => Promise<void>;
 }

@@ -5,6 +5,7 @@ import { notifications } from '../db/schema.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import type { NotificationDraft } from '../domain/templates.ts';
 import { announceOnCommit } from '../live/commit-relay.ts';
+import { toNotification } from './notification-view.ts';
 
 /**
  * Writes a notification an event caused, in the consumer's transaction: at most one per event
@@ -15,6 +16,6 @@ export async function recordNotification(tx: Tx, deps: Pick<NotificationsDeps, '
     .insert(notifications)
     .values({ id: randomUUID(), ...draft, sourceMessageId: cause.messageId })
     .onConflictDoNothing({ target: [notifications.sourceMessageId, notifications.userId] })
-    .returning({ id: notifications.id });
-  if (row) await announceOnCommit(tx, row.id, deps.origin);
+    .returning();
+  if (row) await announceOnCommit(tx, toNotification(row), deps.origin);
 }

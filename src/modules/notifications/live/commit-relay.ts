@@ -8,13 +8,20 @@ import type { LiveFeed } from './live-feed.ts';
 /** The PostgreSQL channel on which committed notifications are announced. */
 const CHANNEL = 'notifications_live';
 
+/** NOTIFY payloads must stay under 8000 bytes; a larger notification is announced by id and read back. */
+const MAX_PAYLOAD = 7_000;
+
+type Notification = ReturnType<typeof toNotification>;
+
 /**
  * Inside the transaction that writes a notification: announces it with NOTIFY, which
  * PostgreSQL delivers only if and when the transaction commits, so nothing rolled back
- * is ever pushed.
+ * is ever pushed. The notification travels in the payload, so pushing it needs no read.
  */
-export async function announceOnCommit(tx: Tx, notificationId: string, origin: string): Promise<void> {
-  await tx.execute(sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ id: notificationId, origin })})`);
+export async function announceOnCommit(tx: Tx, notification: Notification, origin: string): Promise<void> {
+  const whole = JSON.stringify({ id: notification.id, origin, notification });
+  const payload = Buffer.byteLength(whole) <= MAX_PAYLOAD ? whole : JSON.stringify({ id: notification.id, origin });
+  await tx.execute(sql`select pg_notify(${CHANNEL}, ${payload})`);
 }
 
 /**
@@ -36,17 +43,19 @@ export class CommitRelay {
   }
 
   private heard(payload: string): void {
-    let announced: { id?: unknown; origin?: unknown };
+    let announced: { id?: unknown; origin?: unknown; notification?: Notification };
     try {
       announced = JSON.parse(payload) as typeof announced;
     } catch {
       return;
     }
-    const { id, origin } = announced;
+    const { id, origin, notification } = announced;
     if (origin !== this.options.origin || typeof id !== 'string') return;
-    this.push(id).catch((error: Error) => this.options.log.warn({ err: error.message, notificationId: id }, 'live push failed'));
+    const pushed = notification ? this.options.live.publish(notification) : this.push(id);
+    pushed.catch((error: Error) => this.options.log.warn({ err: error.message, notificationId: id }, 'live push failed'));
   }
 
+  /** Reads a notification announced by id only, and pushes it. */
   private async push(id: string): Promise<void> {
     const { db, live } = this.options;
     const [row] = await db.select().from(notifications).where(eq(notifications.id, id));

@@ -3,9 +3,10 @@ import type { Handler } from '../../../shared/bus/bus.ts';
 import { rentals } from '../contract.ts';
 import type { RentalsDeps } from '../deps.ts';
 import { canCancel } from '../domain/access.ts';
-import { driveSaga, joinSaga } from '../saga/run-saga.ts';
-import { beginCancellation, loadRental, type RentalRow } from '../saga/saga-store.ts';
-import { detailsOf, findVisibleRental, viewerOf } from './find-rental.ts';
+import { driveSaga, joinSaga, type SagaState } from '../saga/run-saga.ts';
+import { beginCancellation, loadRental } from '../saga/saga-store.ts';
+import { findVisibleRental, viewerOf } from './find-rental.ts';
+import { detailsOfSaga } from './saga-outcome.ts';
 
 const ANSWER_MARGIN_MS = 300;
 
@@ -16,7 +17,7 @@ const ANSWER_MARGIN_MS = 300;
 export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps> = async (input, ctx) => {
   const viewer = viewerOf(ctx);
   const { deps, bus } = ctx;
-  let row = await findVisibleRental(deps.db, input.id, viewer);
+  const row = await findVisibleRental(deps.db, input.id, viewer);
   const drive = { deps, bus, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS };
 
   if (row.status === 'active') {
@@ -29,15 +30,14 @@ export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps>
       const now = (await loadRental(deps.db, row.id))!;
       throw rentals.error('notCancellable', `The rental is ${now.status} now; it can no longer be cancelled.`);
     }
-    row = await driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } });
-  } else if (row.status === 'compensating') {
-    row = await joinSaga(drive, row);
+    return answer(deps, await driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } }));
   }
-  return answer(deps, row);
+  return answer(deps, row.status === 'compensating' ? await joinSaga(drive, row) : { rental: row });
 };
 
-async function answer(deps: RentalsDeps, row: RentalRow) {
-  if (row.status === 'cancelled') return detailsOf(deps.db, row.id);
+async function answer(deps: RentalsDeps, saga: SagaState) {
+  const row = saga.rental;
+  if (row.status === 'cancelled') return detailsOfSaga(deps.db, saga);
   if (row.status === 'compensating') throw rentals.error('rentalPending', `Rental ${row.id} is being cancelled; see GET /v1/rentals/${row.id}.`);
   throw rentals.error('notCancellable', `The rental is ${row.status}; only an active rental that has not started can be cancelled.`);
 }

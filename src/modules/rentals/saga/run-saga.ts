@@ -8,7 +8,7 @@ import { rentals } from '../contract.ts';
 import type { RentalsDeps } from '../deps.ts';
 import { failureOf, isNoAnswer, planCompensation, planForward, type CompensationStep, type ForwardStep } from '../domain/saga.ts';
 import { rentalFactsOf } from '../handlers/rental-view.ts';
-import { beginStep, claimLease, finishStep, LeaseLost, loadRental, loadSteps, releaseLease, stepLogOf, updateRental, type Lease, type RentalRow, type StepOutcome } from './saga-store.ts';
+import { beginStep, claimLease, finishStep, LeaseLost, loadRental, loadSteps, releaseLease, stepLogOf, updateRental, type Lease, type RentalRow, type StepKind, type StepOutcome, type StepRow, type StepWrite } from './saga-store.ts';
 import * as steps from './steps.ts';
 
 /** One drive of one saga by this process, holding its lease until giveUpAt. */
@@ -20,6 +20,15 @@ export interface SagaDrive {
   origin: { requestId: string; trace: TraceContext };
   /** When to stop and hand the saga to recovery (a request's deadline). */
   giveUpAt: number;
+}
+
+/**
+ * A saga as a drive left it: the rental, and its steps when the drive knows them (it wrote
+ * them all itself; absent when it stopped early or another process drives the saga).
+ */
+export interface SagaState {
+  rental: RentalRow;
+  steps?: readonly StepRow[];
 }
 
 /** The drive ran out of time; the lease is given back and recovery carries on. */
@@ -45,9 +54,10 @@ const backoff = (attempt: number) => Math.min(2_000, 50 * 2 ** attempt);
  * (void the hold, free the item, cancel the rental). Every step is written to the step log
  * before its call and when it ends, so a crash anywhere leaves a saga that recovery resumes
  * from the log; every step and compensation is idempotent, so running one twice is harmless.
- * Returns the rental as this drive left it.
+ * The log is read once: the drive holds the lease, so no one else writes it, and every write
+ * returns the rows as it left them. Returns the saga as this drive left it.
  */
-export function driveSaga(drive: SagaDrive): Promise<RentalRow> {
+export function driveSaga(drive: SagaDrive): Promise<SagaState> {
   const { running } = drive.deps;
   const id = drive.lease.rentalId;
   const existing = running.get(id);
@@ -60,15 +70,15 @@ export function driveSaga(drive: SagaDrive): Promise<RentalRow> {
 /**
  * Joins a rental's saga from another request: waits for this process's drive of it, or takes
  * the saga over when no process holds its lease (one gave it back at its deadline, or died).
- * Returns the rental as the drive left it, or as it is when another process drives it.
+ * Returns the saga as the drive left it, or the rental as it is when another process drives it.
  */
-export async function joinSaga(drive: Omit<SagaDrive, 'lease'>, row: RentalRow): Promise<RentalRow> {
+export async function joinSaga(drive: Omit<SagaDrive, 'lease'>, row: RentalRow): Promise<SagaState> {
   const { deps } = drive;
   const running = deps.running.get(row.id);
   if (running) return running;
   const token = randomUUID();
   const claimed = await claimLease(deps.db, row.id, token, deps.settings.leaseMs);
-  return claimed ? driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } }) : row;
+  return claimed ? driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } }) : { rental: row };
 }
 
 class Driver {
@@ -81,26 +91,33 @@ class Driver {
     return this.drive.deps.db;
   }
 
-  async run(): Promise<RentalRow> {
+  /** The rental and its steps as this drive last wrote (or first read) them. */
+  private rental!: RentalRow;
+  private readonly steps = new Map<string, StepRow>();
+
+  async run(): Promise<SagaState> {
     const { lease } = this.drive;
     try {
+      const [rental, stepRows] = await Promise.all([loadRental(this.db, lease.rentalId), loadSteps(this.db, lease.rentalId)]);
+      if (!rental) throw new Error(`Rental ${lease.rentalId} vanished`);
+      this.rental = rental;
+      for (const step of stepRows) this.steps.set(step.name, step);
       for (;;) {
-        const [rental, stepRows] = await Promise.all([loadRental(this.db, lease.rentalId), loadSteps(this.db, lease.rentalId)]);
-        if (!rental) throw new Error(`Rental ${lease.rentalId} vanished`);
-        const log = stepLogOf(stepRows);
-        if (rental.status === 'requested' || rental.status === 'confirmed') {
+        const { status } = this.rental;
+        const log = stepLogOf([...this.steps.values()]);
+        if (status === 'requested' || status === 'confirmed') {
           const plan = planForward(log);
-          if (plan.kind === 'run') await this.forward(rental, plan.step);
-          else if (plan.kind === 'done') await updateRental(this.db, rental.id, { status: 'active' });
-          else await updateRental(this.db, rental.id, { status: 'compensating', failureCode: 'rentals.rentalFailed', failureDetail: 'A step of the rental failed.' });
+          if (plan.kind === 'run') await this.forward(plan.step);
+          else if (plan.kind === 'done') this.rental = await updateRental(this.db, lease.rentalId, { status: 'active' });
+          else this.rental = await updateRental(this.db, lease.rentalId, { status: 'compensating', failureCode: 'rentals.rentalFailed', failureDetail: 'A step of the rental failed.' });
           continue;
         }
-        if (rental.status === 'compensating') {
+        if (status === 'compensating') {
           await this.settleInflight();
-          for (const step of planCompensation(log)) await this.compensate(rental, step);
+          for (const step of planCompensation(log)) await this.compensate(step);
           continue;
         }
-        return rental;
+        return { rental: this.rental, steps: [...this.steps.values()].sort(byStart) };
       }
     } catch (error) {
       if (error instanceof OutOfTime) {
@@ -111,8 +128,23 @@ class Driver {
       }
       const rental = await loadRental(this.db, lease.rentalId).catch(() => undefined);
       if (!rental) throw error;
-      return rental;
+      return { rental };
     }
+  }
+
+  /** Writes a step's start; the rental and step as written become the drive's. */
+  private async begin(step: string, kind: StepKind): Promise<void> {
+    this.took(await beginStep(this.db, this.drive.lease, step, kind));
+  }
+
+  /** Writes how a step ended, with its effect on the rental if any. */
+  private async finish(step: string, outcome: StepOutcome, apply?: (tx: Tx, row: RentalRow) => Promise<RentalRow>): Promise<void> {
+    this.took(await finishStep(this.db, this.drive.lease, step, outcome, apply));
+  }
+
+  private took(written: StepWrite): void {
+    this.rental = written.rental;
+    this.steps.set(written.step.name, written.step);
   }
 
   /** The context of one step call: the origin's trace, no caller (a platform call), the step's deadline. */
@@ -149,39 +181,40 @@ class Driver {
     if (Date.now() >= this.drive.giveUpAt) throw new OutOfTime();
   }
 
-  private async forward(rental: RentalRow, step: ForwardStep): Promise<void> {
-    const { deps, lease, bus } = this.drive;
+  private async forward(step: ForwardStep): Promise<void> {
+    const { deps, bus } = this.drive;
     const { faults, settings } = deps;
-    if (step === 'authorizePayment' && rental.totalAmount === 0) {
-      await beginStep(this.db, lease, step, 'forward');
-      await finishStep(this.db, lease, step, { status: 'skipped', result: { reason: 'nothing to hold' } });
+    if (step === 'authorizePayment' && this.rental.totalAmount === 0) {
+      await this.begin(step, 'forward');
+      await this.finish(step, { status: 'skipped', result: { reason: 'nothing to hold' } });
       return;
     }
     for (let attempt = 1; ; attempt++) {
       this.checkTime();
-      await beginStep(this.db, lease, step, 'forward');
+      await this.begin(step, 'forward');
+      const rental = this.rental;
       try {
         await faults.at(`before:${step}`, rental);
         if (step === 'confirmRental') {
-          await finishStep(this.db, lease, step, { status: 'succeeded' }, (tx, row) => this.confirm(tx, row));
+          await this.finish(step, { status: 'succeeded' }, (tx, row) => this.confirm(tx, row));
           await faults.at(`after:${step}`, rental);
           return;
         }
         const result = await this.timed(step, () => steps[step](bus, rental, this.callContext()));
         await faults.at(`after:${step}`, rental);
-        await finishStep(this.db, lease, step, { status: 'succeeded', result }, this.forwardEffect(rental, step, result));
+        await this.finish(step, { status: 'succeeded', result }, this.forwardEffect(step, result));
         return;
       } catch (error) {
         if (error instanceof LeaseLost || error instanceof OutOfTime) throw error;
         const failure = stepErrorOf(error);
         if (isNoAnswer(failure.kind) && attempt < settings.stepAttempts) {
-          await finishStep(this.db, lease, step, { status: 'failed', error: failure });
+          await this.finish(step, { status: 'failed', error: failure });
           await sleep(backoff(attempt));
           continue;
         }
         const code = failureOf(step, failure);
         deps.log.info({ rentalId: rental.id, step, code: failure.code }, 'rental saga step failed; undoing the rental');
-        await finishStep(this.db, lease, step, { status: 'failed', error: failure }, (tx) =>
+        await this.finish(step, { status: 'failed', error: failure }, (tx) =>
           updateRental(tx, rental.id, { status: 'compensating', failureCode: `rentals.${code}`, failureDetail: failure.detail }),
         );
         return;
@@ -190,39 +223,40 @@ class Driver {
   }
 
   /** What a forward step's success changes on the rental, if anything. */
-  private forwardEffect(rental: RentalRow, step: ForwardStep, result: Record<string, unknown>): ((tx: Tx) => Promise<void>) | undefined {
-    if (step === 'authorizePayment') return (tx) => updateRental(tx, rental.id, { authorizationId: String(result.authorizationId) });
-    if (step === 'markItemInUse') return (tx) => updateRental(tx, rental.id, { status: 'active' });
+  private forwardEffect(step: ForwardStep, result: Record<string, unknown>): ((tx: Tx, row: RentalRow) => Promise<RentalRow>) | undefined {
+    if (step === 'authorizePayment') return (tx, row) => updateRental(tx, row.id, { authorizationId: String(result.authorizationId) });
+    if (step === 'markItemInUse') return (tx, row) => updateRental(tx, row.id, { status: 'active' });
     return undefined;
   }
 
-  private async confirm(tx: Tx, row: RentalRow): Promise<void> {
-    await updateRental(tx, row.id, { status: 'confirmed', confirmedAt: new Date() });
+  private async confirm(tx: Tx, row: RentalRow): Promise<RentalRow> {
+    const confirmed = await updateRental(tx, row.id, { status: 'confirmed', confirmedAt: new Date() });
     await this.drive.deps.publish(tx, rentals.events.rentalConfirmed, rentalFactsOf(row), { aggregateId: row.id, ctx: this.callContext() });
+    return confirmed;
   }
 
   /** Runs one compensation until it succeeds (retrying calls that got no answer) or gets a clear "no". */
-  private async compensate(rental: RentalRow, step: CompensationStep): Promise<void> {
-    const { deps, lease, bus } = this.drive;
+  private async compensate(step: CompensationStep): Promise<void> {
+    const { deps, bus } = this.drive;
     for (let attempt = 1; ; attempt++) {
       this.checkTime();
-      const current = await beginStep(this.db, lease, step, 'compensation');
+      await this.begin(step, 'compensation');
+      const rental = this.rental;
       try {
         await deps.faults.at(`before:${step}`, rental);
         if (step === 'cancelRental') {
-          await finishStep(this.db, lease, step, { status: 'succeeded' }, (tx, row) => this.cancel(tx, row));
+          await this.finish(step, { status: 'succeeded' }, (tx, row) => this.cancel(tx, row));
           await deps.faults.at(`after:${step}`, rental);
           return;
         }
-        const result = await this.timed(step, () => steps[step](bus, current, this.callContext()));
+        const result = await this.timed(step, () => steps[step](bus, rental, this.callContext()));
         await deps.faults.at(`after:${step}`, rental);
-        await finishStep(this.db, lease, step, { status: 'succeeded', result });
+        await this.finish(step, { status: 'succeeded', result });
         return;
       } catch (error) {
         if (error instanceof LeaseLost || error instanceof OutOfTime) throw error;
         const failure = stepErrorOf(error);
-        const outcome: StepOutcome = { status: 'failed', error: failure };
-        await finishStep(this.db, lease, step, outcome);
+        await this.finish(step, { status: 'failed', error: failure });
         if (!isNoAnswer(failure.kind)) {
           // A clear refusal will not change on retry: leave it for an operator and go on undoing.
           deps.log.error({ rentalId: rental.id, step, code: failure.code, detail: failure.detail }, 'rental compensation refused; needs an operator');
@@ -233,10 +267,16 @@ class Driver {
     }
   }
 
-  private async cancel(tx: Tx, row: RentalRow): Promise<void> {
-    await updateRental(tx, row.id, { status: 'cancelled', cancelledAt: new Date() });
+  private async cancel(tx: Tx, row: RentalRow): Promise<RentalRow> {
+    const cancelled = await updateRental(tx, row.id, { status: 'cancelled', cancelledAt: new Date() });
     if (row.confirmedAt) {
       await this.drive.deps.publish(tx, rentals.events.rentalCancelled, rentalFactsOf(row), { aggregateId: row.id, ctx: this.callContext() });
     }
+    return cancelled;
   }
+}
+
+/** Steps in the order they started (as loadSteps reads them). */
+function byStart(a: StepRow, b: StepRow): number {
+  return a.startedAt.getTime() - b.startedAt.getTime() || a.name.localeCompare(b.name);
 }

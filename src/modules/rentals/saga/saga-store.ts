@@ -137,21 +137,28 @@ export async function findStalled(db: Db, limit: number): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+/** The rental and one of its steps, as a write left them. */
+export interface StepWrite {
+  rental: RentalRow;
+  step: StepRow;
+}
+
 /**
  * Writes that a step is starting (attempt n), renewing the lease; durable before the step's
  * call is made. No transaction: once the lease is renewed no other process can take the saga
  * over for a lease's length, which covers this write as it covers the call that follows.
  */
-export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKind): Promise<RentalRow> {
-  const row = await renew(db, lease);
-  await db
+export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKind): Promise<StepWrite> {
+  const rental = await renew(db, lease);
+  const [step] = await db
     .insert(sagaSteps)
     .values({ rentalId: lease.rentalId, name, kind, status: 'started' })
     .onConflictDoUpdate({
       target: [sagaSteps.rentalId, sagaSteps.name],
       set: { status: 'started', attempts: sql`${sagaSteps.attempts} + 1`, errorCode: null, errorKind: null, errorDetail: null, finishedAt: null, updatedAt: sql`now()` },
-    });
-  return row;
+    })
+    .returning();
+  return { rental, step: step! };
 }
 
 /** How a step ended. */
@@ -162,14 +169,21 @@ export interface StepOutcome {
 }
 
 /**
- * Writes how a step ended and, in the same transaction, its effect on the rental (apply):
- * status changes and their events commit with the step's record, or not at all. Without an
- * effect it is one write after the lease's renewal, like beginStep.
+ * Writes how a step ended and, in the same transaction, its effect on the rental (apply, which
+ * returns the rental as it changed it): status changes and their events commit with the
+ * step's record, or not at all. Without an effect it is one write after the lease's renewal,
+ * like beginStep.
  */
-export async function finishStep(db: Db, lease: Lease, name: string, outcome: StepOutcome, apply?: (tx: Tx, row: RentalRow) => Promise<void>): Promise<void> {
-  const record = async (q: Db | Tx) => {
-    const row = await renew(q, lease);
-    await q
+export async function finishStep(
+  db: Db,
+  lease: Lease,
+  name: string,
+  outcome: StepOutcome,
+  apply?: (tx: Tx, row: RentalRow) => Promise<RentalRow>,
+): Promise<StepWrite> {
+  const record = async (q: Db | Tx): Promise<StepWrite> => {
+    const rental = await renew(q, lease);
+    const [step] = await q
       .update(sagaSteps)
       .set({
         status: outcome.status,
@@ -180,22 +194,26 @@ export async function finishStep(db: Db, lease: Lease, name: string, outcome: St
         finishedAt: sql`now()`,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(sagaSteps.rentalId, lease.rentalId), eq(sagaSteps.name, name)));
-    return row;
+      .where(and(eq(sagaSteps.rentalId, lease.rentalId), eq(sagaSteps.name, name)))
+      .returning();
+    return { rental, step: step! };
   };
-  if (!apply) {
-    await record(db);
-    return;
-  }
-  await db.transaction(async (tx) => apply(tx, await record(tx)));
+  if (!apply) return record(db);
+  return db.transaction(async (tx) => {
+    const written = await record(tx);
+    return { rental: await apply(tx, written.rental), step: written.step };
+  });
 }
 
-/** Changes a rental's columns inside a step's transaction. */
-export async function updateRental(tx: Db | Tx, id: string, changes: Partial<typeof rentalsTable.$inferInsert>): Promise<void> {
-  await tx
+/** Changes a rental's columns (inside a step's transaction, as a rule); returns the rental as changed. */
+export async function updateRental(tx: Db | Tx, id: string, changes: Partial<typeof rentalsTable.$inferInsert>): Promise<RentalRow> {
+  const [row] = await tx
     .update(rentalsTable)
     .set({ ...changes, updatedAt: sql`now()` })
-    .where(eq(rentalsTable.id, id));
+    .where(eq(rentalsTable.id, id))
+    .returning();
+  if (!row) throw new Error(`Rental ${id} vanished`);
+  return row;
 }
 
 /**
