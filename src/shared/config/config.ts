@@ -42,6 +42,8 @@ export const configSchema = z
     EVENT_TRANSPORT: z.enum(['in-process', 'redis-streams']).optional(),
     EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
     EVENT_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(1_000),
+    // Aggregates a consumer applies at once; the events of one aggregate are always applied in order.
+    EVENT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
     EVENT_STREAM_MAXLEN: z.coerce.number().int().min(1000).default(1_000_000),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),

@@ -28,10 +28,11 @@ export class EventHost {
   constructor(private readonly options: { mode: EventMode; config: Config; redis: Redis | undefined; consumerName: string; log: Logger; metrics: Metrics }) {
     const { mode, config, log } = options;
     const policy = { maxAttempts: config.EVENT_MAX_ATTEMPTS, retryDelayMs: config.EVENT_RETRY_DELAY_MS };
-    if (mode === 'in-process') this.transport = new InProcessTransport({ policy, log });
+    const concurrency = config.EVENT_CONCURRENCY;
+    if (mode === 'in-process') this.transport = new InProcessTransport({ policy, concurrency, log });
     if (mode === 'redis-streams') {
       if (!options.redis) throw new Error('Invalid configuration: REDIS_URL is required for Redis Streams events (split mode)');
-      this.transport = new RedisStreamsTransport({ redis: options.redis, consumerName: options.consumerName, policy, maxLength: config.EVENT_STREAM_MAXLEN, log });
+      this.transport = new RedisStreamsTransport({ redis: options.redis, consumerName: options.consumerName, policy, concurrency, maxLength: config.EVENT_STREAM_MAXLEN, log });
     }
   }
 

@@ -1,24 +1,28 @@
 import type { Logger } from '../observability/logger.ts';
 import type { EventMessage } from './envelope.ts';
+import { inLanes } from './lanes.ts';
 import type { BoundSubscription } from './subscription.ts';
 import type { DeliveryPolicy, EventTransport } from './transport.ts';
 
 /**
  * The monolith's transport: publishing delivers to every local subscriber before it resolves,
  * so the relay marks outbox rows sent only once each subscriber applied or dead-lettered them.
+ * The events of different aggregates are delivered side by side (up to `concurrency`), each
+ * aggregate's in order; the subscribers of one event get it at the same time.
  */
 export class InProcessTransport implements EventTransport {
   private readonly subscriptions = new Map<string, BoundSubscription[]>();
   private stopped = false;
 
-  constructor(private readonly options: { policy: DeliveryPolicy; log: Logger }) {}
+  constructor(private readonly options: { policy: DeliveryPolicy; concurrency: number; log: Logger }) {}
 
   async publish(messages: EventMessage[]): Promise<void> {
-    for (const message of messages) {
-      for (const subscription of this.subscriptions.get(message.envelope.event) ?? []) {
-        await this.deliver(subscription, message);
-      }
-    }
+    await inLanes(messages, (m) => m.envelope.aggregateId, this.options.concurrency, async (message) => {
+      const subscriptions = this.subscriptions.get(message.envelope.event) ?? [];
+      const delivered = await Promise.allSettled(subscriptions.map((subscription) => this.deliver(subscription, message)));
+      const failure = delivered.find((d) => d.status === 'rejected');
+      if (failure) throw failure.reason;
+    });
   }
 
   async subscribe(subscription: BoundSubscription): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import type { EventMessage } from './envelope.ts';
+import { inLanes } from './lanes.ts';
 import type { BoundSubscription } from './subscription.ts';
 import type { DeliveryPolicy, EventTransport } from './transport.ts';
 
@@ -13,6 +14,8 @@ export interface RedisStreamsOptions {
   maxLength: number;
   /** Block time of one XREADGROUP call. */
   blockMs?: number;
+  /** Aggregates applied at once from one read (each aggregate's entries in order). */
+  concurrency: number;
   log: Logger;
 }
 
@@ -25,7 +28,8 @@ type StreamEntries = [id: string, fields: string[]][];
  * Redis Streams between processes: one stream per event, one consumer group per subscription,
  * competing consumers across instances. A failed message stays pending and is claimed again
  * (XAUTOCLAIM) after the retry delay, as are the pending messages of a dead consumer; after
- * policy.maxAttempts it is dead-lettered and acknowledged.
+ * policy.maxAttempts it is dead-lettered and acknowledged. The entries of one read are applied
+ * by aggregate side by side (each aggregate's in stream order) and acknowledged together.
  */
 export class RedisStreamsTransport implements EventTransport {
   private readonly loops: Promise<void>[] = [];
@@ -105,23 +109,24 @@ export class RedisStreamsTransport implements EventTransport {
   }
 
   private async handle(subscription: BoundSubscription, stream: string, group: string, entries: StreamEntries, redelivery: boolean) {
-    const { redis, policy } = this.options;
-    for (const [id, fields] of entries) {
-      if (!fields) continue; // claimed entry that was deleted
-      const message = JSON.parse(fields[1] ?? 'null') as EventMessage;
+    const { redis, policy, concurrency } = this.options;
+    const messages = entries.flatMap(([id, fields]) => (fields ? [{ id, message: JSON.parse(fields[1] ?? 'null') as EventMessage }] : [])); // a claimed entry may have been deleted
+    const done: string[] = [];
+    await inLanes(messages, (m) => m.message.envelope.aggregateId, concurrency, async ({ id, message }) => {
       try {
         await subscription.apply(message);
-        await redis.multi().xack(stream, group, id).hdel(attemptsOf(group), id).exec();
+        done.push(id);
       } catch (error) {
         const attempts = await redis.hincrby(attemptsOf(group), id, 1);
         if (attempts >= policy.maxAttempts) {
           await subscription.deadLetter(message, error, attempts);
-          await redis.multi().xack(stream, group, id).hdel(attemptsOf(group), id).exec();
+          done.push(id);
         } else {
           this.options.log.warn({ consumer: group, id, attempts, redelivery, err: (error as Error).message }, 'delivery failed; will retry');
         }
       }
-    }
+    });
+    if (done.length > 0) await redis.multi().xack(stream, group, ...done).hdel(attemptsOf(group), ...done).exec();
   }
 }
 
