@@ -15,7 +15,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
     const run = smokeRun('shareloop-idem-restart-');
 
     test("replaying the README's top-up and listing after a restart answers the first responses: one credit, one item", async () => {
-      const env = engine === 'pglite' ? { DATA_DIR: run.dataDir } : { DATA_DIR: run.dataDir, DATABASE_URL: await createDatabase(testServers().pgUrl) };
+      const env: Record<string, string> = engine === 'pglite' ? { DATA_DIR: run.dataDir } : { DATA_DIR: run.dataDir, DATABASE_URL: await createDatabase(testServers().pgUrl) };
       run.runtime = await bootRuntime(node, args, env);
       let api = apiClient(run.runtime.baseUrl);
       const bob = await api.newUser('bob');
