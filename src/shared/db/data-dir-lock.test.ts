@@ -97,3 +97,11 @@ lockDataDir(${JSON.stringify(dir)}, 'holder').advertise('http://127.0.0.1:4000')
   assert.equal(dataDirOwner(dir), undefined, 'killed: the lock it left is stale');
   lockDataDir(dir, 'after').release();
 });
+
+test('an in-memory database (DATA_DIR=memory://) has nothing to lock', () => {
+  const lock = lockDataDir('memory://', 'monolith');
+  lock.advertise('http://127.0.0.1:1');
+  lock.release();
+  assert.equal(existsSync('memory:'), false, 'no directory named after the URL');
+  assert.equal(dataDirOwner('memory://'), undefined);
+});

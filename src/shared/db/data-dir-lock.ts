@@ -2,6 +2,9 @@ import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, unlink
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
+/** The DATA_DIR value that keeps PGlite in memory. */
+const IN_MEMORY = 'memory://';
+
 /** The lock file in a data directory, naming the one process that may open it. */
 export const LOCK_FILE = 'shareloop.lock';
 
@@ -55,6 +58,8 @@ let exitHookInstalled = false;
  * process now has) is taken over. The file is removed on release and when this process exits.
  */
 export function lockDataDir(dataDir: string, role: string): DataDirLock {
+  // An in-memory database has no directory to share.
+  if (dataDir === IN_MEMORY) return { dataDir, advertise: () => {}, release: () => {} };
   const dir = resolve(dataDir);
   let entry = held.get(dir);
   if (!entry) {
@@ -87,6 +92,7 @@ export function lockDataDir(dataDir: string, role: string): DataDirLock {
 
 /** The live process holding dataDir, if any (a stale lock counts as none). */
 export function dataDirOwner(dataDir: string): LockOwner | undefined {
+  if (dataDir === IN_MEMORY) return undefined;
   const owner = readOwner(join(resolve(dataDir), LOCK_FILE));
   return owner && owner.pid !== process.pid && isAlive(owner.pid) ? owner : undefined;
 }
