@@ -105,3 +105,24 @@ test('an in-memory database (DATA_DIR=memory://) has nothing to lock', () => {
   assert.equal(existsSync('memory:'), false, 'no directory named after the URL');
   assert.equal(dataDirOwner('memory://'), undefined);
 });
+
+test('several processes starting at once on a stale lock: exactly one takes it over', async () => {
+  const dir = freshDir();
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), role: 'monolith', startedAt: '2026-01-01T00:00:00.000Z' }));
+  // Each child waits for the same instant, tries once, says how it went, then holds what it got until killed.
+  const script = `import { lockDataDir } from './src/shared/db/data-dir-lock.ts';
+while (Date.now() < ${Date.now() + 6000}) {}
+try { lockDataDir(${JSON.stringify(dir)}, 'racer'); console.log('acquired'); } catch (e) { console.log(e.name); }
+setTimeout(() => {}, 60000);`;
+  const children = Array.from({ length: 4 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }));
+  try {
+    const outcomes = await Promise.all(
+      children.map((child) => new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => resolve(d.toString().trim())))),
+    );
+    assert.equal(outcomes.filter((o) => o === 'acquired').length, 1, outcomes.join(', '));
+    assert.equal(outcomes.filter((o) => o === 'DataDirLockedError').length, 3, outcomes.join(', '));
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map((child) => new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null)))));
+  }
+});
