@@ -1,10 +1,12 @@
 /**
- * Test entrypoint (`npm test`): starts throwaway PostgreSQL + Redis, then runs every
- * `*.test.ts` under src/ and test/ with Node's built-in test runner.
+ * Test entrypoint (`npm test`): typechecks the project (`tsc --noEmit`, failing on any type
+ * error), starts throwaway PostgreSQL + Redis meanwhile, then runs every `*.test.ts` under
+ * src/ and test/ with Node's built-in test runner.
  *
  *   npm test                               # everything
  *   npm test -- src/modules/identity       # only files whose path contains an argument
  *   npm test -- --test-name-pattern=login  # args starting with "-" are passed to node
+ *   npm test -- --no-typecheck src/…       # skip the typecheck (refused when CI is set)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -15,8 +17,10 @@ import { startPostgres, startRedis } from './support/services.ts';
 import type { Service } from './support/services.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const NO_TYPECHECK = '--no-typecheck';
 const args = process.argv.slice(2);
-const nodeFlags = args.filter((a) => a.startsWith('-'));
+const skipTypecheck = args.includes(NO_TYPECHECK) && !process.env.CI;
+const nodeFlags = args.filter((a) => a.startsWith('-') && a !== NO_TYPECHECK);
 const filters = args
   .filter((a) => !a.startsWith('-'))
   .map((a) => (isAbsolute(a) ? relative(root, a) : a).split(sep).join('/').replace(/^\.\//, ''));
@@ -46,15 +50,50 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(sig, () => process.exit(128 + constants.signals[sig]));
 }
 
+/**
+ * `tsc --noEmit` over the whole project, incremental (its state under node_modules/.cache), so
+ * a type error fails the run; resolves to tsc's exit code.
+ */
+function typecheck(): Promise<number> {
+  const tsc = resolve(root, 'node_modules/typescript/bin/tsc');
+  // TYPECHECK_PROJECT points at another tsconfig (the harness's own test uses it).
+  const project = process.env.TYPECHECK_PROJECT ?? resolve(root, 'tsconfig.json');
+  const buildInfo = process.env.TYPECHECK_PROJECT ? [] : ['--incremental', '--tsBuildInfoFile', resolve(root, 'node_modules/.cache/shareloop/tsc.tsbuildinfo')];
+  const child = spawn(process.execPath, [tsc, '--noEmit', '-p', project, ...buildInfo, '--pretty', 'false'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
+  return new Promise((done) => {
+    child.once('error', (err) => {
+      console.error('[test] could not run tsc:', err.message);
+      done(1);
+    });
+    child.once('exit', (code) => done(code ?? 1));
+  });
+}
+
+class TypeErrorsFound extends Error {
+  constructor() {
+    super('tsc --noEmit found type errors (above): no test was run');
+  }
+}
+
 const services: Service[] = [];
 let exitCode = 1;
 try {
+  // The typecheck runs while the servers start; a type error fails the run before any test.
+  const typechecked = skipTypecheck ? Promise.resolve(0) : typecheck();
   const pg = await startPostgres();
   services.push(pg);
   const redis = await startRedis();
   services.push(redis);
   process.env.TEST_PG_URL = pg.url;
   process.env.TEST_REDIS_URL = redis.url;
+  if ((await typechecked) !== 0) throw new TypeErrorsFound();
+  if (!skipTypecheck) console.log('[test] tsc --noEmit: no type errors');
   console.log(`[test] ${pg.description}; ${redis.description}; running ${files.length} file(s)`);
 
   const child = spawn(
@@ -89,7 +128,8 @@ try {
   });
   process.off('exit', killChild);
 } catch (err) {
-  console.error('[test] harness error:', err);
+  if (err instanceof TypeErrorsFound) console.error(`[test] ${err.message}`);
+  else console.error('[test] harness error:', err);
   exitCode = 1;
 } finally {
   // Stop in reverse start order; a failing stop must not hide the test result.

@@ -5,8 +5,7 @@ import type { Config } from '../shared/config/config.ts';
 import { createApp, mountDocs, type App } from '../shared/http/app.ts';
 import { mountContract } from '../shared/http/contract-routes.ts';
 import { idempotency } from '../shared/http/idempotency.ts';
-import { MemoryIdempotencyStore } from '../shared/http/idempotency-memory.ts';
-import { RedisIdempotencyStore } from '../shared/http/idempotency-redis.ts';
+import type { IdempotencyStore } from '../shared/http/idempotency-store.ts';
 import { StaleFallback } from '../shared/http/stale-fallback.ts';
 import type { Logger } from '../shared/observability/logger.ts';
 import type { Metrics } from '../shared/observability/metrics.ts';
@@ -23,6 +22,8 @@ export function createPublicApi(options: {
   metrics: Metrics;
   bus: Bus;
   redis: Redis | undefined;
+  /** Where Idempotency-Key records live (see openIdempotencyStore). */
+  idempotencyStore: IdempotencyStore;
   readiness: () => Promise<Record<string, boolean>>;
 }): App {
   const { config, bus } = options;
@@ -41,9 +42,9 @@ export function createPublicApi(options: {
     authenticate: authenticateWith(bus),
     timeoutMs: config.REQUEST_TIMEOUT_MS,
     staleFallback: new StaleFallback(),
-    // Keys shared by every gateway through Redis; a lease well past the request timeout.
+    // A lease well past the request timeout.
     idempotency: idempotency({
-      store: options.redis ? new RedisIdempotencyStore(options.redis) : new MemoryIdempotencyStore(),
+      store: options.idempotencyStore,
       leaseMs: Math.max(60_000, 2 * config.REQUEST_TIMEOUT_MS),
       log: options.log,
     }),

@@ -10,6 +10,7 @@ import { hostModules } from '../shared/modules/platform.ts';
 import { createLogger } from '../shared/observability/logger.ts';
 import { allContracts } from './contracts.ts';
 import { allModules } from './modules.ts';
+import { startUp } from './start-up.ts';
 
 // Hosts the modules named in MODULES= and serves their internal bus endpoint; any grouping,
 // any number of instances. Other modules are reached over HTTP.
@@ -27,14 +28,16 @@ if (!config.REDIS_URL && !process.env.ADVERTISE_URL) {
 const name = process.env.SERVICE_NAME ?? hosted.map((m) => m.contract.name).join('+');
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name });
 const credentials = serviceCredentials({ secret: config.INTERNAL_SERVICE_SECRET, service: name });
-const host = await hostModules({
-  config,
-  log,
-  service: name,
-  modules: hosted,
-  events: 'redis-streams',
-  connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
-});
+const host = await startUp(name, () =>
+  hostModules({
+    config,
+    log,
+    service: name,
+    modules: hosted,
+    events: 'redis-streams',
+    connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
+  }),
+);
 let draining = false;
 const app = createApp({
   name,
@@ -45,7 +48,7 @@ const app = createApp({
   readiness: async () => ({ ...(await host.readiness()), accepting: !draining }),
 });
 mountInternalBus(app, { bus: host.platform.bus, credentials, isDraining: () => draining, log });
-const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
+const server = await startUp(name, () => listen(app.fetch, { port: config.PORT, host: config.HOST, log }));
 const url = config.ADVERTISE_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${server.port}`;
 const instanceId = `${name}-${randomUUID().slice(0, 8)}`;
 const registrations: Registration[] = [];

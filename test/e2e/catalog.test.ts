@@ -177,13 +177,13 @@ for (const name of topologies) {
       assert.equal(hit?.ownerName, 'Lender');
     });
 
-    test(`npm run catalog:rebuild${name === 'split' ? ' -- --remote' : ''} rebuilds the deployment's catalog from the command line`, async () => {
+    test(`npm run catalog:rebuild${name === 'split' ? ' -- --service' : ''} rebuilds the deployment's catalog from the command line`, async () => {
       const tag = word();
       await createItem({ title: `Console ${tag}` });
       await searchUntil('the item', { q: tag }, (h) => h.length === 1);
       const root = fileURLToPath(new URL('../..', import.meta.url));
       // Monolith: the command hosts the modules itself on the deployment's database; split: it asks the catalog service.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/cli/catalog-rebuild.ts', ...(name === 'split' ? ['--remote'] : [])], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/cli/catalog-rebuild.ts', ...(name === 'split' ? ['--service'] : [])], {
         cwd: root,
         env: { ...process.env, ...topology.env, LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,9 +42,7 @@ export interface BootedRuntime {
  */
 export async function bootRuntime(command: string, args: string[], env: Record<string, string>, readyTimeoutMs = 60_000): Promise<BootedRuntime> {
   const port = await freePort();
-  const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !SERVER_VARIABLES.test(key)) childEnv[key] = value;
-  Object.assign(childEnv, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+  const childEnv = zeroSetupEnv({ PORT: String(port), ...env });
 
   const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   reapOnExit(child);
@@ -85,6 +83,36 @@ export async function bootRuntime(command: string, args: string[], env: Record<s
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** This process's environment minus every server variable, on loopback, plus env. */
+function zeroSetupEnv(env: Record<string, string>): Record<string, string> {
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !SERVER_VARIABLES.test(key)) childEnv[key] = value;
+  return Object.assign(childEnv, { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+}
+
+/** What a command that ran to its end printed, and how it ended. */
+export interface Finished extends Exit {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `command` (a runtime expected to fail at start-up, or an operator command) to its end
+ * with the same environment as bootRuntime (PORT only if given); SIGKILL after timeoutMs.
+ */
+export async function runToEnd(command: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Finished> {
+  const child = spawn(command, args, { cwd: root, env: zeroSetupEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  reapOnExit(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const exit = await new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  clearTimeout(timer);
+  return { ...exit, stdout, stderr };
 }
 
 /** A smoke run's state: its DATA_DIR and the runtime booted on it, if any. */

@@ -3,6 +3,7 @@ import type { App } from '../../src/shared/http/app.ts';
 import type { AnyModule } from '../../src/shared/modules/define-module.ts';
 import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
 import { createLogger } from '../../src/shared/observability/logger.ts';
+import { openIdempotencyStore } from '../../src/runtimes/idempotency-store.ts';
 import { createPublicApi } from '../../src/runtimes/public-api.ts';
 import { testDeploymentEnv, testServers } from './env.ts';
 import { createDatabase } from './services.ts';
@@ -23,6 +24,7 @@ export async function startTestHost(modules: readonly AnyModule[], env: Record<s
   const log = createLogger({ level: config.LOG_LEVEL, pretty: false, name: 'test' });
   const host = await hostModules({ config, log, service: 'test', modules, events: 'in-process' });
   const { bus, metrics, redis } = host.platform;
-  const app = createPublicApi({ name: 'test', config, log, metrics, bus, redis, readiness: () => host.readiness() });
+  const { store: idempotencyStore } = await openIdempotencyStore(host.platform, { database: 'always' });
+  const app = createPublicApi({ name: 'test', config, log, metrics, bus, redis, idempotencyStore, readiness: () => host.readiness() });
   return { ...host, app, databaseUrl };
 }

@@ -1,63 +1,54 @@
 /**
- * Operator command: rebuilds the catalog read model from inventory, identity and rentals and swaps it
- * in at once (the same implementation as POST /v1/admin/catalog/rebuild).
- *
- *   npm run catalog:rebuild                hosts every module (the catalog reads inventory, identity and
- *                                          rentals) in this process, on their databases (DATABASE_URL /
- *                                          <MODULE>_DATABASE_URL)
- *   npm run catalog:rebuild -- --remote    asks the running catalog service to do it (split
- *                                          deployment: discovery and INTERNAL_SERVICE_SECRET as the services')
- *
- * A monolith on embedded PGlite holds its data directory: use the HTTP route there instead.
+ * Operator command: rebuilds the catalog read model from inventory, identity and rentals and
+ * swaps it in at once (the same implementation as POST /v1/admin/catalog/rebuild), printing
+ * progress while it runs. See `npm run catalog:rebuild -- --help` for where it runs.
  */
-import { routeRemoteModules } from '../../shared/bus/remote-routing.ts';
-import { serviceCredentials } from '../../shared/bus/service-credentials.ts';
+import { catalog } from '../../modules/catalog/contract.ts';
 import type { AnyContract } from '../../shared/bus/contract.ts';
-import { systemContext } from '../../shared/bus/context.ts';
 import { AppError } from '../../shared/bus/errors.ts';
 import { loadConfig } from '../../shared/config/config.ts';
-import { hostModules } from '../../shared/modules/platform.ts';
 import { createLogger } from '../../shared/observability/logger.ts';
-import { catalog } from '../../modules/catalog/contract.ts';
-import { allModules } from '../modules.ts';
+import { parseCommandLine } from './command-line.ts';
+import { openOperatorChannel } from './operator-channel.ts';
 
+const COMMAND = 'catalog:rebuild';
+const USAGE = `
+Usage: npm run catalog:rebuild [-- --remote <url> | --service]
+
+Rebuilds the catalog's search read model (items, owners' names, bookings) from inventory,
+identity and rentals, and swaps it in at once; searches keep answering meanwhile. Prints
+progress until it ends; exit code 0 when it completed.
+
+Where it runs:
+  (default)        when a running server holds DATA_DIR (embedded database): through that
+                   server's admin API, found in DATA_DIR/shareloop.lock; else in this process,
+                   hosting the modules on DATABASE_URL / <MODULE>_DATABASE_URL or DATA_DIR
+  --remote <url>   through the admin API of the server (monolith or gateway) at url
+  --service        on the catalog service over the internal bus (split deployments: discovery
+                   and INTERNAL_SERVICE_SECRET as the services have them)
+
+The admin API needs ADMIN_TOKEN (an admin's access token), or ADMIN_EMAIL and ADMIN_PASSWORD.
+`;
 const POLL_MS = 500;
-/** The operator at the console acts as an admin. */
-const operator = { userId: '00000000-0000-0000-0000-000000000000', role: 'admin' };
 
-const remote = process.argv.includes('--remote');
+const { values } = parseCommandLine(COMMAND, USAGE, { remote: { type: 'string' }, service: { type: 'boolean' } });
 const config = loadConfig();
-const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'catalog-rebuild' });
-const host = await hostModules({
-  config,
-  log,
-  service: 'catalog-rebuild',
-  modules: remote ? [] : allModules,
-  ...(remote
-    ? {
-        connect: (platform) =>
-          routeRemoteModules({
-            platform,
-            credentials: serviceCredentials({ secret: config.INTERNAL_SERVICE_SECRET, service: 'catalog-rebuild' }),
-            contracts: [catalog as unknown as AnyContract],
-          }),
-      }
-    : {}),
-});
-process.once('SIGINT', () => void host.stop().finally(() => process.exit(130)));
+const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: COMMAND });
+const channel = await openOperatorChannel({ command: COMMAND, config, log, remote: values.remote, service: values.service ? [catalog as unknown as AnyContract] : undefined });
+process.once('SIGINT', () => void channel.close().finally(() => process.exit(130)));
 
-const ctx = () => systemContext({ caller: operator });
 const tty = process.stderr.isTTY;
 let exitCode = 1;
 try {
-  const { rebuildId } = await host.platform.bus.call(catalog.ops.rebuild, {}, ctx());
+  const { rebuildId } = await channel.call(catalog.ops.rebuild, {});
+  process.stderr.write(`${COMMAND}: started rebuild ${rebuildId}\n`);
   let shown = '';
   for (;;) {
     await new Promise((r) => setTimeout(r, POLL_MS));
-    const status = await host.platform.bus.call(catalog.ops.getRebuildStatus, {}, ctx());
+    const status = await channel.call(catalog.ops.getRebuildStatus, {});
     if (status.running?.rebuildId === rebuildId) {
       const { phase, items, owners } = status.running;
-      const line = `catalog:rebuild ${phase}: ${items} items, ${owners} owners`;
+      const line = `${COMMAND} ${phase}: ${items} items, ${owners} owners`;
       if (tty) process.stderr.write(`\r${line}\u001b[K`);
       else if (line !== shown) process.stderr.write(`${line}\n`);
       shown = line;
@@ -78,6 +69,6 @@ try {
 } catch (error) {
   process.stderr.write(`catalog rebuild could not run: ${error instanceof AppError ? `${error.code}: ${error.detail}` : (error as Error).message}\n`);
 } finally {
-  await host.stop();
+  await channel.close();
 }
 process.exit(exitCode);

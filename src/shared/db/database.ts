@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.ts';
 
 /** The drizzle surface shared by both drivers; module code is written against this. */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -53,11 +54,18 @@ export function openPostgres(url: string, options: { max: number; onQuery?: () =
   };
 }
 
-/** Opens embedded PGlite persisted under dataDir ("memory://" keeps it in memory). */
+/**
+ * Opens embedded PGlite persisted under dataDir ("memory://" keeps it in memory), holding the
+ * directory's lock (one process per directory) until closed.
+ */
 export async function openPglite(dataDir: string): Promise<Database> {
   const location = dataDir === 'memory://' ? dataDir : join(dataDir, 'pglite');
+  const lock = location === 'memory://' ? undefined : lockDataDir(dataDir, basename(process.argv[1] ?? 'node'));
   if (location !== 'memory://') mkdirSync(location, { recursive: true });
-  const client = await PGlite.create(location);
+  const client = await PGlite.create(location).catch((error: unknown) => {
+    lock?.release();
+    throw error;
+  });
   return {
     db: drizzlePglite({ client }) as unknown as Db,
     driver: 'pglite',
@@ -69,7 +77,10 @@ export async function openPglite(dataDir: string): Promise<Database> {
       const unlisten = await client.listen(channel, onNotify);
       return () => unlisten();
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      lock?.release();
+    },
   };
 }
 

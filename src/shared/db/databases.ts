@@ -1,6 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
 import { openPglite, openPostgres, type Database } from './database.ts';
+import { DatabaseUnreachableError } from './errors.ts';
 
 /**
  * Opens one Database per distinct URL and shares it between the modules that use it; with
@@ -16,11 +17,10 @@ export class Databases {
     const key = url ?? 'pglite';
     let database = this.open.get(key);
     if (!database) {
-      database = url
-        ? Promise.resolve(openPostgres(url, { max: this.options.poolMax, ...this.queryCounter(url) }))
-        : openPglite(this.options.dataDir);
+      database = url ? connect(url, { max: this.options.poolMax, ...this.queryCounter(url) }) : openPglite(this.options.dataDir);
       this.open.set(key, database);
-      void database.then((d) => this.options.log.info({ database: d.label }, 'database opened'));
+      // A failure is the caller's to report (start-up names it in one line).
+      database.then((d) => this.options.log.info({ database: d.label }, 'database opened'), () => {});
     }
     return database;
   }
@@ -38,6 +38,18 @@ export class Databases {
     this.open.clear();
     await Promise.allSettled(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
   }
+}
+
+/** Opens a PostgreSQL pool and checks that the database answers, so "opened" means it did. */
+async function connect(url: string, options: Parameters<typeof openPostgres>[1]): Promise<Database> {
+  const database = openPostgres(url, options);
+  try {
+    await database.execute('select 1');
+  } catch (cause) {
+    await database.close().catch(() => {});
+    throw new DatabaseUnreachableError(url, database.label, cause);
+  }
+  return database;
 }
 
 /** The database name in a connection URL ("unknown" when it has none). */

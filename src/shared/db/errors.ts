@@ -17,3 +17,25 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   }
   return false;
 }
+
+/** A database that did not answer when first opened (down, wrong address, credentials or name). */
+export class DatabaseUnreachableError extends Error {
+  /** The URL as configured, password included: never log it (it is not enumerable). */
+  declare readonly url: string;
+
+  constructor(url: string, label: string, cause: unknown) {
+    const password = passwordOf(url);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot reach the database at ${label}: ${password ? reason.replaceAll(password, '***') : reason}`);
+    this.name = 'DatabaseUnreachableError';
+    Object.defineProperty(this, 'url', { value: url, enumerable: false });
+  }
+}
+
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}

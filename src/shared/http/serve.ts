@@ -40,12 +40,22 @@ export async function listen(fetch: FetchHandler, options: { port: number; host:
   });
 }
 
-/** Runs stop once on SIGTERM or SIGINT, then exits; a second signal exits at once. */
+/** A repeat of the signal within this time is the same request, not an impatient second one. */
+const REPEAT_SIGNAL_MS = 1_000;
+
+/**
+ * Runs stop once on SIGTERM or SIGINT, then exits; a second signal exits at once. A repeat
+ * within a second is ignored: Ctrl-C under `npm start` delivers SIGINT twice (from the
+ * terminal, and forwarded by npm).
+ */
 export function onShutdown(log: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < REPEAT_SIGNAL_MS) return;
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
@@ -61,6 +71,6 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
       },
     );
   };
-  process.once('SIGTERM', handler);
-  process.once('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
 }
