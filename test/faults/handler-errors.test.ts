@@ -29,8 +29,11 @@ async function bootWithoutSecret(entry: string, env: Record<string, string>): Pr
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; stderr: string }>((done) => child.once('exit', (code) => done({ code, stderr })));
-  const ready = waitForReady(`http://127.0.0.1:${port}/readyz`, 60_000, child).then(() => 'ready' as const, () => undefined);
-  const outcome = await Promise.race([exited, ready.then((r) => r ?? exited)]);
+  const ready = waitForReady(`http://127.0.0.1:${port}/readyz`, 60_000, child).then(
+    () => 'ready' as const,
+    () => exited,
+  );
+  const outcome = await Promise.race<{ code: number | null; stderr: string } | 'ready'>([exited, ready]);
   await stopAll([child]);
   return outcome;
 }
