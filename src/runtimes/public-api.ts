@@ -34,6 +34,7 @@ export function createPublicApi(options: {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     corsOrigins: config.CORS_ORIGINS,
     readiness: options.readiness,
+    metricsToken: config.METRICS_TOKEN,
     ...(limits.byIp ? { rateLimit: limits.byIp } : {}),
   });
   const routeOptions = {

@@ -43,6 +43,7 @@ const app = createApp({
   metrics: host.platform.metrics,
   bodyLimitBytes: config.BODY_LIMIT_BYTES * 4,
   corsOrigins: [],
+  metricsToken: config.METRICS_TOKEN,
   readiness: async () => ({ ...(await host.readiness()), accepting: !draining }),
 });
 mountInternalBus(app, { bus: host.platform.bus, credentials, isDraining: () => draining, log });

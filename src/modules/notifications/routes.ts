@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Caller } from '../../shared/bus/context.ts';
 import { AppError, platformErrors } from '../../shared/bus/errors.ts';
 import type { App } from '../../shared/http/app.ts';
+import { bearerToken } from '../../shared/http/bearer.ts';
 import { requestCallContext, type Authenticate } from '../../shared/http/contract-routes.ts';
 import type { AppEnv } from '../../shared/http/env.ts';
 import { problemSchema, toProblem } from '../../shared/http/problem.ts';
@@ -70,7 +71,7 @@ function tokenOf(c: Context<AppEnv>): string {
   const header = c.req.header('authorization');
   if (header !== undefined) {
     // A malformed header is refused, never overridden by the query.
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const token = bearerToken(header);
     if (!token) throw platformErrors.unauthorized();
     return token;
   }
