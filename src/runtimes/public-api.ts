@@ -52,7 +52,13 @@ export function createPublicApi(options: {
   };
   for (const contract of allContracts) mountContract(app, contract, routeOptions);
   mountItemDetails(app, { bus, timeoutMs: config.REQUEST_TIMEOUT_MS });
-  mountNotificationStream(app, { authenticate: routeOptions.authenticate, timeoutMs: config.REQUEST_TIMEOUT_MS, redis: options.redis, log: options.log });
+  mountNotificationStream(app, {
+    authenticate: routeOptions.authenticate,
+    timeoutMs: config.REQUEST_TIMEOUT_MS,
+    redis: options.redis,
+    log: options.log,
+    maxStreamsPerUser: config.NOTIFICATION_STREAMS_PER_USER,
+  });
   mountDocs(app, {
     title: 'Shareloop API',
     version: '1.0.0',
