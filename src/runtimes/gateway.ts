@@ -1,6 +1,6 @@
 import { routeRemoteModules } from '../shared/bus/remote-routing.ts';
 import { serviceCredentials } from '../shared/bus/service-credentials.ts';
-import { loadConfig } from '../shared/config/config.ts';
+import { loadConfig, requireDeploymentSecret } from '../shared/config/config.ts';
 import { listen, onShutdown } from '../shared/http/serve.ts';
 import { hostModules } from '../shared/modules/platform.ts';
 import { createLogger } from '../shared/observability/logger.ts';
@@ -12,6 +12,7 @@ import { startUp } from './start-up.ts';
 // The public API of every module, hosting none: each call crosses to a service over HTTP.
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'gateway' });
+requireDeploymentSecret(config);
 const credentials = serviceCredentials({ secret: config.INTERNAL_SERVICE_SECRET, service: 'gateway' });
 const { host, server, idempotency } = await startUp('gateway', async () => {
   const host = await hostModules({

@@ -35,6 +35,7 @@ export function createPublicApi(options: {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     corsOrigins: config.CORS_ORIGINS,
     readiness: options.readiness,
+    metricsToken: config.METRICS_TOKEN,
     ...(limits.byIp ? { rateLimit: limits.byIp } : {}),
   });
   const routeOptions = {
@@ -52,7 +53,13 @@ export function createPublicApi(options: {
   };
   for (const contract of allContracts) mountContract(app, contract, routeOptions);
   mountItemDetails(app, { bus, timeoutMs: config.REQUEST_TIMEOUT_MS });
-  mountNotificationStream(app, { authenticate: routeOptions.authenticate, timeoutMs: config.REQUEST_TIMEOUT_MS, redis: options.redis, log: options.log });
+  mountNotificationStream(app, {
+    authenticate: routeOptions.authenticate,
+    timeoutMs: config.REQUEST_TIMEOUT_MS,
+    redis: options.redis,
+    log: options.log,
+    maxStreamsPerUser: config.NOTIFICATION_STREAMS_PER_USER,
+  });
   mountDocs(app, {
     title: 'Shareloop API',
     version: '1.0.0',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mountInternalBus } from '../shared/bus/internal-endpoint.ts';
 import { routeRemoteModules } from '../shared/bus/remote-routing.ts';
 import { serviceCredentials } from '../shared/bus/service-credentials.ts';
-import { loadConfig } from '../shared/config/config.ts';
+import { loadConfig, requireDeploymentSecret } from '../shared/config/config.ts';
 import { registerInstance, type Registration } from '../shared/discovery/register-instance.ts';
 import { createApp } from '../shared/http/app.ts';
 import { listen, onShutdown } from '../shared/http/serve.ts';
@@ -27,6 +27,7 @@ if (!config.REDIS_URL && !process.env.ADVERTISE_URL) {
 }
 const name = process.env.SERVICE_NAME ?? hosted.map((m) => m.contract.name).join('+');
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name });
+requireDeploymentSecret(config);
 const credentials = serviceCredentials({ secret: config.INTERNAL_SERVICE_SECRET, service: name });
 const host = await startUp(name, () =>
   hostModules({
@@ -45,6 +46,7 @@ const app = createApp({
   metrics: host.platform.metrics,
   bodyLimitBytes: config.BODY_LIMIT_BYTES * 4,
   corsOrigins: [],
+  metricsToken: config.METRICS_TOKEN,
   readiness: async () => ({ ...(await host.readiness()), accepting: !draining }),
 });
 mountInternalBus(app, { bus: host.platform.bus, credentials, isDraining: () => draining, log });

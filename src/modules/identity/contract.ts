@@ -39,15 +39,17 @@ export const identity = defineContract({
     notAdmin: 'forbidden',
     userNotFound: 'not_found',
     wrongPassword: 'invalid',
+    weakPassword: 'unprocessable',
+    tooManyLoginAttempts: 'rate_limited',
   },
   ops: {
-    // Opens an account for a new member.
+    // Opens an account for a new member (the password must pass the documented strength rule).
     register: op({
       kind: 'command',
       summary: 'Register a new member',
       input: z.strictObject({ email, password, displayName }),
       output: userSchema,
-      errors: ['emailTaken'],
+      errors: ['emailTaken', 'weakPassword'],
       http: { method: 'post', path: '/v1/auth/register', status: 201, auth: 'none', tag: 'Auth' },
     }),
     // Exchanges credentials for an access token and a refresh token (a new session).
@@ -56,7 +58,7 @@ export const identity = defineContract({
       summary: 'Log in with email and password',
       input: z.strictObject({ email: z.string().max(254), password: z.string().max(128) }),
       output: tokensSchema,
-      errors: ['invalidCredentials'],
+      errors: ['invalidCredentials', 'tooManyLoginAttempts'],
       http: { method: 'post', path: '/v1/auth/login', status: 200, auth: 'none', tag: 'Auth' },
     }),
     // Rotates a refresh token; presenting a rotated one revokes the whole session.
@@ -95,7 +97,7 @@ export const identity = defineContract({
       errors: ['userNotFound'],
       http: { method: 'get', path: '/v1/users/me', status: 200, auth: 'required', tag: 'Users' },
     }),
-    // Changes the caller's display name or password.
+    // Changes the caller's display name or password; a new password ends every other session.
     updateMe: op({
       kind: 'command',
       summary: 'Update my account',
@@ -106,7 +108,7 @@ export const identity = defineContract({
           path: ['currentPassword'],
         }),
       output: userSchema,
-      errors: ['userNotFound', 'wrongPassword'],
+      errors: ['userNotFound', 'wrongPassword', 'weakPassword'],
       idempotent: true,
       http: { method: 'patch', path: '/v1/users/me', status: 200, auth: 'required', tag: 'Users' },
     }),

@@ -11,4 +11,6 @@ export interface IdentityDeps {
   tokens: TokenSettings;
   verifiedTokens: VerifiedTokens;
   publish: Publish;
+  /** Failed logins of one account within 15 minutes before its logins pause (0: never). */
+  loginFailuresPerAccount: number;
 }

@@ -378,7 +378,59 @@ describe('me and profiles', () => {
     await rejectsWith(login(email, PASSWORD), 'identity.invalidCredentials');
   });
 
+  test('changing the password revokes every other session, access and refresh, and keeps the current one', async () => {
+    const { caller, email, tokens: current } = await member();
+    const other = await login(email);
+    const otherClaims = await validate(other.accessToken);
+    await bus.call(identity.ops.updateMe, { password: 'another new passphrase', currentPassword: PASSWORD }, ctx(caller));
+    await rejectsWith(validate(other.accessToken), 'identity.invalidToken');
+    await rejectsWith(bus.call(identity.ops.refresh, { refreshToken: other.refreshToken }, ctx()), 'identity.invalidRefreshToken');
+    assert.equal((await sessionRow(otherClaims.sessionId))?.revoked_reason, 'password changed');
+    // The session that changed it goes on.
+    assert.equal((await validate(current.accessToken)).sessionId, caller.sessionId);
+    assert.ok(await bus.call(identity.ops.refresh, { refreshToken: current.refreshToken }, ctx()));
+  });
+
+  test('a weak new password is refused with 422 weakPassword and changes nothing', async () => {
+    const { caller, email } = await member();
+    const error = await rejectsWith(bus.call(identity.ops.updateMe, { password: 'aaaaabbbbb', currentPassword: PASSWORD }, ctx(caller)), 'identity.weakPassword');
+    assert.equal(error.kind, 'unprocessable');
+    assert.ok(await login(email, PASSWORD));
+  });
+
   test('getMe without a caller is unauthorized', async () => {
     await rejectsWith(bus.call(identity.ops.getMe, {}, ctx()), 'unauthorized');
+  });
+});
+
+describe('password strength and login throttling', () => {
+  test('registering with a weak password is refused with 422 weakPassword', async () => {
+    for (const password of ['1111111111', 'Password123', 'qwertyuiop']) {
+      const error = await rejectsWith(register(uniqueEmail(), password), 'identity.weakPassword');
+      assert.equal(error.kind, 'unprocessable');
+    }
+  });
+
+  test('after five wrong passwords an account is paused (429, Retry-After), even for the right password; other accounts are not', async () => {
+    const { email } = await member();
+    const bystander = await member();
+    for (let i = 0; i < 5; i++) await rejectsWith(login(email, `wrong password ${i}`), 'identity.invalidCredentials');
+    const paused = await rejectsWith(login(email, PASSWORD), 'identity.tooManyLoginAttempts');
+    assert.equal(paused.kind, 'rate_limited');
+    assert.ok(paused.retryAfterSeconds! > 0 && paused.retryAfterSeconds! <= 900, String(paused.retryAfterSeconds));
+    // Case and spaces do not make another account.
+    await rejectsWith(login(`  ${email.toUpperCase()} `, PASSWORD), 'identity.tooManyLoginAttempts');
+    assert.ok(await login(bystander.email));
+  });
+
+  test('unknown emails are throttled alike, and a successful login clears the count', async () => {
+    const ghost = uniqueEmail('ghost');
+    for (let i = 0; i < 5; i++) await rejectsWith(login(ghost, 'whatever password'), 'identity.invalidCredentials');
+    await rejectsWith(login(ghost, 'whatever password'), 'identity.tooManyLoginAttempts');
+    const { email } = await member();
+    for (let i = 0; i < 4; i++) await rejectsWith(login(email, 'wrong password'), 'identity.invalidCredentials');
+    assert.ok(await login(email));
+    for (let i = 0; i < 4; i++) await rejectsWith(login(email, 'wrong password'), 'identity.invalidCredentials');
+    assert.ok(await login(email));
   });
 });

@@ -38,6 +38,7 @@ export const identityModule = defineModule<typeof identity, IdentityDeps>({
         refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
       },
       verifiedTokens: new VerifiedTokens(),
+      loginFailuresPerAccount: config.LOGIN_FAILURES_PER_ACCOUNT,
     };
   },
   events: identityEvents,

@@ -442,6 +442,54 @@ describe('GET /v1/notifications/stream', () => {
     await stream.cancel();
   });
 
+  test('a user may hold five streams at once: the sixth gets 429 problem+json until one closes', async () => {
+    const a = await member('Many');
+    const streams = [];
+    try {
+      for (let i = 0; i < 5; i++) {
+        const response = await open(host.app, a.token);
+        assert.equal(response.status, 200, `stream ${i + 1}`);
+        const stream = readEventStream(response);
+        streams.push(stream);
+        await stream.next((e) => e.event === 'ready');
+      }
+      const refused = await open(host.app, a.token);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get('content-type'), 'application/problem+json');
+      assert.equal(((await refused.json()) as { code: string }).code, 'tooManyStreams');
+      // Another user is not affected.
+      const b = await member('Other');
+      const others = readEventStream(await open(host.app, b.token));
+      streams.push(others);
+      await others.next((e) => e.event === 'ready');
+      await streams.shift()!.cancel();
+      const until = Date.now() + 5_000;
+      let again = await open(host.app, a.token);
+      while (again.status === 429 && Date.now() < until) {
+        await again.body?.cancel();
+        await new Promise((r) => setTimeout(r, 50));
+        again = await open(host.app, a.token);
+      }
+      assert.equal(again.status, 200);
+      streams.push(readEventStream(again));
+    } finally {
+      await Promise.all(streams.map((s) => s.cancel()));
+    }
+  });
+
+  test('with the default settings a stream ends within seconds of its session being revoked', async () => {
+    const a = await member('Prompt');
+    const stream = readEventStream(await open(host.app, a.token));
+    await stream.next((e) => e.event === 'ready');
+    const sessionId = (await bus.call(identity.ops.validateToken, { token: a.token }, ctx())).sessionId;
+    const revokedAt = Date.now();
+    await bus.call(identity.ops.logout, {}, ctx({ ...a.caller, sessionId }));
+    const error = await stream.next((e) => e.event === 'error', 5_000);
+    assert.equal(JSON.parse(error.data ?? '{}').status, 401);
+    await stream.closed(5_000);
+    assert.ok(Date.now() - revokedAt < 5_000);
+  });
+
   describe('lifecycle', () => {
     /** An app with only the stream, on quick timers. */
     function quickApp() {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Caller } from '../../shared/bus/context.ts';
 import { AppError, platformErrors } from '../../shared/bus/errors.ts';
 import type { App } from '../../shared/http/app.ts';
+import { bearerToken } from '../../shared/http/bearer.ts';
 import { requestCallContext, type Authenticate } from '../../shared/http/contract-routes.ts';
 import type { AppEnv } from '../../shared/http/env.ts';
 import { problemSchema, toProblem } from '../../shared/http/problem.ts';
@@ -20,8 +21,10 @@ export interface NotificationStreamOptions {
   log: Logger;
   /** A comment line this often keeps proxies from closing an idle stream. */
   heartbeatMs?: number;
-  /** The token is checked again this often: a stream ends when its token expires or is revoked. */
+  /** The token is checked again this often: a stream ends this soon after its session is revoked or expires. */
   revalidateMs?: number;
+  /** Streams one user may hold open at once on this process; more get 429. */
+  maxStreamsPerUser?: number;
   /** Writes allowed to queue for a client that does not read before its stream is closed. */
   maxPendingWrites?: number;
 }
@@ -38,7 +41,8 @@ const route = createRoute({
     'A text/event-stream of the caller\'s notifications as they are created, and only the caller\'s.',
     'Events: `ready` once the stream listens (notifications created before it are not replayed: list them with GET /v1/notifications);',
     '`notification` with a Notification as JSON data and its id as the event id; `error` with a problem as JSON data just before the server ends the stream',
-    '(the token expired or was revoked). A comment line is sent every 15 s as a heartbeat.',
+    '(the token expired or was revoked: within about 2 s of a logout or password change). A comment line is sent every 15 s as a heartbeat.',
+    'A user may hold a few streams open at once (NOTIFICATION_STREAMS_PER_USER, default 5); more get 429.',
     'Authenticate with `Authorization: Bearer <access token>`. Browsers\' EventSource cannot send headers, so the access token is also accepted as',
     'the `access_token` query parameter (RFC 6750 §2.3), on this route only: prefer the header wherever you can, since URLs may be logged by proxies.',
   ].join(' '),
@@ -59,7 +63,7 @@ const route = createRoute({
     },
     400: problem('Problem: validationFailed'),
     401: problem('Problem: unauthorized'),
-    429: problem('Problem: rateLimited'),
+    429: problem('Problem: rateLimited, tooManyStreams'),
     500: problem('Problem: internal'),
     503: problem('Problem: serviceUnavailable'),
   },
@@ -70,7 +74,7 @@ function tokenOf(c: Context<AppEnv>): string {
   const header = c.req.header('authorization');
   if (header !== undefined) {
     // A malformed header is refused, never overridden by the query.
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const token = bearerToken(header);
     if (!token) throw platformErrors.unauthorized();
     return token;
   }
@@ -87,17 +91,36 @@ function tokenOf(c: Context<AppEnv>): string {
 export function mountNotificationStream(app: App, options: NotificationStreamOptions): void {
   const { authenticate, timeoutMs, log } = options;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const revalidateMs = options.revalidateMs ?? 60_000;
+  const revalidateMs = options.revalidateMs ?? 2_000;
+  const maxStreams = options.maxStreamsPerUser ?? 5;
   const maxPending = options.maxPendingWrites ?? 256;
   const feed: LiveFeed = liveFeed(options.redis, log);
+  /** Open streams per user on this process. */
+  const open = new Map<string, number>();
 
   app.openapi(route, async (c) => {
     const token = tokenOf(c as never);
     const check = () => authenticate(token, requestCallContext(c as never, timeoutMs));
     const caller = await check();
     c.set('caller', caller);
+    const held = open.get(caller.userId) ?? 0;
+    if (held >= maxStreams) {
+      throw new AppError('tooManyStreams', 'rate_limited', `At most ${maxStreams} notification streams may be open at once; close one first.`, { retryAfterSeconds: 5 });
+    }
+    open.set(caller.userId, held + 1);
+    const release = () => {
+      const left = (open.get(caller.userId) ?? 1) - 1;
+      if (left > 0) open.set(caller.userId, left);
+      else open.delete(caller.userId);
+    };
 
-    const response = streamSSE(c, (stream) => serve(stream, caller, check));
+    const response = streamSSE(c, async (stream) => {
+      try {
+        await serve(stream, caller, check);
+      } finally {
+        release();
+      }
+    });
     response.headers.set('cache-control', 'no-store');
     // Reverse proxies such as nginx would otherwise buffer the stream.
     response.headers.set('x-accel-buffering', 'no');

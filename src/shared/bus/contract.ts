@@ -91,7 +91,7 @@ export interface Contract<
   ops: OpsOf<Name, Ops>;
   events: EventsOf<Name, Evs>;
   /** Builds one of this contract's declared errors. */
-  error(code: keyof Errs & string, detail: string): AppError;
+  error(code: keyof Errs & string, detail: string, extra?: { retryAfterSeconds?: number }): AppError;
 }
 
 export type AnyContract = Contract<string, Record<string, ErrorKind>, Record<string, OpSpec>, Record<string, EventSpec>>;
@@ -120,8 +120,8 @@ export function defineContract<
     errors: def.errors,
     ops: ops as OpsOf<Name, Ops>,
     events: events as EventsOf<Name, Evs>,
-    error(code, detail) {
-      return new AppError(`${def.name}.${code}`, def.errors[code]!, detail);
+    error(code, detail, extra) {
+      return new AppError(`${def.name}.${code}`, def.errors[code]!, detail, extra);
     },
   };
 }

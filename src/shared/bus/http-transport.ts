@@ -76,7 +76,9 @@ export class HttpTransport implements RemoteTransport {
         }
         // A draining instance refused the call before running it: safe to send elsewhere.
         if (error.code === 'draining') throw new HopFailure('draining', endpoint.id, false, `${endpoint.id} is draining`);
-        ok = error.kind !== 'internal' && error.kind !== 'unavailable';
+        // The instance answered with a typed error: it is reachable and working, whatever the error
+        // (a 500 for one odd input must not eject it). Only transport failures count against it.
+        ok = true;
         throw error;
       }
       ok = true;

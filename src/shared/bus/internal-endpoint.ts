@@ -1,4 +1,6 @@
 import type { Hono } from 'hono';
+import { bearerToken } from '../http/bearer.ts';
+import { rejectUnsafeText } from '../http/input-guards.ts';
 import { statusOfKind } from '../http/problem.ts';
 import type { Logger } from '../observability/logger.ts';
 import { childSpan, parseTraceparent } from '../observability/trace.ts';
@@ -20,8 +22,7 @@ const DEFAULT_REMAINING_MS = 10_000;
  */
 export function mountInternalBus(app: Hono<any>, options: { bus: Bus; credentials: ServiceCredentials; isDraining: () => boolean; log: Logger }): void {
   app.post(`${INTERNAL_BUS_PATH}/:op`, async function internalBus(c) {
-    const bearer = c.req.header('authorization');
-    if (!(await options.credentials.verify(bearer?.startsWith('Bearer ') ? bearer.slice(7) : undefined))) {
+    if (!(await options.credentials.verify(bearerToken(c.req.header('authorization'))))) {
       return c.json({ error: new AppError(SERVICE_CREDENTIAL_REJECTED, 'unauthorized', 'A valid internal service credential is required.').toJSON() }, 401);
     }
     if (options.isDraining()) {
@@ -31,6 +32,7 @@ export function mountInternalBus(app: Hono<any>, options: { bus: Bus; credential
     try {
       const body = wireRequestSchema.safeParse(await c.req.json());
       if (!body.success) throw platformErrors.validation([], 'Malformed internal bus request.');
+      rejectUnsafeText(body.data.input);
       const remaining = Number(c.req.header(wireHeaders.deadline));
       const ctx: CallContext = {
         requestId: c.req.header(wireHeaders.requestId) ?? crypto.randomUUID(),

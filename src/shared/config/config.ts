@@ -61,6 +61,12 @@ export const configSchema = z
     HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
     HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(1_000),
     DISCOVERY_TTL_MS: z.coerce.number().int().min(500).default(10_000),
+    // Security: opt-in to the built-in development INTERNAL_SERVICE_SECRET, /metrics token,
+    // live notification streams per user and process, failed logins per account before a pause.
+    SHARELOOP_DEV_SECRETS: bool.default(false),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    NOTIFICATION_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
+    LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(0).default(5),
   })
   .transform((c, ctx) => {
     for (const key of ['JWT_SECRET', 'INTERNAL_SERVICE_SECRET'] as const) {
@@ -71,6 +77,7 @@ export const configSchema = z
       JWT_SECRET: c.JWT_SECRET ?? DEV_JWT_SECRET,
       INTERNAL_SERVICE_SECRET: c.INTERNAL_SERVICE_SECRET ?? DEV_INTERNAL_SECRET,
       jwtSecretIsDefault: !c.JWT_SECRET,
+      internalSecretIsDefault: !c.INTERNAL_SERVICE_SECRET,
     };
   });
 
@@ -90,6 +97,19 @@ export function loadConfig(): Config {
     process.stderr.write(`${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
+}
+
+/**
+ * Service processes (and the gateway) refuse the built-in development INTERNAL_SERVICE_SECRET:
+ * anyone who knows it can forge internal calls as any user. SHARELOOP_DEV_SECRETS=1 allows it
+ * on a developer's machine. Prints one line and exits otherwise.
+ */
+export function requireDeploymentSecret(config: Config): void {
+  if (!config.internalSecretIsDefault || config.SHARELOOP_DEV_SECRETS) return;
+  process.stderr.write(
+    'Invalid configuration: INTERNAL_SERVICE_SECRET is not set (a random value of at least 32 characters shared by every process); set SHARELOOP_DEV_SECRETS=1 to use the development secret on a developer machine\n',
+  );
+  process.exit(78);
 }
 
 /** The database URL for one module: <MODULE>_DATABASE_URL, falling back to DATABASE_URL. */

@@ -137,7 +137,7 @@ export class InstancePool {
     };
   }
 
-  /** Records a failed request (connection error, timeout, 5xx); enough in a row eject the instance. */
+  /** Records a failed request (no connection, timeout, no bus reply; never a typed error the handler returned); enough in a row eject the instance. */
   reportFailure(instance: Instance): void {
     const member = this.memberOf(instance);
     if (!member) return;

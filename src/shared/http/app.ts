@@ -1,3 +1,6 @@
+import { timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -7,6 +10,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { fieldErrors, platformErrors } from '../bus/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { bearerToken } from './bearer.ts';
 import type { AppEnv } from './env.ts';
 import { problemResponse, toProblem } from './problem.ts';
 import { requestContext } from './request-context.ts';
@@ -21,6 +25,8 @@ export interface AppOptions {
   rateLimit?: MiddlewareHandler<AppEnv>;
   /** Checks that must pass for /readyz (database and cache reachable). */
   readiness: () => Promise<Record<string, boolean>>;
+  /** When set, /metrics answers only requests bearing this token (METRICS_TOKEN). */
+  metricsToken?: string | undefined;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -65,7 +71,11 @@ export function createApp(options: AppOptions): App {
     const ready = Object.values(checks).every(Boolean);
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
   });
+  const metricsAllowed = tokenCheck(options.metricsToken);
   app.get('/metrics', async (c) => {
+    if (!metricsAllowed(c.req.header('authorization'))) {
+      return problemResponse(toProblem(platformErrors.unauthorized('/metrics needs the METRICS_TOKEN bearer token.'), c.req.path, c.get('requestId')));
+    }
     c.header('content-type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
@@ -91,9 +101,37 @@ function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Serves the OpenAPI 3.1 document at /openapi.json and interactive docs at /docs. */
+/** Whether an Authorization header carries the expected bearer token (always true when none is expected). */
+function tokenCheck(expected: string | undefined): (header: string | undefined) => boolean {
+  if (expected === undefined) return () => true;
+  const want = Buffer.from(expected);
+  return (header) => {
+    const given = Buffer.from(bearerToken(header) ?? '');
+    return given.length === want.length && timingSafeEqual(given, want);
+  };
+}
+
+/** Path of the docs UI's script, served from the installed package: the page needs no CDN. */
+export const DOCS_SCRIPT_PATH = '/docs/scalar.js';
+
+/** Scalar's self-contained browser bundle in node_modules, read once on first use. */
+function docsScript(): () => Promise<string> {
+  let script: Promise<string> | undefined;
+  return () => {
+    script ??= readFile(fileURLToPath(new URL('./browser/standalone.js', import.meta.resolve('@scalar/api-reference'))), 'utf8');
+    return script;
+  };
+}
+
+/** Serves the OpenAPI 3.1 document at /openapi.json and interactive docs at /docs (offline: script and fonts from this server). */
 export function mountDocs(app: App, info: { title: string; version: string; description: string }): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: info.title }));
+  const script = docsScript();
+  app.get(DOCS_SCRIPT_PATH, async (c) => {
+    c.header('content-type', 'text/javascript; charset=utf-8');
+    c.header('cache-control', 'public, max-age=86400');
+    return c.body(await script());
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: info.title, cdn: DOCS_SCRIPT_PATH, withDefaultFonts: false }));
 }

@@ -9,6 +9,8 @@ import type { App } from './app.ts';
 import type { AppEnv } from './env.ts';
 import { type IdempotentResponse, REPLAYED_HEADER } from './idempotency.ts';
 import { idempotencyErrorKinds, idempotencyKeyHeaderSchema, parseIdempotencyKey } from './idempotency-key.ts';
+import { bearerToken } from './bearer.ts';
+import { inputGuard } from './input-guards.ts';
 import { problemSchema, statusOfKind } from './problem.ts';
 import { staleHeaders, type StaleFallback } from './stale-fallback.ts';
 
@@ -40,8 +42,7 @@ export async function callContextOf(
 ): Promise<CallContext> {
   const ctx = requestCallContext(c, options.timeoutMs);
   if (auth === 'none') return ctx;
-  const header = c.req.header('authorization');
-  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  const token = bearerToken(c.req.header('authorization'));
   if (!token) {
     if (auth === 'required') throw platformErrors.unauthorized();
     return ctx;
@@ -71,6 +72,7 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
   const bodyShape = nonBodyKeys.length > 0 ? input.omit(mask(nonBodyKeys)) : input;
   const hasBody = Object.keys(bodyShape.shape).length > 0;
   const idempotent = http.idempotencyKey ? idempotentResponseOf(op, http, options) : undefined;
+  const guard = inputGuard(input);
 
   const request: Record<string, unknown> = {};
   if (paramKeys.length > 0) request.params = input.pick(mask(paramKeys)).strip();
@@ -116,6 +118,8 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
     }
     const keyHeader = keyInput === undefined ? undefined : c.req.header('idempotency-key');
     if (keyHeader !== undefined) args[keyInput!] = parseIdempotencyKey(keyHeader);
+    // NUL, lone surrogates and absurd dates stop here, before any module, database or outbox.
+    guard(args);
     const call = () => options.bus.call(op, args as never, ctx) as Promise<Record<string, unknown>>;
     const respond = async (): Promise<Response> => {
       let output: Record<string, unknown>;

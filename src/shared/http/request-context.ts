@@ -11,7 +11,8 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Gives each request an id (an incoming X-Request-Id when well-formed), continues its W3C
- * trace, echoes both, times it for metrics, and writes one log line when it ends.
+ * trace, echoes both, marks authenticated responses `Cache-Control: no-store`, times it for
+ * metrics, and writes one log line when it ends.
  */
 export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics }): MiddlewareHandler<AppEnv> {
   return async function requestContextMiddleware(c, next) {
@@ -23,7 +24,10 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     c.set('trace', trace);
     c.set('caller', undefined);
     await withLogContext({ requestId, traceId: trace.traceId }, next);
-    setResponseHeaders(c, { 'x-request-id': requestId, traceparent: formatTraceparent(trace) });
+    const headers: Record<string, string> = { 'x-request-id': requestId, traceparent: formatTraceparent(trace) };
+    // What an authenticated caller sees is theirs alone: no shared or browser cache may keep it.
+    if (c.get('caller')) headers['cache-control'] = 'no-store';
+    setResponseHeaders(c, headers);
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || 'unmatched';
     const status = c.res.status;

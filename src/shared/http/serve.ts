@@ -1,5 +1,8 @@
+import type { Socket } from 'node:net';
 import { serve as serveNode } from '@hono/node-server';
+import { AppError } from '../bus/errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { problemType, toProblem } from './problem.ts';
 
 /** How long in-flight requests get to finish on shutdown before connections are cut. */
 const DRAIN_GRACE_MS = 5_000;
@@ -37,8 +40,26 @@ export async function listen(fetch: FetchHandler, options: { port: number; host:
       });
     });
     server.once('error', reject);
+    server.on('clientError', answerClientError);
   });
 }
+
+/** Node's own parse errors (headers too large, a bad request line, a slow request): a problem+json, then close. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, problem] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', { type: problemType('headersTooLarge'), title: 'Request Header Fields Too Large', status: 431, detail: 'The request headers are too large.', code: 'headersTooLarge' }]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', { type: problemType('requestTimeout'), title: 'Request Timeout', status: 408, detail: 'The request was not received in time.', code: 'requestTimeout' }]
+        : [400, 'Bad Request', toProblem(new AppError('malformedRequest', 'invalid', 'The request is not valid HTTP.'))];
+  const body = JSON.stringify(problem);
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
 
 /** A repeat of the signal within this time is the same request, not an impatient second one. */
 const REPEAT_SIGNAL_MS = 1_000;

@@ -5,13 +5,20 @@ import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { DUMMY_HASH, verifyPassword } from '../domain/passwords.ts';
 import { normalizeEmail } from '../domain/users.ts';
+import { clearLoginFailures, recordLoginFailure, refuseThrottledLogin } from './login-throttle.ts';
 import { issueTokens, openSession } from './sessions.ts';
 
 export const login: Handler<typeof identity.ops.login, IdentityDeps> = async (input, { deps }) => {
-  const [user] = await deps.db.select().from(users).where(eq(sql`lower(${users.email})`, normalizeEmail(input.email)));
+  const email = normalizeEmail(input.email);
+  await refuseThrottledLogin(deps, email);
+  const [user] = await deps.db.select().from(users).where(eq(sql`lower(${users.email})`, email));
   // Verify against a dummy hash when there is no such user, so timing does not reveal accounts.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !ok) throw identity.error('invalidCredentials', 'The email or password is wrong.');
+  if (!user || !ok) {
+    await recordLoginFailure(deps, email);
+    throw identity.error('invalidCredentials', 'The email or password is wrong.');
+  }
+  await clearLoginFailures(deps, email);
   return deps.db.transaction(async (tx) => {
     const sessionId = await openSession(deps, tx, user.id);
     return issueTokens(deps, tx, { id: sessionId, userId: user.id, role: user.role });

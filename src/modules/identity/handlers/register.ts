@@ -4,12 +4,15 @@ import { isUniqueViolation } from '../../../shared/db/errors.ts';
 import { identity } from '../contract.ts';
 import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
+import { passwordWeakness } from '../domain/password-strength.ts';
 import { hashPassword } from '../domain/passwords.ts';
 import { normalizeEmail } from '../domain/users.ts';
 import { toUser } from './user-view.ts';
 
 export const register: Handler<typeof identity.ops.register, IdentityDeps> = async (input, ctx) => {
   const { deps } = ctx;
+  const weakness = passwordWeakness(input.password, input.email);
+  if (weakness) throw identity.error('weakPassword', `The password is too weak: ${weakness}.`);
   const passwordHash = await hashPassword(input.password);
   try {
     const row = await deps.db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { Db, Tx } from '../../../shared/db/database.ts';
 import { refreshTokens, sessions, users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
@@ -66,9 +66,14 @@ export async function forgetUserSessions(deps: IdentityDeps, userId: string): Pr
   await forgetSessions(deps, all.map((s) => s.id), false);
 }
 
-/** Marks sessions revoked in the database; returns the ids that were live. */
-export async function revokeSessions(tx: Tx | Db, where: { sessionId?: string; userId?: string }, reason: string): Promise<string[]> {
-  const condition = where.sessionId ? eq(sessions.id, where.sessionId) : eq(sessions.userId, where.userId!);
+/** Marks sessions revoked in the database (one, or a user's, but perhaps one); returns the ids that were live. */
+export async function revokeSessions(
+  tx: Tx | Db,
+  where: { sessionId?: string; userId?: string; exceptSessionId?: string | undefined },
+  reason: string,
+): Promise<string[]> {
+  const scope = where.sessionId ? eq(sessions.id, where.sessionId) : eq(sessions.userId, where.userId!);
+  const condition = where.exceptSessionId ? and(scope, ne(sessions.id, where.exceptSessionId)) : scope;
   const rows = await tx
     .update(sessions)
     .set({ revokedAt: new Date(), revokedReason: reason })
