@@ -40,11 +40,18 @@ export interface BootedRuntime {
  * process's environment minus every server variable, plus `env`, on a free port, and waits
  * until /readyz answers 200.
  */
-export async function bootRuntime(command: string, args: string[], env: Record<string, string>, readyTimeoutMs = 60_000): Promise<BootedRuntime> {
+export async function bootRuntime(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  readyTimeoutMs = 60_000,
+  options: { ownProcessGroup?: boolean } = {},
+): Promise<BootedRuntime> {
   const port = await freePort();
   const childEnv = zeroSetupEnv({ PORT: String(port), ...env });
 
-  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // In its own process group, a signal can go to the whole group, as a terminal's Ctrl-C does.
+  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
   reapOnExit(child);
   let output = '';
   const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000));

@@ -145,6 +145,26 @@ describe('SIGTERM to `npm start` (as a container sends it)', () => {
   });
 });
 
+describe('Ctrl-C on `npm start` (SIGINT to npm and the server, then npm forwards it again)', () => {
+  test('the repeated signal is the same request: the server drains and exits 0, not 1', async () => {
+    const runtime = await bootRuntime('npm', ['start'], { DATABASE_URL: await createDatabase(testServers().pgUrl) }, 60_000, { ownProcessGroup: true });
+    try {
+      process.kill(-runtime.child.pid!, 'SIGINT');
+      const exit = await runtime.exited;
+      assert.deepEqual(exit, { code: 0, signal: null }, runtime.output().slice(-3000));
+      const log = logLines(runtime.output());
+      assert.equal(log.filter((l) => l.msg === 'shutting down').length, 1);
+      assert.ok(log.some((l) => l.msg === 'stopped'), 'the server drained and stopped');
+    } finally {
+      try {
+        process.kill(-runtime.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+});
+
 describe('operator commands: --help and unknown flags', () => {
   for (const [name, script] of [
     ['db:migrate', 'migrate'],
