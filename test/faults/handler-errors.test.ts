@@ -19,7 +19,7 @@ import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
 import { createLogger } from '../../src/shared/observability/logger.ts';
 import { spawnRuntime, stopAll, waitForReady } from '../../scripts/processes.ts';
 import { freePort } from '../support/services.ts';
-import { INTERNAL_SECRET, faultEnv, startServices } from './fault-support.ts';
+import { INTERNAL_SECRET, faultEnv, internalCall, startServices } from './fault-support.ts';
 
 /** Runs a runtime without INTERNAL_SERVICE_SECRET; resolves with its exit code and stderr, or 'ready'. */
 async function bootWithoutSecret(entry: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string } | 'ready'> {
@@ -108,5 +108,17 @@ describe('a deterministic handler error does not eject a healthy instance', () =
     // The instance still serves: the next call reaches the handler instead of failing with 503.
     const error = await errorOf(bus.call(identity.ops.validateToken, { token: 'not-a-token' }, systemContext()));
     assert.equal(error.code, 'identity.invalidToken', error.detail);
+  });
+
+  test('the internal bus endpoint refuses NUL and lone surrogates with 400 before the handler (any bearer case)', async () => {
+    const token = await serviceCredentials({ secret: INTERNAL_SECRET, service: 'handler-errors' }).token();
+    const url = services.process('identity').url;
+    for (const email of ['ann\u0000@example.test', 'ann\ud800@example.test']) {
+      const reply = await internalCall(url, 'identity.login', { input: { email, password: 'whatever password' }, contractVersion: 1 }, `bearer ${token}`);
+      assert.equal(reply.status, 400, JSON.stringify(reply.body));
+      assert.equal(reply.body.error.code, 'validationFailed');
+    }
+    const fine = await internalCall(url, 'identity.login', { input: { email: 'ann@example.test', password: 'whatever password' }, contractVersion: 1 }, `BEARER ${token}`);
+    assert.equal(fine.body.error.code, 'identity.invalidCredentials');
   });
 });
