@@ -18,6 +18,8 @@ import { parseConfig } from '../../src/shared/config/config.ts';
 import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
 import { createLogger } from '../../src/shared/observability/logger.ts';
 import { spawnRuntime, stopAll, waitForReady } from '../../scripts/processes.ts';
+import { startSplitTopology } from '../../scripts/split-topology.ts';
+import { apiClient } from '../support/api-client.ts';
 import { freePort } from '../support/services.ts';
 import { INTERNAL_SECRET, faultEnv, internalCall, startServices } from './fault-support.ts';
 
@@ -48,6 +50,18 @@ describe('the built-in development service secret', () => {
       assert.equal(outcome.code, 78, outcome.stderr);
       assert.match(outcome.stderr, /INTERNAL_SERVICE_SECRET is not set/);
       assert.match(outcome.stderr, /SHARELOOP_DEV_SECRETS=1/);
+    }
+  });
+
+  test('a split topology started without a secret (as `npm run split` does) makes a random one and works', async () => {
+    const { INTERNAL_SERVICE_SECRET: _none, ...env } = await faultEnv();
+    assert.equal(process.env.INTERNAL_SERVICE_SECRET, undefined, 'this test needs an environment without the secret');
+    const split = await startSplitTopology({ env, gatewayPort: await freePort(), layout: [{ name: 'identity', modules: 'identity' }] });
+    try {
+      const user = await apiClient(split.gatewayUrl).newUser('random-secret');
+      assert.equal(typeof user.accessToken, 'string');
+    } finally {
+      await split.stop();
     }
   });
 
