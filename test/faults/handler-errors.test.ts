@@ -18,8 +18,10 @@ import { parseConfig } from '../../src/shared/config/config.ts';
 import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
 import { createLogger } from '../../src/shared/observability/logger.ts';
 import { spawnRuntime, stopAll, waitForReady } from '../../scripts/processes.ts';
+import { startSplitTopology } from '../../scripts/split-topology.ts';
+import { apiClient } from '../support/api-client.ts';
 import { freePort } from '../support/services.ts';
-import { INTERNAL_SECRET, faultEnv, startServices } from './fault-support.ts';
+import { INTERNAL_SECRET, faultEnv, internalCall, startServices } from './fault-support.ts';
 
 /** Runs a runtime without INTERNAL_SERVICE_SECRET; resolves with its exit code and stderr, or 'ready'. */
 async function bootWithoutSecret(entry: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string } | 'ready'> {
@@ -48,6 +50,18 @@ describe('the built-in development service secret', () => {
       assert.equal(outcome.code, 78, outcome.stderr);
       assert.match(outcome.stderr, /INTERNAL_SERVICE_SECRET is not set/);
       assert.match(outcome.stderr, /SHARELOOP_DEV_SECRETS=1/);
+    }
+  });
+
+  test('a split topology started without a secret (as `npm run split` does) makes a random one and works', async () => {
+    const { INTERNAL_SERVICE_SECRET: _none, ...env } = await faultEnv();
+    assert.equal(process.env.INTERNAL_SERVICE_SECRET, undefined, 'this test needs an environment without the secret');
+    const split = await startSplitTopology({ env, gatewayPort: await freePort(), layout: [{ name: 'identity', modules: 'identity' }] });
+    try {
+      const user = await apiClient(split.gatewayUrl).newUser('random-secret');
+      assert.equal(typeof user.accessToken, 'string');
+    } finally {
+      await split.stop();
     }
   });
 
@@ -108,5 +122,17 @@ describe('a deterministic handler error does not eject a healthy instance', () =
     // The instance still serves: the next call reaches the handler instead of failing with 503.
     const error = await errorOf(bus.call(identity.ops.validateToken, { token: 'not-a-token' }, systemContext()));
     assert.equal(error.code, 'identity.invalidToken', error.detail);
+  });
+
+  test('the internal bus endpoint refuses NUL and lone surrogates with 400 before the handler (any bearer case)', async () => {
+    const token = await serviceCredentials({ secret: INTERNAL_SECRET, service: 'handler-errors' }).token();
+    const url = services.process('identity').url;
+    for (const email of ['ann\u0000@example.test', 'ann\ud800@example.test']) {
+      const reply = await internalCall(url, 'identity.login', { input: { email, password: 'whatever password' }, contractVersion: 1 }, `bearer ${token}`);
+      assert.equal(reply.status, 400, JSON.stringify(reply.body));
+      assert.equal(reply.body.error.code, 'validationFailed');
+    }
+    const fine = await internalCall(url, 'identity.login', { input: { email: 'ann@example.test', password: 'whatever password' }, contractVersion: 1 }, `BEARER ${token}`);
+    assert.equal(fine.body.error.code, 'identity.invalidCredentials');
   });
 });

@@ -30,10 +30,20 @@ export function unsafeTextErrors(value: unknown, path: string[] = [], errors: Fi
   return errors;
 }
 
+/** Whether any string (or key) of `value` holds NUL or a lone surrogate; allocates nothing. */
+function hasUnsafeText(value: unknown): boolean {
+  if (typeof value === 'string') return UNSAFE_TEXT.test(value);
+  if (Array.isArray(value)) return value.some(hasUnsafeText);
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) if (UNSAFE_TEXT.test(key) || hasUnsafeText((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 /** Throws a 400 validation error when any string of `value` holds NUL or a lone surrogate. */
 export function rejectUnsafeText(value: unknown): void {
-  const errors = unsafeTextErrors(value);
-  if (errors.length > 0) throw platformErrors.validation(errors, 'Text must not contain NUL characters or unpaired surrogates.');
+  if (!hasUnsafeText(value)) return;
+  throw platformErrors.validation(unsafeTextErrors(value), 'Text must not contain NUL characters or unpaired surrogates.');
 }
 
 type JsonSchema = { type?: unknown; format?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; allOf?: JsonSchema[] };
