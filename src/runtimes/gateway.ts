@@ -19,7 +19,7 @@ const host = await hostModules({
   connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
 });
 const { bus, metrics, redis } = host.platform;
-const app = createPublicApi({ name: 'gateway', config, log, metrics, bus, redis, readiness: () => host.readiness() });
+const app = createPublicApi({ name: 'gateway', config, log, metrics, bus, redis, readiness: () => host.readiness(), databaseRoles: () => host.databaseRoles() });
 const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
 log.info({ port: server.port }, `Shareloop gateway listening on port ${server.port} (docs at /docs)`);
 onShutdown(log, async () => {

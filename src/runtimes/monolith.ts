@@ -11,7 +11,7 @@ const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'monolith' });
 const host = await hostModules({ config, log, service: 'monolith', modules: allModules, events: 'in-process' });
 const { bus, metrics, redis } = host.platform;
-const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, redis, readiness: () => host.readiness() });
+const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, redis, readiness: () => host.readiness(), databaseRoles: () => host.databaseRoles() });
 const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
 log.info(
   { port: server.port, database: config.DATABASE_URL ? 'postgres' : 'pglite', cache: config.REDIS_URL ? 'redis' : 'memory', ms: Math.round(performance.now() - started) },

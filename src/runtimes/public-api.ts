@@ -24,6 +24,7 @@ export function createPublicApi(options: {
   bus: Bus;
   redis: Redis | undefined;
   readiness: () => Promise<Record<string, boolean>>;
+  databaseRoles?: () => Promise<Record<string, Record<string, string>>>;
 }): App {
   const { config, bus } = options;
   const limits = edgeRateLimits(config, options.redis, options.log);
@@ -34,6 +35,7 @@ export function createPublicApi(options: {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     corsOrigins: config.CORS_ORIGINS,
     readiness: options.readiness,
+    ...(options.databaseRoles ? { databaseRoles: options.databaseRoles } : {}),
     ...(limits.byIp ? { rateLimit: limits.byIp } : {}),
   });
   const routeOptions = {

@@ -43,6 +43,7 @@ const app = createApp({
   bodyLimitBytes: config.BODY_LIMIT_BYTES * 4,
   corsOrigins: [],
   readiness: async () => ({ ...(await host.readiness()), accepting: !draining }),
+  databaseRoles: () => host.databaseRoles(),
 });
 mountInternalBus(app, { bus: host.platform.bus, credentials, isDraining: () => draining, log });
 const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePostgresUrl } from '../db/postgres-url.ts';
 import { ConfigError, envSettings } from './env-settings.ts';
 
 const bool = z
@@ -6,6 +7,9 @@ const bool = z
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** A postgres:// URL naming one host or several (`postgres://u@h1:5432,h2:5433/db`), which z.url() rejects. */
+const postgresUrl = z.string().refine((v) => parsePostgresUrl(v) !== undefined, 'must be a postgres:// URL (several hosts allowed: postgres://h1:5432,h2:5433/db)');
 
 const DEV_JWT_SECRET = 'shareloop-development-secret-change-me-0000';
 const DEV_INTERNAL_SECRET = 'shareloop-internal-development-secret-0000';
@@ -16,7 +20,12 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
-    DATABASE_URL: z.url().optional(),
+    DATABASE_URL: postgresUrl.optional(),
+    // Read replicas and failover: stale-tolerant reads go to a replica less than the lag bound behind.
+    DATABASE_READ_URLS: z.string().pipe(csv).pipe(z.array(postgresUrl)).default([]),
+    DATABASE_MAX_REPLICA_LAG_MS: z.coerce.number().int().min(0).default(1_000),
+    DATABASE_PROBE_MS: z.coerce.number().int().min(20).max(10_000).default(200),
+    DATABASE_READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).default(5_000),
     REDIS_URL: z.url().optional(),
     /** Namespace of every Redis key of this deployment (several can share one Redis). */
     REDIS_KEY_PREFIX: z.string().max(64).default('shareloop:'),
@@ -90,6 +99,16 @@ export function loadConfig(): Config {
     process.stderr.write(`${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
+}
+
+/** The read replica URLs for one module: <MODULE>_DATABASE_READ_URLS, falling back to DATABASE_READ_URLS. */
+export function moduleReadUrls(module: string, config: Config, env = process.env): string[] {
+  const own = env[`${module.toUpperCase()}_DATABASE_READ_URLS`];
+  if (!own) return config.DATABASE_READ_URLS;
+  const urls = own.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = urls.find((url) => !parsePostgresUrl(url));
+  if (bad !== undefined) throw new ConfigError(`Invalid configuration: ${module.toUpperCase()}_DATABASE_READ_URLS must list postgres:// URLs`);
+  return urls;
 }
 
 /** The database URL for one module: <MODULE>_DATABASE_URL, falling back to DATABASE_URL. */

@@ -5,10 +5,10 @@ import { createDatabase } from '../../../test/support/services.ts';
 import { testServers } from '../../../test/support/env.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
-import { Databases } from './databases.ts';
+import { Databases, databaseMetrics } from './databases.ts';
 
 const metrics = createMetrics('test');
-const databases = new Databases({ dataDir: 'memory://', poolMax: 2, log: createLogger({ level: 'silent', pretty: false, name: 'test' }), queries: metrics.dbQueries });
+const databases = new Databases({ dataDir: 'memory://', poolMax: 2, log: createLogger({ level: 'silent', pretty: false, name: 'test' }), metrics: databaseMetrics(metrics) });
 after(() => databases.closeAll());
 
 const counted = async (name: string) => (await metrics.dbQueries.get()).values.find((v) => v.labels.database === name)?.value ?? 0;

@@ -21,6 +21,8 @@ export interface AppOptions {
   rateLimit?: MiddlewareHandler<AppEnv>;
   /** Checks that must pass for /readyz (database and cache reachable). */
   readiness: () => Promise<Record<string, boolean>>;
+  /** The role of each database server seen, by module, shown on /readyz. */
+  databaseRoles?: () => Promise<Record<string, Record<string, string>>>;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -63,7 +65,9 @@ export function createApp(options: AppOptions): App {
   app.get('/readyz', async (c) => {
     const checks = await options.readiness().catch(() => ({ readiness: false }));
     const ready = Object.values(checks).every(Boolean);
-    return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
+    const roles = await options.databaseRoles?.().catch(() => undefined);
+    const databases = roles && Object.keys(roles).length > 0 ? { databases: roles } : {};
+    return c.json({ status: ready ? 'ready' : 'not ready', checks, ...databases }, ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     c.header('content-type', metrics.registry.contentType);

@@ -3,9 +3,10 @@ import { Bus } from '../bus/bus.ts';
 import type { Cache } from '../cache/cache.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
 import { RedisCache } from '../cache/redis-cache.ts';
-import { moduleDatabaseUrl, type Config } from '../config/config.ts';
+import { moduleDatabaseUrl, moduleReadUrls, type Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
-import { Databases } from '../db/databases.ts';
+import { Databases, databaseMetrics } from '../db/databases.ts';
+import { RecentWriters } from '../db/recent-writers.ts';
 import { migrateModule } from '../db/migrate.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
@@ -32,6 +33,8 @@ export interface Host {
   platform: Platform;
   /** Resolves true when every database and Redis answer. */
   readiness(): Promise<Record<string, boolean>>;
+  /** The role of each database server seen (primary, standby, down), by module, for /readyz. */
+  databaseRoles(): Promise<Record<string, Record<string, string>>>;
   stop(): Promise<void>;
 }
 
@@ -50,9 +53,16 @@ export async function hostModules(options: {
   connect?: (platform: Platform) => Promise<() => Promise<void>>;
 }): Promise<Host> {
   const { config, log } = options;
-  const bus = new Bus();
+  const writers = new RecentWriters(config.DATABASE_READ_YOUR_WRITES_MS);
+  const bus = new Bus({ onCommand: (caller) => writers.note(caller.userId) });
   const metrics = createMetrics(options.service);
-  const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log, queries: metrics.dbQueries });
+  const databases = new Databases({
+    dataDir: config.DATA_DIR,
+    poolMax: config.DB_POOL_MAX,
+    log,
+    metrics: databaseMetrics(metrics),
+    replication: { probeMs: config.DATABASE_PROBE_MS, maxLagMs: config.DATABASE_MAX_REPLICA_LAG_MS, writers },
+  });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
@@ -73,7 +83,7 @@ export async function hostModules(options: {
       if (!ready) {
         const url = moduleDatabaseUrl(module, config);
         const definition = options.modules.find((m) => m.contract.name === module);
-        ready = databases.get(url).then(async (database) => {
+        ready = databases.get(url, url ? moduleReadUrls(module, config) : []).then(async (database) => {
           if (definition?.migrations) await migrateModule(database, url, module, definition.migrations);
           return database;
         });
@@ -107,6 +117,14 @@ export async function hostModules(options: {
       }
       if (redis) checks.redis = await redis.ping().then((r) => r === 'PONG', () => false);
       return checks;
+    },
+    async databaseRoles() {
+      const roles: Record<string, Record<string, string>> = {};
+      for (const [module, database] of migrated) {
+        const seen = await database.then((d) => d.roles(), () => ({}));
+        if (Object.keys(seen).length > 0) roles[module] = seen;
+      }
+      return roles;
     },
     async stop() {
       await events.stop();

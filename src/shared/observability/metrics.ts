@@ -61,7 +61,25 @@ export function createMetrics(service: string) {
     labelNames: ['database'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
+  const dbReads = new Counter({
+    name: 'db_reads_total',
+    help: 'Stale-tolerant reads by database and target (primary, replicaN)',
+    labelNames: ['database', 'target'] as const,
+    registers: [registry],
+  });
+  const dbFailovers = new Counter({
+    name: 'db_failovers_total',
+    help: 'Times the primary of a replicated database was seen to move to another host',
+    labelNames: ['database'] as const,
+    registers: [registry],
+  });
+  const dbReplicaLag = new Gauge({
+    name: 'db_replica_lag_seconds',
+    help: 'How far each read replica is behind its primary (-1: down or unknown)',
+    labelNames: ['database', 'replica'] as const,
+    registers: [registry],
+  });
+  return { registry, dbReads, dbFailovers, dbReplicaLag, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
