@@ -17,7 +17,8 @@ export function followPrimary(replication: Replication): { socket: () => Socket 
       if (!primary) {
         replication.wake();
         const refused = new Socket();
-        process.nextTick(() => refused.destroy(databaseUnavailable()));
+        // After postgres.js has attached its listeners (it awaits this factory).
+        setImmediate(() => refused.destroy(databaseUnavailable()));
         return refused;
       }
       const socket = connect(primary.port, primary.host);
