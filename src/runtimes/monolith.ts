@@ -14,7 +14,7 @@ const { bus, metrics, redis } = host.platform;
 const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, redis, readiness: () => host.readiness(), databaseRoles: () => host.databaseRoles() });
 const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
 log.info(
-  { port: server.port, database: config.DATABASE_URL ? 'postgres' : 'pglite', cache: config.REDIS_URL ? 'redis' : 'memory', ms: Math.round(performance.now() - started) },
+  { port: server.port, database: config.DATABASE_URL ? 'postgres' : 'pglite', cache: redis ? 'redis' : 'memory', ms: Math.round(performance.now() - started) },
   `Shareloop listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${server.port} (docs at /docs)`,
 );
 onShutdown(log, async () => {

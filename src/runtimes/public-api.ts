@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/cache/redis-client.ts';
 import { mountNotificationStream } from '../modules/notifications/routes.ts';
 import type { Bus } from '../shared/bus/bus.ts';
 import type { Config } from '../shared/config/config.ts';
@@ -22,7 +22,7 @@ export function createPublicApi(options: {
   log: Logger;
   metrics: Metrics;
   bus: Bus;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   readiness: () => Promise<Record<string, boolean>>;
   databaseRoles?: () => Promise<Record<string, Record<string, string>>>;
 }): App {

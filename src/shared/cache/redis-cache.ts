@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis-client.ts';
 import type { Cache } from './cache.ts';
 
 /** A cache in Redis, shared by every process of a deployment. */
 export class RedisCache implements Cache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = 'cache:',
   ) {}
 
@@ -14,6 +14,8 @@ export class RedisCache implements Cache {
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
     if (keys.length === 0) return [];
+    // On a cluster MGET needs one slot: keys without a shared {hash tag} are read side by side.
+    if (isCluster(this.redis)) return Promise.all(keys.map((k) => this.get(k)));
     const values = await this.redis.mget(...keys.map((k) => this.prefix + k));
     return values.map((v) => v ?? undefined);
   }

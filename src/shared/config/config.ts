@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseHostList } from '../cache/redis-client.ts';
 import { parsePostgresUrl } from '../db/postgres-url.ts';
 import { ConfigError, envSettings } from './env-settings.ts';
 
@@ -10,6 +11,11 @@ const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter
 
 /** A postgres:// URL naming one host or several (`postgres://u@h1:5432,h2:5433/db`), which z.url() rejects. */
 const postgresUrl = z.string().refine((v) => parsePostgresUrl(v) !== undefined, 'must be a postgres:// URL (several hosts allowed: postgres://h1:5432,h2:5433/db)');
+
+/** "host:port,host:port" (Sentinels, Cluster seed nodes). */
+const hostList = z
+  .string()
+  .transform((v, ctx) => parseHostList(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be host:port,host:port' }), z.NEVER));
 
 const DEV_JWT_SECRET = 'shareloop-development-secret-change-me-0000';
 const DEV_INTERNAL_SECRET = 'shareloop-internal-development-secret-0000';
@@ -27,6 +33,12 @@ export const configSchema = z
     DATABASE_PROBE_MS: z.coerce.number().int().min(20).max(10_000).default(200),
     DATABASE_READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).default(5_000),
     REDIS_URL: z.url().optional(),
+    // Redis high availability: a Sentinel-managed master, or a Redis Cluster (instead of REDIS_URL).
+    REDIS_SENTINELS: hostList.default([]),
+    REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+    REDIS_CLUSTER_NODES: hostList.default([]),
+    // The cache over several independent nodes by consistent hashing (instead of the shared Redis).
+    CACHE_NODES: z.string().pipe(csv).pipe(z.array(z.url())).default([]),
     /** Namespace of every Redis key of this deployment (several can share one Redis). */
     REDIS_KEY_PREFIX: z.string().max(64).default('shareloop:'),
     DATA_DIR: z.string().min(1).default('.data'),

@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
 import { Bus } from '../bus/bus.ts';
 import type { Cache } from '../cache/cache.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
 import { RedisCache } from '../cache/redis-cache.ts';
+import { RingCache } from '../cache/ring-cache.ts';
+import { createRedis, type RedisClient } from '../cache/redis-client.ts';
 import { moduleDatabaseUrl, moduleReadUrls, type Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { Databases, databaseMetrics } from '../db/databases.ts';
@@ -20,8 +21,8 @@ export interface Platform {
   bus: Bus;
   metrics: Metrics;
   cache: Cache;
-  /** Redis, when REDIS_URL is configured. */
-  redis: Redis | undefined;
+  /** Redis, when REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES is configured. */
+  redis: RedisClient | undefined;
   /** The module's own database, migrated. */
   database(module: string): Promise<Database>;
   /** Outbox relays, consumers and dead-letter replay of this process. */
@@ -63,9 +64,9 @@ export async function hostModules(options: {
     metrics: databaseMetrics(metrics),
     replication: { probeMs: config.DATABASE_PROBE_MS, maxLagMs: config.DATABASE_MAX_REPLICA_LAG_MS, writers },
   });
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2 }) : undefined;
-  redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-  const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
+  const redis = createRedis(config, log);
+  const cache: Cache =
+    config.CACHE_NODES.length > 0 ? new RingCache(config.CACHE_NODES, { keyPrefix: config.REDIS_KEY_PREFIX, log }) : redis ? new RedisCache(redis) : new MemoryCache();
   const migrated = new Map<string, Promise<Database>>();
   const mode = (options.events ?? 'none') === 'none' ? 'none' : (config.EVENT_TRANSPORT ?? options.events!);
   const events = new EventHost({ mode, config, redis, consumerName: `${options.service}-${process.pid}`, log, metrics });
