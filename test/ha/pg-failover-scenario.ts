@@ -23,7 +23,7 @@ export interface PgFailoverResult {
   failedWrites: number;
   /** Failed writes answered with something other than 503 + Retry-After. */
   failedOtherwise: string[];
-  /** From the SIGKILL to the first acknowledged write on the new primary. */
+  /** The longest time without an acknowledged write after the SIGKILL (the failover's write gap). */
   writeGapMs: number;
   /** From the SIGKILL until the standby was promoted and the others re-pointed (the operator's part). */
   promotionMs: number;
@@ -141,7 +141,7 @@ export async function runPgFailover(options: { topology: TopologyName; replicas?
       lost,
       failedWrites,
       failedOtherwise,
-      writeGapMs: firstWriteAfter - killedAt,
+      writeGapMs: longestGap(acknowledged.map((w) => w.at), killedAt),
       promotionMs,
       reads,
       staleReads,
@@ -175,4 +175,12 @@ async function metricsOf(baseUrl: string, topology: TopologyName): Promise<{ rep
     else if (line.startsWith('db_failovers_total{')) failovers += value;
   }
   return { replicaReads, primaryReads, failovers };
+}
+
+/** The longest time without an acknowledged write, from `from` on (ack times in any order). */
+export function longestGap(acks: number[], from: number): number {
+  const after = [from, ...acks.filter((t) => t >= from).sort((a, b) => a - b)];
+  let longest = 0;
+  for (let i = 1; i < after.length; i++) longest = Math.max(longest, after[i]! - after[i - 1]!);
+  return longest;
 }

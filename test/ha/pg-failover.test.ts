@@ -8,7 +8,7 @@ for (const topology of topologies) {
   test(`${topology}: PostgreSQL failover under load loses no acknowledged write and resumes without a restart`, async () => {
     const result = await runPgFailover({ topology, replicas: 4, loadMs: 1500 });
     console.log(`[ha] pg failover ${topology}: ${JSON.stringify(result)}`);
-    assert.ok(result.acknowledged > 20, `writes were acknowledged before and after (${result.acknowledged})`);
+    assert.ok(result.acknowledged > 5, `writes were acknowledged before and after (${result.acknowledged})`);
     assert.equal(result.lost, 0, 'every acknowledged write is on the new primary');
     assert.deepEqual(result.failedOtherwise, [], 'writes without a primary fail with 503 + Retry-After');
     assert.ok(result.writeGapMs < 15_000, `writes resumed after ${result.writeGapMs} ms`);

@@ -1,4 +1,5 @@
 import type { AnyContract, InputOf, Op, OutputOf, ParsedInputOf } from './contract.ts';
+import { isRedisUnavailable } from '../cache/redis-client.ts';
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { CallContext, Caller } from './context.ts';
 import { AppError, fieldErrors, platformErrors } from './errors.ts';
@@ -95,10 +96,12 @@ export class Bus {
   }
 }
 
-/** A lost database connection or a primary gone read-only is a 503 with Retry-After, not a 500. */
+/** A lost database or Redis connection, or a primary gone read-only, is a 503 with Retry-After, not a 500. */
 function asUnavailable(error: unknown): never {
-  if (error instanceof AppError || !isDatabaseUnavailable(error)) throw error;
-  throw databaseUnavailable(error);
+  if (error instanceof AppError) throw error;
+  if (isDatabaseUnavailable(error)) throw databaseUnavailable(error);
+  if (isRedisUnavailable(error)) throw platformErrors.unavailable('Redis is unavailable (failing over?); retry shortly.', 1);
+  throw error;
 }
 
 function parseInput(op: Op, input: unknown): unknown {

@@ -8,15 +8,17 @@ export class RedisCache implements Cache {
     private readonly prefix = 'cache:',
   ) {}
 
+  // Reads degrade to misses while Redis fails over (the caller loads from its database);
+  // writes and deletes throw, so a revocation that could not be stored is retried.
   async get(key: string): Promise<string | undefined> {
-    return (await this.redis.get(this.prefix + key)) ?? undefined;
+    return ((await this.redis.get(this.prefix + key).catch(() => null)) ?? undefined);
   }
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {
     if (keys.length === 0) return [];
     // On a cluster MGET needs one slot: keys without a shared {hash tag} are read side by side.
     if (isCluster(this.redis)) return Promise.all(keys.map((k) => this.get(k)));
-    const values = await this.redis.mget(...keys.map((k) => this.prefix + k));
+    const values = await this.redis.mget(...keys.map((k) => this.prefix + k)).catch(() => keys.map(() => null));
     return values.map((v) => v ?? undefined);
   }
 

@@ -78,4 +78,11 @@ export function duplicateClient(redis: RedisClient, overrides: RedisOptions = {}
 export const slotOf = (redis: RedisClient, key: string): string => `{${keyPrefixOf(redis)}${key}}`;
 
 /** Whether the connection is a Redis Cluster (commands on keys of different slots fail there). */
+/** True when a Redis error means the server is gone or failing over (a 503 to retry), not that the command is wrong. */
+export function isRedisUnavailable(error: unknown): boolean {
+  const e = error as { name?: string; message?: string };
+  if (e?.name === 'MaxRetriesPerRequestError' || e?.name === 'ClusterAllFailedError') return true;
+  return /^(Connection is closed|Stream isn't writeable|CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|Command timed out|Failed to refresh slots cache|None of startup nodes is available)/.test(e?.message ?? '');
+}
+
 export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster;

@@ -30,7 +30,7 @@ export const configSchema = z
     // Read replicas and failover: stale-tolerant reads go to a replica less than the lag bound behind.
     DATABASE_READ_URLS: z.string().pipe(csv).pipe(z.array(postgresUrl)).default([]),
     DATABASE_MAX_REPLICA_LAG_MS: z.coerce.number().int().min(0).default(1_000),
-    DATABASE_PROBE_MS: z.coerce.number().int().min(20).max(10_000).default(200),
+    DATABASE_PROBE_MS: z.coerce.number().int().min(20).max(10_000).default(250),
     DATABASE_READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).default(5_000),
     REDIS_URL: z.url().optional(),
     // Redis high availability: a Sentinel-managed master, or a Redis Cluster (instead of REDIS_URL).

@@ -33,13 +33,15 @@ export class Replication {
   private history: { at: number; lsn: bigint }[] = [];
   private current: PgHost | undefined;
   private lastKnown: PgHost | undefined;
+  /** Probes in a row the current primary did not answer: one miss under load is not a failover. */
+  private misses = 0;
   private lastPrimaryAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: ReplicationOptions) {
-    const timeoutMs = Math.max(500, options.probeMs * 3);
+    const timeoutMs = Math.max(2000, options.probeMs * 4);
     for (const host of options.write.hosts) this.probes.set(keyOf(host), new ServerProbe(options.write.forHost(host), timeoutMs));
     this.readKeys = options.readUrls.map((url) => {
       const parsed = new URL(url);
@@ -127,6 +129,12 @@ export class Replication {
   private choosePrimary(hosts: PgHost[], seen: ServerState[]): void {
     const primaries = hosts.filter((_, i) => seen[i]!.role === 'primary');
     const previous = this.current;
+    const previousState = previous ? seen[hosts.findIndex((h) => keyOf(h) === keyOf(previous))] : undefined;
+    if (previous && previousState?.role === 'down' && primaries.length === 0 && ++this.misses < 2) {
+      this.wake();
+      return;
+    }
+    this.misses = 0;
     // Stay on the current primary while it still is one; else take the first host that is.
     const next = previous && primaries.some((h) => keyOf(h) === keyOf(previous)) ? previous : primaries[0];
     const at = seen[0]?.at ?? Date.now();
