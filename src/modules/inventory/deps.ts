@@ -1,3 +1,4 @@
+import type { Cache } from '../../shared/cache/cache.ts';
 import type { Db } from '../../shared/db/database.ts';
 import type { Reads } from '../../shared/db/read-routing.ts';
 import type { Publish } from '../../shared/events/publish.ts';
@@ -7,5 +8,7 @@ export interface InventoryDeps {
   db: Db;
   /** Public reads, lists and history: a fresh replica when there is one. */
   reads: Reads;
+  /** Public item reads, kept current by every change (write-through). */
+  cache: Cache;
   publish: Publish;
 }

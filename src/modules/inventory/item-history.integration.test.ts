@@ -175,7 +175,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
     const publish = (async () => {
       throw new Error('outbox unavailable');
     }) as unknown as Publish;
-    const failing = { ...asOwner(), deps: { db, reads: primaryReads(db), publish }, bus: host.platform.bus };
+    const failing = { ...asOwner(), deps: { db, reads: primaryReads(db), cache: host.platform.cache, publish }, bus: host.platform.bus };
 
     const item = await call(ops.createItem, tent, asOwner());
     const change = () => changeItem(failing, item.id, undefined, () => ({ kind: 'write', columns: { title: 'Lost' }, change: { type: 'updated', data: { title: 'Lost' } } }));

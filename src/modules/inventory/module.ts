@@ -22,7 +22,7 @@ export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
   migrations: fileURLToPath(new URL('../../../migrations/inventory', import.meta.url)),
   async setup(platform) {
     const { db, reads } = await platform.database('inventory');
-    return { db, reads, publish: createPublisher(inventoryEvents.outbox, 'inventory') };
+    return { db, reads, cache: platform.cache, publish: createPublisher(inventoryEvents.outbox, 'inventory') };
   },
   events: inventoryEvents,
   subscriptions: (deps) => inventorySubscriptions(deps),

@@ -26,6 +26,10 @@ export class RedisCache implements Cache {
     await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
   }
 
+  async add(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
+  }
+
   async del(...keys: string[]): Promise<void> {
     if (keys.length > 0) await this.redis.del(...keys.map((k) => this.prefix + k));
   }

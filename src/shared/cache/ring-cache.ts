@@ -80,6 +80,11 @@ export class RingCache implements Cache {
     await this.degrade(node, () => node.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds))), null);
   }
 
+  async add(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const node = this.ring.lookup(placementOf(key))!;
+    return (await this.degrade(node, () => node.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX'), null)) === 'OK';
+  }
+
   async del(...keys: string[]): Promise<void> {
     await Promise.all(
       keys.map((key) => {
