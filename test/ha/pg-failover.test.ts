@@ -15,8 +15,9 @@ for (const topology of topologies) {
     assert.ok(result.reads > 0, 'reads ran');
     assert.equal(result.staleReads, 0, 'no read returned data older than the lag bound');
     assert.ok(result.eventsResumed, 'relay and consumers resumed: a listing after the failover reached the catalog');
-    assert.ok(JSON.stringify(result.roles).includes('"primary"'), `/readyz shows the roles: ${JSON.stringify(result.roles)}`);
+    // The gateway hosts no module: roles and database metrics are the services' own (monolith checked).
     if (topology === 'monolith') {
+      assert.ok(JSON.stringify(result.roles).includes('"primary"'), `/readyz shows the roles: ${JSON.stringify(result.roles)}`);
       assert.ok(result.replicaReadShare > 0.5, `reads went to replicas (${result.replicaReadShare})`);
       assert.ok(result.failoversSeen >= 1, 'db_failovers_total counted the failover');
     }
