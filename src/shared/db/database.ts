@@ -27,9 +27,17 @@ export interface Database {
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Reads that may be slightly stale (public reads, search, lists, history): a fresh replica when there is one. */
   reads: Reads;
+  /** Occupancy of each pool (primary, replicaN): connections in use and queries waiting; empty on PGlite. */
+  pools(): { pool: string; inUse: number; waiting: number }[];
   /** The role each server plays (primary, standby, down), by host:port; empty for a single server. */
   roles(): Record<string, string>;
   close(): Promise<void>;
+}
+
+/** A pool's occupancy, from the patched postgres.js (patches/postgres+3.4.9.patch). */
+function occupancy(pool: string, client: postgres.Sql): { pool: string; inUse: number; waiting: number } {
+  const stats = (client as unknown as { poolStats?: () => { busy: number; waiting: number } }).poolStats?.();
+  return { pool, inUse: stats?.busy ?? 0, waiting: stats?.waiting ?? 0 };
 }
 
 /** Opens a postgres.js pool as drizzle wants it; onQuery is told of every statement sent. */
@@ -55,7 +63,12 @@ function openClient(url: string, options: { max: number; onQuery?: (() => void) 
  */
 export function openPostgres(
   url: string,
-  options: { max: number; onQuery?: () => void; replication?: Replication; makeReads?: (primary: Db) => { reads: Reads; close(): Promise<void> } },
+  options: {
+    max: number;
+    onQuery?: () => void;
+    replication?: Replication;
+    makeReads?: (primary: Db) => { reads: Reads; pools(): { pool: string; inUse: number; waiting: number }[]; close(): Promise<void> };
+  },
 ): Database {
   const { replication } = options;
   // With a Replication the socket goes to its primary: postgres.js is given the first host only.
@@ -73,6 +86,7 @@ export function openPostgres(
       return unlisten;
     },
     reads: replicas?.reads ?? primaryReads(db),
+    pools: () => [occupancy('primary', client), ...(replicas?.pools() ?? [])],
     roles: () => replication?.roles() ?? {},
     close: async () => {
       await replicas?.close();
@@ -83,9 +97,9 @@ export function openPostgres(
 }
 
 /** Opens a read replica's pool, counted like the primary's. */
-export function openReplica(url: string, options: { max: number; onQuery?: () => void }): { db: Db; close(): Promise<void> } {
+export function openReplica(url: string, options: { max: number; onQuery?: () => void }): { db: Db; occupancy(pool: string): { pool: string; inUse: number; waiting: number }; close(): Promise<void> } {
   const { client, db } = openClient(url, options);
-  return { db, close: () => client.end({ timeout: 5 }) };
+  return { db, occupancy: (pool) => occupancy(pool, client), close: () => client.end({ timeout: 5 }) };
 }
 
 /** Opens embedded PGlite persisted under dataDir ("memory://" keeps it in memory). */
@@ -106,6 +120,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
       return () => unlisten();
     },
     reads: primaryReads(db),
+    pools: () => [],
     roles: () => ({}),
     close: () => client.close(),
   };

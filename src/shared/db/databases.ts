@@ -13,11 +13,19 @@ export interface DatabaseMetrics {
   reads: Counter<'database' | 'target'>;
   failovers: Counter<'database'>;
   replicaLag: Gauge<'database' | 'replica'>;
+  /** Pool occupancy sources read at scrape time. */
+  pools: Set<() => { database: string; pool: string; inUse: number; waiting: number }[]>;
 }
 
 /** The database metrics of a process's registry. */
-export function databaseMetrics(metrics: { dbQueries: DatabaseMetrics['queries']; dbReads: DatabaseMetrics['reads']; dbFailovers: DatabaseMetrics['failovers']; dbReplicaLag: DatabaseMetrics['replicaLag'] }): DatabaseMetrics {
-  return { queries: metrics.dbQueries, reads: metrics.dbReads, failovers: metrics.dbFailovers, replicaLag: metrics.dbReplicaLag };
+export function databaseMetrics(metrics: {
+  dbQueries: DatabaseMetrics['queries'];
+  dbReads: DatabaseMetrics['reads'];
+  dbFailovers: DatabaseMetrics['failovers'];
+  dbReplicaLag: DatabaseMetrics['replicaLag'];
+  dbPoolSources: DatabaseMetrics['pools'];
+}): DatabaseMetrics {
+  return { queries: metrics.dbQueries, reads: metrics.dbReads, failovers: metrics.dbFailovers, replicaLag: metrics.dbReplicaLag, pools: metrics.dbPoolSources };
 }
 
 /** Replicas and failover: how reads are routed and how often servers are asked their role. */
@@ -34,6 +42,7 @@ export interface ReplicationSettings {
  */
 export class Databases {
   private readonly open = new Map<string, Promise<Database>>();
+  private readonly poolSources: (() => { database: string; pool: string; inUse: number; waiting: number }[])[] = [];
 
   constructor(
     private readonly options: { dataDir: string; poolMax: number; log: Logger; metrics?: DatabaseMetrics; replication?: ReplicationSettings },
@@ -46,6 +55,13 @@ export class Databases {
     if (!database) {
       database = url ? this.openPostgres(url, readUrls) : openPglite(this.options.dataDir);
       this.open.set(key, database);
+      const name = url ? databaseName(url) : 'pglite';
+      const { metrics } = this.options;
+      void database.then((d) => {
+        const source = () => d.pools().map((p) => ({ database: name, ...p }));
+        this.poolSources.push(source);
+        metrics?.pools.add(source);
+      }, () => {});
       void database.then((d) => this.options.log.info({ database: d.label, replicas: readUrls.length }, 'database opened'), () => {});
     }
     return database;
@@ -91,7 +107,7 @@ export class Databases {
                 database: name,
                 ...(metrics ? { reads: metrics.reads } : {}),
               });
-              return { reads, close: async () => void (await Promise.allSettled(replicas.map((r) => r.close()))) };
+              return { reads, pools: () => replicas.map((r, i) => r.occupancy(`replica${i + 1}`)), close: async () => void (await Promise.allSettled(replicas.map((r) => r.close()))) };
             },
           }
         : {}),
@@ -109,6 +125,7 @@ export class Databases {
   async closeAll(): Promise<void> {
     const all = await Promise.allSettled(this.open.values());
     this.open.clear();
+    for (const source of this.poolSources.splice(0)) this.options.metrics?.pools.delete(source);
     await Promise.allSettled(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
   }
 }

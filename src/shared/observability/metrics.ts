@@ -79,7 +79,24 @@ export function createMetrics(service: string) {
     labelNames: ['database', 'replica'] as const,
     registers: [registry],
   });
-  return { registry, dbReads, dbFailovers, dbReplicaLag, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
+  // Read at scrape time from every open pool (postgres.js, patched to report its occupancy).
+  const dbPoolSources = new Set<() => { database: string; pool: string; inUse: number; waiting: number }[]>();
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'PostgreSQL pool occupancy by database and pool (primary, replicaN): connections in use, and queries waiting for one',
+    labelNames: ['database', 'pool', 'state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of dbPoolSources) {
+        for (const { database, pool, inUse, waiting } of source()) {
+          this.set({ database, pool, state: 'in_use' }, inUse);
+          this.set({ database, pool, state: 'waiting' }, waiting);
+        }
+      }
+    },
+  });
+  return { registry, dbPoolSources, dbReads, dbFailovers, dbReplicaLag, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
