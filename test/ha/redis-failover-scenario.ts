@@ -50,6 +50,7 @@ export async function runRedisFailover(options: { setup: RedisSetupName; topolog
     ...redis.env,
     REDIS_URL: '',
     EVENT_TRANSPORT: 'redis-streams',
+    ...(setup === 'sentinel' ? { EVENT_STREAM_MIN_REPLICAS: '1' } : {}),
     EVENT_RETRY_DELAY_MS: '300',
     EVENT_MAX_ATTEMPTS: '100',
     RATE_LIMIT_AUTH_PER_MINUTE: String(authLimit),

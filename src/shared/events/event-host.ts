@@ -32,7 +32,7 @@ export class EventHost {
     if (mode === 'in-process') this.transport = new InProcessTransport({ policy, concurrency, log });
     if (mode === 'redis-streams') {
       if (!options.redis) throw new Error('Invalid configuration: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is required for Redis Streams events (split mode)');
-      this.transport = new RedisStreamsTransport({ redis: options.redis, consumerName: options.consumerName, policy, concurrency, maxLength: config.EVENT_STREAM_MAXLEN, log });
+      this.transport = new RedisStreamsTransport({ redis: options.redis, consumerName: options.consumerName, policy, concurrency, maxLength: config.EVENT_STREAM_MAXLEN, minReplicas: config.EVENT_STREAM_MIN_REPLICAS, log });
     }
   }
 

@@ -12,6 +12,11 @@ export interface RedisStreamsOptions {
   policy: DeliveryPolicy;
   /** Approximate number of entries each stream keeps (XADD MAXLEN ~). */
   maxLength: number;
+  /**
+   * Replicas that must hold an append before the relay counts it as sent (WAIT), so a Redis
+   * failover cannot lose it; 0 = do not wait. Not applied on a Redis Cluster (WAIT has no key to route by).
+   */
+  minReplicas?: number;
   /** Block time of one XREADGROUP call. */
   blockMs?: number;
   /** Aggregates applied at once from one read (each aggregate's entries in order). */
@@ -51,9 +56,13 @@ export class RedisStreamsTransport implements EventTransport {
     }
     const pipeline = redis.pipeline();
     for (const message of messages) void add(pipeline as unknown as Pick<RedisClient, 'xadd'>, message);
+    const minReplicas = this.options.minReplicas ?? 0;
+    if (minReplicas > 0) pipeline.wait(minReplicas, 1000);
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
+    // Too few replicas have the appends: not sent yet, the relay retries (consumers dedupe a repeat).
+    if (minReplicas > 0 && Number(results.at(-1)?.[1]) < minReplicas) throw new Error(`only ${String(results.at(-1)?.[1])} Redis replicas acknowledged the events`);
   }
 
   async subscribe(subscription: BoundSubscription): Promise<void> {
