@@ -18,14 +18,14 @@ const { host, server, dataDir, idempotency } = await startUp('monolith', async (
   const host = await hostModules({ config, log, service: 'monolith', modules: allModules, events: 'in-process' });
   const { bus, metrics, redis } = host.platform;
   const idempotency = await openIdempotencyStore(host.platform, { database: 'always' });
-  const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, redis, idempotencyStore: idempotency.store, readiness: () => host.readiness() });
+  const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, redis, idempotencyStore: idempotency.store, readiness: () => host.readiness(), databaseRoles: () => host.databaseRoles() });
   const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
   // Operator commands find this server's admin API through the lock file.
   dataDir?.advertise(localUrl(config.HOST, server.port));
   return { host, server, dataDir, idempotency };
 });
 log.info(
-  { port: server.port, database: config.DATABASE_URL ? 'postgres' : 'pglite', cache: config.REDIS_URL ? 'redis' : 'memory', ms: Math.round(performance.now() - started) },
+  { port: server.port, database: config.DATABASE_URL ? 'postgres' : 'pglite', cache: host.platform.redis ? 'redis' : 'memory', ms: Math.round(performance.now() - started) },
   `Shareloop listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${server.port} (docs at /docs)`,
 );
 onShutdown(log, async () => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/cache/redis-client.ts';
 import { mountNotificationStream } from '../modules/notifications/routes.ts';
 import type { Bus } from '../shared/bus/bus.ts';
 import type { Config } from '../shared/config/config.ts';
@@ -21,10 +21,11 @@ export function createPublicApi(options: {
   log: Logger;
   metrics: Metrics;
   bus: Bus;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /** Where Idempotency-Key records live (see openIdempotencyStore). */
   idempotencyStore: IdempotencyStore;
   readiness: () => Promise<Record<string, boolean>>;
+  databaseRoles?: () => Promise<Record<string, Record<string, string>>>;
 }): App {
   const { config, bus } = options;
   const limits = edgeRateLimits(config, options.redis, options.log);
@@ -36,6 +37,7 @@ export function createPublicApi(options: {
     corsOrigins: config.CORS_ORIGINS,
     readiness: options.readiness,
     metricsToken: config.METRICS_TOKEN,
+    ...(options.databaseRoles ? { databaseRoles: options.databaseRoles } : {}),
     ...(limits.byIp ? { rateLimit: limits.byIp } : {}),
   });
   const routeOptions = {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../shared/cache/redis-client.ts';
 import type { Config } from '../shared/config/config.ts';
 import { rateLimit } from '../shared/http/rate-limit.ts';
 import { MemoryRateLimiter } from '../shared/http/rate-limit-memory.ts';
@@ -12,7 +12,7 @@ import type { Logger } from '../shared/observability/logger.ts';
  * it): per IP on auth routes and overall before any work, per user on writes once the
  * caller is known. A limit configured as 0 is off.
  */
-export function edgeRateLimits(config: Config, redis: Redis | undefined, log: Logger) {
+export function edgeRateLimits(config: Config, redis: RedisClient | undefined, log: Logger) {
   const limiter = redis ? new RedisRateLimiter(fastFailing(redis)) : new MemoryRateLimiter();
   const on = (n: number, rule: (limit: ReturnType<typeof perMinute>) => RateLimitRule) => (n > 0 ? [rule(perMinute(n))] : []);
   const ipRules = [...on(config.RATE_LIMIT_AUTH_PER_MINUTE, authRoutesByIp), ...on(config.RATE_LIMIT_GLOBAL_PER_MINUTE, requestsByIp)];
@@ -28,8 +28,8 @@ export function edgeRateLimits(config: Config, redis: Redis | undefined, log: Lo
  * A connection of its own that fails fast (a Redis outage must not slow every request), closed
  * with the platform's. Takes issued in the same tick travel in one write (auto-pipelining).
  */
-function fastFailing(redis: Redis): Redis {
-  const connection = redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true });
+function fastFailing(redis: RedisClient): RedisClient {
+  const connection = duplicateClient(redis, { enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true });
   connection.on('error', () => {});
   redis.once('end', () => connection.disconnect());
   return connection;

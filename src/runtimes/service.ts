@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mountInternalBus } from '../shared/bus/internal-endpoint.ts';
 import { routeRemoteModules } from '../shared/bus/remote-routing.ts';
 import { serviceCredentials } from '../shared/bus/service-credentials.ts';
+import { hasRedis } from '../shared/cache/redis-client.ts';
 import { loadConfig, requireDeploymentSecret } from '../shared/config/config.ts';
 import { registerInstance, type Registration } from '../shared/discovery/register-instance.ts';
 import { createApp } from '../shared/http/app.ts';
@@ -21,7 +22,7 @@ if (hosted.length === 0 || unknown.length > 0) {
   process.stderr.write(`Invalid configuration: MODULES must list modules among ${allModules.map((m) => m.contract.name).join(', ')} (got "${config.MODULES.join(',')}")\n`);
   process.exit(78);
 }
-if (!config.REDIS_URL && !process.env.ADVERTISE_URL) {
+if (!hasRedis(config) && !process.env.ADVERTISE_URL) {
   // Without Redis there is no registry to join; static or DNS discovery must point at us.
   process.stderr.write('Note: REDIS_URL is not set, so this instance does not register for discovery.\n');
 }
@@ -48,6 +49,7 @@ const app = createApp({
   corsOrigins: [],
   metricsToken: config.METRICS_TOKEN,
   readiness: async () => ({ ...(await host.readiness()), accepting: !draining }),
+  databaseRoles: () => host.databaseRoles(),
 });
 mountInternalBus(app, { bus: host.platform.bus, credentials, isDraining: () => draining, log });
 const server = await startUp(name, () => listen(app.fetch, { port: config.PORT, host: config.HOST, log }));

@@ -43,7 +43,7 @@ function runCleanups(): void {
 }
 
 /** Registers a sync teardown run on exit/SIGINT/SIGTERM/SIGHUP; returns an unregister function. */
-function onExit(fn: () => void): () => void {
+export function onExit(fn: () => void): () => void {
   if (!hooksInstalled) {
     hooksInstalled = true;
     process.once('exit', runCleanups);
@@ -79,7 +79,7 @@ interface ExecResult {
 }
 
 /** Runs a command to completion, capturing stdout+stderr together. */
-function exec(cmd: string, args: string[], cwd?: string): Promise<ExecResult> {
+export function exec(cmd: string, args: string[], cwd?: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -91,7 +91,7 @@ function exec(cmd: string, args: string[], cwd?: string): Promise<ExecResult> {
 }
 
 /** Last `n` lines of a file, or a note when it cannot be read. */
-function tail(file: string, n = 40): string {
+export function tail(file: string, n = 40): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
   } catch (err) {
@@ -100,7 +100,7 @@ function tail(file: string, n = 40): string {
 }
 
 /** First executable named `name` on PATH, if any. */
-function onPath(name: string): string | undefined {
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
@@ -113,7 +113,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // PostgreSQL
 
 /** Absolute paths of initdb and pg_ctl: highest /usr/lib/postgresql/<v>/bin first, then PATH. */
-function findPgBinaries(): { initdb: string; pgCtl: string } {
+export function findPgBinaries(): { initdb: string; pgCtl: string } {
   const base = '/usr/lib/postgresql';
   const versions = existsSync(base)
     ? readdirSync(base)
@@ -230,7 +230,7 @@ export async function createDatabase(serverUrl: string, name = `t_${randomBytes(
 // Redis
 
 /** Resolves true if a Redis server on 127.0.0.1:port answers PING with +PONG. */
-function ping(port: number): Promise<boolean> {
+export function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
     let reply = '';
@@ -249,7 +249,7 @@ function ping(port: number): Promise<boolean> {
 }
 
 /** Waits for a child to exit (resolves immediately if it already has). */
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   // pid is undefined when spawning failed (e.g. ENOENT); no 'exit' will follow then.
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));

@@ -28,10 +28,11 @@ export const catalogModule = defineModule<typeof catalog, CatalogDeps>({
   contract: catalog,
   migrations: fileURLToPath(new URL('../../../migrations/catalog', import.meta.url)),
   async setup(platform) {
-    const { db } = await platform.database('catalog');
+    const { db, reads } = await platform.database('catalog');
     registerLagGauge(platform.metrics.registry, db);
     return {
       db,
+      reads,
       cache: platform.cache,
       searchCacheTtlSeconds: SEARCH_CACHE_TTL_SECONDS,
       rebuilds: backgroundRebuilds(),

@@ -17,6 +17,7 @@ import { foldHistory } from './domain/history.ts';
 import { changeItem } from './handlers/change-item.ts';
 import { createItem } from './handlers/create-item.ts';
 import { inventoryModule } from './module.ts';
+import { primaryReads } from '../../shared/db/read-routing.ts';
 
 let host: TestHost;
 let sql: postgres.Sql;
@@ -174,7 +175,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
     const publish = (async () => {
       throw new Error('outbox unavailable');
     }) as unknown as Publish;
-    const failing = { ...asOwner(), deps: { db, publish }, bus: host.platform.bus };
+    const failing = { ...asOwner(), deps: { db, reads: primaryReads(db), cache: host.platform.cache, publish }, bus: host.platform.bus };
 
     const item = await call(ops.createItem, tent, asOwner());
     const change = () => changeItem(failing, item.id, undefined, () => ({ kind: 'write', columns: { title: 'Lost' }, change: { type: 'updated', data: { title: 'Lost' } } }));

@@ -21,7 +21,8 @@ export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
   contract: inventory,
   migrations: fileURLToPath(new URL('../../../migrations/inventory', import.meta.url)),
   async setup(platform) {
-    return { db: (await platform.database('inventory')).db, publish: createPublisher(inventoryEvents.outbox, 'inventory') };
+    const { db, reads } = await platform.database('inventory');
+    return { db, reads, cache: platform.cache, publish: createPublisher(inventoryEvents.outbox, 'inventory') };
   },
   events: inventoryEvents,
   subscriptions: (deps) => inventorySubscriptions(deps),

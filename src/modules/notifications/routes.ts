@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/cache/redis-client.ts';
 import { z } from 'zod';
 import type { Caller } from '../../shared/bus/context.ts';
 import { AppError, platformErrors } from '../../shared/bus/errors.ts';
@@ -17,7 +17,7 @@ import { liveFeed, type LiveFeed, type Notification } from './live/live-feed.ts'
 export interface NotificationStreamOptions {
   authenticate: Authenticate;
   timeoutMs: number;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   log: Logger;
   /** A comment line this often keeps proxies from closing an idle stream. */
   heartbeatMs?: number;

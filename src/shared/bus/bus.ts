@@ -1,5 +1,7 @@
 import type { AnyContract, InputOf, Op, OutputOf, ParsedInputOf } from './contract.ts';
-import type { CallContext } from './context.ts';
+import { isRedisUnavailable } from '../cache/redis-client.ts';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts';
+import type { CallContext, Caller } from './context.ts';
 import { AppError, fieldErrors, platformErrors } from './errors.ts';
 
 /** What a handler receives: the call's context plus its module's dependencies. */
@@ -31,6 +33,9 @@ interface LocalHandler {
 export class Bus {
   private readonly local = new Map<string, LocalHandler>();
   private readonly remote = new Map<string, RemoteTransport>();
+
+  /** onCommand is told of every command a caller sends to a local handler (read-your-writes). */
+  constructor(private readonly options: { onCommand?: (caller: Caller) => void } = {}) {}
 
   /** Hosts a module's handlers in this process. */
   serve<C extends AnyContract, Deps>(contract: C, handlers: HandlersOf<C, Deps>, deps: Deps): void {
@@ -86,8 +91,17 @@ export class Bus {
 
   private dispatch(local: LocalHandler, input: unknown, ctx: CallContext): Promise<unknown> {
     if (Date.now() >= ctx.deadline) return Promise.reject(platformErrors.deadlineExceeded(local.op.name));
-    return local.run(parseInput(local.op, input), ctx);
+    if (ctx.caller && local.op.kind === 'command') this.options.onCommand?.(ctx.caller);
+    return local.run(parseInput(local.op, input), ctx).catch(asUnavailable);
   }
+}
+
+/** A lost database or Redis connection, or a primary gone read-only, is a 503 with Retry-After, not a 500. */
+function asUnavailable(error: unknown): never {
+  if (error instanceof AppError) throw error;
+  if (isDatabaseUnavailable(error)) throw databaseUnavailable(error);
+  if (isRedisUnavailable(error)) throw platformErrors.unavailable('Redis is unavailable (failing over?); retry shortly.', 1);
+  throw error;
 }
 
 function parseInput(op: Op, input: unknown): unknown {

@@ -4,6 +4,8 @@ export interface Cache {
   /** Several keys in one round trip, in order. */
   getMany(keys: string[]): Promise<(string | undefined)[]>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Stores value only if key holds nothing (a read filling a miss never overwrites a newer write); true if stored. */
+  add(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   del(...keys: string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -29,6 +29,12 @@ export class MemoryCache implements Cache {
     }
   }
 
+  async add(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if ((await this.get(key)) !== undefined) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
+  }
+
   async del(...keys: string[]): Promise<void> {
     for (const key of keys) this.entries.delete(key);
   }

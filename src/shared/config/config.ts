@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseHostList } from '../cache/redis-client.ts';
+import { parsePostgresUrl } from '../db/postgres-url.ts';
 import { ConfigError, envSettings } from './env-settings.ts';
 
 const bool = z
@@ -6,6 +8,14 @@ const bool = z
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** A postgres:// URL naming one host or several (`postgres://u@h1:5432,h2:5433/db`), which z.url() rejects. */
+const postgresUrl = z.string().refine((v) => parsePostgresUrl(v) !== undefined, 'must be a postgres:// URL (several hosts allowed: postgres://h1:5432,h2:5433/db)');
+
+/** "host:port,host:port" (Sentinels, Cluster seed nodes). */
+const hostList = z
+  .string()
+  .transform((v, ctx) => parseHostList(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be host:port,host:port' }), z.NEVER));
 
 const DEV_JWT_SECRET = 'shareloop-development-secret-change-me-0000';
 const DEV_INTERNAL_SECRET = 'shareloop-internal-development-secret-0000';
@@ -16,8 +26,19 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
-    DATABASE_URL: z.url().optional(),
+    DATABASE_URL: postgresUrl.optional(),
+    // Read replicas and failover: stale-tolerant reads go to a replica less than the lag bound behind.
+    DATABASE_READ_URLS: z.string().pipe(csv).pipe(z.array(postgresUrl)).default([]),
+    DATABASE_MAX_REPLICA_LAG_MS: z.coerce.number().int().min(0).default(1_000),
+    DATABASE_PROBE_MS: z.coerce.number().int().min(20).max(10_000).default(250),
+    DATABASE_READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).default(5_000),
     REDIS_URL: z.url().optional(),
+    // Redis high availability: a Sentinel-managed master, or a Redis Cluster (instead of REDIS_URL).
+    REDIS_SENTINELS: hostList.default([]),
+    REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+    REDIS_CLUSTER_NODES: hostList.default([]),
+    // The cache over several independent nodes by consistent hashing (instead of the shared Redis).
+    CACHE_NODES: z.string().pipe(csv).pipe(z.array(z.url())).default([]),
     /** Namespace of every Redis key of this deployment (several can share one Redis). */
     REDIS_KEY_PREFIX: z.string().max(64).default('shareloop:'),
     DATA_DIR: z.string().min(1).default('.data'),
@@ -45,6 +66,8 @@ export const configSchema = z
     // Aggregates a consumer applies at once; the events of one aggregate are always applied in order.
     EVENT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
     EVENT_STREAM_MAXLEN: z.coerce.number().int().min(1000).default(1_000_000),
+    // Redis replicas that must hold an event append before it counts as sent (WAIT; Sentinel or single Redis).
+    EVENT_STREAM_MIN_REPLICAS: z.coerce.number().int().min(0).max(10).default(0),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
     // Split mode: service-to-service calls.
@@ -110,6 +133,16 @@ export function requireDeploymentSecret(config: Config): void {
     'Invalid configuration: INTERNAL_SERVICE_SECRET is not set (a random value of at least 32 characters shared by every process); set SHARELOOP_DEV_SECRETS=1 to use the development secret on a developer machine\n',
   );
   process.exit(78);
+}
+
+/** The read replica URLs for one module: <MODULE>_DATABASE_READ_URLS, falling back to DATABASE_READ_URLS. */
+export function moduleReadUrls(module: string, config: Config, env = process.env): string[] {
+  const own = env[`${module.toUpperCase()}_DATABASE_READ_URLS`];
+  if (!own) return config.DATABASE_READ_URLS;
+  const urls = own.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = urls.find((url) => !parsePostgresUrl(url));
+  if (bad !== undefined) throw new ConfigError(`Invalid configuration: ${module.toUpperCase()}_DATABASE_READ_URLS must list postgres:// URLs`);
+  return urls;
 }
 
 /** The database URL for one module: <MODULE>_DATABASE_URL, falling back to DATABASE_URL. */

@@ -6,6 +6,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock.ts';
+import { followPrimary, type Replication } from './follow-primary.ts';
+import { redactPostgresUrl } from './postgres-url.ts';
+import { primaryReads, type Reads } from './read-routing.ts';
 
 /** The drizzle surface shared by both drivers; module code is written against this. */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -23,24 +26,57 @@ export interface Database {
   execute(sqlText: string): Promise<void>;
   /** LISTENs on a channel; resolves to the function that stops listening. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Reads that may be slightly stale (public reads, search, lists, history): a fresh replica when there is one. */
+  reads: Reads;
+  /** Occupancy of each pool (primary, replicaN): connections in use and queries waiting; empty on PGlite. */
+  pools(): { pool: string; inUse: number; waiting: number }[];
+  /** The role each server plays (primary, standby, down), by host:port; empty for a single server. */
+  roles(): Record<string, string>;
   close(): Promise<void>;
 }
 
-/** Opens a PostgreSQL database through postgres.js with a bounded pool; onQuery is told of every statement sent. */
-export function openPostgres(url: string, options: { max: number; onQuery?: () => void }): Database {
-  const { onQuery } = options;
+/** A pool's occupancy, from the patched postgres.js (patches/postgres+3.4.9.patch). */
+function occupancy(pool: string, client: postgres.Sql): { pool: string; inUse: number; waiting: number } {
+  const stats = (client as unknown as { poolStats?: () => { busy: number; waiting: number } }).poolStats?.();
+  return { pool, inUse: stats?.busy ?? 0, waiting: stats?.waiting ?? 0 };
+}
+
+/** Opens a postgres.js pool as drizzle wants it; onQuery is told of every statement sent. */
+function openClient(url: string, options: { max: number; onQuery?: (() => void) | undefined; replication?: Replication | undefined }): { client: postgres.Sql; db: Db } {
   const client = postgres(url, {
     max: options.max,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
+    ...(options.replication ? followPrimary(options.replication) : {}),
   });
   // postgres.js calls options.debug for every statement it sends (BEGIN and COMMIT included).
   // Set after construction: passed to postgres(), debug also captures a stack trace (new Error())
   // for every query, ~2 % of the CPU of a GET /v1/items/{id}.
+  const { onQuery } = options;
   if (onQuery) client.options.debug = () => onQuery();
+  return { client, db: drizzlePostgres({ client }) as unknown as Db };
+}
+
+/**
+ * Opens a PostgreSQL database through postgres.js with a bounded pool. With a Replication
+ * (several hosts), writes follow its primary; makeReads may route stale-tolerant reads to replicas.
+ */
+export function openPostgres(
+  url: string,
+  options: {
+    max: number;
+    onQuery?: () => void;
+    replication?: Replication;
+    makeReads?: (primary: Db) => { reads: Reads; pools(): { pool: string; inUse: number; waiting: number }[]; close(): Promise<void> };
+  },
+): Database {
+  const { replication } = options;
+  // With a Replication the socket goes to its primary: postgres.js is given the first host only.
+  const { client, db } = openClient(replication ? replication.writeUrl : url, options);
+  const replicas = options.makeReads?.(db);
   return {
-    db: drizzlePostgres({ client }) as unknown as Db,
+    db,
     driver: 'postgres',
     label: redactUrl(url),
     execute: async (sqlText) => {
@@ -50,8 +86,21 @@ export function openPostgres(url: string, options: { max: number; onQuery?: () =
       const { unlisten } = await client.listen(channel, onNotify);
       return unlisten;
     },
-    close: () => client.end({ timeout: 5 }),
+    reads: replicas?.reads ?? primaryReads(db),
+    pools: () => [occupancy('primary', client), ...(replicas?.pools() ?? [])],
+    roles: () => replication?.roles() ?? {},
+    close: async () => {
+      await replicas?.close();
+      await client.end({ timeout: 5 });
+      await replication?.stop();
+    },
   };
+}
+
+/** Opens a read replica's pool, counted like the primary's. */
+export function openReplica(url: string, options: { max: number; onQuery?: () => void }): { db: Db; occupancy(pool: string): { pool: string; inUse: number; waiting: number }; close(): Promise<void> } {
+  const { client, db } = openClient(url, options);
+  return { db, occupancy: (pool) => occupancy(pool, client), close: () => client.end({ timeout: 5 }) };
 }
 
 /**
@@ -66,8 +115,9 @@ export async function openPglite(dataDir: string): Promise<Database> {
     lock?.release();
     throw error;
   });
+  const db = drizzlePglite({ client }) as unknown as Db;
   return {
-    db: drizzlePglite({ client }) as unknown as Db,
+    db,
     driver: 'pglite',
     label: `pglite:${location}`,
     execute: async (sqlText) => {
@@ -77,6 +127,9 @@ export async function openPglite(dataDir: string): Promise<Database> {
       const unlisten = await client.listen(channel, onNotify);
       return () => unlisten();
     },
+    reads: primaryReads(db),
+    pools: () => [],
+    roles: () => ({}),
     close: async () => {
       await client.close();
       lock?.release();
@@ -84,14 +137,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-/** Removes credentials from a connection URL. */
+/** Removes credentials from a connection URL (one or several hosts). */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    parsed.username = parsed.username ? parsed.username : '';
-    return parsed.toString();
-  } catch {
-    return '(unparseable url)';
-  }
+  return redactPostgresUrl(url);
 }

@@ -1,3 +1,5 @@
+import { parsePostgresUrl } from './postgres-url.ts';
+
 /** The SQLSTATE of a database error, looking through drizzle's wrapper. */
 export function sqlState(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
@@ -33,8 +35,9 @@ export class DatabaseUnreachableError extends Error {
 }
 
 function passwordOf(url: string): string {
+  const parsed = parsePostgresUrl(url);
   try {
-    return decodeURIComponent(new URL(url).password);
+    return decodeURIComponent(new URL(parsed ? parsed.forHost(parsed.hosts[0]!) : url).password);
   } catch {
     return '';
   }

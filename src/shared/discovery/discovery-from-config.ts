@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cache/redis-client.ts';
 import type { DiscoveryLog, DiscoverySource } from './discovery-source.ts';
 import { DnsSource } from './dns-source.ts';
 import { discoveryEnvNames } from './env-names.ts';
@@ -11,7 +11,7 @@ export interface DiscoveryConfigOptions {
   module: string;
   env: Record<string, string | undefined>;
   /** Enables the Redis registry when no variable is set. */
-  redis?: Redis | undefined;
+  redis?: RedisClient | undefined;
   log?: DiscoveryLog;
   /** How often DNS is resolved again, or the registry re-read as a backstop; default 5 s. */
   refreshMs?: number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../cache/redis-client.ts';
 import type { DiscoveryLog, DiscoverySource, Instance, InstancesListener } from './discovery-source.ts';
 import { InstanceList } from './instance-list.ts';
 import { registryKeys } from './registry-keys.ts';
@@ -6,7 +6,7 @@ import { registryKeys } from './registry-keys.ts';
 /** Options of {@link RedisRegistry}. */
 export interface RedisRegistryOptions {
   /** Used for reads; a duplicate connection is opened for the subscription. */
-  redis: Redis;
+  redis: RedisClient;
   module: string;
   /** Backstop re-read in case a change message is lost; default 5 s. */
   refreshMs?: number;
@@ -37,12 +37,12 @@ return { now, live, urls }
  */
 export class RedisRegistry implements DiscoverySource {
   private readonly list = new InstanceList();
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly module: string;
   private readonly keys: ReturnType<typeof registryKeys>;
   private readonly refreshMs: number;
   private readonly log: DiscoveryLog | undefined;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private failing = false;
@@ -60,7 +60,7 @@ export class RedisRegistry implements DiscoverySource {
   /** Subscribes to changes, then reads the registry once (rejects if Redis cannot be read). */
   async start(): Promise<void> {
     if (this.running) return;
-    const subscriber = this.redis.duplicate();
+    const subscriber = duplicateClient(this.redis);
     let subscriberFailing = false;
     subscriber.on('error', (err: Error) => {
       if (!subscriberFailing) this.log?.warn({ module: this.module, err: err.message }, 'discovery: registry subscription error');

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cache/redis-client.ts';
 import type { DiscoveryLog, Instance } from './discovery-source.ts';
 import { registryKeys } from './registry-keys.ts';
 
 /** Options of {@link registerInstance}. */
 export interface RegisterInstanceOptions {
-  redis: Redis;
+  redis: RedisClient;
   module: string;
   instance: Instance;
   /** How long the entry lives without a heartbeat; heartbeats run every ttlMs / 3. Default 10 s. */

@@ -1,12 +1,13 @@
-import type { Redis } from 'ioredis';
+import { slotOf, type RedisClient } from '../cache/redis-client.ts';
 
 /**
  * Redis names of one module's registry: a sorted set of instance ids scored by expiry
  * (epoch ms, Redis server clock), a hash of id → url, and the channel announcing changes.
  * ioredis adds the client's `keyPrefix` to keys but not to channels, so the channel
- * carries it explicitly: deployments sharing a Redis stay apart.
+ * carries it explicitly: deployments sharing a Redis stay apart. The hash is tagged with
+ * the set's slot, so the scripts that use both work on a Redis Cluster.
  */
-export function registryKeys(redis: Redis, module: string): { members: string; urls: string; channel: string } {
+export function registryKeys(redis: RedisClient, module: string): { members: string; urls: string; channel: string } {
   const prefix = redis.options.keyPrefix ?? '';
-  return { members: `discovery:${module}`, urls: `discovery:${module}:urls`, channel: `${prefix}discovery:changed:${module}` };
+  return { members: `discovery:${module}`, urls: `discovery:${slotOf(redis, `discovery:${module}`)}:urls`, channel: `${prefix}discovery:changed:${module}` };
 }

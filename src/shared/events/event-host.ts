@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cache/redis-client.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { platformErrors } from '../bus/errors.ts';
@@ -25,14 +25,14 @@ export class EventHost {
   private readonly subscriptions = new Map<string, BoundSubscription>();
   private readonly transport: EventTransport | undefined;
 
-  constructor(private readonly options: { mode: EventMode; config: Config; redis: Redis | undefined; consumerName: string; log: Logger; metrics: Metrics }) {
+  constructor(private readonly options: { mode: EventMode; config: Config; redis: RedisClient | undefined; consumerName: string; log: Logger; metrics: Metrics }) {
     const { mode, config, log } = options;
     const policy = { maxAttempts: config.EVENT_MAX_ATTEMPTS, retryDelayMs: config.EVENT_RETRY_DELAY_MS };
     const concurrency = config.EVENT_CONCURRENCY;
     if (mode === 'in-process') this.transport = new InProcessTransport({ policy, concurrency, log });
     if (mode === 'redis-streams') {
-      if (!options.redis) throw new Error('Invalid configuration: REDIS_URL is required for Redis Streams events (split mode)');
-      this.transport = new RedisStreamsTransport({ redis: options.redis, consumerName: options.consumerName, policy, concurrency, maxLength: config.EVENT_STREAM_MAXLEN, log });
+      if (!options.redis) throw new Error('Invalid configuration: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is required for Redis Streams events (split mode)');
+      this.transport = new RedisStreamsTransport({ redis: options.redis, consumerName: options.consumerName, policy, concurrency, maxLength: config.EVENT_STREAM_MAXLEN, minReplicas: config.EVENT_STREAM_MIN_REPLICAS, log });
     }
   }
 

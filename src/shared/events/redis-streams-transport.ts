@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, isCluster, slotOf, type RedisClient } from '../cache/redis-client.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventMessage } from './envelope.ts';
 import { inLanes } from './lanes.ts';
@@ -6,12 +6,17 @@ import type { BoundSubscription } from './subscription.ts';
 import type { DeliveryPolicy, EventTransport } from './transport.ts';
 
 export interface RedisStreamsOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** This process's consumer name within each group (unique per instance). */
   consumerName: string;
   policy: DeliveryPolicy;
   /** Approximate number of entries each stream keeps (XADD MAXLEN ~). */
   maxLength: number;
+  /**
+   * Replicas that must hold an append before the relay counts it as sent (WAIT), so a Redis
+   * failover cannot lose it; 0 = do not wait. Not applied on a Redis Cluster (WAIT has no key to route by).
+   */
+  minReplicas?: number;
   /** Block time of one XREADGROUP call. */
   blockMs?: number;
   /** Aggregates applied at once from one read (each aggregate's entries in order). */
@@ -20,7 +25,8 @@ export interface RedisStreamsOptions {
 }
 
 const streamOf = (event: string) => `stream:${event}`;
-const attemptsOf = (group: string) => `stream-attempts:${group}`;
+// Tagged with its stream's slot: acknowledging clears both in one MULTI, also on a Redis Cluster.
+const attemptsOf = (redis: RedisClient, stream: string, group: string) => `stream-attempts:${slotOf(redis, stream)}:${group}`;
 
 type StreamEntries = [id: string, fields: string[]][];
 
@@ -33,20 +39,30 @@ type StreamEntries = [id: string, fields: string[]][];
  */
 export class RedisStreamsTransport implements EventTransport {
   private readonly loops: Promise<void>[] = [];
-  private readonly readers: Redis[] = [];
+  private readonly readers: RedisClient[] = [];
   private running = true;
 
   constructor(private readonly options: RedisStreamsOptions) {}
 
   async publish(messages: EventMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const pipeline = this.options.redis.pipeline();
-    for (const message of messages) {
-      pipeline.xadd(streamOf(message.envelope.event), 'MAXLEN', '~', this.options.maxLength, '*', 'm', JSON.stringify(message));
+    const { redis, maxLength } = this.options;
+    const add = (target: Pick<RedisClient, 'xadd'>, message: EventMessage) =>
+      target.xadd(streamOf(message.envelope.event), 'MAXLEN', '~', maxLength, '*', 'm', JSON.stringify(message));
+    if (isCluster(redis)) {
+      // A cluster pipeline must stay within one slot: send the streams' appends side by side.
+      await Promise.all(messages.map((message) => add(redis, message)));
+      return;
     }
+    const pipeline = redis.pipeline();
+    for (const message of messages) void add(pipeline as unknown as Pick<RedisClient, 'xadd'>, message);
+    const minReplicas = this.options.minReplicas ?? 0;
+    if (minReplicas > 0) pipeline.wait(minReplicas, 1000);
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
+    // Too few replicas have the appends: not sent yet, the relay retries (consumers dedupe a repeat).
+    if (minReplicas > 0 && Number(results.at(-1)?.[1]) < minReplicas) throw new Error(`only ${String(results.at(-1)?.[1])} Redis replicas acknowledged the events`);
   }
 
   async subscribe(subscription: BoundSubscription): Promise<void> {
@@ -58,7 +74,7 @@ export class RedisStreamsTransport implements EventTransport {
     } catch (error) {
       if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
     }
-    const reader = this.options.redis.duplicate();
+    const reader = duplicateClient(this.options.redis);
     this.readers.push(reader);
     this.loops.push(this.readLoop(reader, subscription, stream, group), this.reclaimLoop(subscription, stream, group));
   }
@@ -69,7 +85,7 @@ export class RedisStreamsTransport implements EventTransport {
     await Promise.allSettled(this.loops);
   }
 
-  private async readLoop(reader: Redis, subscription: BoundSubscription, stream: string, group: string): Promise<void> {
+  private async readLoop(reader: RedisClient, subscription: BoundSubscription, stream: string, group: string): Promise<void> {
     const { consumerName, blockMs = 1000 } = this.options;
     while (this.running) {
       try {
@@ -117,7 +133,7 @@ export class RedisStreamsTransport implements EventTransport {
         await subscription.apply(message);
         done.push(id);
       } catch (error) {
-        const attempts = await redis.hincrby(attemptsOf(group), id, 1);
+        const attempts = await redis.hincrby(attemptsOf(redis, stream, group), id, 1);
         if (attempts >= policy.maxAttempts) {
           await subscription.deadLetter(message, error, attempts);
           done.push(id);
@@ -126,7 +142,7 @@ export class RedisStreamsTransport implements EventTransport {
         }
       }
     });
-    if (done.length > 0) await redis.multi().xack(stream, group, ...done).hdel(attemptsOf(group), ...done).exec();
+    if (done.length > 0) await redis.multi().xack(stream, group, ...done).hdel(attemptsOf(redis, stream, group), ...done).exec();
   }
 }
 

@@ -27,6 +27,8 @@ export interface AppOptions {
   readiness: () => Promise<Record<string, boolean>>;
   /** When set, /metrics answers only requests bearing this token (METRICS_TOKEN). */
   metricsToken?: string | undefined;
+  /** The role of each database server seen, by module, shown on /readyz. */
+  databaseRoles?: () => Promise<Record<string, Record<string, string>>>;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -69,7 +71,9 @@ export function createApp(options: AppOptions): App {
   app.get('/readyz', async (c) => {
     const checks = await options.readiness().catch(() => ({ readiness: false }));
     const ready = Object.values(checks).every(Boolean);
-    return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
+    const roles = await options.databaseRoles?.().catch(() => undefined);
+    const databases = roles && Object.keys(roles).length > 0 ? { databases: roles } : {};
+    return c.json({ status: ready ? 'ready' : 'not ready', checks, ...databases }, ready ? 200 : 503);
   });
   const metricsAllowed = tokenCheck(options.metricsToken);
   app.get('/metrics', async (c) => {

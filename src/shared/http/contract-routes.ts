@@ -131,13 +131,27 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
       } else {
         output = await call();
       }
-      if (http.etag && output && output[http.etag] !== undefined) c.header('ETag', `"${String(output[http.etag])}"`);
+      if (http.etag && output && output[http.etag] !== undefined) {
+        const etag = `"${String(output[http.etag])}"`;
+        c.header('ETag', etag);
+        // A client that holds this version gets 304 without the body.
+        if (http.method === 'get' && notModified(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+      }
       if (http.status === 204) return c.body(null, 204);
       return c.json(output, http.status);
     };
     return idempotent ? idempotent(c, http.path, respond) : respond();
   };
   app.openapi(route, handler as never);
+}
+
+/** Whether an If-None-Match header names this ETag (or is "*"); weak validators compare as strong ones for GET. */
+function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
 }
 
 /** The Idempotency-Key handling of an op that asks for it; a misconfiguration fails at startup. */
@@ -163,6 +177,7 @@ function successResponse(op: Op, http: HttpHint) {
       content: { 'application/json': { schema: op.output } },
       ...(Object.keys(headers).length > 0 ? { headers } : {}),
     },
+    ...(http.etag && http.method === 'get' ? { 304: { description: 'Not modified: If-None-Match names the current version' } } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cache/redis-client.ts';
 import type { BeginResult, IdempotencyStore, StoredResponse } from './idempotency-store.ts';
 
 // One hash per key: 'fingerprint' from begin (the lease: the hash expires after leaseMs),
@@ -41,7 +41,7 @@ const COMMANDS = { shareloopIdempotencyBegin: BEGIN_LUA, shareloopIdempotencyCom
 export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly scripts: Record<keyof typeof COMMANDS, Script>;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     const commands = redis as unknown as Record<string, Script | undefined>;
     for (const [name, lua] of Object.entries(COMMANDS)) {
       if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys: 1, lua });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cache/redis-client.ts';
 import { assertTakeable, type BucketLimit, describeTake, type RateLimiter, TOKEN_EPSILON, type TakeResult } from './rate-limiter.ts';
 
 const COMMAND = 'shareloopTakeTokens';
@@ -45,7 +45,7 @@ type TakeTokens = (key: string, capacity: string, refillPerSecond: string, cost:
 export class RedisRateLimiter implements RateLimiter {
   private readonly takeTokens: TakeTokens;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     const commands = redis as unknown as Record<string, TakeTokens | undefined>;
     if (typeof commands[COMMAND] !== 'function') redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TAKE_TOKENS_LUA });
     this.takeTokens = commands[COMMAND]!.bind(redis);

@@ -1,11 +1,13 @@
-import { Redis } from 'ioredis';
 import { Bus } from '../bus/bus.ts';
 import type { Cache } from '../cache/cache.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
 import { RedisCache } from '../cache/redis-cache.ts';
-import { moduleDatabaseUrl, type Config } from '../config/config.ts';
+import { RingCache } from '../cache/ring-cache.ts';
+import { createRedis, type RedisClient } from '../cache/redis-client.ts';
+import { moduleDatabaseUrl, moduleReadUrls, type Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
-import { Databases } from '../db/databases.ts';
+import { Databases, databaseMetrics } from '../db/databases.ts';
+import { RecentWriters } from '../db/recent-writers.ts';
 import { migrateModule } from '../db/migrate.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
@@ -19,8 +21,8 @@ export interface Platform {
   bus: Bus;
   metrics: Metrics;
   cache: Cache;
-  /** Redis, when REDIS_URL is configured. */
-  redis: Redis | undefined;
+  /** Redis, when REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES is configured. */
+  redis: RedisClient | undefined;
   /** The module's own database, migrated. */
   database(module: string): Promise<Database>;
   /** Outbox relays, consumers and dead-letter replay of this process. */
@@ -32,6 +34,8 @@ export interface Host {
   platform: Platform;
   /** Resolves true when every database and Redis answer. */
   readiness(): Promise<Record<string, boolean>>;
+  /** The role of each database server seen (primary, standby, down), by module, for /readyz. */
+  databaseRoles(): Promise<Record<string, Record<string, string>>>;
   stop(): Promise<void>;
 }
 
@@ -50,12 +54,19 @@ export async function hostModules(options: {
   connect?: (platform: Platform) => Promise<() => Promise<void>>;
 }): Promise<Host> {
   const { config, log } = options;
-  const bus = new Bus();
+  const writers = new RecentWriters(config.DATABASE_READ_YOUR_WRITES_MS);
+  const bus = new Bus({ onCommand: (caller) => writers.note(caller.userId) });
   const metrics = createMetrics(options.service);
-  const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log, queries: metrics.dbQueries });
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2 }) : undefined;
-  redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-  const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
+  const databases = new Databases({
+    dataDir: config.DATA_DIR,
+    poolMax: config.DB_POOL_MAX,
+    log,
+    metrics: databaseMetrics(metrics),
+    replication: { probeMs: config.DATABASE_PROBE_MS, maxLagMs: config.DATABASE_MAX_REPLICA_LAG_MS, writers },
+  });
+  const redis = createRedis(config, log);
+  const cache: Cache =
+    config.CACHE_NODES.length > 0 ? new RingCache(config.CACHE_NODES, { keyPrefix: config.REDIS_KEY_PREFIX, log }) : redis ? new RedisCache(redis) : new MemoryCache();
   const migrated = new Map<string, Promise<Database>>();
   const mode = (options.events ?? 'none') === 'none' ? 'none' : (config.EVENT_TRANSPORT ?? options.events!);
   const events = new EventHost({ mode, config, redis, consumerName: `${options.service}-${process.pid}`, log, metrics });
@@ -73,7 +84,7 @@ export async function hostModules(options: {
       if (!ready) {
         const url = moduleDatabaseUrl(module, config);
         const definition = options.modules.find((m) => m.contract.name === module);
-        ready = databases.get(url).then(async (database) => {
+        ready = databases.get(url, url ? moduleReadUrls(module, config) : []).then(async (database) => {
           if (definition?.migrations) await migrateModule(database, url, module, definition.migrations);
           return database;
         });
@@ -107,6 +118,14 @@ export async function hostModules(options: {
       }
       if (redis) checks.redis = await redis.ping().then((r) => r === 'PONG', () => false);
       return checks;
+    },
+    async databaseRoles() {
+      const roles: Record<string, Record<string, string>> = {};
+      for (const [module, database] of migrated) {
+        const seen = await database.then((d) => d.roles(), () => ({}));
+        if (Object.keys(seen).length > 0) roles[module] = seen;
+      }
+      return roles;
     },
     async stop() {
       await events.stop();

@@ -61,7 +61,42 @@ export function createMetrics(service: string) {
     labelNames: ['database'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
+  const dbReads = new Counter({
+    name: 'db_reads_total',
+    help: 'Stale-tolerant reads by database and target (primary, replicaN)',
+    labelNames: ['database', 'target'] as const,
+    registers: [registry],
+  });
+  const dbFailovers = new Counter({
+    name: 'db_failovers_total',
+    help: 'Times the primary of a replicated database was seen to move to another host',
+    labelNames: ['database'] as const,
+    registers: [registry],
+  });
+  const dbReplicaLag = new Gauge({
+    name: 'db_replica_lag_seconds',
+    help: 'How far each read replica is behind its primary (-1: down or unknown)',
+    labelNames: ['database', 'replica'] as const,
+    registers: [registry],
+  });
+  // Read at scrape time from every open pool (postgres.js, patched to report its occupancy).
+  const dbPoolSources = new Set<() => { database: string; pool: string; inUse: number; waiting: number }[]>();
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'PostgreSQL pool occupancy by database and pool (primary, replicaN): connections in use, and queries waiting for one',
+    labelNames: ['database', 'pool', 'state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of dbPoolSources) {
+        for (const { database, pool, inUse, waiting } of source()) {
+          this.set({ database, pool, state: 'in_use' }, inUse);
+          this.set({ database, pool, state: 'waiting' }, waiting);
+        }
+      }
+    },
+  });
+  return { registry, dbPoolSources, dbReads, dbFailovers, dbReplicaLag, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

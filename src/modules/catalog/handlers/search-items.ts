@@ -16,13 +16,14 @@ type SearchOutput = { items: CatalogItem[]; nextCursor: string | null; sort: Nor
 /** Booked periods shown per item. */
 const BOOKINGS_SHOWN = 5;
 
-export const searchItems: Handler<typeof catalog.ops.searchItems, CatalogDeps> = async (input, { deps }) => {
+export const searchItems: Handler<typeof catalog.ops.searchItems, CatalogDeps> = async (input, { deps, caller }) => {
+  const db = deps.reads.db(caller);
   const normalized = normalizeSearch(input);
   if (!normalized.ok) throw catalog.error(normalized.code, normalized.detail);
   const { search } = normalized;
   // Read the generation first: a page cached under it can only be as new as or newer than it.
-  const generation = await currentGeneration(deps.db);
-  return cached(deps.cache, searchCacheKey(search, generation), deps.searchCacheTtlSeconds, () => runSearch(deps.db, search));
+  const generation = await currentGeneration(db);
+  return cached(deps.cache, searchCacheKey(search, generation), deps.searchCacheTtlSeconds, () => runSearch(db, search));
 };
 
 async function runSearch(db: Db, search: NormalizedSearch): Promise<SearchOutput> {

@@ -8,8 +8,9 @@ import { hashRefreshToken, newRefreshToken, signAccessToken } from '../domain/to
 /** How long a validated session's state is trusted from the cache. */
 const SESSION_CACHE_SECONDS = 30;
 
-const sessionKey = (sessionId: string) => `identity:session:${sessionId}`;
-const revokedKey = (sessionId: string) => `identity:revoked:${sessionId}`;
+// Both tagged with the session id: one slot on a Redis Cluster, one node on a cache ring, one MGET.
+const sessionKey = (sessionId: string) => `identity:session:{${sessionId}}`;
+const revokedKey = (sessionId: string) => `identity:revoked:{${sessionId}}`;
 
 export interface SessionState {
   userId: string;

@@ -5,6 +5,7 @@ import { items } from '../db/schema.ts';
 import type { InventoryDeps } from '../deps.ts';
 import type { ItemChange } from '../domain/history.ts';
 import { findItem } from './find-item.ts';
+import { rememberItem } from './item-cache.ts';
 import type { ItemRow } from './item-view.ts';
 import { recordChange } from './record-change.ts';
 
@@ -43,7 +44,10 @@ export async function changeItem(
       if (after) await recordChange(tx, deps, ctx, after, decision.change);
       return after;
     });
-    if (written) return written;
+    if (written) {
+      await rememberItem(deps, written);
+      return written;
+    }
     if (expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) {
       throw inventory.error('versionMismatch', `Item ${id} changed while this request was applied; read it again and retry.`);
     }

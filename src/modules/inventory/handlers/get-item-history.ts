@@ -5,10 +5,11 @@ import { itemHistory } from '../db/schema.ts';
 import type { InventoryDeps } from '../deps.ts';
 import { findItem } from './find-item.ts';
 
-export const getItemHistory: Handler<typeof inventory.ops.getItemHistory, InventoryDeps> = async (input, { deps }) => {
-  const rows = await deps.db.select().from(itemHistory).where(eq(itemHistory.itemId, input.id)).orderBy(asc(itemHistory.version));
+export const getItemHistory: Handler<typeof inventory.ops.getItemHistory, InventoryDeps> = async (input, { deps, caller }) => {
+  const db = deps.reads.db(caller);
+  const rows = await db.select().from(itemHistory).where(eq(itemHistory.itemId, input.id)).orderBy(asc(itemHistory.version));
   // Every item has history from its creation (or its baseline), so no rows means no such item.
-  if (rows.length === 0) await findItem(deps.db, input.id);
+  if (rows.length === 0) await findItem(db, input.id);
   return {
     itemId: input.id,
     events: rows.map((row) =>

@@ -1,7 +1,6 @@
 import type { Handler } from '../../../shared/bus/bus.ts';
 import type { inventory } from '../contract.ts';
 import type { InventoryDeps } from '../deps.ts';
-import { findItem } from './find-item.ts';
-import { toItem } from './item-view.ts';
+import { readItem } from './item-cache.ts';
 
-export const getItem: Handler<typeof inventory.ops.getItem, InventoryDeps> = async (input, { deps }) => toItem(await findItem(deps.db, input.id));
+export const getItem: Handler<typeof inventory.ops.getItem, InventoryDeps> = (input, { deps, caller }) => readItem(deps, input.id, caller);

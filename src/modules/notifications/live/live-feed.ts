@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/cache/redis-client.ts';
 import type { z } from 'zod';
 import type { Logger } from '../../../shared/observability/logger.ts';
 import type { notificationSchema } from '../contract.ts';
@@ -21,6 +21,6 @@ export interface LiveFeed {
 }
 
 /** Redis pub/sub when Redis is configured (streams may be served by another process), else this process only. */
-export function liveFeed(redis: Redis | undefined, log: Logger): LiveFeed {
+export function liveFeed(redis: RedisClient | undefined, log: Logger): LiveFeed {
   return redis ? new RedisFeed(redis, log) : localFeed;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../../../shared/cache/redis-client.ts';
 import type { Logger } from '../../../shared/observability/logger.ts';
 import type { FeedListener, LiveFeed, Notification } from './live-feed.ts';
 
@@ -10,10 +10,10 @@ import type { FeedListener, LiveFeed, Notification } from './live-feed.ts';
 export class RedisFeed implements LiveFeed {
   private readonly prefix: string;
   private readonly listeners = new Map<string, Set<FeedListener>>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly log: Logger,
   ) {
     this.prefix = `${redis.options.keyPrefix ?? ''}notifications:live:`;
@@ -49,9 +49,9 @@ export class RedisFeed implements LiveFeed {
     this.subscriber?.unsubscribe(channel).catch((error: Error) => this.log.warn({ err: error.message }, 'live feed unsubscribe failed'));
   }
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (this.subscriber) return this.subscriber;
-    const subscriber = this.redis.duplicate();
+    const subscriber = duplicateClient(this.redis);
     subscriber.on('error', (error) => this.log.warn({ err: error.message }, 'live feed connection error'));
     subscriber.on('message', (channel: string, message: string) => {
       const listeners = this.listeners.get(channel);

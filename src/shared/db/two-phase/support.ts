@@ -1,6 +1,7 @@
 import { sql as drizzleSql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { primaryTarget } from '../follow-primary.ts';
 import type { Database } from '../database.ts';
 import { TwoPhaseUnsupported } from './errors.ts';
 
@@ -51,7 +52,9 @@ export function ensureTwoPhaseSupported(sql: postgres.Sql): Promise<void> {
  */
 export function openTwoPhaseClient(url: string | undefined, options: { max?: number } = {}): postgres.Sql {
   if (!url) throw new TwoPhaseUnsupported('no database URL is configured, so the module runs on embedded PGlite', 0);
-  const client = postgres(url, { max: options.max ?? 4, idle_timeout: 30, connect_timeout: 10, onnotice: () => {} });
+  // On a replicated database the pool follows the primary, so recovery resumes after a failover.
+  const target = primaryTarget(url);
+  const client = postgres(target.url, { max: options.max ?? 4, idle_timeout: 30, connect_timeout: 10, onnotice: () => {}, ...target.options });
   drizzle({ client });
   return client;
 }

@@ -1,0 +1,143 @@
+/**
+ * Redis failover under load, shared by the test (CI size) and `npm run drill -- redis-failover`:
+ * a deployment on Redis Sentinel or Redis Cluster (events over Redis Streams even in the
+ * monolith), writers listing items with Idempotency-Keys; a Redis master is SIGKILLed, and
+ * afterwards sessions, revocation, idempotency keys, rate limits and event delivery are checked.
+ */
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { apiClient } from '../support/api-client.ts';
+import { testServers } from '../support/env.ts';
+import { eventually } from '../support/eventually.ts';
+import { drill } from '../support/fixtures.ts';
+import { startCluster, startSentinel } from '../support/redis-ha.ts';
+import { startTopology, type TopologyName } from '../support/topology.ts';
+import { longestGap } from './pg-failover-scenario.ts';
+
+export type RedisSetupName = 'sentinel' | 'cluster';
+
+export interface RedisFailoverResult {
+  setup: RedisSetupName;
+  topology: TopologyName;
+  acknowledged: number;
+  failedWrites: number;
+  /** The longest time without an acknowledged write after the SIGKILL. */
+  writeGapMs: number;
+  /** Statuses of failed writes other than 503 (with Retry-After). */
+  failedOtherwise: string[];
+  /** The session made before the failover still authenticates afterwards. */
+  sessionSurvived: boolean;
+  /** After logout (post-failover), the access token is refused at once. */
+  revokedAtOnce: boolean;
+  /** The key used before the failover replays its first response afterwards. */
+  idempotencyReplayed: boolean;
+  /** Auth requests refused with 429 in a burst over the limit, after the failover. */
+  rateLimited: number;
+  /** Acknowledged listings the catalog never received (itemCreated lost). */
+  eventsLost: number;
+  /** Owner notifications beyond one per listing (an effect applied twice). */
+  duplicatedEffects: number;
+  /** Statuses of the session checks, for the report. */
+  statuses: Record<string, number>;
+}
+
+/** Runs one Redis failover drill on a fresh database. */
+export async function runRedisFailover(options: { setup: RedisSetupName; topology?: TopologyName; loadMs?: number; workers?: number }): Promise<RedisFailoverResult> {
+  const { setup, topology = 'monolith', loadMs = 1500, workers = 3 } = options;
+  const redis = setup === 'sentinel' ? await startSentinel(2) : await startCluster(3);
+  const authLimit = 40;
+  const deployment = await startTopology(topology, {
+    ...redis.env,
+    REDIS_URL: '',
+    EVENT_TRANSPORT: 'redis-streams',
+    ...(setup === 'sentinel' ? { EVENT_STREAM_MIN_REPLICAS: '1' } : {}),
+    EVENT_RETRY_DELAY_MS: '300',
+    EVENT_MAX_ATTEMPTS: '100',
+    RATE_LIMIT_AUTH_PER_MINUTE: String(authLimit),
+    BREAKER_HALF_OPEN_MS: '500',
+  }).catch(async (error: unknown) => {
+    await redis.stop();
+    throw error;
+  });
+  let running = true;
+  try {
+    const api = apiClient(deployment.baseUrl);
+    const owner = await api.newUser('redis-ha');
+    const other = await api.newUser('redis-ha-2');
+    const key = `before-${randomUUID()}`;
+    const first = await api.request('POST', '/v1/items', { token: owner.accessToken, headers: { 'idempotency-key': key }, body: drill({ title: 'kept key' }) });
+    if (first.status !== 201) throw new Error(`first listing failed: ${first.status}`);
+    const acknowledged: { id: string; at: number }[] = [{ id: first.body.id, at: Date.now() }];
+    const failedOtherwise: string[] = [];
+    let failedWrites = 0;
+    let killedAt = 0;
+    let firstWriteAfter = 0;
+    const writer = async () => {
+      while (running) {
+        const response = await api
+          .request('POST', '/v1/items', { token: owner.accessToken, headers: { 'idempotency-key': randomUUID() }, body: drill({ title: `redis drill ${randomUUID().slice(0, 8)}` }) })
+          .catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
+        if (response.status === 201) {
+          acknowledged.push({ id: response.body.id, at: Date.now() });
+          if (killedAt && !firstWriteAfter) firstWriteAfter = Date.now();
+          continue;
+        }
+        failedWrites++;
+        if (response.status !== 503 || !response.headers.get('retry-after')) failedOtherwise.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const load = Array.from({ length: workers }, writer);
+    await new Promise((r) => setTimeout(r, loadMs));
+    const victim = setup === 'sentinel' ? await (redis as Awaited<ReturnType<typeof startSentinel>>).masterPort() : (await (redis as Awaited<ReturnType<typeof startCluster>>).masterPorts())[0]!;
+    killedAt = Date.now();
+    redis.kill(victim);
+    await eventually('a write acknowledged after the Redis failover', async () => (firstWriteAfter ? true : undefined), 60_000);
+    await new Promise((r) => setTimeout(r, loadMs));
+    running = false;
+    await Promise.all(load);
+
+    const me = await api.request('GET', '/v1/users/me', { token: other.accessToken });
+    const replay = await api.request('POST', '/v1/items', { token: owner.accessToken, headers: { 'idempotency-key': key }, body: drill({ title: 'kept key' }) });
+    const loggedOut = await api.request('POST', '/v1/auth/logout', { token: other.accessToken, body: {} });
+    const afterLogout = await api.request('GET', '/v1/users/me', { token: other.accessToken });
+    const burst = await Promise.all(
+      Array.from({ length: authLimit + 10 }, () => api.request('POST', '/v1/auth/login', { body: { email: other.email, password: 'wrong password!' } })),
+    );
+
+    const sql = postgres(deployment.env.DATABASE_URL ?? testServers().pgUrl, { max: 1, onnotice: () => {} });
+    try {
+      const ids = acknowledged.map((w) => w.id);
+      const projected = await eventually(
+        'the catalog to receive every listing',
+        async () => {
+          const [row] = await sql<{ n: number }[]>`select count(*)::int as n from catalog.items where item_id = any(${ids}::uuid[])`;
+          return row!.n === ids.length ? row!.n : undefined;
+        },
+        30_000,
+      ).catch(async () => (await sql<{ n: number }[]>`select count(*)::int as n from catalog.items where item_id = any(${ids}::uuid[])`)[0]!.n);
+      const [listed] = await sql<{ n: number }[]>`select count(*)::int as n from notifications.notifications where user_id = ${owner.id} and kind = 'itemListed'`;
+      return {
+        setup,
+        topology,
+        acknowledged: acknowledged.length,
+        failedWrites,
+        writeGapMs: longestGap(acknowledged.map((w) => w.at), killedAt),
+        failedOtherwise,
+        sessionSurvived: me.status === 200,
+        revokedAtOnce: afterLogout.status === 401,
+        statuses: { me: me.status, logout: loggedOut.status, afterLogout: afterLogout.status },
+        idempotencyReplayed: replay.status === 201 && replay.body.id === first.body.id && replay.headers.get('idempotent-replayed') === 'true',
+        rateLimited: burst.filter((r) => r.status === 429).length,
+        eventsLost: ids.length - projected,
+        duplicatedEffects: Math.max(0, listed!.n - ids.length),
+      };
+    } finally {
+      await sql.end();
+    }
+  } finally {
+    running = false;
+    await deployment.stop();
+    await redis.stop();
+  }
+}
