@@ -155,13 +155,31 @@ export interface FuzzOutcome {
   problem?: string;
   /** The start of the response body, for reports. */
   reply?: string;
+  /** How many 503/504 answers came before this one (the service was briefly unavailable). */
+  transient?: number;
 }
 
 const STACK = /\n\s+at |node_modules|\.ts:\d+|\.js:\d+|Error:/;
 const PROBLEM_CODE = /^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)?$/;
 
-/** Sends one request and judges its response. */
+/** A busy machine can make a service briefly unavailable; a deterministic 5xx stays, so 503/504 are tried again. */
+const TRANSIENT_RETRIES = 3;
+
+/**
+ * Sends one request and judges its response. A 503 or 504 is sent again (up to three times,
+ * a second apart) and judged by the last answer; `transient` counts those that then passed.
+ */
 export async function send(world: FuzzWorld, request: FuzzRequest): Promise<FuzzOutcome> {
+  let outcome = await sendOnce(world, request);
+  for (let attempt = 0; attempt < TRANSIENT_RETRIES && (outcome.status === 503 || outcome.status === 504); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const again = await sendOnce(world, request);
+    outcome = { ...again, transient: (outcome.transient ?? 0) + 1 };
+  }
+  return outcome;
+}
+
+async function sendOnce(world: FuzzWorld, request: FuzzRequest): Promise<FuzzOutcome> {
   const { op, input } = request;
   let path = op.path;
   for (const p of op.parameters.filter((x) => x.in === 'path')) path = path.replace(`{${p.name}}`, encode(input.path?.[p.name] ?? ''));
