@@ -27,7 +27,7 @@ export const warehouseRunSchema = z
     finishedAt: z.iso.datetime().nullable(),
     durationMs: z.int().nullable(),
     window: z.object({ from: z.iso.datetime().nullable().describe('Where the last successful run stopped; null for the first or a full run'), to: z.iso.datetime() }),
-    tables: z.record(z.string(), tableCounts).describe('Per source table, in load order'),
+    tables: z.record(z.string(), tableCounts).describe('Per source: users, item_history, rentals, ledger (loaded in that order)'),
     error: z.string().nullable(),
   })
   .meta({ id: 'WarehouseRun' });
