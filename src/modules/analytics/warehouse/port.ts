@@ -1,3 +1,5 @@
+import type { TableSpec } from './schema.ts';
+
 /** A value sent to or read from the warehouse: JSON-like, timestamps as ISO strings. */
 export type WarehouseValue = string | number | boolean | null;
 export type WarehouseRow = Record<string, WarehouseValue>;
@@ -6,6 +8,11 @@ export type WarehouseRow = Record<string, WarehouseValue>;
 export interface WarehouseSession {
   run(sql: string, params?: readonly WarehouseValue[]): Promise<void>;
   all(sql: string, params?: readonly WarehouseValue[]): Promise<WarehouseRow[]>;
+  /**
+   * Bulk-loads rows into a staging table shaped like `table` (all text), replacing what it
+   * held; the caller merges from it with SQL. Engines without a fast path leave it out.
+   */
+  stage?(table: TableSpec, rows: readonly (readonly WarehouseValue[])[]): Promise<string>;
 }
 
 /** The warehouse port: the star schema in embedded DuckDB or in PostgreSQL, one interface. */

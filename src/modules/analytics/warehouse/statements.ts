@@ -24,6 +24,14 @@ export function insertStatement(table: string, columns: readonly ColumnSpec[], r
  */
 export async function mergeRows(db: WarehouseSession, table: TableSpec, rows: readonly Record<string, WarehouseValue>[]): Promise<number> {
   if (rows.length === 0) return 0;
+  if (db.stage) {
+    const stage = await db.stage(table, rows.map((row) => table.columns.map((c) => row[c.name] ?? null)));
+    const key = table.key[0]!;
+    const keyType = table.columns.find((c) => c.name === key)!.type;
+    await db.run(`DELETE FROM ${table.name} WHERE ${key} IN (SELECT CAST(${key} AS ${keyType}) FROM ${stage})`);
+    await db.run(`INSERT INTO ${table.name} SELECT ${table.columns.map((c) => `CAST(${c.name} AS ${c.type})`).join(', ')} FROM ${stage}`);
+    return rows.length;
+  }
   const perChunk = Math.max(1, Math.floor(CHUNK_PARAMS / table.columns.length));
   for (let start = 0; start < rows.length; start += perChunk) {
     const chunk = rows.slice(start, start + perChunk);
