@@ -89,7 +89,7 @@ try {
       const timed = async (mode: 'incremental' | 'full') => {
         const t0 = performance.now();
         const started = await world.host.platform.bus.call(analytics.ops.startRun, { mode }, admin());
-        const run = await runEnded(world.host, started.id);
+        const run = await runEnded(world.host, started.id, 30 * 60_000);
         if (run.status !== 'succeeded') throw new Error(`${engine} ${mode} run ${run.status}: ${run.error}`);
         const seconds = (performance.now() - t0) / 1000;
         const rows = Object.values(run.tables).reduce((n, t) => n + t.extracted, 0);

@@ -78,6 +78,8 @@ export const analytics = defineContract({
     // Operator: writes the warehouse as Parquet files (facts partitioned by date) under the server's data directory.
     exportWarehouse: op({
       kind: 'command',
+      // Writes every table: longer than a hop's default timeout.
+      timeoutMs: 300_000,
       summary: 'Export the warehouse as Parquet (admin)',
       input: z.strictObject({}),
       output: z.object({ directory: z.string().describe('Absolute path on the server'), tables: z.array(z.object({ name: z.string(), partitionBy: z.string().nullable() })) }),
@@ -87,6 +89,7 @@ export const analytics = defineContract({
     // Operator: fees of completed rentals by completion day, item category (as it was when rented) or owner.
     revenueReport: op({
       kind: 'query',
+      timeoutMs: 30_000,
       summary: 'Revenue report (admin)',
       input: z.strictObject({ ...period, groupBy: z.enum(['day', 'category', 'owner']).default('day') }),
       output: z
@@ -102,6 +105,7 @@ export const analytics = defineContract({
     // Operator: booked days over listed days in the period, per item or per category.
     utilizationReport: op({
       kind: 'query',
+      timeoutMs: 30_000,
       summary: 'Utilization report (admin)',
       input: z.strictObject({ ...period, groupBy: z.enum(['item', 'category']).default('category') }),
       output: z
@@ -125,6 +129,7 @@ export const analytics = defineContract({
     // Operator: rentals started, confirmed, cancelled and completed per day.
     rentalsReport: op({
       kind: 'query',
+      timeoutMs: 30_000,
       summary: 'Rentals per day (admin)',
       input: z.strictObject(period),
       output: z
@@ -139,6 +144,7 @@ export const analytics = defineContract({
     // An owner's fees from completed rentals of their own items, per day and per item.
     myEarnings: op({
       kind: 'query',
+      timeoutMs: 30_000,
       summary: 'My earnings as an owner',
       input: z.strictObject(period),
       output: z

@@ -162,6 +162,8 @@ export const identity = defineContract({
     // System callers (the warehouse ETL): users changed in a window, a page at a time in change order; no personal data.
     exportUsers: op({
       kind: 'query',
+      // A page of up to 5,000 rows: more than one hop's default timeout under load.
+      timeoutMs: 30_000,
       summary: 'Users changed in a window (system)',
       input: changeFeedInput,
       output: changeFeedOutput(z.object({ id: z.uuid(), role: z.string(), registeredAt: z.iso.datetime() })),

@@ -239,6 +239,8 @@ export const inventory = defineContract({
     // System callers (the warehouse ETL): item history appended in a window, a page at a time in change order.
     exportItemHistory: op({
       kind: 'query',
+      // A page of up to 5,000 rows: more than one hop's default timeout under load.
+      timeoutMs: 30_000,
       summary: 'Item history appended in a window (system)',
       input: changeFeedInput,
       output: changeFeedOutput(z.object({ historyId: z.int(), itemId: z.uuid(), event: itemHistoryEventSchema })),

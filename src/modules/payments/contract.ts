@@ -249,6 +249,8 @@ export const payments = defineContract({
     // System callers (the warehouse ETL): ledger entries posted in a window with their transaction and account, in change order.
     exportLedger: op({
       kind: 'query',
+      // A page of up to 5,000 rows: more than one hop's default timeout under load.
+      timeoutMs: 30_000,
       summary: 'Ledger entries posted in a window (system)',
       input: changeFeedInput,
       output: changeFeedOutput(

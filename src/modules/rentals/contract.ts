@@ -209,6 +209,8 @@ export const rentals = defineContract({
     // System callers (the warehouse ETL): rentals changed in a window (status, milestones), a page at a time in change order.
     exportRentals: op({
       kind: 'query',
+      // A page of up to 5,000 rows: more than one hop's default timeout under load.
+      timeoutMs: 30_000,
       summary: 'Rentals changed in a window (system)',
       input: changeFeedInput,
       output: changeFeedOutput(

@@ -72,14 +72,14 @@ export interface WarehouseWorld {
 }
 
 /** Waits until a run has ended. */
-export function runEnded(host: TestHost, runId: string): Promise<Run> {
+export function runEnded(host: TestHost, runId: string, timeoutMs = 60_000): Promise<Run> {
   return eventually(
     `warehouse run ${runId} to end`,
     async () => {
       const run = await host.platform.bus.call(analytics.ops.getRun, { id: runId }, admin());
       return run.status === 'running' ? undefined : run;
     },
-    60_000,
+    timeoutMs,
   );
 }
 
