@@ -1,6 +1,6 @@
 -- Export cursor for the warehouse (shared/db/change-feed.ts): the id of the transaction that
--- last changed what the export shows (status, period, amounts, milestones; not the saga
--- lease), stamped on insert (default) and on such an update (trigger). Not in db/schema.ts
+-- last changed the rental (anything but the saga lease and updated_at, so lease renewals do
+-- not send it again), stamped on insert (default) and on such an update (trigger). Not in db/schema.ts
 -- on purpose: only this migration and the export query know it.
 CREATE FUNCTION "rentals"."stamp_change_xid"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
