@@ -132,6 +132,9 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
             await apply(step);
             await world.etl('incremental');
           }
+          // Choreography (an item made available again by rentalCompleted) finishes, then one more incremental run.
+          await world.settle();
+          await world.etl('incremental');
           const incremental = await world.snapshot();
           await world.etl('full');
           assert.deepEqual(await world.snapshot(), incremental, 'a full reload changes nothing after incremental runs');

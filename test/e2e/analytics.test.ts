@@ -30,7 +30,12 @@ for (const name of topologies) {
       // The embedded DuckDB warehouse in a data directory of this test's own.
       topology = await startTopology(name, { RENTALS_DATABASE_URL: rentalsUrl, PAYMENTS_DATABASE_URL: paymentsUrl, ADMIN_EMAIL, ADMIN_PASSWORD, DATA_DIR: dataDir, WAREHOUSE_ETL_INTERVAL: '0' });
       api = apiClient(topology.baseUrl);
-      const login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+      // A just-started split deployment may answer 503 until the gateway's health checks see every service.
+      let login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+      for (const deadline = Date.now() + 30_000; login.status === 503 && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 500));
+        login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+      }
       assert.equal(login.status, 200, JSON.stringify(login.body));
       adminToken = login.body.accessToken;
     });

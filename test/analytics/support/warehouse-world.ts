@@ -68,6 +68,8 @@ export interface WarehouseWorld {
   /** Every warehouse table, rows sorted: what "the same warehouse" compares. */
   snapshot(): Promise<Record<string, WarehouseRow[]>>;
   registerUser(): Promise<string>;
+  /** Waits until every event published so far was applied (an item comes back after a return through rentalCompleted). */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +124,19 @@ export async function startWarehouseWorld(place: WarehousePlace, extraEnv: Recor
     async registerUser() {
       const user = await host.platform.bus.call(identity.ops.register, { email: `w-${randomUUID().slice(0, 8)}@example.test`, password: 'correct horse battery', displayName: 'W' }, systemContext());
       return user.id;
+    },
+    async settle() {
+      await eventually(
+        'the outboxes to drain',
+        async () => {
+          await host.platform.events.drain();
+          const [main] = await sql.main<{ n: string }[]>`
+            select ((select count(*) from identity.outbox where sent_at is null) + (select count(*) from inventory.outbox where sent_at is null))::text as n`;
+          const [rentalsOutbox] = await sql.rentals<{ n: string }[]>`select count(*)::text as n from rentals.outbox where sent_at is null`;
+          return Number(main!.n) + Number(rentalsOutbox!.n) === 0 ? true : undefined;
+        },
+        30_000,
+      );
     },
     async stop() {
       await host.stop();
