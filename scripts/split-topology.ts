@@ -11,6 +11,7 @@ export const splitLayout = [
   { name: 'notifications', modules: 'notifications' },
   { name: 'catalog', modules: 'catalog' },
   { name: 'rentals', modules: 'rentals' },
+  { name: 'analytics', modules: 'analytics' },
 ] as const;
 
 export interface SplitTopology {

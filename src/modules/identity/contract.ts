@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeFeedInput, changeFeedOutput } from '../../shared/bus/change-feed.ts';
 import { defineContract, event, op } from '../../shared/bus/contract.ts';
 
 const email = z.email().max(254).describe('Unique, compared case-insensitively');
@@ -159,6 +160,15 @@ export const identity = defineContract({
       input: z.strictObject({ email, password, displayName: displayName.default('Administrator') }),
       output: userSchema,
       idempotent: true,
+    }),
+    // System callers (the warehouse ETL): users changed in a window, a page at a time in change order; no personal data.
+    exportUsers: op({
+      kind: 'query',
+      // A page of up to 5,000 rows: more than one hop's default timeout under load.
+      timeoutMs: 30_000,
+      summary: 'Users changed in a window (system)',
+      input: changeFeedInput,
+      output: changeFeedOutput(z.object({ id: z.uuid(), role: z.string(), registeredAt: z.iso.datetime() })),
     }),
   },
   events: {

@@ -18,6 +18,7 @@ import { register } from './handlers/register.ts';
 import { updateMe } from './handlers/update-me.ts';
 import { updateUser } from './handlers/update-user.ts';
 import { validateToken } from './handlers/validate-token.ts';
+import { exportUsers } from './handlers/export-users.ts';
 
 /** Accounts, sessions and tokens. */
 export const identityModule = defineModule<typeof identity, IdentityDeps>({
@@ -42,7 +43,7 @@ export const identityModule = defineModule<typeof identity, IdentityDeps>({
     };
   },
   events: identityEvents,
-  handlers: { register, login, refresh, logout, validateToken, getMe, updateMe, listUsers, updateUser, deleteUser, getPublicProfile, ensureAdmin },
+  handlers: { register, login, refresh, logout, validateToken, getMe, updateMe, listUsers, updateUser, deleteUser, getPublicProfile, ensureAdmin, exportUsers },
   async start(_deps, platform) {
     const { ADMIN_EMAIL, ADMIN_PASSWORD } = platform.config;
     if (ADMIN_EMAIL && ADMIN_PASSWORD) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeFeedInput, changeFeedOutput } from '../../shared/bus/change-feed.ts';
 import { defineContract, event, op } from '../../shared/bus/contract.ts';
 
 /** An amount in minor units (cents) of an ISO 4217 currency. */
@@ -234,6 +235,15 @@ export const inventory = defineContract({
       output: itemSchema,
       errors: ['itemNotFound', 'versionMismatch', 'illegalTransition'],
       idempotent: true,
+    }),
+    // System callers (the warehouse ETL): item history appended in a window, a page at a time in change order.
+    exportItemHistory: op({
+      kind: 'query',
+      // A page of up to 5,000 rows: more than one hop's default timeout under load.
+      timeoutMs: 30_000,
+      summary: 'Item history appended in a window (system)',
+      input: changeFeedInput,
+      output: changeFeedOutput(z.object({ historyId: z.int(), itemId: z.uuid(), event: itemHistoryEventSchema })),
     }),
   },
   events: {

@@ -14,6 +14,7 @@ import { releaseItem } from './handlers/release-item.ts';
 import { reserveItem } from './handlers/reserve-item.ts';
 import { retireItem } from './handlers/retire-item.ts';
 import { updateItem } from './handlers/update-item.ts';
+import { exportItemHistory } from './handlers/export-item-history.ts';
 import { inventorySubscriptions } from './subscriptions.ts';
 
 /** Items people lend or rent out, and their availability. */
@@ -26,5 +27,5 @@ export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
   },
   events: inventoryEvents,
   subscriptions: (deps) => inventorySubscriptions(deps),
-  handlers: { listItems, getItem, getItemHistory, createItem, updateItem, retireItem, reserveItem, releaseItem, markItemInUse, markItemReturned },
+  handlers: { listItems, getItem, getItemHistory, createItem, updateItem, retireItem, reserveItem, releaseItem, markItemInUse, markItemReturned, exportItemHistory },
 });

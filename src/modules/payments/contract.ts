@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeFeedInput, changeFeedOutput } from '../../shared/bus/change-feed.ts';
 import { defineContract, op } from '../../shared/bus/contract.ts';
 
 /** The largest single amount, in minor units (1,000,000.00 of a two-decimal currency). */
@@ -244,6 +245,29 @@ export const payments = defineContract({
       output: z.object({ gid: z.string(), outcome: z.enum(['committed', 'rolled-back', 'absent']) }),
       errors: ['invalidTransactionId', 'settlementUnsupported', 'settlementOutcomeMismatch'],
       idempotent: true,
+    }),
+    // System callers (the warehouse ETL): ledger entries posted in a window with their transaction and account, in change order.
+    exportLedger: op({
+      kind: 'query',
+      // A page of up to 5,000 rows: more than one hop's default timeout under load.
+      timeoutMs: 30_000,
+      summary: 'Ledger entries posted in a window (system)',
+      input: changeFeedInput,
+      output: changeFeedOutput(
+        z.object({
+          entryId: z.int(),
+          transactionId: z.uuid(),
+          kind: z.string().describe('top_up, authorization, capture, void, refund'),
+          accountId: z.uuid(),
+          accountKind: z.string().describe('wallet, holds, platform_fees, external_cash'),
+          accountOwnerId: z.uuid().nullable(),
+          currency: z.string(),
+          amount: z.int().describe('Signed, minor units; a transaction\'s entries sum to zero'),
+          authorizationId: z.uuid().nullable(),
+          reference: z.string().nullable(),
+          createdAt: z.iso.datetime(),
+        }),
+      ),
     }),
   },
 });

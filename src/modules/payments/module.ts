@@ -4,6 +4,7 @@ import { payments } from './contract.ts';
 import type { PaymentsDeps } from './deps.ts';
 import { authorizePayment } from './handlers/authorize-payment.ts';
 import { capturePayment } from './handlers/capture-payment.ts';
+import { exportLedger } from './handlers/export-ledger.ts';
 import { finishPrepared } from './handlers/finish-prepared.ts';
 import { getAuthorization } from './handlers/get-authorization.ts';
 import { getWallet } from './handlers/get-wallet.ts';
@@ -43,6 +44,7 @@ export const paymentsModule = defineModule<typeof payments, PaymentsDeps>({
     getAuthorization,
     prepareSettlement,
     finishPrepared,
+    exportLedger,
   },
   async start(deps, platform) {
     deps.settlement.start(platform.bus);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeFeedInput, changeFeedOutput } from '../../shared/bus/change-feed.ts';
 import { defineContract, event, op } from '../../shared/bus/contract.ts';
 
 /** How long one rental may last. */
@@ -204,6 +205,19 @@ export const rentals = defineContract({
       output: z.object({ decision: z.enum(['commit', 'abort', 'unknown']) }),
       errors: ['settlementUnavailable'],
       idempotent: true,
+    }),
+    // System callers (the warehouse ETL): rentals changed in a window (status, milestones), a page at a time in change order.
+    exportRentals: op({
+      kind: 'query',
+      // A page of up to 5,000 rows: more than one hop's default timeout under load.
+      timeoutMs: 30_000,
+      summary: 'Rentals changed in a window (system)',
+      input: changeFeedInput,
+      output: changeFeedOutput(
+        rentalSchema
+          .pick({ id: true, itemId: true, ownerId: true, renterId: true, from: true, to: true, days: true, dailyPrice: true, fee: true, deposit: true, createdAt: true, confirmedAt: true, cancelledAt: true, completedAt: true })
+          .extend({ status: z.string().describe('As rentals names it now; the warehouse keeps it as text') }),
+      ),
     }),
   },
   events: {

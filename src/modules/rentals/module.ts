@@ -11,6 +11,7 @@ import { listBookings } from './handlers/list-bookings.ts';
 import { listRentals } from './handlers/list-rentals.ts';
 import { returnRental } from './handlers/return-rental.ts';
 import { twoPhaseDecision } from './handlers/two-phase-decision.ts';
+import { exportRentals } from './handlers/export-rentals.ts';
 import { faultsFromSettings, type SagaFaults } from './saga/faults.ts';
 import { startRecovery } from './saga/recovery.ts';
 import { openSettlement } from './settlement/settlement.ts';
@@ -39,7 +40,7 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
       };
     },
     events: rentalsEvents,
-    handlers: { createRental, getRental, listRentals, listBookings, cancelRental, returnRental, twoPhaseDecision },
+    handlers: { createRental, getRental, listRentals, listBookings, cancelRental, returnRental, twoPhaseDecision, exportRentals },
     async start(deps) {
       deps.stopRecovery = startRecovery(deps);
     },

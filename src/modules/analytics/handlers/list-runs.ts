@@ -1,0 +1,10 @@
+import type { Handler } from '../../../shared/bus/bus.ts';
+import type { analytics } from '../contract.ts';
+import type { AnalyticsDeps } from '../deps.ts';
+import { latestRuns, toRunView } from '../etl/run-store.ts';
+import { requireAdmin } from './require-admin.ts';
+
+export const listRuns: Handler<typeof analytics.ops.listRuns, AnalyticsDeps> = async (input, { deps, caller }) => {
+  requireAdmin(caller);
+  return { runs: (await latestRuns(deps.db, input.limit)).map(toRunView) };
+};
