@@ -7,6 +7,7 @@ import type { RentalsDeps } from './deps.ts';
 import { cancelRental } from './handlers/cancel-rental.ts';
 import { createRental } from './handlers/create-rental.ts';
 import { getRental } from './handlers/get-rental.ts';
+import { handOverRental } from './handlers/hand-over-rental.ts';
 import { listBookings } from './handlers/list-bookings.ts';
 import { listRentals } from './handlers/list-rentals.ts';
 import { returnRental } from './handlers/return-rental.ts';
@@ -39,7 +40,7 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
       };
     },
     events: rentalsEvents,
-    handlers: { createRental, getRental, listRentals, listBookings, cancelRental, returnRental, twoPhaseDecision },
+    handlers: { createRental, getRental, listRentals, listBookings, cancelRental, handOverRental, returnRental, twoPhaseDecision },
     async start(deps) {
       deps.stopRecovery = startRecovery(deps);
     },
