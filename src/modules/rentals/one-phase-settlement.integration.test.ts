@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { runChild } from '../../../test/rentals/support/child.ts';
 import { checkInvariants } from '../../../test/rentals/support/invariants.ts';
 import { faultPlan } from '../../../test/rentals/support/faults.ts';
 import { as, createWorldDatabases, eventually, failsWith, listItem, newUser, periodOf, startWorld, topUp, type Databases, type World } from '../../../test/rentals/support/world.ts';
@@ -64,6 +65,30 @@ describe('one-phase settlement (rentals and payments in one database and process
     const after = await bus().call(rentals.ops.getRental, { id: rental.id }, as(owner));
     assert.equal(after.status, 'active', 'the rental is still active');
     assert.deepEqual(after.steps.at(-1) && [after.steps.at(-1)!.name, after.steps.at(-1)!.status], ['settle', 'failed']);
+    assert.deepEqual([(await wallet(owner)).balance, (await wallet(renter)).held], [0, 7_000], 'no money moved');
+    assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))).status, 'completed');
+    assert.deepEqual([(await wallet(owner)).balance, (await wallet(renter)).balance], [2_000, 18_000]);
+    await checkInvariants(world.sql);
+  });
+
+  test('a process killed inside the one local transaction (before its commit) leaves nothing half done; the return then succeeds', async () => {
+    const { owner, renter, rental } = await activeRental();
+    const exit = await runChild('saga-child.ts', {
+      DATABASE_URL: dbs.mainUrl,
+      RENTALS_DATABASE_URL: dbs.rentalsUrl,
+      PAYMENTS_DATABASE_URL: dbs.paymentsUrl,
+      RETURN: '1',
+      RENTAL_ID: rental.id,
+      OWNER_ID: owner,
+      RENTALS_CRASH_AT: 'settle:before-commit',
+      RENTALS_RECOVERY_INTERVAL_MS: '600000',
+    });
+    assert.equal(exit.signal, 'SIGKILL', exit.output);
+    assert.match(exit.output, /"crashing":"settle:before-commit"/);
+    const [state] = await world.sql.rentals<{ status: string; completed: number }[]>`
+      select status, (select count(*)::int from rentals.outbox where aggregate_id = ${rental.id} and event = 'rentals.rentalCompleted') as completed
+        from rentals.rentals where id = ${rental.id}`;
+    assert.deepEqual(state, { status: 'active', completed: 0 });
     assert.deepEqual([(await wallet(owner)).balance, (await wallet(renter)).held], [0, 7_000], 'no money moved');
     assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))).status, 'completed');
     assert.deepEqual([(await wallet(owner)).balance, (await wallet(renter)).balance], [2_000, 18_000]);
