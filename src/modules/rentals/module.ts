@@ -16,6 +16,7 @@ import { faultsFromSettings, type SagaFaults } from './saga/faults.ts';
 import { startRecovery } from './saga/recovery.ts';
 import { openSettlement } from './settlement/settlement.ts';
 import { rentalsSettingsFrom } from './settings.ts';
+import { rentalsSubscriptions } from './subscriptions.ts';
 
 /** How long stopping waits for sagas this process is driving (recovery elsewhere resumes the rest). */
 const STOP_GRACE_MS = 2_000;
@@ -40,6 +41,7 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
       };
     },
     events: rentalsEvents,
+    subscriptions: () => rentalsSubscriptions(),
     handlers: { createRental, getRental, listRentals, listBookings, cancelRental, handOverRental, returnRental, twoPhaseDecision },
     async start(deps) {
       deps.stopRecovery = startRecovery(deps);

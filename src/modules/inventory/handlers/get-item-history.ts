@@ -12,7 +12,8 @@ type HistoryEvent = ReturnType<typeof itemHistoryEventSchema.parse>;
  * to the item's owner and to admins only; anyone else sees what changed and when.
  */
 export const getItemHistory: Handler<typeof inventory.ops.getItemHistory, InventoryDeps> = async (input, { deps, caller }) => {
-  const [item, rows] = await Promise.all([findItem(deps.db, input.id), deps.db.select().from(itemHistory).where(eq(itemHistory.itemId, input.id)).orderBy(asc(itemHistory.version))]);
+  const item = await findItem(deps.db, input.id);
+  const rows = await deps.db.select().from(itemHistory).where(eq(itemHistory.itemId, input.id)).orderBy(asc(itemHistory.version));
   const insider = caller !== undefined && (caller.role === 'admin' || caller.userId === item.ownerId);
   return {
     itemId: input.id,
