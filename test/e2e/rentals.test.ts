@@ -243,13 +243,15 @@ for (const name of topologies) {
       assertProblem(await api.request('POST', `/v1/rentals/${first.body.id}/return`, { token: owner.accessToken }), 409, 'rentals.notReturnable');
     });
 
-    test('10 renters asking for overlapping periods of one item at once: one 201, the rest 409 periodTaken', async () => {
+    test('6 renters asking for overlapping periods of one item at once: one 201, the rest 409 periodTaken', async () => {
       const owner = await api.newUser('owner');
       const item = await listItem(api, owner);
-      const renters = await Promise.all(Array.from({ length: 10 }, (_, i) => api.newUser(`racer${i}`)));
-      await Promise.all(renters.map((r) => topUp(api, r, 20_000)));
+      // Registered one after another: password hashing is slow on purpose, and only the rentals race.
+      const renters: Member[] = [];
+      for (let i = 0; i < 6; i++) renters.push(await api.newUser(`racer${i}`));
+      for (const r of renters) await topUp(api, r, 20_000);
       const responses = await Promise.all(renters.map((r, i) => api.request('POST', '/v1/rentals', { token: r.accessToken, body: { itemId: item.id, ...period(3 + (i % 3), 2 + (i % 2)) } })));
-      assert.deepEqual(responses.map((r) => r.status).sort(), [201, ...Array(9).fill(409)], JSON.stringify(responses.map((r) => r.body.code ?? r.body.status)));
+      assert.deepEqual(responses.map((r) => r.status).sort(), [201, ...Array(5).fill(409)], JSON.stringify(responses.map((r) => r.body.code ?? r.body.status)));
       for (const r of responses.filter((r) => r.status === 409)) assertProblem(r, 409, 'rentals.periodTaken');
     });
 
