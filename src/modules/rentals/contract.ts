@@ -28,7 +28,6 @@ const rentalMoney = z
   .object({ amount: z.int().min(0).describe('Minor units, e.g. 1500 for 15.00'), currency: z.string().describe('ISO 4217, e.g. EUR') })
   .meta({ id: 'RentalMoney' });
 
-const instant = z.iso.datetime({ offset: true }).describe('An ISO 8601 instant, e.g. 2030-07-01T10:00:00Z');
 
 /** One step of a rental's saga as it was persisted, with its timestamps. */
 export const sagaStepSchema = z
