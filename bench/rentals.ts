@@ -108,9 +108,9 @@ async function expect(send: () => Promise<Answer>, status: number, what: string,
   }
 }
 
-/** One day, starting tomorrow: the same period every time (a returned rental no longer holds it). */
+/** Today: the same period every time (a returned rental no longer holds it); it has started, so it is handed over at once and can be returned. */
 function period() {
-  const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 86_400_000;
+  const start = Math.floor(Date.now() / 86_400_000) * 86_400_000;
   return { from: new Date(start).toISOString(), to: new Date(start + 86_400_000).toISOString() };
 }
 

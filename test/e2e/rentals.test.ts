@@ -18,11 +18,13 @@ const RENTALS_ROUTES = [
   ['get', '/v1/rentals'],
   ['get', '/v1/rentals/{id}'],
   ['post', '/v1/rentals/{id}/cancel'],
+  ['post', '/v1/rentals/{id}/handover'],
   ['post', '/v1/rentals/{id}/return'],
 ] as const;
 
 const DAY = 86_400_000;
-const period = (days: number, startInDays = 1) => {
+/** `days` whole days from `startInDays` days from today (00:00 UTC); today's period has started, so it is handed over at once. */
+const period = (days: number, startInDays = 0) => {
   const start = Math.floor(Date.now() / DAY) * DAY + startInDays * DAY;
   return { from: new Date(start).toISOString(), to: new Date(start + days * DAY).toISOString() };
 };
@@ -98,8 +100,13 @@ for (const name of topologies) {
       assert.equal(rental.status, 'active');
       assert.deepEqual([rental.fee.amount, rental.deposit.amount, rental.total.amount], [3_000, 5_000, 8_000]);
       assert.deepEqual(rental.steps.map((s: { name: string }) => s.name), ['reserveItem', 'authorizePayment', 'confirmRental', 'markItemInUse']);
+      assert.ok(rental.handedOverAt, 'a period that started today is handed over at once');
       assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 12_000, held: 8_000 });
-      assert.equal((await api.request('GET', `/v1/items/${item.id}`)).body.status, 'in_use');
+      const listed = await api.request('GET', `/v1/items/${item.id}`);
+      assert.equal(listed.body.status, 'available', 'the item stays listed: bookings live in the calendar');
+      assert.equal('reservationId' in listed.body, false, 'the public view shows no reservation');
+      const handedOver = await api.request('POST', `/v1/rentals/${rental.id}/handover`, { token: owner.accessToken });
+      assert.deepEqual([handedOver.status, handedOver.body.status], [200, 'active'], 'the owner recording the pick-up again changes nothing');
 
       for (const viewer of [renter, owner]) {
         const seen = await api.request('GET', `/v1/rentals/${rental.id}`, { token: viewer.accessToken });
@@ -149,7 +156,7 @@ for (const name of topologies) {
       const notice = (member: Member, rentalId: string, kind: string) =>
         eventually(`${kind} for ${member.email}`, async () => (await noticesOf(member, rentalId)).find((n) => n.kind === kind), WAIT_MS);
 
-      const first = period(3, 10);
+      const first = period(3);
       const rented = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId, ...first } });
       assert.equal(rented.status, 201, JSON.stringify(rented.body));
       await eventually('the booking in the catalog', () => booked([first]), WAIT_MS);
@@ -200,25 +207,52 @@ for (const name of topologies) {
       assertProblem(await api.request('POST', '/v1/rentals', { token: owner.accessToken, body }), 422, 'rentals.ownItem');
       assertProblem(await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { ...body, from: body.to, to: body.from } }), 400, 'rentals.invalidPeriod');
       assertProblem(await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: 'nope', from: 'yesterday' } }), 400, 'validationFailed');
+      for (const [from, to] of [['0000-01-01', '0000-01-02'], ['9999-12-31', '9999-12-31'], ['2026-02-30', '2026-03-01'], ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z']]) {
+        const extreme = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.id, from, to } });
+        assert.ok(extreme.status === 400 || extreme.status === 422, `${from} – ${to}: ${JSON.stringify(extreme.body)}`);
+        assert.equal(extreme.headers.get('content-type'), 'application/problem+json');
+      }
+      assertProblem(await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.id, ...period(91, 1) } }), 422, 'rentals.periodTooLong');
+      assertProblem(await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.id, ...period(2, 400) } }), 422, 'rentals.startsTooFarAhead');
+      assertProblem(await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.id, ...period(2, -1) } }), 400, 'rentals.invalidPeriod');
 
       const first = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body });
       assert.equal(first.status, 201, JSON.stringify(first.body));
       assertProblem(await api.request('POST', '/v1/rentals', { token: other.accessToken, body: { ...body, ...period(2, 6) } }), 409, 'rentals.periodTaken');
-      // A period that does not overlap still finds the item reserved: the saga undoes the attempt.
+      // A period that does not overlap is booked beside it: the item has a calendar.
       const later = await api.request('POST', '/v1/rentals', { token: other.accessToken, body: { ...body, ...period(2, 20) } });
-      assertProblem(later, 409, 'rentals.itemUnavailable');
-      assert.deepEqual(await wallet(api, other), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
+      assert.deepEqual([later.status, later.body.status], [201, 'confirmed'], JSON.stringify(later.body));
+      assert.deepEqual(await wallet(api, other), { currency: 'EUR', balance: 20_000, available: 13_000, held: 7_000 });
+      // Before the start: no handover, no return.
+      assertProblem(await api.request('POST', `/v1/rentals/${first.body.id}/handover`, { token: owner.accessToken }), 409, 'rentals.handoverTooEarly');
+      assertProblem(await api.request('POST', `/v1/rentals/${first.body.id}/handover`, { token: renter.accessToken }), 403, 'rentals.notParticipant');
+      assertProblem(await api.request('POST', `/v1/rentals/${first.body.id}/return`, { token: owner.accessToken }), 409, 'rentals.notHandedOver');
+      const declined = await api.request('POST', `/v1/rentals/${later.body.id}/cancel`, { token: owner.accessToken });
+      assert.deepEqual([declined.status, declined.body.status], [200, 'cancelled'], 'the owner declines');
+      assert.deepEqual(await wallet(api, other), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 }, 'full refund');
 
       const poor = await api.newUser('poor');
       const poorItem = await listItem(api, owner);
       assertProblem(await api.request('POST', '/v1/rentals', { token: poor.accessToken, body: { itemId: poorItem.id, ...period(1) } }), 422, 'rentals.insufficientFunds');
-      assert.equal((await api.request('GET', `/v1/items/${poorItem.id}`)).body.status, 'available', 'the failed rental released the item');
+      assert.equal((await api.request('GET', `/v1/items/${poorItem.id}`)).body.status, 'available', 'the failed rental left the item listed');
 
       const cancelled = await api.request('POST', `/v1/rentals/${first.body.id}/cancel`, { token: renter.accessToken });
       assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
       assert.equal(cancelled.body.status, 'cancelled');
       assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
       assertProblem(await api.request('POST', `/v1/rentals/${first.body.id}/return`, { token: owner.accessToken }), 409, 'rentals.notReturnable');
+    });
+
+    test('6 renters asking for overlapping periods of one item at once: one 201, the rest 409 periodTaken', async () => {
+      const owner = await api.newUser('owner');
+      const item = await listItem(api, owner);
+      // Registered one after another: password hashing is slow on purpose, and only the rentals race.
+      const renters: Member[] = [];
+      for (let i = 0; i < 6; i++) renters.push(await api.newUser(`racer${i}`));
+      for (const r of renters) await topUp(api, r, 20_000);
+      const responses = await Promise.all(renters.map((r, i) => api.request('POST', '/v1/rentals', { token: r.accessToken, body: { itemId: item.id, ...period(3 + (i % 3), 2 + (i % 2)) } })));
+      assert.deepEqual(responses.map((r) => r.status).sort(), [201, ...Array(5).fill(409)], JSON.stringify(responses.map((r) => r.body.code ?? r.body.status)));
+      for (const r of responses.filter((r) => r.status === 409)) assertProblem(r, 409, 'rentals.periodTaken');
     });
 
     test('50 concurrent POST /v1/rentals with one Idempotency-Key make one rental', async () => {
@@ -281,7 +315,7 @@ for (const name of topologies) {
   });
 }
 
-describe('monolith on embedded PGlite (no prepared transactions)', () => {
+describe('monolith on embedded PGlite (no prepared transactions: one-phase settlement)', () => {
   let dataDir: string;
   let runtime: BootedRuntime | undefined;
 
@@ -295,19 +329,26 @@ describe('monolith on embedded PGlite (no prepared transactions)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('renting works; returning answers 503 naming max_prepared_transactions, and changes nothing', async () => {
+  test('rent (whole days), hand over, return: settled in one local transaction, no prepared transactions needed', async () => {
     const api = apiClient(runtime!.baseUrl);
     const [owner, renter] = [await api.newUser('owner'), await api.newUser('renter')];
     const item = await listItem(api, owner);
     await topUp(api, renter, 20_000);
-    const created = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.id, ...period(2) } });
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + DAY).toISOString().slice(0, 10);
+    const created = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.id, from: today, to: tomorrow } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const overlapping = await api.request('POST', '/v1/rentals', { token: (await api.newUser('other')).accessToken, body: { itemId: item.id, ...period(2) } });
+    assert.deepEqual([created.body.days, created.body.from.slice(0, 10), created.body.to.slice(0, 10)], [2, today, new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10)], 'to as a day runs through its end');
+    const overlapping = await api.request('POST', '/v1/rentals', { token: (await api.newUser('other')).accessToken, body: { itemId: item.id, from: tomorrow, to: tomorrow } });
     assertProblem(overlapping, 409, 'rentals.periodTaken');
+    const handedOver = await api.request('POST', `/v1/rentals/${created.body.id}/handover`, { token: owner.accessToken });
+    assert.deepEqual([handedOver.status, handedOver.body.status], [200, 'active']);
     const returned = await api.request('POST', `/v1/rentals/${created.body.id}/return`, { token: owner.accessToken });
-    assertProblem(returned, 503, 'rentals.settlementUnavailable');
-    assert.match(returned.body.detail, /max_prepared_transactions/);
-    assert.equal((await api.request('GET', `/v1/rentals/${created.body.id}`, { token: owner.accessToken })).body.status, 'active');
-    assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 13_000, held: 7_000 });
+    assert.deepEqual([returned.status, returned.body.status], [200, 'completed'], JSON.stringify(returned.body));
+    assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 18_000, available: 18_000, held: 0 });
+    assert.deepEqual(await wallet(api, owner), { currency: 'EUR', balance: 2_000, available: 2_000, held: 0 });
+    const again = await api.request('POST', `/v1/rentals/${created.body.id}/return`, { token: owner.accessToken });
+    assert.deepEqual([again.status, again.body.status], [200, 'completed'], 'a repeated return changes nothing');
+    assert.equal((await wallet(api, owner))?.balance, 2_000);
   });
 });

@@ -38,6 +38,8 @@ const f = {
   stranger: randomUUID(),
   from: new Date(start).toISOString(),
   to: new Date(start + 3 * DAY).toISOString(),
+  /** A period that has started (today, as a whole day): handed over at once. */
+  today: new Date(start - 2 * DAY).toISOString().slice(0, 10),
 };
 
 /** The script: every outcome recorded with the error code the contract promises. */
@@ -68,9 +70,14 @@ async function rentalsScript(bus: Bus): Promise<Outcome[]> {
   await call('read it as a stranger', rentals.ops.getRental, { id: rental.id }, f.stranger, 'rentals.rentalNotFound');
   await call('read it as the renter', rentals.ops.getRental, { id: rental.id }, f.renter, 'ok');
   await call('list mine', rentals.ops.listRentals, { role: 'renter' }, f.renter, 'ok');
-  await call('return it as the renter', rentals.ops.returnRental, { id: rental.id }, f.renter, 'rentals.notParticipant');
-  await call('return it as the owner (two-phase)', rentals.ops.returnRental, { id: rental.id }, f.owner, 'ok');
-  await call('cancel a completed rental', rentals.ops.cancelRental, { id: rental.id }, f.renter, 'rentals.notCancellable');
+  await call('return it before the handover', rentals.ops.returnRental, { id: rental.id }, f.owner, 'rentals.notHandedOver');
+  await call('hand it over before the start', rentals.ops.handOverRental, { id: rental.id }, f.owner, 'rentals.handoverTooEarly');
+  const started = await call('rent today (another renter)', rentals.ops.createRental, { itemId: item.id, from: f.today, to: f.today }, f.other, 'ok');
+  await call('hand over a started rental', rentals.ops.handOverRental, { id: started.id }, f.owner, 'ok');
+  await call('return it as the renter', rentals.ops.returnRental, { id: started.id }, f.other, 'rentals.notParticipant');
+  await call('return it as the owner (two-phase)', rentals.ops.returnRental, { id: started.id }, f.owner, 'ok');
+  await call('cancel a completed rental', rentals.ops.cancelRental, { id: started.id }, f.other, 'rentals.notCancellable');
+  await call('cancel before the handover', rentals.ops.cancelRental, { id: rental.id }, f.renter, 'ok');
   await call("the owner's wallet", payments.ops.getWallet, {}, f.owner, 'ok');
   await call('a foreign GID', rentals.ops.twoPhaseDecision, { gid: 'sl:other:payments:00000000-0000-4000-8000-000000000000' }, undefined, 'validationFailed');
   return outcomes;

@@ -37,7 +37,7 @@ const scenarios: Scenario[] = [
     { crashAt: `after:${step}`, ends: 'active' as const },
   ]),
   // A failure at the last step, then a crash in each compensation.
-  ...['voidAuthorization', 'releaseItem', 'cancelRental'].flatMap((step) => [
+  ...['voidAuthorization', 'cancelRental'].flatMap((step) => [
     { crashAt: `before:${step}`, failStep: 'markItemInUse', ends: 'cancelled' as const },
     { crashAt: `after:${step}`, failStep: 'markItemInUse', ends: 'cancelled' as const },
   ]),
@@ -87,12 +87,12 @@ test(`a saga killed at each of ${scenarios.length} points is resumed by recovery
     const crashedStep = scenario.crashAt.split(':')[1]!;
     const step = rental.steps.find((s) => s.name === crashedStep);
     assert.equal(step?.status, 'succeeded', `${scenario.crashAt}: the interrupted step was finished by recovery`);
-    if (scenario.crashAt.startsWith('after:') && crashedStep !== 'confirmRental' && crashedStep !== 'cancelRental') {
+    if (scenario.crashAt.startsWith('after:') && !['confirmRental', 'markItemInUse', 'cancelRental'].includes(crashedStep)) {
       assert.ok((step?.attempts ?? 0) >= 2, `${scenario.crashAt}: the step was run again after the crash`);
     }
   }
   const summary = await checkInvariants(world.sql);
-  assert.deepEqual(summary, { active: 8, cancelled: 6, completed: 0 });
+  assert.deepEqual(summary, { active: 8, cancelled: 4, completed: 0 });
   const slowest = Math.max(...outcomes.map((o) => o.recoveredInMs));
   console.log(`# ${scenarios.length} killed sagas recovered; slowest recovery ${slowest} ms after the kill; total ${Date.now() - started} ms`);
 });

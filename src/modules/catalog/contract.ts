@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dayOrInstant } from '../../shared/time/day-or-instant.ts';
 import { defineContract, op } from '../../shared/bus/contract.ts';
 import { deadLetterErrors, deadLetterOps } from '../../shared/events/dead-letters.ts';
 import { itemConditionSchema, itemStatusSchema, moneySchema } from '../inventory/contract.ts';
@@ -34,7 +35,6 @@ const category = z
   .max(40)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug such as power-tools');
 const amount = z.coerce.number().int().min(0).max(100_000_000);
-const dateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
 const rebuildCounts = {
   items: z.int(),
@@ -86,8 +86,8 @@ export const catalog = defineContract({
         minPrice: amount.optional().describe('Lowest daily price in minor units; needs currency'),
         maxPrice: amount.optional().describe('Highest daily price in minor units; needs currency'),
         currency: moneySchema.shape.currency.optional().describe('Only items priced in this currency'),
-        availableFrom: dateOrTime.optional().describe('With availableTo: only items free for the whole period (a date is 00:00 UTC)'),
-        availableTo: dateOrTime.optional().describe('End of the period, exclusive for a date-time; a date includes that whole day'),
+        availableFrom: dayOrInstant('start').optional().describe('With availableTo: only items free for the whole period; a whole day (00:00 UTC) or an ISO date-time, read as rentals reads from'),
+        availableTo: dayOrInstant('end').optional().describe('End of the period: a whole day (through its end) or an ISO date-time (exclusive), read as rentals reads to'),
         status: itemStatusSchema.optional().describe('Without it, every status but retired'),
         sort: z.enum(['relevance', 'newest', 'price_asc', 'price_desc']).optional().describe('Default: relevance with q, newest without'),
         limit: z.coerce.number().int().min(1).max(50).default(20),

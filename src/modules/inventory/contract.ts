@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { changeFeedInput, changeFeedOutput } from '../../shared/bus/change-feed.ts';
 import { defineContract, event, op } from '../../shared/bus/contract.ts';
+import { currencySchema } from '../payments/contract.ts';
 
 /** An amount in minor units (cents) of an ISO 4217 currency. */
 export const moneySchema = z
   .strictObject({
     amount: z.int().min(0).max(100_000_000).describe('Minor units, e.g. 1500 for 15.00'),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code of 3 uppercase letters').describe('ISO 4217, e.g. EUR'),
+    // Only currencies payments accepts (its contract's list), so every listed item can be paid for.
+    currency: currencySchema.describe('ISO 4217 currency in circulation that payments accepts, e.g. EUR'),
   })
   .meta({ id: 'Money' });
 
@@ -40,8 +42,7 @@ export const itemSchema = z
     dailyPrice: moneySchema,
     deposit: moneySchema,
     condition: itemConditionSchema,
-    status: itemStatusSchema,
-    reservationId: z.uuid().nullable().describe('The reservation holding the item while reserved or in use'),
+    status: itemStatusSchema.describe('Its listing: available (listed, rentable for any free period), retired (withdrawn); reserved and in_use are legacy states rentals no longer set (bookings are in the rental calendar)'),
     version: version.describe('Starts at 1 and grows by 1 on every change; sent as the ETag'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -69,7 +70,7 @@ const statusMove = z.object({
 
 const historyEntry = {
   version: version.describe('The item version this change produced'),
-  actorId: z.uuid().nullable().describe('The user who made the change; null for platform calls without a caller (the rental saga)'),
+  actorId: z.uuid().nullable().describe("The user who made the change; null for platform calls without a caller, and for anyone but the item's owner and admins"),
   occurredAt: z.iso.datetime(),
 };
 
@@ -138,14 +139,14 @@ export const inventory = defineContract({
       errors: ['itemNotFound'],
       http: { method: 'get', path: '/v1/items/{id}', status: 200, auth: 'none', tag: 'Items', params: ['id'], etag: 'version' },
     }),
-    // Every change ever made to an item, oldest first: the audit trail its current state is rebuilt from.
+    // Every change ever made to an item, oldest first: the audit trail its current state is rebuilt from. Who made a change (and which reservation a move concerned) only its owner and admins see.
     getItemHistory: op({
       kind: 'query',
       summary: "Get an item's change history",
       input: itemId,
       output: z.object({ itemId: z.uuid(), events: z.array(itemHistoryEventSchema) }).meta({ id: 'ItemHistory' }),
       errors: ['itemNotFound'],
-      http: { method: 'get', path: '/v1/items/{id}/history', status: 200, auth: 'none', tag: 'Items', params: ['id'] },
+      http: { method: 'get', path: '/v1/items/{id}/history', status: 200, auth: 'optional', tag: 'Items', params: ['id'] },
     }),
     // Lists a new item owned by the caller, available at once.
     createItem: op({

@@ -37,6 +37,11 @@ const asOwner = () => systemContext({ caller: { userId: owner, role: 'member' } 
 const asAdmin = () => systemContext({ caller: { userId: admin, role: 'admin' } });
 /** The rental saga calls without a caller. */
 const saga = () => systemContext();
+/** The item as its history rebuilds it, without what the public view leaves out. */
+const publicFold = (events: Parameters<typeof foldHistory>[0]) => {
+  const { reservationId: _held, ...item } = foldHistory(events);
+  return item;
+};
 const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx: CallContext) => host.platform.bus.call(op, input, ctx);
 
 async function counts(itemId: string): Promise<{ history: number; outbox: number }> {
@@ -165,9 +170,9 @@ describe('item history and events (bus, PostgreSQL)', () => {
     const written = await Promise.all(Array.from({ length: 5 }, (_, i) => call(ops.updateItem, { id: item.id, title: `Edit ${i}` }, asOwner())));
     assert.deepEqual(written.map((w) => w.version).sort(), [2, 3, 4, 5, 6]);
     assert.deepEqual(await counts(item.id), { history: 6, outbox: 6 });
-    const history = await call(ops.getItemHistory, { id: item.id }, saga());
+    const history = await call(ops.getItemHistory, { id: item.id }, asOwner());
     assert.deepEqual(history.events.map((e) => e.version), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual({ id: item.id, ...foldHistory(history.events) }, await call(ops.getItem, { id: item.id }, saga()));
+    assert.deepEqual({ id: item.id, ...publicFold(history.events) }, await call(ops.getItem, { id: item.id }, saga()));
   });
 
   test('a change whose event cannot be written rolls back, history included', async () => {
@@ -242,9 +247,9 @@ describe('item history and events (bus, PostgreSQL)', () => {
           }
         }
         const current = await call(ops.getItem, { id }, saga());
-        const history = await call(ops.getItemHistory, { id }, saga());
+        const history = await call(ops.getItemHistory, { id }, asOwner());
         assert.equal(history.itemId, id);
-        assert.deepEqual({ id, ...foldHistory(history.events) }, current, 'rebuilt from history');
+        assert.deepEqual({ id, ...publicFold(history.events) }, current, 'rebuilt from history');
         assert.deepEqual(history.events.map((e) => e.version), Array.from({ length: current.version }, (_, i) => i + 1));
         assert.deepEqual(history.events.map((e) => e.actorId), actors);
         const events = await sql<{ version: number }[]>`select (payload ->> 'version')::int as version from inventory.outbox where aggregate_id = ${id} order by seq`;
@@ -254,8 +259,25 @@ describe('item history and events (bus, PostgreSQL)', () => {
     );
   });
 
+  test('who changed an item, and for which reservation, only its owner and admins see', async () => {
+    const item = await call(ops.createItem, tent, asOwner());
+    const reservationId = randomUUID();
+    await call(ops.reserveItem, { id: item.id, reservationId }, saga());
+    const stranger = systemContext({ caller: { userId: randomUUID(), role: 'member' } });
+    for (const [who, ctx] of [['anonymous', saga()], ['another member', stranger]] as const) {
+      const seen = await call(ops.getItemHistory, { id: item.id }, ctx);
+      assert.deepEqual(seen.events.map((e) => e.actorId), [null, null], who);
+      assert.equal(JSON.stringify(seen).includes(reservationId), false, `${who} sees no reservation id`);
+    }
+    for (const ctx of [asOwner(), asAdmin()]) {
+      const seen = await call(ops.getItemHistory, { id: item.id }, ctx);
+      assert.deepEqual(seen.events.map((e) => e.actorId), [owner, null]);
+      assert.equal(JSON.stringify(seen).includes(reservationId), true);
+    }
+  });
+
   test('getItemHistory of an unknown item is itemNotFound', async () => {
-    await failsWith(call(ops.getItemHistory, { id: randomUUID() }, saga()), 'inventory.itemNotFound');
+    await failsWith(call(ops.getItemHistory, { id: randomUUID() }, asOwner()), 'inventory.itemNotFound');
   });
 
   test('item_history is append-only: UPDATE, DELETE and TRUNCATE are refused', async () => {
@@ -292,13 +314,13 @@ describe('item history and events (bus, PostgreSQL)', () => {
     await sql.unsafe(backfill);
     await sql.unsafe(backfill);
 
-    const history = await call(ops.getItemHistory, { id }, saga());
+    const history = await call(ops.getItemHistory, { id }, asOwner());
     assert.deepEqual(history.events.map((e) => [e.version, e.type, e.actorId]), [[5, 'baseline', null]]);
-    assert.deepEqual({ id, ...foldHistory(history.events) }, await call(ops.getItem, { id }, saga()));
+    assert.deepEqual({ id, ...publicFold(history.events) }, await call(ops.getItem, { id }, saga()));
 
     await call(ops.markItemInUse, { id, reservationId }, saga());
-    const later = await call(ops.getItemHistory, { id }, saga());
+    const later = await call(ops.getItemHistory, { id }, asOwner());
     assert.deepEqual(later.events.map((e) => [e.version, e.type]), [[5, 'baseline'], [6, 'status_changed']]);
-    assert.deepEqual({ id, ...foldHistory(later.events) }, await call(ops.getItem, { id }, saga()));
+    assert.deepEqual({ id, ...publicFold(later.events) }, await call(ops.getItem, { id }, saga()));
   });
 });

@@ -124,6 +124,8 @@ export const payments = defineContract({
     invalidTransactionId: 'invalid',
     settlementUnsupported: 'timeout',
     settlementOutcomeMismatch: 'internal',
+    // One-phase settlement asked of a payments that does not share the coordinator's transaction (another process or database).
+    notInSharedTransaction: 'conflict',
   },
   ops: {
     // The caller's balances, one per currency.
@@ -232,6 +234,22 @@ export const payments = defineContract({
         alreadyPrepared: z.boolean(),
       }),
       errors: ['authorizationNotFound', 'illegalTransition', 'currencyMismatch', 'captureExceedsAuthorization', 'operationKeyReused', 'invalidTransactionId', 'settlementUnsupported'],
+    }),
+    // Rental settlement, one phase: the capture runs inside the coordinator's own local transaction, which payments shares (same process, same database); it commits or rolls back with it.
+    settleInSharedTransaction: op({
+      kind: 'command',
+      summary: "Settle inside the coordinator's transaction (one-phase)",
+      input: z.strictObject({
+        transactionId: z.string().min(1).max(200).describe("The coordinator's one-phase transaction id"),
+        operationId,
+        authorizationId,
+        payeeId: userId.describe('Who is paid: the item owner'),
+        currency: currencySchema.describe("Must be the authorization's currency"),
+        feeAmount: z.int().min(0).max(MAX_AMOUNT).describe('Charged to the payer; at most the authorized amount'),
+        platformFeeBasisPoints: z.int().min(0).max(10_000).default(0).describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
+      }),
+      output: z.object({ authorizationId: z.uuid(), status: z.string() }),
+      errors: ['authorizationNotFound', 'illegalTransition', 'currencyMismatch', 'captureExceedsAuthorization', 'operationKeyReused', 'notInSharedTransaction'],
     }),
     // Rental settlement, two-phase commit: commits or rolls back a prepared settlement as the coordinator decided; repeating it succeeds.
     finishPrepared: op({

@@ -15,6 +15,7 @@ import { topUpWallet } from './handlers/top-up-wallet.ts';
 import { voidAuthorization } from './handlers/void-authorization.ts';
 import { providerSettingsFrom } from './provider/provider-settings.ts';
 import { simulatedProvider } from './provider/simulated-provider.ts';
+import { settleInSharedTransaction } from './handlers/settle-in-shared-transaction.ts';
 import { settlementParticipant } from './two-phase/settlement-participant.ts';
 
 /** Users' wallets as a double-entry ledger: top-ups, and holds for rentals that are captured, voided or refunded. */
@@ -34,6 +35,7 @@ export const paymentsModule = defineModule<typeof payments, PaymentsDeps>({
     };
   },
   handlers: {
+    settleInSharedTransaction,
     getWallet,
     listWalletTransactions,
     topUpWallet,

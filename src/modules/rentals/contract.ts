@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import { changeFeedInput, changeFeedOutput } from '../../shared/bus/change-feed.ts';
 import { defineContract, event, op } from '../../shared/bus/contract.ts';
+import { dayOrInstant } from '../../shared/time/day-or-instant.ts';
 
-/** How long one rental may last. */
+/** How long one rental may last (default of RENTALS_MAX_DAYS). */
 export const MAX_RENTAL_DAYS = 90;
+/** How far ahead a rental may start (default of RENTALS_MAX_ADVANCE_DAYS). */
+export const MAX_ADVANCE_DAYS = 365;
 
 export const rentalStatusSchema = z
   .enum(['requested', 'confirmed', 'active', 'compensating', 'cancelled', 'completed'])
   .describe(
-    'requested/confirmed: being set up; active: the renter has the item; compensating: being undone (failed or cancelled); cancelled: undone, nothing held; completed: returned and settled',
+    'requested: being set up; confirmed: booked (the period and fee + deposit are held), waiting for the handover; active: handed over, the renter has the item; compensating: being undone (failed, cancelled or declined); cancelled: undone, nothing held; completed: returned and settled',
   );
 
 export const sagaStepNameSchema = z.enum([
@@ -26,14 +29,13 @@ const rentalMoney = z
   .object({ amount: z.int().min(0).describe('Minor units, e.g. 1500 for 15.00'), currency: z.string().describe('ISO 4217, e.g. EUR') })
   .meta({ id: 'RentalMoney' });
 
-const instant = z.iso.datetime({ offset: true }).describe('An ISO 8601 instant, e.g. 2030-07-01T10:00:00Z');
 
 /** One step of a rental's saga as it was persisted, with its timestamps. */
 export const sagaStepSchema = z
   .object({
     name: sagaStepNameSchema,
     kind: z.enum(['forward', 'compensation', 'settlement']),
-    status: z.enum(['started', 'succeeded', 'failed', 'skipped']),
+    status: z.enum(['started', 'waiting', 'succeeded', 'failed', 'skipped']).describe('waiting: the handover step waits for the start of the period (or the owner)'),
     attempts: z.int(),
     startedAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().nullable(),
@@ -61,6 +63,7 @@ export const rentalSchema = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     confirmedAt: z.iso.datetime().nullable(),
+    handedOverAt: z.iso.datetime().nullable().describe('When the renter got the item: the owner recorded the handover, or the period started'),
     cancelledAt: z.iso.datetime().nullable(),
     completedAt: z.iso.datetime().nullable(),
   })
@@ -88,6 +91,11 @@ export const rentals = defineContract({
     rentalNotFound: 'not_found',
     itemNotFound: 'not_found',
     invalidPeriod: 'invalid',
+    periodTooLong: 'unprocessable',
+    startsTooFarAhead: 'unprocessable',
+    handoverTooEarly: 'conflict',
+    cannotHandOver: 'conflict',
+    notHandedOver: 'conflict',
     ownItem: 'unprocessable',
     amountTooLarge: 'unprocessable',
     itemUnavailable: 'conflict',
@@ -107,7 +115,7 @@ export const rentals = defineContract({
     settlementInDoubt: 'timeout',
   },
   ops: {
-    // Rents an item for a period: reserves it, holds fee + deposit from the renter's wallet, confirms, hands it over; all undone on failure.
+    // Books an item for a period: holds the period, holds fee + deposit from the renter's wallet, confirms; the handover follows at the start. All undone on failure.
     createRental: op({
       kind: 'command',
       // A saga (or a two-phase commit) of several hops: more than one hop's default timeout.
@@ -115,8 +123,12 @@ export const rentals = defineContract({
       summary: 'Rent an item',
       input: z.strictObject({
         itemId: z.uuid(),
-        from: instant.describe('Start of the rental, in the future'),
-        to: instant.describe(`End of the rental (exclusive), after from and at most ${MAX_RENTAL_DAYS} days later`),
+        from: dayOrInstant('start').describe(
+          `Start of the rental: a whole day (2026-12-20 = from 00:00 UTC) or an ISO date-time with offset; today at the earliest, at most ${MAX_ADVANCE_DAYS} days ahead (RENTALS_MAX_ADVANCE_DAYS)`,
+        ),
+        to: dayOrInstant('end').describe(
+          `End of the rental: a whole day (2026-12-22 = through the end of that day, until 00:00 UTC the next) or an ISO date-time with offset (exclusive); after from, at most ${MAX_RENTAL_DAYS} days later (RENTALS_MAX_DAYS)`,
+        ),
         requestKey: z
           .string()
           .regex(/^[\x21-\x7E]{1,255}$/)
@@ -127,6 +139,8 @@ export const rentals = defineContract({
       errors: [
         'itemNotFound',
         'invalidPeriod',
+        'periodTooLong',
+        'startsTooFarAhead',
         'ownItem',
         'amountTooLarge',
         'itemUnavailable',
@@ -161,17 +175,28 @@ export const rentals = defineContract({
       output: z.object({ rentals: z.array(rentalSchema), total: z.int(), limit: z.int(), offset: z.int() }),
       http: { method: 'get', path: '/v1/rentals', status: 200, auth: 'required', tag: 'Rentals', query: ['role', 'status', 'limit', 'offset'] },
     }),
-    // Renter (or admin) calls a rental off before it starts: the hold goes back to the wallet and the item is freed.
+    // Before the handover the renter cancels or the owner declines (an admin may do either): the whole hold (fee + deposit) goes back and the period is freed.
     cancelRental: op({
       kind: 'command',
       // A saga (or a two-phase commit) of several hops: more than one hop's default timeout.
       timeoutMs: 20_000,
-      summary: 'Cancel a rental before it starts',
+      summary: 'Cancel (renter) or decline (owner) a rental before the handover; full refund',
       input: rentalId,
       output: rentalDetailsSchema,
       errors: ['rentalNotFound', 'notParticipant', 'notCancellable', 'rentalPending'],
       idempotent: true,
       http: { method: 'post', path: '/v1/rentals/{id}/cancel', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
+    }),
+    // The owner (or an admin) records that the renter picked the item up: the rental becomes active. Allowed from the start of the period; at the start it happens by itself.
+    handOverRental: op({
+      kind: 'command',
+      timeoutMs: 20_000,
+      summary: 'Record the handover (pick-up) of a rented item',
+      input: rentalId,
+      output: rentalDetailsSchema,
+      errors: ['rentalNotFound', 'notParticipant', 'handoverTooEarly', 'cannotHandOver', 'rentalPending'],
+      idempotent: true,
+      http: { method: 'post', path: '/v1/rentals/{id}/handover', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
     }),
     // The item is back: completes the rental and, atomically with it, pays the fee to the owner and gives the deposit back.
     returnRental: op({
@@ -181,7 +206,7 @@ export const rentals = defineContract({
       summary: 'Return a rented item and settle',
       input: rentalId,
       output: rentalDetailsSchema,
-      errors: ['rentalNotFound', 'notParticipant', 'notReturnable', 'settlementRejected', 'settlementFailed', 'settlementUnavailable', 'settlementInDoubt'],
+      errors: ['rentalNotFound', 'notParticipant', 'notReturnable', 'notHandedOver', 'settlementRejected', 'settlementFailed', 'settlementUnavailable', 'settlementInDoubt'],
       http: { method: 'post', path: '/v1/rentals/{id}/return', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
     }),
     // System callers (the catalog's rebuild): every rental that was ever confirmed, with its status now, a page at a time in id order.

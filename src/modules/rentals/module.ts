@@ -7,6 +7,7 @@ import type { RentalsDeps } from './deps.ts';
 import { cancelRental } from './handlers/cancel-rental.ts';
 import { createRental } from './handlers/create-rental.ts';
 import { getRental } from './handlers/get-rental.ts';
+import { handOverRental } from './handlers/hand-over-rental.ts';
 import { listBookings } from './handlers/list-bookings.ts';
 import { listRentals } from './handlers/list-rentals.ts';
 import { returnRental } from './handlers/return-rental.ts';
@@ -16,6 +17,7 @@ import { faultsFromSettings, type SagaFaults } from './saga/faults.ts';
 import { startRecovery } from './saga/recovery.ts';
 import { openSettlement } from './settlement/settlement.ts';
 import { rentalsSettingsFrom } from './settings.ts';
+import { rentalsSubscriptions } from './subscriptions.ts';
 
 /** How long stopping waits for sagas this process is driving (recovery elsewhere resumes the rest). */
 const STOP_GRACE_MS = 2_000;
@@ -40,7 +42,8 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
       };
     },
     events: rentalsEvents,
-    handlers: { createRental, getRental, listRentals, listBookings, cancelRental, returnRental, twoPhaseDecision, exportRentals },
+    subscriptions: () => rentalsSubscriptions(),
+    handlers: { createRental, getRental, listRentals, listBookings, cancelRental, handOverRental, returnRental, twoPhaseDecision, exportRentals },
     async start(deps) {
       deps.stopRecovery = startRecovery(deps);
     },

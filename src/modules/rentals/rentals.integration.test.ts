@@ -62,7 +62,8 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     );
     for (const s of rental.steps) assert.ok(s.finishedAt && s.finishedAt >= s.startedAt, `step ${s.name} has its timestamps`);
     assert.ok(rental.confirmedAt, 'the rental was confirmed');
-    assert.deepEqual([(await item(listed.id)).status, (await item(listed.id)).reservationId], ['in_use', rental.id]);
+    assert.ok(rental.handedOverAt, 'a period that has started is handed over at once');
+    assert.equal((await item(listed.id)).status, 'available', 'the item stays listed: the booking is in the calendar');
     assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 12_000, held: 8_000 });
     const auth = await bus().call(payments.ops.getAuthorization, { authorizationId: rental.authorizationId! }, as(renter));
     assert.deepEqual([auth.status, auth.amount, auth.reference], ['authorized', 8_000, `rental:${rental.id}`]);
@@ -98,14 +99,16 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
   });
 
   describe('business rules', () => {
-    test('you cannot rent your own item; dates must be in the future, ordered, at most 90 days', async () => {
+    test('you cannot rent your own item; dates start today or later, are ordered, at most 90 days long and 365 days ahead', async () => {
       const { owner, renter, item: listed } = await scene();
       await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, as(owner)), 'rentals.ownItem');
       const past = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() };
       await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...past }, as(renter)), 'rentals.invalidPeriod');
       const p = periodOf(2);
       await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, from: p.to, to: p.from }, as(renter)), 'rentals.invalidPeriod');
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(91) }, as(renter)), 'rentals.invalidPeriod');
+      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(91) }, as(renter)), 'rentals.periodTooLong');
+      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 400) }, as(renter)), 'rentals.startsTooFarAhead');
+      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, from: '0000-01-01', to: '9999-12-31' }, as(renter)), 'validationFailed');
       await failsWith(bus().call(rentals.ops.createRental, { itemId: randomUUID(), ...periodOf(2) }, as(renter)), 'rentals.itemNotFound');
       await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, systemContext()), 'unauthorized');
       const [count] = await world.sql.rentals<{ n: number }[]>`select count(*)::int as n from rentals.rentals where item_id = ${listed.id}`;
@@ -148,20 +151,18 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const details = await get(row!.id, renter);
       assert.deepEqual(
         details.steps.map((s) => [s.name, s.status]),
-        [['reserveItem', 'succeeded'], ['authorizePayment', 'failed'], ['releaseItem', 'succeeded'], ['cancelRental', 'succeeded']],
+        [['reserveItem', 'succeeded'], ['authorizePayment', 'failed'], ['cancelRental', 'succeeded']],
       );
       assert.equal(details.failure?.code, 'rentals.insufficientFunds');
-      assert.deepEqual([(await item(listed.id)).status, (await item(listed.id)).reservationId], ['available', null]);
+      assert.equal((await item(listed.id)).status, 'available');
       assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 1_000, available: 1_000, held: 0 });
       await invariantsHold();
     });
 
-    test('an item already reserved: 409 itemUnavailable, no money held', async () => {
-      const { renter, item: listed } = await scene();
-      const someoneElse = randomUUID();
-      await bus().call(inventory.ops.reserveItem, { id: listed.id, reservationId: someoneElse }, as(newUser()));
+    test('a retired item: 409 itemUnavailable, no money held', async () => {
+      const { owner, renter, item: listed } = await scene();
+      await bus().call(inventory.ops.retireItem, { id: listed.id }, as(owner));
       await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)), 'rentals.itemUnavailable');
-      assert.deepEqual([(await item(listed.id)).status, (await item(listed.id)).reservationId], ['reserved', someoneElse], 'the other reservation keeps the item');
       assert.equal((await balance(renter)).held, 0);
       await invariantsHold();
     });
@@ -178,7 +179,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
         assert.equal(failed?.name, step);
         assert.equal(failed?.error?.code, 'rentals.injectedFailure');
         const undo = details.steps.filter((s) => s.kind === 'compensation').map((s) => s.name);
-        const expected = { reserveItem: ['cancelRental'], authorizePayment: ['releaseItem', 'cancelRental'], confirmRental: ['voidAuthorization', 'releaseItem', 'cancelRental'], markItemInUse: ['voidAuthorization', 'releaseItem', 'cancelRental'] };
+        const expected = { reserveItem: ['cancelRental'], authorizePayment: ['cancelRental'], confirmRental: ['voidAuthorization', 'cancelRental'], markItemInUse: ['voidAuthorization', 'cancelRental'] };
         assert.deepEqual(undo, expected[step]);
         assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
         assert.equal((await item(listed.id)).status, 'available');
@@ -199,7 +200,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
         assert.equal(details.status, 'cancelled');
         assert.equal(details.steps.find((s) => s.name === step)?.attempts, 2, 'the step was tried again before giving up');
         assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 }, `${step}: the hold was voided`);
-        assert.deepEqual([(await item(listed.id)).status, (await item(listed.id)).reservationId], ['available', null], `${step}: the item is free`);
+        assert.equal((await item(listed.id)).status, 'available', `${step}: the item is listed`);
       }
       await invariantsHold();
     });
@@ -214,12 +215,12 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
 
     test('a compensation that gets no answer is retried until it succeeds', async () => {
       const { renter, item: listed } = await scene(1_000);
-      faults.plan(listed.id, [{ point: 'before:releaseItem', effect: 'noAnswer', times: 3 }]);
+      faults.plan(listed.id, [{ point: 'before:cancelRental', effect: 'noAnswer', times: 3 }]);
       await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)), 'rentals.insufficientFunds');
       const [row] = await world.sql.rentals<{ id: string }[]>`select id from rentals.rentals where item_id = ${listed.id}`;
       const details = await get(row!.id, renter);
       assert.equal(details.status, 'cancelled');
-      assert.deepEqual([details.steps.find((s) => s.name === 'releaseItem')?.status, details.steps.find((s) => s.name === 'releaseItem')?.attempts], ['succeeded', 4]);
+      assert.deepEqual([details.steps.find((s) => s.name === 'cancelRental')?.status, details.steps.find((s) => s.name === 'cancelRental')?.attempts], ['succeeded', 4]);
       assert.equal((await item(listed.id)).status, 'available');
     });
   });
@@ -243,12 +244,23 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       await invariantsHold();
     });
 
-    test('20 concurrent rentals of one item for different periods: one gets the item, the others are compensated', async () => {
+    test('20 concurrent rentals of one item for different periods: all coexist in its calendar', async () => {
       const listed = await listItem(bus(), newUser());
       const renters = Array.from({ length: 20 }, newUser);
       await Promise.all(renters.map((r) => topUp(bus(), r, 20_000)));
       const results = await Promise.all(renters.map((r, i) => rent(bus(), r, listed.id, periodOf(1, 1 + 2 * i))));
-      assert.equal(results.filter((r) => 'rental' in r).length, 1);
+      assert.deepEqual(results.map((r) => ('rental' in r ? r.rental.status : r.error.code)), Array(20).fill('confirmed'));
+      await invariantsHold();
+    });
+
+    test('20 concurrent rentals of overlapping periods (one day apart, two days long): the database lets no two overlap', async () => {
+      const listed = await listItem(bus(), newUser());
+      const renters = Array.from({ length: 20 }, newUser);
+      await Promise.all(renters.map((r) => topUp(bus(), r, 20_000)));
+      const results = await Promise.all(renters.map((r, i) => rent(bus(), r, listed.id, periodOf(2, 1 + i))));
+      const won = results.flatMap((r) => ('rental' in r ? [r.rental] : []));
+      for (const r of results) if ('error' in r) assert.equal(r.error.code, 'rentals.periodTaken');
+      assert.ok(won.length >= 7 && won.length <= 10, `${won.length} of 20 got their period`);
       await invariantsHold();
     });
   });
@@ -325,14 +337,19 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       assert.equal((await bus().call(rentals.ops.listRentals, { status: 'cancelled' }, as(owner))).total, 0);
     });
 
-    test('cancel before it starts: the hold is voided and the item freed; again is a no-op; then it cannot be returned', async () => {
+    test('cancel before the handover: the hold is voided and the period freed; again is a no-op; then it cannot be returned', async () => {
       const { owner, renter, item: listed } = await scene();
       const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 3) }, as(renter));
+      assert.equal(rental.status, 'confirmed');
+      assert.deepEqual(rental.steps.at(-1) && [rental.steps.at(-1)!.name, rental.steps.at(-1)!.status], ['markItemInUse', 'waiting'], 'the handover waits for the start');
+      await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)), 'rentals.notHandedOver');
+      await failsWith(bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner)), 'rentals.handoverTooEarly');
+      await failsWith(bus().call(rentals.ops.handOverRental, { id: rental.id }, as(renter)), 'rentals.notParticipant');
       await failsWith(bus().call(rentals.ops.cancelRental, { id: rental.id }, as(newUser())), 'rentals.rentalNotFound');
       const cancelled = await bus().call(rentals.ops.cancelRental, { id: rental.id }, as(renter));
       assert.equal(cancelled.status, 'cancelled');
-      assert.deepEqual(cancelled.failure, { code: 'rentals.cancelled', detail: 'Cancelled by the renter before the rental started.' });
-      assert.deepEqual(cancelled.steps.filter((s) => s.kind === 'compensation').map((s) => [s.name, s.status]), [['voidAuthorization', 'succeeded'], ['releaseItem', 'succeeded'], ['cancelRental', 'succeeded']]);
+      assert.deepEqual(cancelled.failure, { code: 'rentals.cancelled', detail: 'Cancelled by the renter before the handover; fee and deposit refunded in full.' });
+      assert.deepEqual(cancelled.steps.filter((s) => s.kind === 'compensation').map((s) => [s.name, s.status]), [['voidAuthorization', 'succeeded'], ['cancelRental', 'succeeded']]);
       assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
       assert.equal((await item(listed.id)).status, 'available');
       assert.equal((await bus().call(rentals.ops.cancelRental, { id: rental.id }, as(renter))).status, 'cancelled');
@@ -340,6 +357,50 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const events = await world.sql.rentals<{ event: string }[]>`select event from rentals.outbox where aggregate_id = ${rental.id} order by seq`;
       assert.deepEqual(events.map((e) => e.event), ['rentals.rentalConfirmed', 'rentals.rentalCancelled']);
       await invariantsHold();
+    });
+
+    test('the owner declines before the handover: full refund', async () => {
+      const { owner, renter, item: listed } = await scene();
+      const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 5) }, as(renter));
+      const declined = await bus().call(rentals.ops.cancelRental, { id: rental.id }, as(owner));
+      assert.deepEqual([declined.status, declined.failure?.detail], ['cancelled', 'Declined by the owner before the handover; fee and deposit refunded in full.']);
+      assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
+      const again = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 5) }, as(newUser(), 'member')).catch((e: unknown) => e);
+      assert.notEqual((again as { code?: string }).code, 'rentals.periodTaken', 'the period is free again');
+    });
+
+    test('the handover happens by itself at the start of the period (a durable timer), then the rental can be returned', async () => {
+      const { owner, renter, item: listed } = await scene();
+      const start = Date.now() + 1_500;
+      const period = { from: new Date(start).toISOString(), to: new Date(start + 86_400_000).toISOString() };
+      const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...period }, as(renter));
+      assert.deepEqual([rental.status, rental.handedOverAt], ['confirmed', null]);
+      await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)), 'rentals.notHandedOver');
+      const [lease] = await world.sql.rentals<{ at: Date }[]>`select lease_expires_at as at from rentals.rentals where id = ${rental.id}`;
+      assert.equal(lease?.at.getTime(), start, 'the timer is the lease, persisted: it runs out at the start');
+      const active = await eventually('the automatic handover', async () => {
+        const now = await get(rental.id, renter);
+        return now.status === 'active' ? now : undefined;
+      }, 10_000);
+      assert.ok(active.handedOverAt && Date.parse(active.handedOverAt) >= start, 'not before the start');
+      assert.equal(active.steps.find((s) => s.name === 'markItemInUse')?.status, 'succeeded');
+      assert.equal((await bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner))).status, 'active', 'a handover after it answers it unchanged');
+      await failsWith(bus().call(rentals.ops.cancelRental, { id: rental.id }, as(renter)), 'rentals.notCancellable');
+      assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))).status, 'completed');
+      await invariantsHold();
+    });
+
+    test('the owner records the handover from the start of the period', async () => {
+      const { owner, renter, item: listed } = await scene();
+      const start = Date.now() + 800;
+      const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, from: new Date(start).toISOString(), to: new Date(start + 86_400_000).toISOString() }, as(renter));
+      await failsWith(bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner)), 'rentals.handoverTooEarly');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, start - Date.now())));
+      const handed = await eventually('the handover', async () => {
+        const answer = await bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner)).catch((e: unknown) => e);
+        return (answer as { status?: string }).status === 'active' ? answer : undefined;
+      });
+      assert.equal((handed as { status: string }).status, 'active');
     });
 
     test('only the owner (or an admin) confirms a return', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envSettings } from '../../shared/config/env-settings.ts';
+import { MAX_RENTAL_DAYS } from './contract.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).max(86_400_000).default(fallback);
 
@@ -21,6 +22,9 @@ const settingsSchema = z.object({
   RENTALS_TWO_PHASE_STALE_MS: ms(30_000),
   RENTALS_TWO_PHASE_RECOVERY_MS: ms(10_000),
   RENTALS_ORPHAN_CHECK_MS: ms(60_000),
+  // How far ahead a rental may start, and how long it may last, in days.
+  RENTALS_MAX_ADVANCE_DAYS: z.coerce.number().int().min(1).max(3_650).default(365),
+  RENTALS_MAX_DAYS: z.coerce.number().int().min(1).max(3_650).default(MAX_RENTAL_DAYS),
   // Share of each rental fee the platform keeps, in basis points (1/100 %).
   RENTALS_PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
   // Test hooks, ignored in production: fail a step, or SIGKILL the process at a point of the saga.
@@ -39,6 +43,8 @@ export interface RentalsSettings {
   twoPhaseRecoveryMs: number;
   orphanCheckMs: number;
   platformFeeBasisPoints: number;
+  maxAdvanceDays: number;
+  maxDays: number;
   failStep: string | undefined;
   crashAt: string | undefined;
 }
@@ -61,6 +67,8 @@ export function rentalsSettingsFrom(env: Record<string, string | undefined>): Re
     twoPhaseRecoveryMs: s.RENTALS_TWO_PHASE_RECOVERY_MS,
     orphanCheckMs: s.RENTALS_ORPHAN_CHECK_MS,
     platformFeeBasisPoints: s.RENTALS_PLATFORM_FEE_BPS,
+    maxAdvanceDays: s.RENTALS_MAX_ADVANCE_DAYS,
+    maxDays: s.RENTALS_MAX_DAYS,
     failStep: s.RENTALS_FAIL_STEP,
     crashAt: s.RENTALS_CRASH_AT,
   };

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -111,7 +112,8 @@ export async function openPglite(dataDir: string): Promise<Database> {
   const location = dataDir === 'memory://' ? dataDir : join(dataDir, 'pglite');
   const lock = location === 'memory://' ? undefined : lockDataDir(dataDir, basename(process.argv[1] ?? 'node'));
   if (location !== 'memory://') mkdirSync(location, { recursive: true });
-  const client = await PGlite.create(location).catch((error: unknown) => {
+  // btree_gist: rentals' exclusion constraint (no overlapping bookings of one item) needs it.
+  const client = await PGlite.create(location, { extensions: { btree_gist } }).catch((error: unknown) => {
     lock?.release();
     throw error;
   });

@@ -1,9 +1,10 @@
 /**
  * The invariants every rental must end in, checked straight in the three databases:
- *   - every saga finished: each rental is active, cancelled or completed;
- *   - no held funds without an active rental, and every active rental holds exactly its total;
- *   - no item reserved or in use without an active rental holding it, and every active
- *     rental's item is in use by it;
+ *   - every saga finished: each rental is confirmed (booked, waiting for its handover),
+ *     active, cancelled or completed;
+ *   - no held funds without a confirmed or active rental, and each of those holds exactly its total;
+ *   - rentals never move items (the calendar is in rentals): no item is reserved or in use
+ *     for a rental, and every active rental was handed over;
  *   - no double booking: no two rentals holding one item overlap;
  *   - the ledger balances: all entries sum to zero per currency, each transaction too,
  *     and no user account is negative;
@@ -24,16 +25,17 @@ export async function rentalsIn(sql: Connections): Promise<RentalRecord[]> {
   return [...(await sql.rentals<RentalRecord[]>`select id, item_id, status, total_amount, authorization_id from rentals.rentals order by created_at`)];
 }
 
-/** Rentals not yet active, cancelled or completed. */
+/** Rentals whose saga still has work to do (set up or undo). */
 export async function unfinishedRentals(sql: Connections): Promise<string[]> {
-  const rows = await sql.rentals<{ id: string }[]>`select id from rentals.rentals where status not in ('active', 'cancelled', 'completed')`;
+  const rows = await sql.rentals<{ id: string }[]>`select id from rentals.rentals where status not in ('confirmed', 'active', 'cancelled', 'completed')`;
   return rows.map((r) => r.id);
 }
 
 export async function checkInvariants(sql: Connections, options: { itemIds?: readonly string[] } = {}): Promise<{ active: number; cancelled: number; completed: number }> {
   const all = await rentalsIn(sql);
   const byId = new Map(all.map((r) => [r.id, r]));
-  const unfinished = all.filter((r) => !['active', 'cancelled', 'completed'].includes(r.status));
+  const booked = (r: RentalRecord) => r.status === 'confirmed' || r.status === 'active';
+  const unfinished = all.filter((r) => !['confirmed', 'active', 'cancelled', 'completed'].includes(r.status));
   assert.deepEqual(unfinished.map((r) => [r.id, r.status]), [], 'every saga has finished');
 
   // Payments: holds belong to active rentals, and each active rental holds its total.
@@ -45,32 +47,26 @@ export async function checkInvariants(sql: Connections, options: { itemIds?: rea
   }
   for (const [rentalId, holds] of heldFor) {
     const rental = byId.get(rentalId);
-    assert.equal(rental?.status, 'active', `money is held for rental ${rentalId}, which is ${rental?.status ?? 'unknown'}`);
+    assert.ok(rental && booked(rental), `money is held for rental ${rentalId}, which is ${rental?.status ?? 'unknown'}`);
     assert.equal(holds.length, 1, `rental ${rentalId} holds money more than once`);
   }
-  for (const r of all.filter((r) => r.status === 'active' && r.total_amount > 0)) {
-    assert.equal(heldFor.get(r.id)?.[0]?.amount, r.total_amount, `active rental ${r.id} holds its total`);
-    assert.equal(heldFor.get(r.id)?.[0]?.id, r.authorization_id, `active rental ${r.id} records its hold`);
+  for (const r of all.filter((r) => booked(r) && r.total_amount > 0)) {
+    assert.equal(heldFor.get(r.id)?.[0]?.amount, r.total_amount, `${r.status} rental ${r.id} holds its total`);
+    assert.equal(heldFor.get(r.id)?.[0]?.id, r.authorization_id, `${r.status} rental ${r.id} records its hold`);
   }
   for (const r of all.filter((r) => r.status === 'completed' && r.authorization_id)) {
     assert.equal(auths.find((a) => a.id === r.authorization_id)?.status, 'captured', `completed rental ${r.id} was captured`);
   }
 
-  // Inventory: an item is held only by an active rental, and every active rental's item is in use by it.
+  // Inventory: rentals never hold items (the calendar is rentals'); every active rental was handed over.
   const items = await sql.main<{ id: string; status: string; reservation_id: string | null }[]>`select id, status, reservation_id from inventory.items`;
-  const itemById = new Map(items.map((i) => [i.id, i]));
   for (const item of items) {
-    if (item.status !== 'reserved' && item.status !== 'in_use') continue;
     if (options.itemIds && !options.itemIds.includes(item.id)) continue;
     const rental = byId.get(item.reservation_id ?? '');
-    if (!rental) continue; // held by a test's own reservation, not by a rental
-    assert.equal(rental.status, 'active', `item ${item.id} is ${item.status} for rental ${rental.id}, which is ${rental.status}`);
-    assert.equal(item.status, 'in_use', `item ${item.id} of active rental ${rental.id} is in use`);
+    assert.equal(rental, undefined, `item ${item.id} is ${item.status} for rental ${rental?.id}: rentals must not move items`);
   }
-  for (const r of all.filter((r) => r.status === 'active')) {
-    const item = itemById.get(r.item_id);
-    assert.deepEqual([item?.status, item?.reservation_id], ['in_use', r.id], `active rental ${r.id} has its item in use`);
-  }
+  const notHandedOver = await sql.rentals<{ id: string }[]>`select id from rentals.rentals where status in ('active', 'completed') and handed_over_at is null`;
+  assert.deepEqual([...notHandedOver], [], 'every active or completed rental was handed over');
 
   // No double booking.
   const overlaps = await sql.rentals`

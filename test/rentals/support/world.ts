@@ -44,9 +44,16 @@ export interface Databases {
   paymentsUrl: string;
 }
 
-/** Fresh databases: one for every module but rentals and payments, which get their own. */
-export async function createWorldDatabases(): Promise<Databases> {
+/**
+ * Fresh databases: one for every module but rentals and payments, which get their own (their
+ * settlement is two-phase); with shared, one database for every module (one-phase settlement).
+ */
+export async function createWorldDatabases(options: { shared?: boolean } = {}): Promise<Databases> {
   const { pgUrl } = testServers();
+  if (options.shared) {
+    const url = await createDatabase(pgUrl);
+    return { mainUrl: url, rentalsUrl: url, paymentsUrl: url };
+  }
   const [mainUrl, rentalsUrl, paymentsUrl] = await Promise.all([createDatabase(pgUrl), createDatabase(pgUrl), createDatabase(pgUrl)]);
   return { mainUrl, rentalsUrl, paymentsUrl };
 }
@@ -116,8 +123,11 @@ export function topUp(bus: Bus, userId: string, amount: number, currency = 'EUR'
 
 const DAY = 86_400_000;
 
-/** A period starting in `startInDays` days and lasting `days` days. */
-export function periodOf(days: number, startInDays = 1): { from: string; to: string } {
+/**
+ * A period of `days` whole days starting `startInDays` days from today (00:00 UTC). The
+ * default, today, has started: its rental is handed over at once and can be returned.
+ */
+export function periodOf(days: number, startInDays = 0): { from: string; to: string } {
   const start = Math.floor(Date.now() / DAY) * DAY + startInDays * DAY;
   return { from: new Date(start).toISOString(), to: new Date(start + days * DAY).toISOString() };
 }

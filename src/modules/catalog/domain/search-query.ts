@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { boundOf } from '../../../shared/time/day-or-instant.ts';
 import { decodeCursor, type Cursor, type Sort } from './cursor.ts';
 
 /** A search as the caller asked for it (already shape-checked by the contract). */
@@ -35,13 +36,12 @@ export type SearchProblemCode = 'invalidCursor' | 'invalidPriceRange' | 'priceNe
 
 export type Normalized = { ok: true; search: NormalizedSearch } | { ok: false; code: SearchProblemCode; detail: string };
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
 
 /**
  * Checks and canonicalizes a search: the text trimmed, lower-cased and single-spaced; the
  * sort resolved (relevance when there is text, else newest); dates turned into a half-open
- * period of instants (a date means midnight UTC, and availableTo as a date includes that day).
+ * period of instants, read exactly as rentals reads a rental's period (shared/time: a date
+ * means midnight UTC, and availableTo as a date includes that day).
  */
 export function normalizeSearch(input: SearchInput): Normalized {
   const q = input.q?.trim().replace(/\s+/g, ' ').toLowerCase() || null;
@@ -58,8 +58,8 @@ export function normalizeSearch(input: SearchInput): Normalized {
     if (input.availableFrom === undefined || input.availableTo === undefined) {
       return { ok: false, code: 'invalidPeriod', detail: 'availableFrom and availableTo go together: give both, or neither.' };
     }
-    const from = instant(input.availableFrom, false);
-    const to = instant(input.availableTo, true);
+    const from = boundOf(input.availableFrom, 'start');
+    const to = boundOf(input.availableTo, 'end');
     if (from === undefined || to === undefined) return { ok: false, code: 'invalidPeriod', detail: 'availableFrom and availableTo must be ISO dates or date-times.' };
     if (from >= to) return { ok: false, code: 'invalidPeriod', detail: 'availableFrom must be before availableTo.' };
     period = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
@@ -87,13 +87,6 @@ export function normalizeSearch(input: SearchInput): Normalized {
       after,
     },
   };
-}
-
-/** Epoch ms of an ISO date or date-time; a date is midnight UTC, or the next midnight when it ends a period. */
-function instant(text: string, end: boolean): number | undefined {
-  const ms = Date.parse(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(ms)) return undefined;
-  return DATE_ONLY.test(text) && end ? ms + DAY_MS : ms;
 }
 
 /** The cache key of a search at a generation of the read model: any applied event changes it. */

@@ -16,7 +16,6 @@ export function toItem(row: ItemRow): z.output<typeof itemSchema> {
     deposit: { amount: row.depositAmount, currency: row.currency },
     condition: row.condition,
     status: row.status,
-    reservationId: row.reservationId,
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

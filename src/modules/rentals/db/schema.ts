@@ -10,7 +10,8 @@ const statuses = ['requested', 'confirmed', 'active', 'compensating', 'cancelled
 /**
  * Rentals and the state of their saga. The price is a snapshot taken when the rental was
  * requested. The lease says which process drives the saga now (lease_token) and until when;
- * recovery resumes a saga whose lease has run out. Overlapping rentals of one item are refused
+ * recovery resumes a saga whose lease has run out; a confirmed rental waiting for its handover
+ * parks with its lease running out at period_from, which makes the handover a durable timer. Overlapping rentals of one item are refused
  * by an exclusion constraint on (item_id, [period_from, period_to)) for rentals that hold the
  * item (migrations/rentals, where btree_gist exists) and by a serialized check in the code.
  */
@@ -40,6 +41,7 @@ export const rentalsTable = rentalsSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+    handedOverAt: timestamp('handed_over_at', { withTimezone: true }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
   },
@@ -55,7 +57,8 @@ export const rentalsTable = rentalsSchema.table(
   ],
 );
 
-const stepStatuses = ['started', 'succeeded', 'failed', 'skipped'] as const;
+/** waiting: the handover step, parked until the period starts (the rental's lease runs out then, and recovery resumes it). */
+const stepStatuses = ['started', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
 
 /** Each saga step of a rental, written before it runs and when it ends: the saga's durable log. */
 export const sagaSteps = rentalsSchema.table(
@@ -78,7 +81,7 @@ export const sagaSteps = rentalsSchema.table(
   },
   (t) => [
     primaryKey({ columns: [t.rentalId, t.name] }),
-    check('saga_steps_status_check', sql`${t.status} in ('started', 'succeeded', 'failed', 'skipped')`),
+    check('saga_steps_status_check', sql`${t.status} in ('started', 'waiting', 'succeeded', 'failed', 'skipped')`),
     check('saga_steps_kind_check', sql`${t.kind} in ('forward', 'compensation', 'settlement')`),
   ],
 );

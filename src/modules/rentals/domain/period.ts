@@ -1,4 +1,4 @@
-import { MAX_RENTAL_DAYS } from '../contract.ts';
+import { boundOf } from '../../../shared/time/day-or-instant.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -8,21 +8,43 @@ export interface Period {
   to: Date;
 }
 
-export type PeriodCheck = { ok: true; period: Period; days: number } | { ok: false; problem: string };
+/** How far ahead a rental may start and how long it may last (settings). */
+export interface PeriodLimits {
+  maxDays: number;
+  maxAdvanceDays: number;
+}
+
+export type PeriodProblem = 'invalidPeriod' | 'periodTooLong' | 'startsTooFarAhead';
+export type PeriodCheck = { ok: true; period: Period; days: number } | { ok: false; reason: PeriodProblem; problem: string };
+
+/** 00:00 UTC of the day `now` falls in. */
+export function startOfDay(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+}
 
 /**
- * A period someone may rent for: it starts in the future, ends after it starts, and lasts at
+ * A period someone may rent for. `from` and `to` are whole days (from 00:00 UTC of `from`,
+ * through the end of `to`) or instants. It may start today (at the earliest at 00:00 UTC of
+ * the current day), ends after it starts, starts at most maxAdvanceDays from now and lasts at
  * most maxDays. It is charged by the day, a started day counting as a whole one.
  */
-export function checkPeriod(from: string | Date, to: string | Date, now: Date, maxDays = MAX_RENTAL_DAYS): PeriodCheck {
-  const start = new Date(from);
-  const end = new Date(to);
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) return { ok: false, problem: 'from and to must be valid instants.' };
-  if (start.getTime() <= now.getTime()) return { ok: false, problem: `The rental must start in the future (from ${start.toISOString()} is not after ${now.toISOString()}).` };
-  if (end.getTime() <= start.getTime()) return { ok: false, problem: `The rental must end after it starts (to ${end.toISOString()} is not after from ${start.toISOString()}).` };
-  const days = rentalDays({ from: start, to: end });
-  if (days > maxDays) return { ok: false, problem: `A rental lasts at most ${maxDays} days; this one would last ${days}.` };
-  return { ok: true, period: { from: start, to: end }, days };
+export function checkPeriod(from: string, to: string, now: Date, limits: PeriodLimits): PeriodCheck {
+  const start = boundOf(from, 'start');
+  const end = boundOf(to, 'end');
+  if (start === undefined || end === undefined) return { ok: false, reason: 'invalidPeriod', problem: 'from and to must be days (2026-12-20) or ISO date-times between 1970 and 9999.' };
+  const today = startOfDay(now);
+  const period = { from: new Date(start), to: new Date(end) };
+  if (start < today.getTime()) {
+    return { ok: false, reason: 'invalidPeriod', problem: `A rental starts today (${today.toISOString().slice(0, 10)}) at the earliest; ${period.from.toISOString()} is in the past.` };
+  }
+  if (end <= start) return { ok: false, reason: 'invalidPeriod', problem: `The rental must end after it starts (to ${period.to.toISOString()} is not after from ${period.from.toISOString()}).` };
+  const latestStart = now.getTime() + limits.maxAdvanceDays * DAY_MS;
+  if (start > latestStart) {
+    return { ok: false, reason: 'startsTooFarAhead', problem: `A rental may start at most ${limits.maxAdvanceDays} days ahead (by ${new Date(latestStart).toISOString()}); this one starts ${period.from.toISOString()}.` };
+  }
+  const days = rentalDays(period);
+  if (days > limits.maxDays) return { ok: false, reason: 'periodTooLong', problem: `A rental lasts at most ${limits.maxDays} days; this one would last ${days}.` };
+  return { ok: true, period, days };
 }
 
 /** Days charged for a period: every started day counts. */

@@ -3,15 +3,19 @@
  * log says, what has to be undone after a failure, and what a failure means to the renter.
  */
 
-/** Forward steps, in order. */
+/**
+ * Forward steps, in order. reserveItem checks the item can be rented (the period itself is held
+ * by the rental's row: the exclusion constraint); markItemInUse is the handover, which waits
+ * for the start of the period (or the owner's POST /handover) before the rental becomes active.
+ */
 export const forwardSteps = ['reserveItem', 'authorizePayment', 'confirmRental', 'markItemInUse'] as const;
 export type ForwardStep = (typeof forwardSteps)[number];
 
-/** Compensations, in the order they run: void the hold, free the item, cancel the rental. */
-export const compensationSteps = ['voidAuthorization', 'releaseItem', 'cancelRental'] as const;
+/** Compensations, in the order they run: void the hold (a full refund), then cancel the rental (which frees its period). */
+export const compensationSteps = ['voidAuthorization', 'cancelRental'] as const;
 export type CompensationStep = (typeof compensationSteps)[number];
 
-export type StepStatus = 'started' | 'succeeded' | 'failed' | 'skipped';
+export type StepStatus = 'started' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
 
 /** A step as the log has it. errorKind is the kind of the error a failed step ended with. */
 export interface StepRecord {
@@ -33,34 +37,34 @@ export function isNoAnswer(kind: string | null | undefined): boolean {
 /** Whether a step may have taken effect: it ran, is running, or failed without a clear "no". */
 export function mayHaveTakenEffect(record: StepRecord | undefined): boolean {
   if (!record) return false;
-  if (record.status === 'started' || record.status === 'succeeded') return true;
+  if (record.status === 'started' || record.status === 'waiting' || record.status === 'succeeded') return true;
   return record.status === 'failed' && isNoAnswer(record.errorKind);
 }
 
 export type ForwardPlan = { kind: 'run'; step: ForwardStep } | { kind: 'done' } | { kind: 'compensate' };
 
 /**
- * The next forward step: the first not yet succeeded. A started one is run again (every step
- * is idempotent), and so is one whose last attempt got no answer; a clear "no" means undo.
+ * The next forward step: the first not yet succeeded. A started or waiting one is run again
+ * (every step is idempotent), and so is one whose last attempt got no answer; a clear "no"
+ * means undo.
  */
 export function planForward(log: StepLog): ForwardPlan {
   for (const step of forwardSteps) {
     const record = log.get(step);
-    if (!record || record.status === 'started') return { kind: 'run', step };
+    if (!record || record.status === 'started' || record.status === 'waiting') return { kind: 'run', step };
     if (record.status === 'failed') return isNoAnswer(record.errorKind) ? { kind: 'run', step } : { kind: 'compensate' };
   }
   return { kind: 'done' };
 }
 
 /**
- * What is left to undo, in order: void the hold if the payment step may have held money, free
- * the item if reserving or handing it over may have happened, then cancel the rental (always).
- * Compensations that already succeeded are not repeated.
+ * What is left to undo, in order: void the hold if the payment step may have held money, then
+ * cancel the rental (always; that frees its period). Compensations that already succeeded are
+ * not repeated.
  */
 export function planCompensation(log: StepLog): CompensationStep[] {
   const needed: CompensationStep[] = [];
   if (mayHaveTakenEffect(log.get('authorizePayment'))) needed.push('voidAuthorization');
-  if (mayHaveTakenEffect(log.get('reserveItem')) || mayHaveTakenEffect(log.get('markItemInUse'))) needed.push('releaseItem');
   needed.push('cancelRental');
   return needed.filter((step) => log.get(step)?.status !== 'succeeded' && log.get(step)?.status !== 'skipped');
 }

@@ -11,8 +11,10 @@ import { detailsOfSaga } from './saga-outcome.ts';
 const ANSWER_MARGIN_MS = 300;
 
 /**
- * Calls off an active rental before it starts by running the saga's compensations (void the
- * hold, free the item, cancel the rental). Cancelling a cancelled rental answers it unchanged.
+ * Calls off a confirmed rental before its handover (the renter cancels, the owner declines) by
+ * running the saga's compensations: void the whole hold (fee and deposit back: a full refund),
+ * then cancel the rental, which frees its period. Cancelling a cancelled rental answers it
+ * unchanged.
  */
 export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps> = async (input, ctx) => {
   const viewer = viewerOf(ctx);
@@ -20,16 +22,18 @@ export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps>
   const row = await findVisibleRental(deps.db, input.id, viewer);
   const drive = { deps, bus, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS };
 
-  if (row.status === 'active') {
-    const decision = canCancel(row, viewer, new Date());
+  if (row.status === 'confirmed' || row.status === 'active') {
+    const decision = canCancel(row, viewer);
     if (!decision.ok) throw rentals.error(decision.reason, decision.problem);
     const token = randomUUID();
-    const who = viewer.userId === row.renterId ? 'the renter' : viewer.userId === row.ownerId ? 'the owner' : 'an admin';
-    const started = await beginCancellation(deps.db, row.id, { code: 'rentals.cancelled', detail: `Cancelled by ${who} before the rental started.` }, { token, ms: deps.settings.leaseMs });
+    const why = viewer.userId === row.renterId ? 'Cancelled by the renter' : viewer.userId === row.ownerId ? 'Declined by the owner' : 'Cancelled by an admin';
+    const started = await beginCancellation(deps.db, row.id, { code: 'rentals.cancelled', detail: `${why} before the handover; fee and deposit refunded in full.` }, { token, ms: deps.settings.leaseMs });
     if (!started) {
       const now = (await loadRental(deps.db, row.id))!;
       throw rentals.error('notCancellable', `The rental is ${now.status} now; it can no longer be cancelled.`);
     }
+    // A forward drive of this rental in this process (about to park) lost its lease to us: let it stop first.
+    await deps.running.get(row.id)?.catch(() => undefined);
     return answer(deps, await driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } }));
   }
   return answer(deps, row.status === 'compensating' ? await joinSaga(drive, row) : { rental: row });
@@ -39,5 +43,5 @@ async function answer(deps: RentalsDeps, saga: SagaState) {
   const row = saga.rental;
   if (row.status === 'cancelled') return detailsOfSaga(deps.db, saga);
   if (row.status === 'compensating') throw rentals.error('rentalPending', `Rental ${row.id} is being cancelled; see GET /v1/rentals/${row.id}.`);
-  throw rentals.error('notCancellable', `The rental is ${row.status}; only an active rental that has not started can be cancelled.`);
+  throw rentals.error('notCancellable', `The rental is ${row.status}; only a confirmed rental not yet handed over can be cancelled.`);
 }

@@ -28,8 +28,8 @@ export const createRental: Handler<typeof rentals.ops.createRental, RentalsDeps>
   const retried = input.requestKey === undefined ? undefined : await findByRequestKey(deps.db, viewer.userId, input.requestKey);
   if (retried) return answerRetry(drive, retried, input);
 
-  const period = checkPeriod(input.from, input.to, new Date());
-  if (!period.ok) throw rentals.error('invalidPeriod', period.problem);
+  const period = checkPeriod(input.from, input.to, new Date(), deps.settings);
+  if (!period.ok) throw rentals.error(period.reason, period.problem);
   const item = await itemToRent(input.itemId, ctx);
   const eligible = canRequestRental(viewer.userId, item);
   if (!eligible.ok) throw rentals.error(eligible.reason, eligible.problem);

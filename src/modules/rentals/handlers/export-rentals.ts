@@ -7,7 +7,7 @@ import { rentalsTable } from '../db/schema.ts';
 import type { RentalsDeps } from '../deps.ts';
 import { toRental } from './rental-view.ts';
 
-// change_xid is kept by migration 0003_export_cursor, outside the drizzle schema.
+// change_xid is kept by migration 0004_export_cursor, outside the drizzle schema.
 const changeXid = sql`${rentalsTable}.change_xid`;
 
 export const exportRentals: Handler<typeof rentals.ops.exportRentals, RentalsDeps> = async (input, { deps, caller }) => {

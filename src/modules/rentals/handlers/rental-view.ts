@@ -28,6 +28,7 @@ export function toRental(row: RentalRow): RentalView {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     confirmedAt: iso(row.confirmedAt),
+    handedOverAt: iso(row.handedOverAt),
     cancelledAt: iso(row.cancelledAt),
     completedAt: iso(row.completedAt),
   };

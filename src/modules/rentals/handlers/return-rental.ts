@@ -14,17 +14,19 @@ import { canReturn } from '../domain/access.ts';
 import { isNoAnswer } from '../domain/saga.ts';
 import type { SagaFaults } from '../saga/faults.ts';
 import type { RentalRow } from '../saga/saga-store.ts';
-import { beginSettleStep, completeRental, failSettleStep } from '../settlement/complete-rental.ts';
+import { beginSettleStep, completeRental, failSettleStep, recordSettleFailure } from '../settlement/complete-rental.ts';
+import { mayShareTransaction, settleInOnePhase } from '../settlement/one-phase.ts';
 import { paymentsParticipant } from '../settlement/payments-participant.ts';
 import { RENTALS } from '../settlement/settlement.ts';
 import { detailsOf, findVisibleRental, viewerOf } from './find-rental.ts';
 
 /**
- * The item is back: settles the rental with two-phase commit across rentals' and payments'
- * databases. rentals' share (the rental completed, rentalCompleted in its outbox) and payments'
- * share (fee to the owner, deposit back to the renter) are both PREPAREd, the decision is
- * logged, then both commit; either both happen or neither. Returning a completed rental
- * answers it unchanged.
+ * The item is back: settles the rental, rentals' share (the rental completed, rentalCompleted
+ * in its outbox) and payments' share (fee to the owner, deposit back to the renter), either
+ * both or neither. When payments shares rentals' database and process, in ONE local
+ * transaction (one-phase: works on PGlite and without prepared transactions); otherwise with
+ * two-phase commit across the two databases: both shares PREPAREd, the decision logged, then
+ * both committed. Returning a completed rental answers it unchanged.
  */
 export const returnRental: Handler<typeof rentals.ops.returnRental, RentalsDeps> = async (input, ctx) => {
   const viewer = viewerOf(ctx);
@@ -33,6 +35,17 @@ export const returnRental: Handler<typeof rentals.ops.returnRental, RentalsDeps>
   if (row.status === 'completed') return detailsOf(deps.db, row.id);
   const decision = canReturn(row, viewer);
   if (!decision.ok) throw rentals.error(decision.reason, decision.problem);
+  if (mayShareTransaction(bus)) {
+    try {
+      if ((await settleInOnePhase(deps, bus, row, ctx)) === 'settled') return detailsOf(deps.db, row.id);
+    } catch (error) {
+      const now = await detailsOf(deps.db, row.id);
+      if (now.status === 'completed') return now; // a concurrent return settled it
+      const failure = whyAborted([error]);
+      await recordSettleFailure(deps.db, row.id, { code: failure.code, kind: failure.kind, detail: failure.detail });
+      throw failure;
+    }
+  }
   const { settlement, settings } = deps;
   if (settlement.kind !== 'ready') throw unavailable(settlement.reason);
   try {
@@ -62,7 +75,7 @@ export const returnRental: Handler<typeof rentals.ops.returnRental, RentalsDeps>
   }
   if (result.outcome === 'committed') return detailsOf(deps.db, row.id);
 
-  const failure = whyAborted(result);
+  const failure = whyAborted(result.failures.map((f) => f.error));
   await failSettleStep(deps.db, row.id, { code: failure.code, kind: failure.kind, detail: failure.detail });
   throw failure;
 };
@@ -72,8 +85,7 @@ function unavailable(reason: TwoPhaseUnsupported): AppError {
 }
 
 /** The error a caller gets for an aborted settlement: the participants' "no", as rentals' contract says it. */
-function whyAborted(result: TwoPhaseResult): AppError {
-  const errors = result.failures.map((f) => f.error);
+function whyAborted(errors: unknown[]): AppError {
   const mine = errors.find((e): e is AppError => e instanceof AppError && e.code.startsWith('rentals.'));
   if (mine) return mine;
   const unsupported = errors.find((e) => e instanceof TwoPhaseUnsupported || (e instanceof AppError && e.code === 'payments.settlementUnsupported'));

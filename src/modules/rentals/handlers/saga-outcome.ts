@@ -7,14 +7,15 @@ import { toRentalDetails, type RentalDetailsView } from './rental-view.ts';
 type RentalsError = keyof typeof rentals.errors;
 
 /**
- * What a caller gets once a saga drive is over: the rental when it is set up, the reason it
- * was undone (the decision is final even while the undoing finishes in the background), or
- * rentalPending when it is still being set up.
+ * What a caller gets once a saga drive is over: the rental when it is booked (confirmed and
+ * waiting for its handover, or already handed over), the reason it was undone (the decision is
+ * final even while the undoing finishes in the background), or rentalPending when it is still
+ * being set up.
  */
 export async function outcomeOf(db: Db, saga: SagaState): Promise<RentalDetailsView> {
   const row = saga.rental;
-  if (row.status === 'active' || row.status === 'completed') return detailsOfSaga(db, saga);
-  if (row.status === 'requested' || row.status === 'confirmed') {
+  if (row.status === 'confirmed' || row.status === 'active' || row.status === 'completed') return detailsOfSaga(db, saga);
+  if (row.status === 'requested') {
     throw rentals.error('rentalPending', `Rental ${row.id} is still being set up; see GET /v1/rentals/${row.id}.`);
   }
   const code = row.failureCode?.startsWith('rentals.') ? row.failureCode.slice('rentals.'.length) : 'rentalFailed';

@@ -5,9 +5,11 @@ import type { RentalsSettings } from '../settings.ts';
 /**
  * Points of a rental's life where tests inject faults: `before:<step>` and `after:<step>`
  * around each saga step's call, `settle:after-prepares` (every participant voted yes, no
- * decision logged) and `settle:after-decision` (commit logged, nothing committed yet).
+ * decision logged) and `settle:after-decision` (commit logged, nothing committed yet) of a
+ * two-phase settlement, and `settle:before-commit` (every share written, the one local
+ * transaction not committed) of a one-phase settlement.
  */
-export type FaultPoint = `before:${string}` | `after:${string}` | 'settle:after-prepares' | 'settle:after-decision';
+export type FaultPoint = `before:${string}` | `after:${string}` | 'settle:after-prepares' | 'settle:after-decision' | 'settle:before-commit';
 
 /** What a fault point knows about the rental it is reached for. */
 export interface FaultTarget {

@@ -8,7 +8,7 @@ import { rentals } from '../contract.ts';
 import type { RentalsDeps } from '../deps.ts';
 import { failureOf, isNoAnswer, planCompensation, planForward, type CompensationStep, type ForwardStep } from '../domain/saga.ts';
 import { rentalFactsOf } from '../handlers/rental-view.ts';
-import { beginStep, claimLease, finishStep, LeaseLost, loadRental, loadSteps, releaseLease, stepLogOf, updateRental, type Lease, type RentalRow, type StepKind, type StepOutcome, type StepRow, type StepWrite } from './saga-store.ts';
+import { beginStep, claimLease, finishStep, LeaseLost, loadRental, loadSteps, parkStep, releaseLease, stepLogOf, updateRental, type Lease, type RentalRow, type StepKind, type StepOutcome, type StepRow, type StepWrite } from './saga-store.ts';
 import * as steps from './steps.ts';
 
 /** One drive of one saga by this process, holding its lease until giveUpAt. */
@@ -49,9 +49,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoff = (attempt: number) => Math.min(2_000, 50 * 2 ** attempt);
 
 /**
- * Drives a rental's saga as far as it can: forward (reserve the item, hold fee + deposit,
- * confirm, hand the item over) while no step has failed, else the compensations in reverse
- * (void the hold, free the item, cancel the rental). Every step is written to the step log
+ * Drives a rental's saga as far as it can: forward (check the item, hold fee + deposit,
+ * confirm, then the handover, which waits for the start of the period) while no step has
+ * failed, else the compensations in reverse (void the hold, cancel the rental). Every step is written to the step log
  * before its call and when it ends, so a crash anywhere leaves a saga that recovery resumes
  * from the log; every step and compensation is idempotent, so running one twice is harmless.
  * The log is read once: the drive holds the lease, so no one else writes it, and every write
@@ -107,8 +107,9 @@ class Driver {
         const log = stepLogOf([...this.steps.values()]);
         if (status === 'requested' || status === 'confirmed') {
           const plan = planForward(log);
-          if (plan.kind === 'run') await this.forward(plan.step);
-          else if (plan.kind === 'done') this.rental = await updateRental(this.db, lease.rentalId, { status: 'active' });
+          if (plan.kind === 'run') {
+            if ((await this.forward(plan.step)) === 'parked') return { rental: this.rental, steps: [...this.steps.values()].sort(byStart) };
+          } else if (plan.kind === 'done') this.rental = await updateRental(this.db, lease.rentalId, { status: 'active' });
           else this.rental = await updateRental(this.db, lease.rentalId, { status: 'compensating', failureCode: 'rentals.rentalFailed', failureDetail: 'A step of the rental failed.' });
           continue;
         }
@@ -181,13 +182,24 @@ class Driver {
     if (Date.now() >= this.drive.giveUpAt) throw new OutOfTime();
   }
 
-  private async forward(step: ForwardStep): Promise<void> {
+  /**
+   * Runs a forward step. The handover (markItemInUse) parks before the period starts: the step
+   * is written as waiting and the lease set to run out at the start, so recovery (in any
+   * process, after any restart) resumes the saga then: the durable timer. From the start on,
+   * or when the owner records the pick-up (allowed from the start), the rental becomes active.
+   */
+  private async forward(step: ForwardStep): Promise<'done' | 'parked'> {
     const { deps, bus } = this.drive;
     const { faults, settings } = deps;
+    if (step === 'markItemInUse' && Date.now() < this.rental.periodFrom.getTime()) {
+      this.checkTime();
+      this.took(await parkStep(this.db, this.drive.lease, step, this.rental.periodFrom));
+      return 'parked';
+    }
     if (step === 'authorizePayment' && this.rental.totalAmount === 0) {
       await this.begin(step, 'forward');
       await this.finish(step, { status: 'skipped', result: { reason: 'nothing to hold' } });
-      return;
+      return 'done';
     }
     for (let attempt = 1; ; attempt++) {
       this.checkTime();
@@ -195,15 +207,16 @@ class Driver {
       const rental = this.rental;
       try {
         await faults.at(`before:${step}`, rental);
-        if (step === 'confirmRental') {
-          await this.finish(step, { status: 'succeeded' }, (tx, row) => this.confirm(tx, row));
+        if (step === 'confirmRental' || step === 'markItemInUse') {
+          await this.finish(step, { status: 'succeeded' }, (tx, row) => (step === 'confirmRental' ? this.confirm(tx, row) : handOver(tx, row)));
           await faults.at(`after:${step}`, rental);
-          return;
+          return 'done';
         }
-        const result = await this.timed(step, () => steps[step](bus, rental, this.callContext()));
+        const call = step === 'reserveItem' ? steps.reserveItem : steps.authorizePayment;
+        const result = await this.timed(step, () => call(bus, rental, this.callContext()));
         await faults.at(`after:${step}`, rental);
         await this.finish(step, { status: 'succeeded', result }, this.forwardEffect(step, result));
-        return;
+        return 'done';
       } catch (error) {
         if (error instanceof LeaseLost || error instanceof OutOfTime) throw error;
         const failure = stepErrorOf(error);
@@ -217,7 +230,7 @@ class Driver {
         await this.finish(step, { status: 'failed', error: failure }, (tx) =>
           updateRental(tx, rental.id, { status: 'compensating', failureCode: `rentals.${code}`, failureDetail: failure.detail }),
         );
-        return;
+        return 'done';
       }
     }
   }
@@ -225,7 +238,6 @@ class Driver {
   /** What a forward step's success changes on the rental, if anything. */
   private forwardEffect(step: ForwardStep, result: Record<string, unknown>): ((tx: Tx, row: RentalRow) => Promise<RentalRow>) | undefined {
     if (step === 'authorizePayment') return (tx, row) => updateRental(tx, row.id, { authorizationId: String(result.authorizationId) });
-    if (step === 'markItemInUse') return (tx, row) => updateRental(tx, row.id, { status: 'active' });
     return undefined;
   }
 
@@ -249,7 +261,7 @@ class Driver {
           await deps.faults.at(`after:${step}`, rental);
           return;
         }
-        const result = await this.timed(step, () => steps[step](bus, rental, this.callContext()));
+        const result = await this.timed(step, () => steps.voidAuthorization(bus, rental, this.callContext()));
         await deps.faults.at(`after:${step}`, rental);
         await this.finish(step, { status: 'succeeded', result });
         return;
@@ -274,6 +286,11 @@ class Driver {
     }
     return cancelled;
   }
+}
+
+/** The handover: the renter has the item, the rental is active. */
+function handOver(tx: Tx, row: RentalRow): Promise<RentalRow> {
+  return updateRental(tx, row.id, { status: 'active', handedOverAt: row.handedOverAt ?? new Date() });
 }
 
 /** Steps in the order they started (as loadSteps reads them). */

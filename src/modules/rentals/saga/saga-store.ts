@@ -161,6 +161,31 @@ export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKi
   return { rental, step: step! };
 }
 
+/**
+ * Parks a step until `until`: written as waiting, and the saga's lease set to run out then, so
+ * recovery resumes the saga at that time (in whichever process runs it; it survives restarts).
+ */
+export async function parkStep(db: Db, lease: Lease, name: string, until: Date): Promise<StepWrite> {
+  return db.transaction(async (tx) => {
+    await renew(tx, lease);
+    const [step] = await tx
+      .insert(sagaSteps)
+      .values({ rentalId: lease.rentalId, name, kind: 'forward', status: 'waiting', result: { until: until.toISOString() } })
+      .onConflictDoUpdate({
+        target: [sagaSteps.rentalId, sagaSteps.name],
+        set: { status: 'waiting', result: { until: until.toISOString() }, errorCode: null, errorKind: null, errorDetail: null, finishedAt: null, updatedAt: sql`now()` },
+      })
+      .returning();
+    const [rental] = await tx
+      .update(rentalsTable)
+      .set({ leaseExpiresAt: until })
+      .where(and(eq(rentalsTable.id, lease.rentalId), eq(rentalsTable.leaseToken, lease.token)))
+      .returning();
+    if (!rental) throw new LeaseLost(lease.rentalId);
+    return { rental, step: step! };
+  });
+}
+
 /** How a step ended. */
 export interface StepOutcome {
   status: Exclude<StepStatus, 'started'>;
@@ -217,14 +242,15 @@ export async function updateRental(tx: Db | Tx, id: string, changes: Partial<typ
 }
 
 /**
- * Starts undoing an active rental that has not begun (a cancellation), taking its saga lease:
- * compare-and-set from active, so it races neither a return nor a second cancellation.
+ * Starts undoing a confirmed rental that was not handed over (a cancellation or a decline),
+ * taking its saga lease: compare-and-set from confirmed, so it races neither the handover nor
+ * a second cancellation.
  */
 export async function beginCancellation(db: Db, id: string, failure: { code: string; detail: string }, lease: Omit<Lease, 'rentalId'>): Promise<RentalRow | undefined> {
   const [row] = await db
     .update(rentalsTable)
     .set({ status: 'compensating', failureCode: failure.code, failureDetail: failure.detail, leaseToken: lease.token, leaseExpiresAt: expiresIn(lease.ms), updatedAt: sql`now()` })
-    .where(and(eq(rentalsTable.id, id), eq(rentalsTable.status, 'active'), gt(rentalsTable.periodFrom, sql`now()`)))
+    .where(and(eq(rentalsTable.id, id), eq(rentalsTable.status, 'confirmed')))
     .returning();
   return row;
 }

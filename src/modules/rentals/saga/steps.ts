@@ -20,9 +20,13 @@ function authorize(bus: Bus, rental: RentalRow, ctx: CallContext) {
   );
 }
 
-/** Forward: holds the item for this rental (the rental id is the reservation id). */
+/**
+ * Forward: the item can still be rented (listed, not retired). The period itself is held by the
+ * rental's row (the exclusion constraint), so nothing changes on the item.
+ */
 export async function reserveItem(bus: Bus, rental: RentalRow, ctx: CallContext): Promise<StepResult> {
-  const item = await bus.call(inventory.ops.reserveItem, { id: rental.itemId, reservationId: rental.id }, ctx);
+  const item = await bus.call(inventory.ops.getItem, { id: rental.itemId }, ctx);
+  if (item.status === 'retired') throw new AppError('inventory.itemRetired', 'conflict', `Item ${item.id} was withdrawn and can no longer be rented.`);
   return { itemVersion: item.version };
 }
 
@@ -30,12 +34,6 @@ export async function reserveItem(bus: Bus, rental: RentalRow, ctx: CallContext)
 export async function authorizePayment(bus: Bus, rental: RentalRow, ctx: CallContext): Promise<StepResult> {
   const authorization = await authorize(bus, rental, ctx);
   return { authorizationId: authorization.id };
-}
-
-/** Forward: the renter has the item. */
-export async function markItemInUse(bus: Bus, rental: RentalRow, ctx: CallContext): Promise<StepResult> {
-  const item = await bus.call(inventory.ops.markItemInUse, { id: rental.itemId, reservationId: rental.id }, ctx);
-  return { itemVersion: item.version };
 }
 
 /**
@@ -61,32 +59,5 @@ export async function voidAuthorization(bus: Bus, rental: RentalRow, ctx: CallCo
   } catch (error) {
     if (error instanceof AppError && error.code === 'payments.authorizationNotFound') return { voided: false, because: error.code };
     throw error;
-  }
-}
-
-/**
- * Compensation: frees the item if this rental still holds it, whether it is reserved or
- * already in use (a repeat after a race re-reads the item); succeeds when it holds nothing.
- */
-export async function releaseItem(bus: Bus, rental: RentalRow, ctx: CallContext): Promise<StepResult> {
-  for (let attempt = 1; ; attempt++) {
-    let item;
-    try {
-      item = await bus.call(inventory.ops.getItem, { id: rental.itemId }, ctx);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'inventory.itemNotFound') return { released: false };
-      throw error;
-    }
-    if (item.reservationId !== rental.id) return { released: false };
-    const step = { id: rental.itemId, reservationId: rental.id };
-    try {
-      if (item.status === 'in_use') await bus.call(inventory.ops.markItemReturned, step, ctx);
-      else await bus.call(inventory.ops.releaseItem, step, ctx);
-      return { released: true, from: item.status };
-    } catch (error) {
-      // The item moved between the read and the write (a late step landing): read it again.
-      if (attempt < 3 && error instanceof AppError && (error.code === 'inventory.illegalTransition' || error.code === 'inventory.versionMismatch')) continue;
-      throw error;
-    }
   }
 }

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { CallContext } from '../../../shared/bus/context.ts';
-import type { Db } from '../../../shared/db/database.ts';
+import type { Db, Tx } from '../../../shared/db/database.ts';
 import { sqlState } from '../../../shared/db/errors.ts';
 import type { PreparedWork } from '../../../shared/db/two-phase/index.ts';
 import type { Publish } from '../../../shared/events/publish.ts';
@@ -9,27 +9,42 @@ import { rentalsTable, sagaSteps } from '../db/schema.ts';
 import { rentalFactsOf } from '../handlers/rental-view.ts';
 
 /**
- * rentals' share of a settlement, run in the transaction that gets PREPAREd: the rental goes
- * from active to completed, its settle step succeeds, and rentalCompleted is written to the
- * outbox without NOTIFY (a transaction that notifies cannot be prepared; the relay is woken
- * after COMMIT PREPARED, or finds the row by polling).
+ * rentals' share of a settlement, in the caller's transaction: the rental goes from active to
+ * completed (compare-and-set: a concurrent return waits for this one, then finds it done), its
+ * settle step succeeds, and rentalCompleted is written to the outbox. In prepared work
+ * (two-phase) the outbox row is written without NOTIFY (a transaction that notifies cannot be
+ * prepared; the relay is woken after COMMIT PREPARED, or finds the row by polling).
  */
+export async function completeIn(tx: Tx, rentalId: string, publish: Publish, ctx: CallContext, options: { notify: boolean }): Promise<void> {
+  const [row] = await tx
+    .update(rentalsTable)
+    .set({ status: 'completed', completedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(rentalsTable.id, rentalId), eq(rentalsTable.status, 'active')))
+    .returning();
+  if (!row) throw rentals.error('notReturnable', `Rental ${rentalId} is no longer active; it was returned or cancelled meanwhile.`);
+  const done = { status: 'succeeded' as const, errorCode: null, errorKind: null, errorDetail: null, finishedAt: sql`now()`, updatedAt: sql`now()` };
+  await tx
+    .insert(sagaSteps)
+    .values({ rentalId, name: 'settle', kind: 'settlement', ...done })
+    .onConflictDoUpdate({ target: [sagaSteps.rentalId, sagaSteps.name], set: done });
+  await publish(tx, rentals.events.rentalCompleted, rentalFactsOf(row), { aggregateId: row.id, ctx, notify: options.notify });
+}
+
+/** rentals' share of a two-phase settlement, run in the transaction that gets PREPAREd. */
 export function completeRental(rentalId: string, publish: Publish, ctx: CallContext) {
   return async ({ db }: PreparedWork) => {
-    await db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(rentalsTable)
-        .set({ status: 'completed', completedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(rentalsTable.id, rentalId), eq(rentalsTable.status, 'active')))
-        .returning();
-      if (!row) throw rentals.error('notReturnable', `Rental ${rentalId} is no longer active; it was returned or cancelled meanwhile.`);
-      await tx
-        .update(sagaSteps)
-        .set({ status: 'succeeded', errorCode: null, errorKind: null, errorDetail: null, finishedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(sagaSteps.rentalId, rentalId), eq(sagaSteps.name, 'settle')));
-      await publish(tx, rentals.events.rentalCompleted, rentalFactsOf(row), { aggregateId: row.id, ctx, notify: false });
-    });
+    await db.transaction((tx) => completeIn(tx, rentalId, publish, ctx, { notify: false }));
   };
+}
+
+/** Writes that a one-phase settlement attempt failed (nothing changed: its transaction rolled back). */
+export async function recordSettleFailure(db: Db, rentalId: string, error: { code: string; kind: string; detail: string }): Promise<void> {
+  const failed = { status: 'failed' as const, errorCode: error.code, errorKind: error.kind, errorDetail: error.detail.slice(0, 2000), finishedAt: sql`now()`, updatedAt: sql`now()` };
+  await db
+    .insert(sagaSteps)
+    .values({ rentalId, name: 'settle', kind: 'settlement', ...failed })
+    .onConflictDoUpdate({ target: [sagaSteps.rentalId, sagaSteps.name], set: { ...failed, attempts: sql`${sagaSteps.attempts} + 1` }, setWhere: sql`${sagaSteps.status} <> 'succeeded'` })
+    .catch(() => {});
 }
 
 /**

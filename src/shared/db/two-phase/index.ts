@@ -5,3 +5,4 @@ export * from './local-participant.ts';
 export * from './log-table.ts';
 export * from './participant.ts';
 export * from './support.ts';
+export * from './one-phase.ts';
