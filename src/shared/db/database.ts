@@ -23,16 +23,21 @@ export interface Database {
   /** LISTENs on a channel; resolves to the function that stops listening. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** The connection pool (postgres.js only): its size and how many connections are open and busy. */
+  pool?: { max: number; use(): Promise<{ active: number; idle: number }> };
 }
 
 /** Opens a PostgreSQL database through postgres.js with a bounded pool; onQuery is told of every statement sent. */
 export function openPostgres(url: string, options: { max: number; onQuery?: () => void }): Database {
   const { onQuery } = options;
+  // Names this pool's sessions so pg_stat_activity can tell its connections apart.
+  const applicationName = `shareloop-${process.pid}-${++pools}`;
   const client = postgres(url, {
     max: options.max,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
+    connection: { application_name: applicationName },
   });
   // postgres.js calls options.debug for every statement it sends (BEGIN and COMMIT included).
   // Set after construction: passed to postgres(), debug also captures a stack trace (new Error())
@@ -50,8 +55,20 @@ export function openPostgres(url: string, options: { max: number; onQuery?: () =
       return unlisten;
     },
     close: () => client.end({ timeout: 5 }),
+    pool: {
+      max: options.max,
+      async use() {
+        const rows = await client<{ active: number; idle: number }[]>`
+          select count(*) filter (where state <> 'idle')::int as active, count(*) filter (where state = 'idle')::int as idle
+          from pg_stat_activity where application_name = ${applicationName}`;
+        // The session running this count is one of the active ones.
+        return { active: Math.max(0, (rows[0]?.active ?? 1) - 1), idle: rows[0]?.idle ?? 0 };
+      },
+    },
   };
 }
+
+let pools = 0;
 
 /** Opens embedded PGlite persisted under dataDir ("memory://" keeps it in memory). */
 export async function openPglite(dataDir: string): Promise<Database> {

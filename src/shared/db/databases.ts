@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
+import type { ReadingSource, ScrapedGauge } from '../observability/scraped-gauge.ts';
 import { openPglite, openPostgres, type Database } from './database.ts';
 
 /**
@@ -9,7 +10,9 @@ import { openPglite, openPostgres, type Database } from './database.ts';
 export class Databases {
   private readonly open = new Map<string, Promise<Database>>();
 
-  constructor(private readonly options: { dataDir: string; poolMax: number; log: Logger; queries?: Counter<'database'> }) {}
+  private readonly unregister: (() => void)[] = [];
+
+  constructor(private readonly options: { dataDir: string; poolMax: number; log: Logger; queries?: Counter<'database'>; poolUse?: ScrapedGauge<'database' | 'state'> }) {}
 
   /** The database at url, or the embedded one when url is undefined. */
   get(url: string | undefined): Promise<Database> {
@@ -20,7 +23,10 @@ export class Databases {
         ? Promise.resolve(openPostgres(url, { max: this.options.poolMax, ...this.queryCounter(url) }))
         : openPglite(this.options.dataDir);
       this.open.set(key, database);
-      void database.then((d) => this.options.log.info({ database: d.label }, 'database opened'));
+      void database.then((d) => {
+        this.options.log.info({ database: d.label }, 'database opened');
+        if (d.pool && url && this.options.poolUse) this.unregister.push(this.options.poolUse.add(poolReading(databaseName(url), d.pool)));
+      });
     }
     return database;
   }
@@ -34,6 +40,7 @@ export class Databases {
   }
 
   async closeAll(): Promise<void> {
+    for (const remove of this.unregister.splice(0)) remove();
     const all = await Promise.allSettled(this.open.values());
     this.open.clear();
     await Promise.allSettled(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
@@ -47,4 +54,16 @@ function databaseName(url: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** db_pool_connections of one pool: busy and idle connections and the pool's size. */
+function poolReading(database: string, pool: NonNullable<Database['pool']>): ReadingSource<'database' | 'state'> {
+  return async () => {
+    const { active, idle } = await pool.use();
+    return [
+      [{ database, state: 'active' }, active],
+      [{ database, state: 'idle' }, idle],
+      [{ database, state: 'max' }, pool.max],
+    ];
+  };
 }

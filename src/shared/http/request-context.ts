@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { INTERNAL_BUS_PATH } from '../bus/wire.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { withLogContext } from '../observability/request-context.ts';
@@ -7,6 +8,7 @@ import { childSpan, formatTraceparent, parseTraceparent } from '../observability
 import type { AppEnv } from './env.ts';
 import { setResponseHeaders } from './response-headers.ts';
 
+const INTERNAL_BUS_ROUTE = `${INTERNAL_BUS_PATH}/:op`;
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -28,7 +30,9 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     const route = c.req.routePath || 'unmatched';
     const status = c.res.status;
     metrics.httpDuration.observe({ route, method: c.req.method, status }, seconds);
-    const line = { requestId, traceId: trace.traceId, method: c.req.method, route, status, ms: Math.round(seconds * 1e4) / 10 };
+    // A hop names its op (the route template alone says only /internal/bus/:op).
+    const logged = route === INTERNAL_BUS_ROUTE ? `${INTERNAL_BUS_PATH}/${(c.req.param('op') ?? '').slice(0, 100)}` : route;
+    const line = { requestId, traceId: trace.traceId, method: c.req.method, route: logged, status, ms: Math.round(seconds * 1e4) / 10 };
     if (status >= 500) log.error(line, 'request failed');
     else log.info(line, 'request');
   };

@@ -8,7 +8,9 @@ import type { Database } from '../db/database.ts';
 import { Databases } from '../db/databases.ts';
 import { migrateModule } from '../db/migrate.ts';
 import type { Logger } from '../observability/logger.ts';
+import { busObserver } from '../observability/bus-observer.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { cachedReadiness, runChecks } from '../observability/readiness.ts';
 import { EventHost, type EventMode } from '../events/event-host.ts';
 import type { AnyModule, ModuleDefinition } from './define-module.ts';
 
@@ -30,7 +32,7 @@ export interface Platform {
 /** A set of modules hosted in one process, with the resources they share. */
 export interface Host {
   platform: Platform;
-  /** Resolves true when every database and Redis answer. */
+  /** Whether every database and Redis answer; each check bounded in time, the answer reused for a second. */
   readiness(): Promise<Record<string, boolean>>;
   stop(): Promise<void>;
 }
@@ -50,9 +52,9 @@ export async function hostModules(options: {
   connect?: (platform: Platform) => Promise<() => Promise<void>>;
 }): Promise<Host> {
   const { config, log } = options;
-  const bus = new Bus();
   const metrics = createMetrics(options.service);
-  const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log, queries: metrics.dbQueries });
+  const bus = new Bus(busObserver(metrics));
+  const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log, queries: metrics.dbQueries, poolUse: metrics.dbPool });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
@@ -100,14 +102,12 @@ export async function hostModules(options: {
 
   return {
     platform,
-    async readiness() {
-      const checks: Record<string, boolean> = {};
-      for (const [module, database] of migrated) {
-        checks[`database:${module}`] = await database.then((d) => d.execute('select 1')).then(() => true, () => false);
-      }
-      if (redis) checks.redis = await redis.ping().then((r) => r === 'PONG', () => false);
-      return checks;
-    },
+    readiness: cachedReadiness(() => {
+      const checks: Record<string, () => Promise<boolean>> = {};
+      for (const [module, database] of migrated) checks[`database:${module}`] = () => database.then((d) => d.execute('select 1')).then(() => true);
+      if (redis) checks.redis = () => redis.ping().then((r) => r === 'PONG');
+      return runChecks(checks);
+    }),
     async stop() {
       await events.stop();
       for (const { definition, deps } of started.reverse()) await definition.stop?.(deps as never).catch(() => {});

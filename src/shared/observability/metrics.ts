@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { scrapedGauge } from './scraped-gauge.ts';
 
 /** One metrics registry per process, with default Node metrics. */
 export function createMetrics(service: string) {
@@ -14,7 +15,7 @@ export function createMetrics(service: string) {
   });
   const busDuration = new Histogram({
     name: 'bus_call_duration_seconds',
-    help: 'Bus call duration by operation, transport and outcome',
+    help: 'Bus call duration by operation, transport (local or http) and outcome (ok or the error kind)',
     labelNames: ['op', 'transport', 'outcome'] as const,
     buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
@@ -55,13 +56,56 @@ export function createMetrics(service: string) {
     labelNames: ['module'] as const,
     registers: [registry],
   });
+  const eventsPublished = new Counter({
+    name: 'events_published_total',
+    help: 'Events relayed to the event transport, by event name (business activity)',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
   const dbQueries = new Counter({
     name: 'db_queries_total',
     help: 'Statements sent to PostgreSQL (each a round trip, BEGIN and COMMIT included), by database',
     labelNames: ['database'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
+  const outboxBacklog = scrapedGauge(registry, 'outbox_backlog', 'Outbox rows committed but not yet relayed, by module', ['module']);
+  const outboxOldestAge = scrapedGauge(registry, 'outbox_oldest_unsent_age_seconds', 'Age of the oldest outbox row not yet relayed (0 when none), by module', ['module']);
+  const pendingAge = scrapedGauge(
+    registry,
+    'event_consumer_pending_age_seconds',
+    'Age of the oldest event published but not yet applied by the consumer (0 when caught up)',
+    ['consumer'],
+  );
+  const streamPending = scrapedGauge(
+    registry,
+    'event_stream_pending_entries',
+    'Redis Streams entries delivered to a consumer group but not acknowledged, plus those not yet delivered',
+    ['consumer', 'state'],
+  );
+  const deadLetters = scrapedGauge(registry, 'event_dead_letters', 'Dead letters not yet replayed, by consumer', ['consumer']);
+  const dbPool = scrapedGauge(registry, 'db_pool_connections', 'PostgreSQL connections of this process by database and state (active, idle, max)', [
+    'database',
+    'state',
+  ]);
+  return {
+    registry,
+    httpDuration,
+    busDuration,
+    breakerState,
+    breakerTransitions,
+    hopFailures,
+    eventsConsumed,
+    eventLag,
+    outboxPublished,
+    eventsPublished,
+    dbQueries,
+    outboxBacklog,
+    outboxOldestAge,
+    pendingAge,
+    streamPending,
+    deadLetters,
+    dbPool,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -167,6 +167,8 @@ export class TargetPolicy {
       breaker: new ConsecutiveBreaker(this.settings.breakerThreshold),
     });
     const labels = { target: this.target, scope: scope === 'service' ? 'service' : 'instance' };
+    // Present from the start (closed), so dashboards and alerts see every breaker before its first transition.
+    this.observe.metrics.breakerState.set({ target: this.target, scope }, CircuitState.Closed);
     breaker.onStateChange((state) => {
       const name = stateName(state);
       this.observe.metrics.breakerState.set({ target: this.target, scope }, state);
