@@ -21,6 +21,8 @@ export interface PrometheusServer {
   /** Runs an instant query; resolves to the result vector (throws on a parse or evaluation error). */
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   /** Current rule groups as the rules API reports them. */
+  /** Alerts pending or firing now. */
+  alerts(): Promise<{ labels: Record<string, string>; state: string; activeAt: string }[]>;
   rules(): Promise<{ name: string; file: string; rules: { name: string; query: string; health: string; lastError?: string; type: string; labels?: Record<string, string>; state?: string }[] }[]>;
   stop(): Promise<void>;
 }
@@ -29,11 +31,11 @@ export interface PrometheusServer {
  * Starts the real Prometheus on a free loopback port, scraping the given targets every
  * second and evaluating the repository's rules directory every second (short intervals for tests).
  */
-export async function startPrometheus(targets: ScrapeTarget[]): Promise<PrometheusServer> {
+export async function startPrometheus(targets: ScrapeTarget[], rules = rulesDir): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'shareloop-prom-'));
   const config = {
     global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
-    rule_files: [join(rulesDir, '*.yml')],
+    rule_files: [join(rules, '*.yml')],
     scrape_configs: [{ job_name: 'shareloop', static_configs: targets.map((t) => ({ targets: [t.address], labels: t.labels })) }],
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config)); // JSON is YAML
@@ -71,6 +73,7 @@ export async function startPrometheus(targets: ScrapeTarget[]): Promise<Promethe
       return data.result;
     },
     rules: async () => (await api('/api/v1/rules')).groups,
+    alerts: async () => (await api('/api/v1/alerts')).alerts,
     stop,
   };
 }
