@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.ts';
 import { busObserver } from '../observability/bus-observer.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { cachedReadiness, runChecks } from '../observability/readiness.ts';
+import { startTracing } from '../observability/tracing.ts';
 import { EventHost, type EventMode } from '../events/event-host.ts';
 import type { AnyModule, ModuleDefinition } from './define-module.ts';
 
@@ -52,6 +53,7 @@ export async function hostModules(options: {
   connect?: (platform: Platform) => Promise<() => Promise<void>>;
 }): Promise<Host> {
   const { config, log } = options;
+  startTracing(options.service);
   const metrics = createMetrics(options.service);
   const bus = new Bus(busObserver(metrics));
   const databases = new Databases({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX, log, queries: metrics.dbQueries, poolUse: metrics.dbPool });
