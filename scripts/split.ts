@@ -1,11 +1,32 @@
 /**
- * `npm run split`: the split topology on this machine — the gateway on PORT (default 3000),
- * one service process per module and a second inventory instance, each on a free port.
+ * `npm run split [-- --gateways N] [--replicas module=N …]`: the split topology on this machine —
+ * N gateways (default 2) behind HAProxy on PORT (default 3000), one service process per module
+ * and a second inventory instance (or as many as --replicas says), each on a free port.
  * Uses DATABASE_URL / REDIS_URL when given, else starts throwaway PostgreSQL and Redis from
  * the binaries on PATH; stops everything on Ctrl-C or SIGTERM.
  */
 import { createDatabase, startPostgres, startRedis, type Service } from '../test/support/services.ts';
-import { startSplitTopology, type SplitTopology } from './split-topology.ts';
+import { startSplitTopology, withReplicas, type SplitTopology } from './split-topology.ts';
+
+/** --gateways N and --replicas module=N (repeatable, or comma-separated). */
+function topologyFlags(args: string[]): { gateways: number; replicas: Record<string, number> } {
+  let gateways = 2;
+  const replicas: Record<string, number> = {};
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => inline ?? args[++i] ?? '';
+    if (flag === '--gateways') gateways = Number(value());
+    else if (flag === '--replicas') {
+      for (const pair of value().split(',')) {
+        const [module, n] = pair.split('=');
+        if (!module || !Number.isInteger(Number(n)) || Number(n) < 1) throw new Error(`--replicas expects module=N, got "${pair}"`);
+        replicas[module] = Number(n);
+      }
+    } else throw new Error(`unknown option ${args[i]} (expected --gateways N, --replicas module=N)`);
+  }
+  if (!Number.isInteger(gateways) || gateways < 1) throw new Error('--gateways expects a whole number ≥ 1');
+  return { gateways, replicas };
+}
 
 const started: Service[] = [];
 let topology: SplitTopology | undefined;
@@ -24,6 +45,7 @@ process.once('SIGINT', () => void stop(0));
 process.once('SIGTERM', () => void stop(0));
 
 try {
+  const flags = topologyFlags(process.argv.slice(2));
   const pg = await startPostgres();
   started.push(pg);
   const redis = await startRedis();
@@ -32,7 +54,13 @@ try {
   const databaseUrl = pg.external ? pg.url : await createDatabase(pg.url, 'shareloop');
   const port = Number(process.env.PORT ?? 3000);
   process.stdout.write('[split] starting services…\n');
-  topology = await startSplitTopology({ env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url }, gatewayPort: port, inherit: true });
+  topology = await startSplitTopology({
+    env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url },
+    gatewayPort: port,
+    inherit: true,
+    gateways: flags.gateways,
+    layout: withReplicas(flags.replicas),
+  });
   process.stdout.write(
     [
       '[split] ready:',

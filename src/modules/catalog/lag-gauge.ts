@@ -1,25 +1,16 @@
-import { eq } from 'drizzle-orm';
 import { Gauge, type Registry } from 'prom-client';
-import type { Db } from '../../shared/db/database.ts';
-import { projection } from './db/schema.ts';
 
 /**
- * catalog_projection_lag_seconds: now minus when the newest applied event happened, read from
- * the projection at scrape time (so every instance reports the shared read model's lag). It
- * also grows while no event happens at all: alert on it together with the sources' activity.
+ * catalog_projection_lag_seconds: how far the read model is behind the write side, i.e. the age
+ * of the oldest event its consumers have yet to apply; 0 when caught up, so it stays 0 while idle.
  */
-export function registerLagGauge(registry: Registry, db: Db): Gauge {
+export function registerLagGauge(registry: Registry, pendingAge: () => Promise<number>): Gauge {
   return new Gauge({
     name: 'catalog_projection_lag_seconds',
-    help: 'Seconds since the occurredAt of the newest event applied to the catalog read model',
+    help: 'Age of the oldest event not yet applied to the catalog read model (0 when caught up)',
     registers: [registry],
     async collect() {
-      const [row] = await db
-        .select({ lastEventAt: projection.lastEventAt })
-        .from(projection)
-        .where(eq(projection.id, 1))
-        .catch(() => []);
-      this.set(row?.lastEventAt ? Math.max(0, (Date.now() - row.lastEventAt.getTime()) / 1000) : 0);
+      this.set(await pendingAge().catch(() => 0));
     },
   });
 }

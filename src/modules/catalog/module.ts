@@ -29,7 +29,7 @@ export const catalogModule = defineModule<typeof catalog, CatalogDeps>({
   migrations: fileURLToPath(new URL('../../../migrations/catalog', import.meta.url)),
   async setup(platform) {
     const { db, reads } = await platform.database('catalog');
-    registerLagGauge(platform.metrics.registry, db);
+    registerLagGauge(platform.metrics.registry, () => platform.events.pendingAge('catalog'));
     return {
       db,
       reads,

@@ -17,6 +17,7 @@ import { providerSettingsFrom } from './provider/provider-settings.ts';
 import { simulatedProvider } from './provider/simulated-provider.ts';
 import { settleInSharedTransaction } from './handlers/settle-in-shared-transaction.ts';
 import { settlementParticipant } from './two-phase/settlement-participant.ts';
+import { registerLedgerGauge } from './ledger-gauge.ts';
 
 /** Users' wallets as a double-entry ledger: top-ups, and holds for rentals that are captured, voided or refunded. */
 export const paymentsModule = defineModule<typeof payments, PaymentsDeps>({
@@ -27,8 +28,10 @@ export const paymentsModule = defineModule<typeof payments, PaymentsDeps>({
     if (settings.failureRate > 0 || settings.declineRate > 0 || settings.latencyMs > 0) {
       platform.log.warn({ provider: settings }, 'simulated payment provider fails, declines or delays charges as configured');
     }
+    const { db } = await platform.database('payments');
+    registerLedgerGauge(platform.metrics.registry, db);
     return {
-      db: (await platform.database('payments')).db,
+      db,
       provider: simulatedProvider(settings),
       providerTimeoutMs: settings.timeoutMs,
       settlement: settlementParticipant(platform),

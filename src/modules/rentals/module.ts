@@ -17,6 +17,7 @@ import { faultsFromSettings, type SagaFaults } from './saga/faults.ts';
 import { startRecovery } from './saga/recovery.ts';
 import { openSettlement } from './settlement/settlement.ts';
 import { rentalsSettingsFrom } from './settings.ts';
+import { registerStuckSagaGauge } from './saga/stuck-gauge.ts';
 import { rentalsSubscriptions } from './subscriptions.ts';
 
 /** How long stopping waits for sagas this process is driving (recovery elsewhere resumes the rest). */
@@ -30,6 +31,7 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
     async setup(platform) {
       const settings = rentalsSettingsFrom(process.env);
       const { db } = await platform.database('rentals');
+      registerStuckSagaGauge(platform.metrics.registry, db);
       return {
         db,
         bus: platform.bus,

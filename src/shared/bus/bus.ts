@@ -20,6 +20,9 @@ export interface RemoteTransport {
   call(op: Op, input: unknown, ctx: CallContext): Promise<unknown>;
 }
 
+/** Told of every call's duration, where it ran (local or http) and how it ended (ok or the error kind). */
+export type CallObserver = (op: string, transport: 'local' | 'http', outcome: string, seconds: number) => void;
+
 interface LocalHandler {
   op: Op;
   run(input: unknown, ctx: CallContext): Promise<unknown>;
@@ -34,8 +37,11 @@ export class Bus {
   private readonly local = new Map<string, LocalHandler>();
   private readonly remote = new Map<string, RemoteTransport>();
 
-  /** onCommand is told of every command a caller sends to a local handler (read-your-writes). */
-  constructor(private readonly options: { onCommand?: (caller: Caller) => void } = {}) {}
+  /**
+   * onCommand is told of every command a caller sends to a local handler (read-your-writes);
+   * observe of every call's outcome and duration (bus_call_duration_seconds).
+   */
+  constructor(private readonly options: { onCommand?: (caller: Caller) => void; observe?: CallObserver } = {}) {}
 
   /** Hosts a module's handlers in this process. */
   serve<C extends AnyContract, Deps>(contract: C, handlers: HandlersOf<C, Deps>, deps: Deps): void {
@@ -64,7 +70,21 @@ export class Bus {
   /** Calls an operation by its typed contract reference. */
   async call<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
     const local = this.local.get(op.name);
-    if (local) return (await this.dispatch(local, input, ctx)) as OutputOf<O>;
+    const { observe } = this.options;
+    if (!observe) return local ? ((await this.dispatch(local, input, ctx)) as OutputOf<O>) : this.callRemote(op, input, ctx);
+    const started = performance.now();
+    const transport = local ? 'local' : 'http';
+    try {
+      const output = local ? ((await this.dispatch(local, input, ctx)) as OutputOf<O>) : await this.callRemote(op, input, ctx);
+      observe(op.name, transport, 'ok', (performance.now() - started) / 1000);
+      return output;
+    } catch (error) {
+      observe(op.name, transport, error instanceof AppError ? error.kind : 'internal', (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+
+  private async callRemote<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
     const transport = this.remote.get(op.module);
     if (!transport) throw platformErrors.unavailable(`No route to module ${op.module}.`);
     if (Date.now() >= ctx.deadline) throw platformErrors.deadlineExceeded(op.name);

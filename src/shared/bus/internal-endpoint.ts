@@ -3,7 +3,7 @@ import { bearerToken } from '../http/bearer.ts';
 import { rejectUnsafeText } from '../http/input-guards.ts';
 import { statusOfKind } from '../http/problem.ts';
 import type { Logger } from '../observability/logger.ts';
-import { childSpan, parseTraceparent } from '../observability/trace.ts';
+import { childSpan, parseTraceparent, type TraceContext } from '../observability/trace.ts';
 import type { Bus } from './bus.ts';
 import type { CallContext } from './context.ts';
 import { AppError, platformErrors } from './errors.ts';
@@ -36,7 +36,8 @@ export function mountInternalBus(app: Hono<any>, options: { bus: Bus; credential
       const remaining = Number(c.req.header(wireHeaders.deadline));
       const ctx: CallContext = {
         requestId: c.req.header(wireHeaders.requestId) ?? crypto.randomUUID(),
-        trace: childSpan(parseTraceparent(c.req.header(wireHeaders.traceparent))),
+        // The request's own span (requestContext), so what this call publishes hangs under the hop's span.
+        trace: (c.get('trace') as TraceContext | undefined) ?? childSpan(parseTraceparent(c.req.header(wireHeaders.traceparent))),
         deadline: Date.now() + (Number.isFinite(remaining) && remaining > 0 ? remaining : DEFAULT_REMAINING_MS),
         ...(body.data.caller ? { caller: body.data.caller } : {}),
       };

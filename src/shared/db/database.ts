@@ -30,16 +30,24 @@ export interface Database {
   /** Reads that may be slightly stale (public reads, search, lists, history): a fresh replica when there is one. */
   reads: Reads;
   /** Occupancy of each pool (primary, replicaN): connections in use and queries waiting; empty on PGlite. */
-  pools(): { pool: string; inUse: number; waiting: number }[];
+  pools(): PoolOccupancy[];
   /** The role each server plays (primary, standby, down), by host:port; empty for a single server. */
   roles(): Record<string, string>;
   close(): Promise<void>;
 }
 
+/** A pool's occupancy: connections in use, queries waiting for one, and its size. */
+export interface PoolOccupancy {
+  pool: string;
+  inUse: number;
+  waiting: number;
+  max: number;
+}
+
 /** A pool's occupancy, from the patched postgres.js (patches/postgres+3.4.9.patch). */
-function occupancy(pool: string, client: postgres.Sql): { pool: string; inUse: number; waiting: number } {
+function occupancy(pool: string, client: postgres.Sql, max: number): PoolOccupancy {
   const stats = (client as unknown as { poolStats?: () => { busy: number; waiting: number } }).poolStats?.();
-  return { pool, inUse: stats?.busy ?? 0, waiting: stats?.waiting ?? 0 };
+  return { pool, inUse: stats?.busy ?? 0, waiting: stats?.waiting ?? 0, max };
 }
 
 /** Opens a postgres.js pool as drizzle wants it; onQuery is told of every statement sent. */
@@ -69,7 +77,7 @@ export function openPostgres(
     max: number;
     onQuery?: () => void;
     replication?: Replication;
-    makeReads?: (primary: Db) => { reads: Reads; pools(): { pool: string; inUse: number; waiting: number }[]; close(): Promise<void> };
+    makeReads?: (primary: Db) => { reads: Reads; pools(): PoolOccupancy[]; close(): Promise<void> };
   },
 ): Database {
   const { replication } = options;
@@ -88,7 +96,7 @@ export function openPostgres(
       return unlisten;
     },
     reads: replicas?.reads ?? primaryReads(db),
-    pools: () => [occupancy('primary', client), ...(replicas?.pools() ?? [])],
+    pools: () => [occupancy('primary', client, options.max), ...(replicas?.pools() ?? [])],
     roles: () => replication?.roles() ?? {},
     close: async () => {
       await replicas?.close();
@@ -99,9 +107,9 @@ export function openPostgres(
 }
 
 /** Opens a read replica's pool, counted like the primary's. */
-export function openReplica(url: string, options: { max: number; onQuery?: () => void }): { db: Db; occupancy(pool: string): { pool: string; inUse: number; waiting: number }; close(): Promise<void> } {
+export function openReplica(url: string, options: { max: number; onQuery?: () => void }): { db: Db; occupancy(pool: string): PoolOccupancy; close(): Promise<void> } {
   const { client, db } = openClient(url, options);
-  return { db, occupancy: (pool) => occupancy(pool, client), close: () => client.end({ timeout: 5 }) };
+  return { db, occupancy: (pool) => occupancy(pool, client, options.max), close: () => client.end({ timeout: 5 }) };
 }
 
 /**

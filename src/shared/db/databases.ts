@@ -1,6 +1,6 @@
 import type { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
-import { openPglite, openPostgres, openReplica, type Database } from './database.ts';
+import { openPglite, openPostgres, openReplica, type Database, type PoolOccupancy } from './database.ts';
 import { DatabaseUnreachableError } from './errors.ts';
 import { followingPrimaries } from './follow-primary.ts';
 import { parsePostgresUrl, redactPostgresUrl } from './postgres-url.ts';
@@ -15,7 +15,7 @@ export interface DatabaseMetrics {
   failovers: Counter<'database'>;
   replicaLag: Gauge<'database' | 'replica'>;
   /** Pool occupancy sources read at scrape time. */
-  pools: Set<() => { database: string; pool: string; inUse: number; waiting: number }[]>;
+  pools: Set<() => ({ database: string } & PoolOccupancy)[]>;
 }
 
 /** The database metrics of a process's registry. */
@@ -43,7 +43,7 @@ export interface ReplicationSettings {
  */
 export class Databases {
   private readonly open = new Map<string, Promise<Database>>();
-  private readonly poolSources: (() => { database: string; pool: string; inUse: number; waiting: number }[])[] = [];
+  private readonly poolSources: (() => ({ database: string } & PoolOccupancy)[])[] = [];
 
   constructor(
     private readonly options: { dataDir: string; poolMax: number; log: Logger; metrics?: DatabaseMetrics; replication?: ReplicationSettings },
@@ -155,3 +155,4 @@ function databaseName(url: string): string {
     return 'unknown';
   }
 }
+

@@ -3,6 +3,8 @@ import type { Db } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EventMessage } from './envelope.ts';
+import { childSpan, parseTraceparent } from '../observability/trace.ts';
+import { startSpan, tracingOn } from '../observability/tracing.ts';
 import type { BoundSubscription, SubscriptionSpec } from './subscription.ts';
 import type { DeadLetterTable, InboxTable } from './tables.ts';
 
@@ -22,21 +24,34 @@ export function bindSubscription(options: {
 }): BoundSubscription {
   const { spec, db, inbox, deadLetters, metrics } = options;
   const consumer = `${options.module}.${spec.name}`;
+  const applyOnce = async (message: EventMessage) => {
+    const payload = spec.event.payload.parse(message.payload);
+    const outcome = await db.transaction(async (tx) => {
+      const fresh = await tx.insert(inbox).values({ consumer, messageId: message.envelope.messageId }).onConflictDoNothing().returning();
+      if (fresh.length === 0) return 'duplicate' as const;
+      await spec.handle({ envelope: message.envelope, payload }, tx);
+      return 'applied' as const;
+    });
+    metrics.eventsConsumed.inc({ consumer, outcome });
+    metrics.eventLag.set({ consumer }, Math.max(0, (Date.now() - Date.parse(message.envelope.occurredAt)) / 1000));
+    return outcome;
+  };
   return {
     consumer,
     module: options.module,
     event: spec.event.name,
     async apply(message) {
-      const payload = spec.event.payload.parse(message.payload);
-      const outcome = await db.transaction(async (tx) => {
-        const fresh = await tx.insert(inbox).values({ consumer, messageId: message.envelope.messageId }).onConflictDoNothing().returning();
-        if (fresh.length === 0) return 'duplicate' as const;
-        await spec.handle({ envelope: message.envelope, payload }, tx);
-        return 'applied' as const;
-      });
-      metrics.eventsConsumed.inc({ consumer, outcome });
-      metrics.eventLag.set({ consumer }, Math.max(0, (Date.now() - Date.parse(message.envelope.occurredAt)) / 1000));
-      return outcome;
+      const span = tracingOn() ? consumeSpan(consumer, message) : undefined;
+      try {
+        const outcome = await applyOnce(message);
+        span?.setAttribute('shareloop.outcome', outcome);
+        return outcome;
+      } catch (error) {
+        span?.setStatus({ code: 2, message: (error as Error).message });
+        throw error;
+      } finally {
+        span?.end();
+      }
     },
     async deadLetter(message: EventMessage, error: unknown, attempts: number) {
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -54,4 +69,10 @@ export function bindSubscription(options: {
       options.log.error({ consumer, messageId: message.envelope.messageId, attempts, error: text }, 'message dead-lettered');
     },
   };
+}
+
+/** A consumer span in the trace of the request that published the event (its envelope's traceparent). */
+function consumeSpan(consumer: string, message: EventMessage) {
+  const parent = parseTraceparent(message.envelope.traceparent);
+  return startSpan(`consume ${consumer}`, childSpan(parent), parent?.spanId, { 'messaging.consumer.group.name': consumer, 'messaging.message.id': message.envelope.messageId }, 'consumer');
 }

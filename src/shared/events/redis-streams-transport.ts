@@ -40,6 +40,7 @@ type StreamEntries = [id: string, fields: string[]][];
 export class RedisStreamsTransport implements EventTransport {
   private readonly loops: Promise<void>[] = [];
   private readonly readers: RedisClient[] = [];
+  private readonly groups: { consumer: string; stream: string }[] = [];
   private running = true;
 
   constructor(private readonly options: RedisStreamsOptions) {}
@@ -74,9 +75,32 @@ export class RedisStreamsTransport implements EventTransport {
     } catch (error) {
       if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
     }
+    this.groups.push({ consumer: group, stream });
     const reader = duplicateClient(this.options.redis);
     this.readers.push(reader);
     this.loops.push(this.readLoop(reader, subscription, stream, group), this.reclaimLoop(subscription, stream, group));
+  }
+
+  /**
+   * Per consumer group: entries delivered but not acknowledged, entries not yet delivered, and
+   * when the oldest of either was added (stream ids start with their time in ms).
+   */
+  async backlog(): Promise<ConsumerBacklog[]> {
+    const { redis } = this.options;
+    const prefix = redis.options.keyPrefix ?? '';
+    return Promise.all(
+      this.groups.map(async ({ consumer, stream }) => {
+        // ioredis does not prefix XINFO's key either (it follows a subcommand).
+        const groups = (await redis.xinfo('GROUPS', `${prefix}${stream}`)) as (string | number | null)[][];
+        const info = groups.map(fieldsOf).find((g) => g.name === consumer);
+        const [pending, oldestPendingId] = (await redis.xpending(stream, consumer)) as [number, string | null];
+        const lastDelivered = String(info?.['last-delivered-id'] ?? '0-0');
+        const [next] = (await redis.xrange(stream, `(${lastDelivered}`, '+', 'COUNT', 1)) as StreamEntries;
+        const undelivered = info?.lag === null || info?.lag === undefined ? (next ? 1 : 0) : Number(info.lag);
+        const times = [oldestPendingId, next?.[0]].filter((id): id is string => Boolean(id)).map(timeOfId);
+        return { consumer, pending: Number(pending), undelivered, oldest: times.length > 0 ? new Date(Math.min(...times)) : null };
+      }),
+    );
   }
 
   async stop(): Promise<void> {
@@ -145,6 +169,23 @@ export class RedisStreamsTransport implements EventTransport {
     if (done.length > 0) await redis.multi().xack(stream, group, ...done).hdel(attemptsOf(redis, stream, group), ...done).exec();
   }
 }
+
+/** What a consumer group has yet to apply. */
+export interface ConsumerBacklog {
+  consumer: string;
+  pending: number;
+  undelivered: number;
+  oldest: Date | null;
+}
+
+/** XINFO replies as a flat [field, value, …] list. */
+function fieldsOf(flat: (string | number | null)[]): Record<string, string | number | null> {
+  const fields: Record<string, string | number | null> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1] ?? null;
+  return fields;
+}
+
+const timeOfId = (id: string) => Number(id.split('-')[0]);
 
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,4 @@
-import { and, asc, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, inArray, isNotNull, isNull, lt, min, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -35,6 +35,11 @@ export class OutboxRelay {
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: RelayOptions) {}
+
+  /** The module whose outbox this relay drains. */
+  get module(): string {
+    return this.options.module;
+  }
 
   async start(): Promise<void> {
     this.running = true;
@@ -89,12 +94,12 @@ export class OutboxRelay {
    * (drains never overlap) sends first, then marks sent: still at least once, still in order.
    */
   private async relayBatchSingleSession(): Promise<number> {
-    const { outbox, database, module, transport } = this.options;
+    const { outbox, database, transport } = this.options;
     const rows = await database.db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.seq)).limit(this.options.batchSize ?? 200);
     if (rows.length === 0) return 0;
     await transport.publish(rows.map((r): EventMessage => ({ envelope: r.envelope as Envelope, payload: r.payload })));
     await database.db.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.seq, rows.map((r) => r.seq)));
-    this.options.metrics.outboxPublished.inc({ module }, rows.length);
+    this.counted(rows);
     return rows.length;
   }
 
@@ -114,9 +119,26 @@ export class OutboxRelay {
       if (batch.length === 0) return 0;
       await transport.publish(batch.map((r): EventMessage => ({ envelope: r.envelope as Envelope, payload: r.payload })));
       await tx.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.seq, batch.map((r) => r.seq)));
-      this.options.metrics.outboxPublished.inc({ module }, batch.length);
+      this.counted(batch);
       return batch.length;
     });
+  }
+
+  /** Rows not yet relayed, by event: how many and when the oldest was committed. */
+  async backlog(): Promise<{ event: string; rows: number; oldest: Date | null }[]> {
+    const { outbox, database } = this.options;
+    const rows = await database.db
+      .select({ event: outbox.event, rows: count(), oldest: min(outbox.createdAt) })
+      .from(outbox)
+      .where(isNull(outbox.sentAt))
+      .groupBy(outbox.event);
+    return rows.map((r) => ({ event: r.event, rows: Number(r.rows), oldest: r.oldest ? new Date(r.oldest) : null }));
+  }
+
+  private counted(rows: { event: string }[]): void {
+    const { metrics, module } = this.options;
+    metrics.outboxPublished.inc({ module }, rows.length);
+    for (const row of rows) metrics.eventsPublished.inc({ event: row.event });
   }
 
   /** Deletes rows sent longer ago than the retention. */

@@ -23,7 +23,7 @@ export interface AppOptions {
   corsOrigins: string[];
   /** Per-IP rate limits, applied before any body is read. */
   rateLimit?: MiddlewareHandler<AppEnv>;
-  /** Checks that must pass for /readyz (database and cache reachable). */
+  /** Checks that must pass for /readyz (database and cache reachable); must answer well within a probe's 1 s. */
   readiness: () => Promise<Record<string, boolean>>;
   /** When set, /metrics answers only requests bearing this token (METRICS_TOKEN). */
   metricsToken?: string | undefined;

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { INTERNAL_BUS_PATH } from '../bus/wire.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { withLogContext } from '../observability/request-context.ts';
 import { childSpan, formatTraceparent, parseTraceparent } from '../observability/trace.ts';
+import { startSpan, tracingOn } from '../observability/tracing.ts';
 import type { AppEnv } from './env.ts';
 import { setResponseHeaders } from './response-headers.ts';
 
+const INTERNAL_BUS_ROUTE = `${INTERNAL_BUS_PATH}/:op`;
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -19,7 +22,9 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     const started = performance.now();
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const trace = childSpan(parseTraceparent(c.req.header('traceparent')));
+    const parent = parseTraceparent(c.req.header('traceparent'));
+    const trace = childSpan(parent);
+    const span = tracingOn() ? startSpan(`${c.req.method} ${c.req.path}`, trace, parent?.spanId, { 'http.request.method': c.req.method }) : undefined;
     c.set('requestId', requestId);
     c.set('trace', trace);
     c.set('caller', undefined);
@@ -32,7 +37,15 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     const route = c.req.routePath || 'unmatched';
     const status = c.res.status;
     metrics.httpDuration.observe({ route, method: c.req.method, status }, seconds);
-    const line = { requestId, traceId: trace.traceId, method: c.req.method, route, status, ms: Math.round(seconds * 1e4) / 10 };
+    // A hop names its op (the route template alone says only /internal/bus/:op).
+    const logged = route === INTERNAL_BUS_ROUTE ? `${INTERNAL_BUS_PATH}/${(c.req.param('op') ?? '').slice(0, 100)}` : route;
+    const line = { requestId, traceId: trace.traceId, method: c.req.method, route: logged, status, ms: Math.round(seconds * 1e4) / 10 };
+    if (span) {
+      span.updateName(route === INTERNAL_BUS_ROUTE ? `bus ${logged.slice(INTERNAL_BUS_PATH.length + 1)}` : `${c.req.method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': status, 'shareloop.request_id': requestId });
+      if (status >= 500) span.setStatus({ code: 2 });
+      span.end();
+    }
     if (status >= 500) log.error(line, 'request failed');
     else log.info(line, 'request');
   };

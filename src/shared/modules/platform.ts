@@ -10,7 +10,10 @@ import { Databases, databaseMetrics } from '../db/databases.ts';
 import { RecentWriters } from '../db/recent-writers.ts';
 import { migrateModule } from '../db/migrate.ts';
 import type { Logger } from '../observability/logger.ts';
+import { busObserver } from '../observability/bus-observer.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { cachedReadiness, runChecks } from '../observability/readiness.ts';
+import { startTracing } from '../observability/tracing.ts';
 import { EventHost, type EventMode } from '../events/event-host.ts';
 import type { AnyModule, ModuleDefinition } from './define-module.ts';
 
@@ -32,7 +35,7 @@ export interface Platform {
 /** A set of modules hosted in one process, with the resources they share. */
 export interface Host {
   platform: Platform;
-  /** Resolves true when every database and Redis answer. */
+  /** Whether every database and Redis answer; each check bounded in time, the answer reused for a second. */
   readiness(): Promise<Record<string, boolean>>;
   /** The role of each database server seen (primary, standby, down), by module, for /readyz. */
   databaseRoles(): Promise<Record<string, Record<string, string>>>;
@@ -55,8 +58,9 @@ export async function hostModules(options: {
 }): Promise<Host> {
   const { config, log } = options;
   const writers = new RecentWriters(config.DATABASE_READ_YOUR_WRITES_MS);
-  const bus = new Bus({ onCommand: (caller) => writers.note(caller.userId) });
+  startTracing(options.service);
   const metrics = createMetrics(options.service);
+  const bus = new Bus({ onCommand: (caller) => writers.note(caller.userId), observe: busObserver(metrics) });
   const databases = new Databases({
     dataDir: config.DATA_DIR,
     poolMax: config.DB_POOL_MAX,
@@ -111,14 +115,12 @@ export async function hostModules(options: {
 
   return {
     platform,
-    async readiness() {
-      const checks: Record<string, boolean> = {};
-      for (const [module, database] of migrated) {
-        checks[`database:${module}`] = await database.then((d) => d.execute('select 1')).then(() => true, () => false);
-      }
-      if (redis) checks.redis = await redis.ping().then((r) => r === 'PONG', () => false);
-      return checks;
-    },
+    readiness: cachedReadiness(() => {
+      const checks: Record<string, () => Promise<boolean>> = {};
+      for (const [module, database] of migrated) checks[`database:${module}`] = () => database.then((d) => d.execute('select 1')).then(() => true);
+      if (redis) checks.redis = () => redis.ping().then((r) => r === 'PONG');
+      return runChecks(checks);
+    }),
     async databaseRoles() {
       const roles: Record<string, Record<string, string>> = {};
       for (const [module, database] of migrated) {

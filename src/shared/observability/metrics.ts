@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { scrapedGauge } from './scraped-gauge.ts';
 
 /** One metrics registry per process, with default Node metrics. */
 export function createMetrics(service: string) {
@@ -14,7 +15,7 @@ export function createMetrics(service: string) {
   });
   const busDuration = new Histogram({
     name: 'bus_call_duration_seconds',
-    help: 'Bus call duration by operation, transport and outcome',
+    help: 'Bus call duration by operation, transport (local or http) and outcome (ok or the error kind)',
     labelNames: ['op', 'transport', 'outcome'] as const,
     buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
@@ -55,6 +56,12 @@ export function createMetrics(service: string) {
     labelNames: ['module'] as const,
     registers: [registry],
   });
+  const eventsPublished = new Counter({
+    name: 'events_published_total',
+    help: 'Events relayed to the event transport, by event name (business activity)',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
   const dbQueries = new Counter({
     name: 'db_queries_total',
     help: 'Statements sent to PostgreSQL (each a round trip, BEGIN and COMMIT included), by database',
@@ -80,23 +87,60 @@ export function createMetrics(service: string) {
     registers: [registry],
   });
   // Read at scrape time from every open pool (postgres.js, patched to report its occupancy).
-  const dbPoolSources = new Set<() => { database: string; pool: string; inUse: number; waiting: number }[]>();
+  const dbPoolSources = new Set<() => { database: string; pool: string; inUse: number; waiting: number; max: number }[]>();
   new Gauge({
     name: 'db_pool_connections',
-    help: 'PostgreSQL pool occupancy by database and pool (primary, replicaN): connections in use, and queries waiting for one',
+    help: 'PostgreSQL pool occupancy by database and pool (primary, replicaN): connections in use, queries waiting for one, and the pool size',
     labelNames: ['database', 'pool', 'state'] as const,
     registers: [registry],
     collect() {
       this.reset();
       for (const source of dbPoolSources) {
-        for (const { database, pool, inUse, waiting } of source()) {
+        for (const { database, pool, inUse, waiting, max } of source()) {
           this.set({ database, pool, state: 'in_use' }, inUse);
           this.set({ database, pool, state: 'waiting' }, waiting);
+          this.set({ database, pool, state: 'max' }, max);
         }
       }
     },
   });
-  return { registry, dbPoolSources, dbReads, dbFailovers, dbReplicaLag, httpDuration, busDuration, breakerState, breakerTransitions, hopFailures, eventsConsumed, eventLag, outboxPublished, dbQueries };
+  const outboxBacklog = scrapedGauge(registry, 'outbox_backlog', 'Outbox rows committed but not yet relayed, by module', ['module']);
+  const outboxOldestAge = scrapedGauge(registry, 'outbox_oldest_unsent_age_seconds', 'Age of the oldest outbox row not yet relayed (0 when none), by module', ['module']);
+  const pendingAge = scrapedGauge(
+    registry,
+    'event_consumer_pending_age_seconds',
+    'Age of the oldest event published but not yet applied by the consumer (0 when caught up)',
+    ['consumer'],
+  );
+  const streamPending = scrapedGauge(
+    registry,
+    'event_stream_pending_entries',
+    'Redis Streams entries delivered to a consumer group but not acknowledged, plus those not yet delivered',
+    ['consumer', 'state'],
+  );
+  const deadLetters = scrapedGauge(registry, 'event_dead_letters', 'Dead letters not yet replayed, by consumer', ['consumer']);
+  return {
+    registry,
+    httpDuration,
+    busDuration,
+    breakerState,
+    breakerTransitions,
+    hopFailures,
+    eventsConsumed,
+    eventLag,
+    outboxPublished,
+    eventsPublished,
+    dbQueries,
+    outboxBacklog,
+    outboxOldestAge,
+    pendingAge,
+    streamPending,
+    deadLetters,
+    dbPoolSources,
+    dbReads,
+    dbFailovers,
+    dbReplicaLag,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

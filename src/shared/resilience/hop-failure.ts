@@ -1,5 +1,6 @@
 /** Why a hop to an instance failed, as opposed to the callee answering with a contract error. */
-export type HopFailureReason = 'connect' | 'timeout' | 'reset' | 'status' | 'draining' | 'no_instance';
+export const HOP_FAILURE_REASONS = ['connect', 'timeout', 'reset', 'status', 'draining', 'no_instance'] as const;
+export type HopFailureReason = (typeof HOP_FAILURE_REASONS)[number];
 
 /**
  * An infrastructure failure of one attempt. `sent` says whether the callee may have run the

@@ -17,7 +17,7 @@ import {
 import { AppError, platformErrors } from '../bus/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { HopFailure, hopFailureOf } from './hop-failure.ts';
+import { HOP_FAILURE_REASONS, HopFailure, hopFailureOf } from './hop-failure.ts';
 
 /** Resilience knobs for one call target (a remote service). */
 export interface ResilienceSettings {
@@ -80,6 +80,9 @@ export class TargetPolicy {
     private readonly settings: ResilienceSettings,
     private readonly observe: { log: Logger; metrics: Metrics },
   ) {
+    // Every failure reason and breaker transition exported at 0 from the start, so rates and alerts have series before the first failure.
+    for (const reason of HOP_FAILURE_REASONS) observe.metrics.hopFailures.inc({ target, reason }, 0);
+    for (const state of ['open', 'halfopen', 'closed', 'isolated']) observe.metrics.breakerTransitions.inc({ target, scope: 'service', state }, 0);
     this.serviceBreaker = this.breaker('service');
     this.bulkhead = bulkhead(settings.bulkheadLimit, settings.bulkheadQueue);
     const backoff = new ExponentialBackoff({ initialDelay: 20, maxDelay: 500 });
@@ -167,6 +170,8 @@ export class TargetPolicy {
       breaker: new ConsecutiveBreaker(this.settings.breakerThreshold),
     });
     const labels = { target: this.target, scope: scope === 'service' ? 'service' : 'instance' };
+    // Present from the start (closed), so dashboards and alerts see every breaker before its first transition.
+    this.observe.metrics.breakerState.set({ target: this.target, scope }, CircuitState.Closed);
     breaker.onStateChange((state) => {
       const name = stateName(state);
       this.observe.metrics.breakerState.set({ target: this.target, scope }, state);
