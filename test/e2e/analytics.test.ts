@@ -52,9 +52,12 @@ for (const name of topologies) {
       });
       assert.equal(item.status, 201, JSON.stringify(item.body));
       assert.equal((await api.request('POST', '/v1/wallet/top-ups', { token: renter.accessToken, body: { amount: 50_000, currency: 'EUR' } })).status, 201);
-      const start = Math.floor(Date.now() / DAY) * DAY + DAY;
+      // Starts today: the owner hands it over, then takes it back.
+      const start = Math.floor(Date.now() / DAY) * DAY;
       const rented = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.body.id, from: new Date(start).toISOString(), to: new Date(start + 2 * DAY).toISOString() } });
       assert.equal(rented.status, 201, JSON.stringify(rented.body));
+      const handedOver = await api.request('POST', `/v1/rentals/${rented.body.id}/handover`, { token: owner.accessToken });
+      assert.equal(handedOver.status, 200, JSON.stringify(handedOver.body));
       const returned = await api.request('POST', `/v1/rentals/${rented.body.id}/return`, { token: owner.accessToken });
       assert.equal(returned.status, 200, JSON.stringify(returned.body));
 
