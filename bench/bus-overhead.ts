@@ -34,7 +34,17 @@ import { hostModules } from '../src/shared/modules/platform.ts';
 import { createLogger } from '../src/shared/observability/logger.ts';
 import { createMetrics } from '../src/shared/observability/metrics.ts';
 import { childSpan } from '../src/shared/observability/trace.ts';
-import { BENCH_INTERNAL_SECRET, Samples, envNumber, median, percentile, progress, ratio, round, spawnBenchProcess } from './support.ts';
+import {
+  BENCH_INTERNAL_SECRET,
+  Samples,
+  envNumber,
+  median,
+  percentile,
+  progress,
+  ratio,
+  round,
+  spawnBenchProcess,
+} from './support.ts';
 
 // ---------------------------------------------------------------------------
 // The tiny contract and its handler (shared by both sides of the hop).
@@ -69,7 +79,14 @@ async function serveEcho(): Promise<void> {
   const bus = new Bus();
   bus.serve(echo, echoHandlers, {});
   const credentials = serviceCredentials({ secret: BENCH_INTERNAL_SECRET, service: 'bench-echo' });
-  const app = createApp({ name: 'bench-echo', log, metrics: createMetrics('bench-echo'), bodyLimitBytes: 256 * 1024, corsOrigins: [], readiness: async () => ({}) });
+  const app = createApp({
+    name: 'bench-echo',
+    log,
+    metrics: createMetrics('bench-echo'),
+    bodyLimitBytes: 256 * 1024,
+    corsOrigins: [],
+    readiness: async () => ({}),
+  });
   mountInternalBus(app, { bus, credentials, isDraining: () => false, log });
 
   // The baseline of the hop: a bare HTTP round trip with the same JSON in and out.
@@ -111,7 +128,13 @@ export interface LatencyStats {
 }
 
 export interface BusOverheadResult {
-  settings: { iterations: number; rounds: number; httpSeconds: number; highConcurrency: number; remoteLogLevel: string };
+  settings: {
+    iterations: number;
+    rounds: number;
+    httpSeconds: number;
+    highConcurrency: number;
+    remoteLogLevel: string;
+  };
   inProcess: {
     directNs: number;
     directPlusZodNs: number;
@@ -145,7 +168,13 @@ export interface Target {
   pass: boolean | null;
 }
 
-export function target(name: string, value: number | null, comparison: '<=' | '>=', limit: number, unit: string): Target {
+export function target(
+  name: string,
+  value: number | null,
+  comparison: '<=' | '>=',
+  limit: number,
+  unit: string,
+): Target {
   const pass = value === null || !Number.isFinite(value) ? null : comparison === '<=' ? value <= limit : value >= limit;
   return { name, value, limit, unit, comparison, pass };
 }
@@ -161,7 +190,11 @@ async function nsPerCall(fn: (i: number) => Promise<{ n: number }>, iterations: 
 }
 
 /** `concurrency` callers calling back to back for `seconds`; latency of every call in µs. */
-async function latencyRun(call: (i: number) => Promise<unknown>, concurrency: number, seconds: number): Promise<LatencyStats> {
+async function latencyRun(
+  call: (i: number) => Promise<unknown>,
+  concurrency: number,
+  seconds: number,
+): Promise<LatencyStats> {
   const samples = new Samples();
   let errors = 0;
   let next = 0;
@@ -193,7 +226,9 @@ async function latencyRun(call: (i: number) => Promise<unknown>, concurrency: nu
   };
 }
 
-export async function runBusOverhead(options: { iterations?: number; rounds?: number; httpSeconds?: number; highConcurrency?: number } = {}): Promise<BusOverheadResult> {
+export async function runBusOverhead(
+  options: { iterations?: number; rounds?: number; httpSeconds?: number; highConcurrency?: number } = {},
+): Promise<BusOverheadResult> {
   const iterations = options.iterations ?? envNumber('BENCH_BUS_ITERATIONS', 200_000);
   const rounds = options.rounds ?? 7;
   const httpSeconds = options.httpSeconds ?? envNumber('BENCH_BUS_SECONDS', 5);
@@ -222,39 +257,59 @@ export async function runBusOverhead(options: { iterations?: number; rounds?: nu
   const perRound = { directNs: [] as number[], directPlusZodNs: [] as number[], busNs: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     // Interleaved, so drift on a shared machine hits every variant alike.
-    for (const [name, fn] of Object.entries(variants) as [keyof typeof variants, (i: number) => Promise<{ n: number }>][]) {
+    for (const [name, fn] of Object.entries(variants) as [
+      keyof typeof variants,
+      (i: number) => Promise<{ n: number }>,
+    ][]) {
       perRound[name].push(round(await nsPerCall(fn, iterations), 1));
     }
   }
   const directNs = round(median(perRound.directNs), 1);
   const directPlusZodNs = round(median(perRound.directPlusZodNs), 1);
   const busNs = round(median(perRound.busNs), 1);
-  progress(`bus: direct ${directNs} ns/call, direct+zod ${directPlusZodNs} ns, in-process bus.call ${busNs} ns (overhead ${round(busNs - directNs, 1)} ns)`);
+  progress(
+    `bus: direct ${directNs} ns/call, direct+zod ${directPlusZodNs} ns, in-process bus.call ${busNs} ns (overhead ${round(busNs - directNs, 1)} ns)`,
+  );
 
   // Components of a hop, alone.
   const credentials = serviceCredentials({ secret: BENCH_INTERNAL_SECRET, service: 'bench' });
   const token = await credentials.token();
   const verifyIterations = Math.max(2_000, Math.round(iterations / 20));
-  const credentialVerifyNs = round(await nsPerCall(async () => ({ n: (await credentials.verify(token)) ? 1 : 0 }), verifyIterations), 0);
+  const credentialVerifyNs = round(
+    await nsPerCall(async () => ({ n: (await credentials.verify(token)) ? 1 : 0 }), verifyIterations),
+    0,
+  );
   const { wireRequestSchema } = await import('../src/shared/bus/wire.ts');
   const wireBody = { input: inputOf(0), contractVersion: 1, caller: { userId: crypto.randomUUID(), role: 'member' } };
   const wireRequestParseNs = round(
     await nsPerCall(async () => ({ n: wireRequestSchema.safeParse(wireBody).success ? 1 : 0 }), iterations / 4),
     0,
   );
-  progress(`bus: per hop, service credential verify ${credentialVerifyNs} ns, wire request parse ${wireRequestParseNs} ns`);
+  progress(
+    `bus: per hop, service credential verify ${credentialVerifyNs} ns, wire request parse ${wireRequestParseNs} ns`,
+  );
 
   // (c): across processes.
   const port = await freePort();
   const rawPort = await freePort();
-  const child = spawnBenchProcess('bench/bus-overhead.ts', ['--serve'], { PORT: String(port), RAW_PORT: String(rawPort), LOG_LEVEL: remoteLogLevel }, 'bench-echo');
+  const child = spawnBenchProcess(
+    'bench/bus-overhead.ts',
+    ['--serve'],
+    { PORT: String(port), RAW_PORT: String(rawPort), LOG_LEVEL: remoteLogLevel },
+    'bench-echo',
+  );
   const echoUrl = `http://127.0.0.1:${port}`;
   let stopHost: (() => Promise<void>) | undefined;
   const rawAgent = new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1 });
   try {
     await waitForReady(`${echoUrl}/readyz`, 60_000, child);
     process.env.ECHO_URLS = echoUrl; // static discovery for the echo module
-    const config = parseConfig({ LOG_LEVEL: 'error', INTERNAL_SERVICE_SECRET: BENCH_INTERNAL_SECRET, NODE_ENV: 'production', JWT_SECRET: BENCH_INTERNAL_SECRET });
+    const config = parseConfig({
+      LOG_LEVEL: 'error',
+      INTERNAL_SERVICE_SECRET: BENCH_INTERNAL_SECRET,
+      NODE_ENV: 'production',
+      JWT_SECRET: BENCH_INTERNAL_SECRET,
+    });
     const log = createLogger({ level: 'error', pretty: false, name: 'bench' });
     const host = await hostModules({
       config,
@@ -276,14 +331,18 @@ export async function runBusOverhead(options: { iterations?: number; rounds?: nu
       return JSON.parse(await response.body.text()) as unknown;
     };
 
-    progress(`bus: HTTP hop vs bare HTTP round trip, ${httpSeconds} s per run at concurrency 1 and ${highConcurrency} (remote LOG_LEVEL=${remoteLogLevel})`);
+    progress(
+      `bus: HTTP hop vs bare HTTP round trip, ${httpSeconds} s per run at concurrency 1 and ${highConcurrency} (remote LOG_LEVEL=${remoteLogLevel})`,
+    );
     await latencyRun(rawCall, highConcurrency, 1); // warm-up both paths and open connections
     await latencyRun(busCall, highConcurrency, 1);
     const rawC1 = await latencyRun(rawCall, 1, httpSeconds);
     const busC1 = await latencyRun(busCall, 1, httpSeconds);
     const rawCN = await latencyRun(rawCall, highConcurrency, httpSeconds);
     const busCN = await latencyRun(busCall, highConcurrency, httpSeconds);
-    progress(`bus: c=1 raw p50 ${rawC1.p50Us} µs / bus hop p50 ${busC1.p50Us} µs (p99 ${busC1.p99Us} µs); c=${highConcurrency} raw ${rawCN.callsPerSec}/s, bus ${busCN.callsPerSec}/s`);
+    progress(
+      `bus: c=1 raw p50 ${rawC1.p50Us} µs / bus hop p50 ${busC1.p50Us} µs (p99 ${busC1.p99Us} µs); c=${highConcurrency} raw ${rawCN.callsPerSec}/s, bus ${busCN.callsPerSec}/s`,
+    );
 
     const overheadNs = round(busNs - directNs, 1);
     const hopAddsP50Us = round(busC1.p50Us - busNs / 1000, 1);

@@ -28,7 +28,14 @@ const redis = await startRedis();
 const log = createLogger({ level: 'error', pretty: false, name: 'bench-events' });
 
 async function host(databaseUrl: string, events: EventMode, prefix: string): Promise<Host> {
-  const config = parseConfig({ DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'error', OUTBOX_POLL_MS: '1000', DB_POOL_MAX: '20' });
+  const config = parseConfig({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: prefix,
+    LOG_LEVEL: 'error',
+    OUTBOX_POLL_MS: '1000',
+    DB_POOL_MAX: '20',
+  });
   return hostModules({ config, log, service: `bench-${events}`, modules: [probeModule, probeSinkModule], events });
 }
 
@@ -48,10 +55,13 @@ async function measure(mode: EventMode) {
   for (let n = 0; n < total; n++) {
     const due = started + (n * 1000) / rate;
     if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-    live.platform.bus.call(probe.ops.ping, { n }, systemContext()).catch((e) => say(`ping failed: ${(e as Error).message}`));
+    live.platform.bus
+      .call(probe.ops.ping, { n }, systemContext())
+      .catch((e) => say(`ping failed: ${(e as Error).message}`));
   }
   const until = Date.now() + 60_000;
-  while ((await sql`select count(*)::int as n from probesink.effects`)[0]!.n < total && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  while ((await sql`select count(*)::int as n from probesink.effects`)[0]!.n < total && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 100));
   const rows = await sql`select extract(epoch from (e.applied_at - o.created_at)) * 1000 as ms
     from probesink.effects e join probe.outbox o on o.message_id = e.message_id`;
   const latencies = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
@@ -62,13 +72,20 @@ async function measure(mode: EventMode) {
   say(`${mode}: writing a backlog of ${backlog} events…`);
   const writer = await host(databaseUrl, 'none', prefix);
   for (let n = 0; n < backlog; n += 500) {
-    await Promise.all(Array.from({ length: Math.min(500, backlog - n) }, (_, i) => writer.platform.bus.call(probe.ops.ping, { n: n + i }, systemContext())));
+    await Promise.all(
+      Array.from({ length: Math.min(500, backlog - n) }, (_, i) =>
+        writer.platform.bus.call(probe.ops.ping, { n: n + i }, systemContext()),
+      ),
+    );
   }
   await writer.stop();
   say(`${mode}: draining…`);
   const drainStart = Date.now();
   const drainer = await host(databaseUrl, mode, `${prefix}d:`);
-  while ((await sql`select count(*)::int as n from probesink.effects`)[0]!.n < backlog && Date.now() - drainStart < 300_000) {
+  while (
+    (await sql`select count(*)::int as n from probesink.effects`)[0]!.n < backlog &&
+    Date.now() - drainStart < 300_000
+  ) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const drainSeconds = (Date.now() - drainStart) / 1000;
@@ -76,10 +93,17 @@ async function measure(mode: EventMode) {
   await sql.end();
   const result = {
     transport: mode,
-    latency: { events: latencies.length, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), maxMs: round(latencies.at(-1) ?? 0) },
+    latency: {
+      events: latencies.length,
+      p50Ms: round(percentile(latencies, 50)),
+      p99Ms: round(percentile(latencies, 99)),
+      maxMs: round(latencies.at(-1) ?? 0),
+    },
     throughput: { events: backlog, seconds: round(drainSeconds), eventsPerSecond: Math.round(backlog / drainSeconds) },
   };
-  say(`${mode}: p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms; ${result.throughput.eventsPerSecond} events/s`);
+  say(
+    `${mode}: p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms; ${result.throughput.eventsPerSecond} events/s`,
+  );
   return result;
 }
 
@@ -91,11 +115,24 @@ try {
   const results = [await measure('in-process'), await measure('redis-streams')];
   const [inProcess, streams] = results;
   const targets = [
-    { target: 'p99 outbox → consumer, in-process, moderate load', measured: `${inProcess!.latency.p99Ms} ms`, limit: '< 50 ms', pass: inProcess!.latency.p99Ms < 50 },
-    { target: 'sustained events/s through Redis Streams', measured: `${streams!.throughput.eventsPerSecond}/s`, limit: '≥ 2000/s', pass: streams!.throughput.eventsPerSecond >= 2000 },
+    {
+      target: 'p99 outbox → consumer, in-process, moderate load',
+      measured: `${inProcess!.latency.p99Ms} ms`,
+      limit: '< 50 ms',
+      pass: inProcess!.latency.p99Ms < 50,
+    },
+    {
+      target: 'sustained events/s through Redis Streams',
+      measured: `${streams!.throughput.eventsPerSecond}/s`,
+      limit: '≥ 2000/s',
+      pass: streams!.throughput.eventsPerSecond >= 2000,
+    },
   ];
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/events.json', `${JSON.stringify({ at: new Date().toISOString(), rate, seconds, backlog, results, targets }, null, 2)}\n`);
+  writeFileSync(
+    'bench/results/events.json',
+    `${JSON.stringify({ at: new Date().toISOString(), rate, seconds, backlog, results, targets }, null, 2)}\n`,
+  );
   const md = [
     `# Events benchmark (${new Date().toISOString().slice(0, 16)} UTC)`,
     '',
@@ -103,7 +140,10 @@ try {
     '',
     '| Transport | p50 ms | p99 ms | max ms | drain events/s |',
     '|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.transport} | ${r.latency.p50Ms} | ${r.latency.p99Ms} | ${r.latency.maxMs} | ${r.throughput.eventsPerSecond} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.transport} | ${r.latency.p50Ms} | ${r.latency.p99Ms} | ${r.latency.maxMs} | ${r.throughput.eventsPerSecond} |`,
+    ),
     '',
     '| Target | Measured | Limit | Result |',
     '|---|---|---|---|',

@@ -28,7 +28,15 @@ const words = ['drill', 'tent', 'camera', 'ladder', 'saw', 'bike', 'kayak', 'lam
 const redis = await startRedis();
 const pg = await startReplicatedPostgres(4);
 const primary = await pg.primary();
-const common = { NODE_ENV: 'test', REDIS_URL: redis.url, LOG_LEVEL: 'warn', RATE_LIMIT_GLOBAL_PER_MINUTE: '0', RATE_LIMIT_AUTH_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0', DB_POOL_MAX: '10' };
+const common = {
+  NODE_ENV: 'test',
+  REDIS_URL: redis.url,
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_GLOBAL_PER_MINUTE: '0',
+  RATE_LIMIT_AUTH_PER_MINUTE: '0',
+  RATE_LIMIT_WRITES_PER_MINUTE: '0',
+  DB_POOL_MAX: '10',
+};
 const deployments = {
   'primary only': { DATABASE_URL: pg.nodeUrl(primary) },
   '4 replicas': { DATABASE_URL: pg.url, DATABASE_READ_URLS: pg.readUrls.join(',') },
@@ -37,7 +45,13 @@ type Deployment = keyof typeof deployments;
 
 const start = async (name: Deployment) => {
   const port = await freePort();
-  const child = track(spawnRuntime('monolith.ts', { ...common, ...deployments[name], PORT: String(port), HOST: '127.0.0.1', REDIS_KEY_PREFIX: `bench-${port}:` }, { name }));
+  const child = track(
+    spawnRuntime(
+      'monolith.ts',
+      { ...common, ...deployments[name], PORT: String(port), HOST: '127.0.0.1', REDIS_KEY_PREFIX: `bench-${port}:` },
+      { name },
+    ),
+  );
   await waitForReady(`http://127.0.0.1:${port}/readyz`, 60_000, child);
   return { url: `http://127.0.0.1:${port}`, child };
 };
@@ -56,7 +70,13 @@ try {
   const owner = await api.newUser('bench');
   const ids: string[] = [];
   for (let i = 0; i < 200; i++) {
-    const r = await api.request('POST', '/v1/items', { token: owner.accessToken, body: drill({ title: `${words[i % words.length]} number ${i}`, description: `A ${words[(i * 7) % words.length]} to lend` }) });
+    const r = await api.request('POST', '/v1/items', {
+      token: owner.accessToken,
+      body: drill({
+        title: `${words[i % words.length]} number ${i}`,
+        description: `A ${words[(i * 7) % words.length]} to lend`,
+      }),
+    });
     ids.push(r.body.id);
   }
   await stopAll([seed.child]);
@@ -64,7 +84,8 @@ try {
 
   const paths: Record<Endpoint, () => string> = {
     'list items': () => `/v1/items?limit=20&offset=${Math.floor(Math.random() * 180)}`,
-    'catalog search': () => `/v1/catalog/search?q=${words[Math.floor(Math.random() * words.length)]}+${Math.floor(Math.random() * 1e6)}`,
+    'catalog search': () =>
+      `/v1/catalog/search?q=${words[Math.floor(Math.random() * words.length)]}+${Math.floor(Math.random() * 1e6)}`,
     'get item (cached)': () => `/v1/items/${ids[Math.floor(Math.random() * ids.length)]}`,
   };
   for (let turn = 0; turn < turns; turn++) {
@@ -79,7 +100,9 @@ try {
         });
         const ok = run.requests.total - run.non2xx - run.errors;
         results[endpoint][name].push(ok / durationS);
-        progress(`turn ${turn + 1} ${name} ${endpoint}: ${(ok / durationS).toFixed(0)} req/s (non-2xx ${run.non2xx}, errors ${run.errors})`);
+        progress(
+          `turn ${turn + 1} ${name} ${endpoint}: ${(ok / durationS).toFixed(0)} req/s (non-2xx ${run.non2xx}, errors ${run.errors})`,
+        );
       }
       await stopAll([deployment.child]);
     }
@@ -114,7 +137,10 @@ const rows = (Object.keys(results) as Endpoint[]).map((endpoint) => {
   const replicas = best(results[endpoint]['4 replicas']);
   return { endpoint, primaryOnly, replicas, ratio: replicas / Math.max(1, primaryOnly) };
 });
-const load = (await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = (await import('node:os'))
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 const json = { at: new Date().toISOString(), durationS, turns, connections, loadAverage: load, reads: rows, failover };
 writeFileSync(join(root, 'bench/results/ha.json'), `${JSON.stringify(json, null, 2)}\n`);
 const md = [
@@ -124,7 +150,9 @@ const md = [
   '',
   '| Read | primary only (req/s) | 4 replicas (req/s) | ratio |',
   '|---|---|---|---|',
-  ...rows.map((r) => `| ${r.endpoint} | ${r.primaryOnly.toFixed(0)} | ${r.replicas.toFixed(0)} | ${r.ratio.toFixed(2)}× |`),
+  ...rows.map(
+    (r) => `| ${r.endpoint} | ${r.primaryOnly.toFixed(0)} | ${r.replicas.toFixed(0)} | ${r.ratio.toFixed(2)}× |`,
+  ),
   '',
   '| Failover (SIGKILL under write load) | longest time without a successful write | writes lost |',
   '|---|---|---|',

@@ -142,7 +142,13 @@ export interface SustainedRun {
 
 export interface HttpResult {
   settings: HttpSettings;
-  deployments: { key: DeploymentKey; target: TargetName; variant: string; processes: { name: string; pid: number | undefined }[]; poolsPerTarget: number }[];
+  deployments: {
+    key: DeploymentKey;
+    target: TargetName;
+    variant: string;
+    processes: { name: string; pid: number | undefined }[];
+    poolsPerTarget: number;
+  }[];
   sustained: SustainedRun[];
   comparisons: Comparison[];
   /** Monolith GET (c=50, interleaved) with LOG_LEVEL=info vs warn. */
@@ -199,7 +205,10 @@ export function httpSettingsFromEnv(): HttpSettings {
     poolMax: Math.round(envNumber('DB_POOL_MAX', defaultPool)),
     poolMaxSource: process.env.DB_POOL_MAX ? 'DB_POOL_MAX' : 'app default (src/shared/config/config.ts)',
     seedRows: 10_000,
-    rateLimits: process.env.BENCH_RATE_LIMITS === 'off' ? 'off' : 'on (ceilings of 1e9/min: middleware cost kept, nothing rejected)',
+    rateLimits:
+      process.env.BENCH_RATE_LIMITS === 'off'
+        ? 'off'
+        : 'on (ceilings of 1e9/min: middleware cost kept, nothing rejected)',
   };
 }
 
@@ -230,7 +239,9 @@ async function seedItems(databaseUrl: string, ownerId: string, rows: number): Pr
       select gen_random_uuid(), ${ownerId}, 'Seed item ' || g, 'A seeded listing', 'power-tools', 'EUR', 1500, 5000, 'good'
       from generate_series(1, ${rows}) g`;
     await sql`analyze inventory.items`;
-    const [row] = await sql<{ id: string }[]>`select id from inventory.items order by id offset ${Math.floor(rows / 2)} limit 1`;
+    const [row] = await sql<
+      { id: string }[]
+    >`select id from inventory.items order by id offset ${Math.floor(rows / 2)} limit 1`;
     return row!.id;
   } finally {
     await sql.end({ timeout: 5 });
@@ -238,9 +249,15 @@ async function seedItems(databaseUrl: string, ownerId: string, rows: number): Pr
 }
 
 async function json(url: string, init: RequestInit & { expect: number }): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+  const response = await fetch(url, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+  });
   const text = await response.text();
-  if (response.status !== init.expect) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}, expected ${init.expect}: ${text.slice(0, 300)}`);
+  if (response.status !== init.expect)
+    throw new Error(
+      `${init.method ?? 'GET'} ${url} answered ${response.status}, expected ${init.expect}: ${text.slice(0, 300)}`,
+    );
   return JSON.parse(text) as Record<string, unknown>;
 }
 
@@ -248,8 +265,16 @@ async function json(url: string, init: RequestInit & { expect: number }): Promis
 async function authenticate(baseUrl: string): Promise<{ userId: string; token: string }> {
   const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
   const password = 'correct-horse-battery-staple';
-  const user = await json(`${baseUrl}/v1/auth/register`, { method: 'POST', expect: 201, body: JSON.stringify({ email, password, displayName: 'Bench' }) });
-  const tokens = await json(`${baseUrl}/v1/auth/login`, { method: 'POST', expect: 200, body: JSON.stringify({ email, password }) });
+  const user = await json(`${baseUrl}/v1/auth/register`, {
+    method: 'POST',
+    expect: 201,
+    body: JSON.stringify({ email, password, displayName: 'Bench' }),
+  });
+  const tokens = await json(`${baseUrl}/v1/auth/login`, {
+    method: 'POST',
+    expect: 200,
+    body: JSON.stringify({ email, password }),
+  });
   return { userId: String(user.id), token: String(tokens.accessToken) };
 }
 
@@ -263,7 +288,13 @@ function rateLimitEnv(off = process.env.BENCH_RATE_LIMITS === 'off'): Record<str
   return { RATE_LIMIT_GLOBAL_PER_MINUTE: value, RATE_LIMIT_WRITES_PER_MINUTE: value };
 }
 
-function platformEnv(databaseUrl: string, redisUrl: string, settings: HttpSettings, logLevel: string, limitsOff?: boolean): Record<string, string> {
+function platformEnv(
+  databaseUrl: string,
+  redisUrl: string,
+  settings: HttpSettings,
+  logLevel: string,
+  limitsOff?: boolean,
+): Record<string, string> {
   return {
     ...rateLimitEnv(limitsOff),
     DATABASE_URL: databaseUrl,
@@ -281,7 +312,12 @@ function platformEnv(databaseUrl: string, redisUrl: string, settings: HttpSettin
 async function sanityCheck(baseUrl: string, itemId: string, token: string | undefined): Promise<void> {
   const item = await json(`${baseUrl}/v1/items/${itemId}`, { method: 'GET', expect: 200 });
   if (item.id !== itemId) throw new Error(`GET ${baseUrl}/v1/items/${itemId} returned another item`);
-  await json(`${baseUrl}/v1/items`, { method: 'POST', expect: 201, body: ITEM_BODY, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  await json(`${baseUrl}/v1/items`, {
+    method: 'POST',
+    expect: 201,
+    body: ITEM_BODY,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
 }
 
 async function freshDatabase(serverUrl: string, external: boolean, label: string, created: string[]): Promise<string> {
@@ -316,7 +352,14 @@ async function startDeployment(
   const { settings } = options;
   const databaseUrl = await freshDatabase(options.pgUrl, options.external, key, options.created);
   const target: TargetName = key === 'raw' ? 'raw' : key === 'split' ? 'split' : 'monolith';
-  const variant = key === 'monolith-warn' ? 'LOG_LEVEL=warn' : key === 'monolith-nolimits' ? 'LOG_LEVEL=info, rate limits off' : key === 'raw' ? '' : 'LOG_LEVEL=info';
+  const variant =
+    key === 'monolith-warn'
+      ? 'LOG_LEVEL=warn'
+      : key === 'monolith-nolimits'
+        ? 'LOG_LEVEL=info, rate limits off'
+        : key === 'raw'
+          ? ''
+          : 'LOG_LEVEL=info';
   const label = `${target}${variant ? ` (${variant})` : ''}`;
   let processes: { name: string; child: ChildProcess }[];
   let baseUrl: string;
@@ -326,12 +369,20 @@ async function startDeployment(
   if (key === 'raw') {
     await migrateModule({} as Database, databaseUrl, 'inventory', MIGRATIONS('inventory'));
     const port = await freePort();
-    const child = spawnBenchProcess('bench/raw-baseline.ts', [], { DATABASE_URL: databaseUrl, PORT: String(port), DB_POOL_MAX: String(settings.poolMax) }, 'raw-baseline');
+    const child = spawnBenchProcess(
+      'bench/raw-baseline.ts',
+      [],
+      { DATABASE_URL: databaseUrl, PORT: String(port), DB_POOL_MAX: String(settings.poolMax) },
+      'raw-baseline',
+    );
     processes = [{ name: 'raw-baseline', child }];
     baseUrl = `http://127.0.0.1:${port}`;
     stop = () => stopAll([child]);
   } else if (key === 'split') {
-    const topology = await startSplitTopology({ env: platformEnv(databaseUrl, options.redisUrl, settings, 'info'), gatewayPort: await freePort() });
+    const topology = await startSplitTopology({
+      env: platformEnv(databaseUrl, options.redisUrl, settings, 'info'),
+      gatewayPort: await freePort(),
+    });
     for (const p of topology.processes) track(p.child);
     processes = topology.processes.map((p) => ({ name: p.name, child: p.child }));
     baseUrl = topology.gatewayUrl;
@@ -340,7 +391,13 @@ async function startDeployment(
   } else {
     const port = await freePort();
     const env = {
-      ...platformEnv(databaseUrl, options.redisUrl, settings, key === 'monolith-warn' ? 'warn' : 'info', key === 'monolith-nolimits' ? true : undefined),
+      ...platformEnv(
+        databaseUrl,
+        options.redisUrl,
+        settings,
+        key === 'monolith-warn' ? 'warn' : 'info',
+        key === 'monolith-nolimits' ? true : undefined,
+      ),
       PORT: String(port),
       HOST: '127.0.0.1',
     };
@@ -360,7 +417,9 @@ async function startDeployment(
     }
     const itemId = await seedItems(databaseUrl, ownerId, settings.seedRows);
     await sanityCheck(baseUrl, itemId, token);
-    progress(`http: ${label} ready at ${baseUrl}: ${processes.map((p) => `${p.name} (pid ${p.child.pid})`).join(', ')}`);
+    progress(
+      `http: ${label} ready at ${baseUrl}: ${processes.map((p) => `${p.name} (pid ${p.child.pid})`).join(', ')}`,
+    );
     return { key, target, variant, label, baseUrl, processes, poolsPerTarget, databaseUrl, token, itemId, stop };
   } catch (error) {
     await stop();
@@ -371,7 +430,10 @@ async function startDeployment(
 // ---------------------------------------------------------------------------
 // Driving load.
 
-function cannon(options: autocannon.Options, onResponse?: (status: number, ms: number) => void): Promise<autocannon.Result> {
+function cannon(
+  options: autocannon.Options,
+  onResponse?: (status: number, ms: number) => void,
+): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
     if (onResponse) instance.on('response', (_client, status, _bytes, ms) => onResponse(status, ms));
@@ -382,7 +444,9 @@ function cannon(options: autocannon.Options, onResponse?: (status: number, ms: n
 async function backendPids(databaseUrl: string): Promise<number[]> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+    const rows = await sql<
+      { pid: number }[]
+    >`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
     return rows.map((r) => r.pid);
   } finally {
     await sql.end({ timeout: 5 });
@@ -395,7 +459,10 @@ function requestOf(d: Deployment, route: RouteName, connections: number): autoca
     url: post ? `${d.baseUrl}/v1/items` : `${d.baseUrl}/v1/items/${d.itemId}`,
     method: post ? 'POST' : 'GET',
     connections,
-    headers: { ...(post ? { 'content-type': 'application/json' } : {}), ...(post && d.token ? { authorization: `Bearer ${d.token}` } : {}) },
+    headers: {
+      ...(post ? { 'content-type': 'application/json' } : {}),
+      ...(post && d.token ? { authorization: `Bearer ${d.token}` } : {}),
+    },
     ...(post ? { body: ITEM_BODY } : {}),
   };
 }
@@ -426,7 +493,12 @@ async function drive(
   const cpuSeries: [number, number, number][] = [[0, 0, 0]];
   const loadBefore = loadavg()[0]!;
   const started = performance.now();
-  const sample = () => cpuSeries.push([(performance.now() - started) / 1000, cpuBetween(appStart, cpuSnapshot(appPids)), cpuBetween(pgStart, cpuSnapshot(pgPids))]);
+  const sample = () =>
+    cpuSeries.push([
+      (performance.now() - started) / 1000,
+      cpuBetween(appStart, cpuSnapshot(appPids)),
+      cpuBetween(pgStart, cpuSnapshot(pgPids)),
+    ]);
   const timer = setInterval(() => {
     sample();
     everySecond?.(Math.floor((performance.now() - started) / 1000));
@@ -449,7 +521,14 @@ async function drive(
   for (const [pid, ms] of pgEnd) pgTotal += ms - (pgStart.get(pid) ?? 0);
   const last = cpuSeries[cpuSeries.length - 1]!;
   last[2] = Math.max(last[2], pgTotal);
-  return { result, cpuSeries, cpuReadable: appStart.size > 0, pgReadable: pgStart.size > 0 || pgEnd.size > 0, loadBefore, loadAfter: loadavg()[0]! };
+  return {
+    result,
+    cpuSeries,
+    cpuReadable: appStart.size > 0,
+    pgReadable: pgStart.size > 0 || pgEnd.size > 0,
+    loadBefore,
+    loadAfter: loadavg()[0]!,
+  };
 }
 
 function statsOf(input: {
@@ -464,7 +543,8 @@ function statsOf(input: {
 }): Stats {
   const sorted = input.okLatencies.sorted();
   const ok = input.okLatencies.length;
-  const perReq = (ms: number | null) => (ms === null || input.responses === 0 ? null : round((ms * 1000) / input.responses, 1));
+  const perReq = (ms: number | null) =>
+    ms === null || input.responses === 0 ? null : round((ms * 1000) / input.responses, 1);
   const cores = (ms: number | null) => (ms === null ? null : round(ms / (input.seconds * 1000), 2));
   return {
     seconds: input.seconds,
@@ -485,17 +565,26 @@ function statsOf(input: {
 }
 
 function statusCodesOf(result: autocannon.Result, into: Record<string, number> = {}): Record<string, number> {
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) into[code] = (into[code] ?? 0) + (stat as { count: number }).count;
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
+    into[code] = (into[code] ?? 0) + (stat as { count: number }).count;
   return into;
 }
 
 const isOk = (status: number) => status >= 200 && status < 300;
 
 /** Sends `requests` requests (or for at most maxSeconds), recording nothing. */
-function warmUp(d: Deployment, route: RouteName, connections: number, requests: number, maxSeconds: number): Promise<void> {
+function warmUp(
+  d: Deployment,
+  route: RouteName,
+  connections: number,
+  requests: number,
+  maxSeconds: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = 0;
-    const instance = autocannon({ ...requestOf(d, route, connections), duration: maxSeconds }, (error) => (error ? reject(error) : resolve()));
+    const instance = autocannon({ ...requestOf(d, route, connections), duration: maxSeconds }, (error) =>
+      error ? reject(error) : resolve(),
+    );
     instance.on('response', () => {
       if (++seen === requests) instance.stop();
     });
@@ -533,7 +622,9 @@ async function sustained(d: Deployment, route: RouteName, settings: HttpSettings
       if (s >= printed + 10 && s < durationS) {
         printed = s;
         const recent = okPerSecond.slice(Math.max(0, s - 10), s);
-        progress(`http: sustained ${label}: ${s}/${durationS} s, ${Math.round(recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length)).toLocaleString('en')} 2xx/s over the last ${recent.length} s`);
+        progress(
+          `http: sustained ${label}: ${s}/${durationS} s, ${Math.round(recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length)).toLocaleString('en')} 2xx/s over the last ${recent.length} s`,
+        );
       }
     },
   );
@@ -587,8 +678,14 @@ async function sustained(d: Deployment, route: RouteName, settings: HttpSettings
     autocannon: { rpsMean: run.result.requests.average, p50Ms: run.result.latency.p50, p99Ms: run.result.latency.p99 },
     loadavg1m: { before: round(run.loadBefore, 2), after: round(run.loadAfter, 2) },
   };
-  const cpu = overall.appCpuUsPerReq === null ? '' : `, app CPU ${overall.appCpuUsPerReq} µs/req (${overall.appCores} cores), PG CPU ${overall.pgCpuUsPerReq ?? '?'} µs/req`;
-  const decay = first && last ? `, first ${windowS} s ${first.okRps.toLocaleString('en')} → last ${windowS} s ${last.okRps.toLocaleString('en')} 2xx/s` : '';
+  const cpu =
+    overall.appCpuUsPerReq === null
+      ? ''
+      : `, app CPU ${overall.appCpuUsPerReq} µs/req (${overall.appCores} cores), PG CPU ${overall.pgCpuUsPerReq ?? '?'} µs/req`;
+  const decay =
+    first && last
+      ? `, first ${windowS} s ${first.okRps.toLocaleString('en')} → last ${windowS} s ${last.okRps.toLocaleString('en')} 2xx/s`
+      : '';
   progress(
     `http: sustained ${label}: ${overall.okRps.toLocaleString('en')} 2xx/s, p50 ${overall.p50Ms} ms, p99 ${overall.p99Ms} ms, non-2xx ${overall.non2xx}, errors ${run.result.errors}${decay}${cpu}`,
   );
@@ -598,7 +695,13 @@ async function sustained(d: Deployment, route: RouteName, settings: HttpSettings
 // ---------------------------------------------------------------------------
 // Interleaved comparisons.
 
-async function compare(deployments: Deployment[], route: RouteName, connections: number, rounds: number, settings: HttpSettings): Promise<Comparison> {
+async function compare(
+  deployments: Deployment[],
+  route: RouteName,
+  connections: number,
+  rounds: number,
+  settings: HttpSettings,
+): Promise<Comparison> {
   const segmentS = settings.segmentS;
   progress(
     `http: comparing ${route} c=${connections}: ${deployments.map((d) => d.label).join(', ')}; ${rounds} turns of ${segmentS} s each, interleaved`,
@@ -663,7 +766,8 @@ async function compare(deployments: Deployment[], route: RouteName, connections:
     };
   });
   const raw = entries.find((e) => e.key === 'raw');
-  const total = (s: Stats) => (s.appCpuUsPerReq === null || s.pgCpuUsPerReq === null ? null : s.appCpuUsPerReq + s.pgCpuUsPerReq);
+  const total = (s: Stats) =>
+    s.appCpuUsPerReq === null || s.pgCpuUsPerReq === null ? null : s.appCpuUsPerReq + s.pgCpuUsPerReq;
   for (const e of entries) {
     if (!raw) break;
     e.vsRaw = {
@@ -686,7 +790,12 @@ async function compare(deployments: Deployment[], route: RouteName, connections:
 
 // ---------------------------------------------------------------------------
 
-export async function runHttpThroughput(options: { pgUrl: string; redisUrl: string; external: boolean; settings: HttpSettings }): Promise<HttpResult> {
+export async function runHttpThroughput(options: {
+  pgUrl: string;
+  redisUrl: string;
+  external: boolean;
+  settings: HttpSettings;
+}): Promise<HttpResult> {
   const { settings } = options;
   const created: string[] = [];
   const failures: HttpResult['failures'] = [];
@@ -711,18 +820,23 @@ export async function runHttpThroughput(options: { pgUrl: string; redisUrl: stri
   try {
     const keys: DeploymentKey[] = ['raw', 'monolith', 'monolith-warn', 'monolith-nolimits', 'split'];
     for (const key of keys) {
-      progress(`http: starting ${key === 'split' ? `the split topology (gateway + ${splitLayout.map((l) => l.name).join(' + ')})` : key}`);
+      progress(
+        `http: starting ${key === 'split' ? `the split topology (gateway + ${splitLayout.map((l) => l.name).join(' + ')})` : key}`,
+      );
       await attempt(`start ${key}`, async () => {
         try {
           deployments.push(await startDeployment(key, { ...options, created }));
         } catch (error) {
           // A busy machine can make a start miss its readiness timeout: one more try.
-          progress(`http: ${key} did not start (${error instanceof Error ? error.message : String(error)}); trying once more`);
+          progress(
+            `http: ${key} did not start (${error instanceof Error ? error.message : String(error)}); trying once more`,
+          );
           deployments.push(await startDeployment(key, { ...options, created }));
         }
       });
     }
-    const by = (...wanted: DeploymentKey[]) => wanted.map((k) => deployments.find((d) => d.key === k)).filter((d): d is Deployment => d !== undefined);
+    const by = (...wanted: DeploymentKey[]) =>
+      wanted.map((k) => deployments.find((d) => d.key === k)).filter((d): d is Deployment => d !== undefined);
 
     // Phase 1: interleaved comparisons, every deployment with the same history.
     const comparing: [RouteName, number, number, DeploymentKey[]][] = [
@@ -733,11 +847,18 @@ export async function runHttpThroughput(options: { pgUrl: string; redisUrl: stri
     for (const [route, connections, rounds, keysOf] of comparing) {
       const those = by(...keysOf);
       if (those.length < 2) continue;
-      await attempt(`comparison ${route} c=${connections}`, async () => void comparisons.push(await compare(those, route, connections, rounds, settings)));
+      await attempt(
+        `comparison ${route} c=${connections}`,
+        async () => void comparisons.push(await compare(those, route, connections, rounds, settings)),
+      );
     }
     // Phase 2: sustained runs.
     for (const d of by('raw', 'monolith', 'split')) {
-      for (const route of [GET, POST]) await attempt(`sustained ${d.label} ${route}`, async () => void sustainedRuns.push(await sustained(d, route, settings)));
+      for (const route of [GET, POST])
+        await attempt(
+          `sustained ${d.label} ${route}`,
+          async () => void sustainedRuns.push(await sustained(d, route, settings)),
+        );
     }
   } finally {
     for (const d of [...deployments].reverse()) await d.stop().catch(() => {});
@@ -747,9 +868,17 @@ export async function runHttpThroughput(options: { pgUrl: string; redisUrl: stri
   return summarize(settings, deployments, sustainedRuns, comparisons, failures);
 }
 
-function summarize(settings: HttpSettings, deployments: Deployment[], sustainedRuns: SustainedRun[], comparisons: Comparison[], failures: HttpResult['failures']): HttpResult {
+function summarize(
+  settings: HttpSettings,
+  deployments: Deployment[],
+  sustainedRuns: SustainedRun[],
+  comparisons: Comparison[],
+  failures: HttpResult['failures'],
+): HttpResult {
   const entry = (route: RouteName, connections: number, key: DeploymentKey) =>
-    comparisons.find((cmp) => cmp.route === route && cmp.connections === connections)?.entries.find((e) => e.key === key);
+    comparisons
+      .find((cmp) => cmp.route === route && cmp.connections === connections)
+      ?.entries.find((e) => e.key === key);
   const c = settings.connections;
 
   const cost = (on: ComparisonEntry | undefined, off: ComparisonEntry | undefined) =>
@@ -760,24 +889,46 @@ function summarize(settings: HttpSettings, deployments: Deployment[], sustainedR
           rpsRatio: ratio(on.stats.okRps, off.stats.okRps),
           cpuOn: on.stats.appCpuUsPerReq,
           cpuOff: off.stats.appCpuUsPerReq,
-          cpuDelta: on.stats.appCpuUsPerReq !== null && off.stats.appCpuUsPerReq !== null ? round(on.stats.appCpuUsPerReq - off.stats.appCpuUsPerReq, 1) : null,
+          cpuDelta:
+            on.stats.appCpuUsPerReq !== null && off.stats.appCpuUsPerReq !== null
+              ? round(on.stats.appCpuUsPerReq - off.stats.appCpuUsPerReq, 1)
+              : null,
           cpuRatio: ratio(on.stats.appCpuUsPerReq, off.stats.appCpuUsPerReq),
         }
       : undefined;
   const log = cost(entry(GET, c, 'monolith'), entry(GET, c, 'monolith-warn'));
-  const limits = settings.rateLimits === 'off' ? undefined : cost(entry(GET, c, 'monolith'), entry(GET, c, 'monolith-nolimits'));
+  const limits =
+    settings.rateLimits === 'off' ? undefined : cost(entry(GET, c, 'monolith'), entry(GET, c, 'monolith-nolimits'));
 
   const targets: Target[] = [];
   for (const route of [GET, POST]) {
     const verb = route.split(' ')[0];
     const mono = entry(route, c, 'monolith');
     const split = entry(route, c, 'split');
-    targets.push(target(`monolith ${verb} throughput (2xx/s) ÷ raw baseline (c=${c})`, mono?.vsRaw?.okRps ?? null, '>=', 0.8, '×'));
-    targets.push(target(`split p50 − monolith p50, ${verb} (c=${c})`, mono && split ? round(split.stats.p50Ms - mono.stats.p50Ms, 2) : null, '<=', 1, 'ms'));
+    targets.push(
+      target(`monolith ${verb} throughput (2xx/s) ÷ raw baseline (c=${c})`, mono?.vsRaw?.okRps ?? null, '>=', 0.8, '×'),
+    );
+    targets.push(
+      target(
+        `split p50 − monolith p50, ${verb} (c=${c})`,
+        mono && split ? round(split.stats.p50Ms - mono.stats.p50Ms, 2) : null,
+        '<=',
+        1,
+        'ms',
+      ),
+    );
   }
   const monoC1 = entry(GET, 1, 'monolith');
   const splitC1 = entry(GET, 1, 'split');
-  targets.push(target('split p50 − monolith p50, GET (c=1, unloaded)', monoC1 && splitC1 ? round(splitC1.stats.p50Ms - monoC1.stats.p50Ms, 2) : null, '<=', 1, 'ms'));
+  targets.push(
+    target(
+      'split p50 − monolith p50, GET (c=1, unloaded)',
+      monoC1 && splitC1 ? round(splitC1.stats.p50Ms - monoC1.stats.p50Ms, 2) : null,
+      '<=',
+      1,
+      'ms',
+    ),
+  );
 
   return {
     settings,

@@ -14,7 +14,12 @@ import { serveBaseline } from './serve-baseline.ts';
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
 // The same postgres.js options as src/shared/db/database.ts (openPostgres).
-const sql = postgres(url, { max: Number(process.env.DB_POOL_MAX ?? 20), idle_timeout: 30, connect_timeout: 10, onnotice: () => {} });
+const sql = postgres(url, {
+  max: Number(process.env.DB_POOL_MAX ?? 20),
+  idle_timeout: 30,
+  connect_timeout: 10,
+  onnotice: () => {},
+});
 const OWNER = randomUUID();
 
 interface Row {
@@ -64,7 +69,14 @@ app.get('/v1/items/:id', async (c) => {
   return c.json(view(row));
 });
 app.post('/v1/items', async (c) => {
-  const b = (await c.req.json()) as { title: string; description?: string; category: string; dailyPrice: { amount: number; currency: string }; deposit: { amount: number }; condition: string };
+  const b = (await c.req.json()) as {
+    title: string;
+    description?: string;
+    category: string;
+    dailyPrice: { amount: number; currency: string };
+    deposit: { amount: number };
+    condition: string;
+  };
   const [row] = await sql<Row[]>`
     insert into inventory.items (id, owner_id, title, description, category, currency, daily_price_amount, deposit_amount, condition)
     values (${randomUUID()}, ${OWNER}, ${b.title}, ${b.description ?? ''}, ${b.category}, ${b.dailyPrice.currency}, ${b.dailyPrice.amount}, ${b.deposit.amount}, ${b.condition})

@@ -18,7 +18,13 @@ const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
 let statements = 0;
 // The same postgres.js options as src/shared/db/database.ts (openPostgres).
-const sql = postgres(url, { max: Number(process.env.DB_POOL_MAX ?? 20), idle_timeout: 30, connect_timeout: 10, onnotice: () => {}, debug: () => void statements++ });
+const sql = postgres(url, {
+  max: Number(process.env.DB_POOL_MAX ?? 20),
+  idle_timeout: 30,
+  connect_timeout: 10,
+  onnotice: () => {},
+  debug: () => void statements++,
+});
 
 await sql.unsafe(`
   create schema if not exists raw;
@@ -32,7 +38,8 @@ await sql.unsafe(`
 `);
 
 const DAY_MS = 86_400_000;
-const problem = (status: number, title: string) => new Response(JSON.stringify({ title, status }), { status, headers: { 'content-type': 'application/problem+json' } });
+const problem = (status: number, title: string) =>
+  new Response(JSON.stringify({ title, status }), { status, headers: { 'content-type': 'application/problem+json' } });
 
 const app = new Hono();
 app.get('/readyz', async (c) => {
@@ -57,15 +64,20 @@ app.post('/v1/rentals', async (c) => {
   const { itemId, from, to } = (await c.req.json()) as { itemId: string; from: string; to: string };
   const days = Math.max(1, Math.ceil((Date.parse(to) - Date.parse(from)) / DAY_MS));
   const rental = await sql.begin(async (tx) => {
-    const [item] = await tx<{ owner_id: string; status: string; daily_price: number; deposit: number; currency: string }[]>`
+    const [item] = await tx<
+      { owner_id: string; status: string; daily_price: number; deposit: number; currency: string }[]
+    >`
       select owner_id, status, daily_price, deposit, currency from raw.items where id = ${itemId} for update`;
     if (!item || item.status !== 'available') return undefined;
     const fee = item.daily_price * days;
     const total = fee + item.deposit;
-    const [wallet] = await tx<{ balance: number }[]>`select coalesce(sum(amount), 0)::int as balance from raw.entries where account = ${`wallet:${renterId}`}`;
+    const [wallet] = await tx<
+      { balance: number }[]
+    >`select coalesce(sum(amount), 0)::int as balance from raw.entries where account = ${`wallet:${renterId}`}`;
     if (wallet!.balance < total) return undefined;
     const id = randomUUID();
-    const [row] = await tx`insert into raw.rentals (id, item_id, owner_id, renter_id, period_from, period_to, status, fee, deposit)
+    const [row] =
+      await tx`insert into raw.rentals (id, item_id, owner_id, renter_id, period_from, period_to, status, fee, deposit)
       values (${id}, ${itemId}, ${item.owner_id}, ${renterId}, ${from}, ${to}, 'active', ${fee}, ${item.deposit}) returning *`;
     const txn = randomUUID();
     await tx`insert into raw.entries (txn, account, amount, currency) values

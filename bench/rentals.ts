@@ -58,7 +58,14 @@ const settings = {
 };
 /** Each rental: 1 day at 10.00 plus a 50.00 deposit, from a wallet of 20,000.00. */
 const FUNDS = 2_000_000;
-const ITEM = { title: 'Bench tent', description: 'Two-person tent', category: 'camping', dailyPrice: { amount: 1_000, currency: 'EUR' }, deposit: { amount: 5_000, currency: 'EUR' }, condition: 'good' };
+const ITEM = {
+  title: 'Bench tent',
+  description: 'Two-person tent',
+  category: 'camping',
+  dailyPrice: { amount: 1_000, currency: 'EUR' },
+  deposit: { amount: 5_000, currency: 'EUR' },
+  condition: 'good',
+};
 
 /** A renter with a wallet and an owner with items, on one deployment. */
 interface Party {
@@ -86,7 +93,13 @@ interface Answer {
   ms: number;
 }
 
-async function call(d: Deployment, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
+async function call(
+  d: Deployment,
+  method: 'GET' | 'POST',
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<Answer> {
   const started = performance.now();
   const res = await d.pool.request({
     method,
@@ -95,15 +108,25 @@ async function call(d: Deployment, method: 'GET' | 'POST', path: string, headers
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: performance.now() - started };
+  return {
+    status: res.statusCode,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    ms: performance.now() - started,
+  };
 }
 
 /** A setup call that must answer status; a 5xx (a busy machine) is retried a few times, after which alsoAfterRetry (the first try took effect) will do. */
-async function expect(send: () => Promise<Answer>, status: number, what: string, alsoAfterRetry?: number): Promise<Record<string, unknown>> {
+async function expect(
+  send: () => Promise<Answer>,
+  status: number,
+  what: string,
+  alsoAfterRetry?: number,
+): Promise<Record<string, unknown>> {
   for (let attempt = 1; ; attempt++) {
     const a = await send();
     if (a.status === status || (attempt > 1 && a.status === alsoAfterRetry)) return a.body;
-    if (a.status < 500 || attempt === 3) throw new Error(`${what}: ${a.status} ${JSON.stringify(a.body).slice(0, 300)}`);
+    if (a.status < 500 || attempt === 3)
+      throw new Error(`${what}: ${a.status} ${JSON.stringify(a.body).slice(0, 300)}`);
     await sleep(500 * attempt);
   }
 }
@@ -143,7 +166,10 @@ async function startDeployment(name: Name, pgUrl: string, redisUrl: string): Pro
   let pids: number[];
   let stop: () => Promise<void>;
   if (name === 'split') {
-    const topology = await startSplitTopology({ env: platformEnv(databaseUrl, redisUrl), gatewayPort: await freePort() });
+    const topology = await startSplitTopology({
+      env: platformEnv(databaseUrl, redisUrl),
+      gatewayPort: await freePort(),
+    });
     for (const p of topology.processes) track(p.child);
     baseUrl = topology.gatewayUrl;
     metricsUrls = topology.processes.filter((p) => p.name !== 'gateway').map((p) => `${p.url}/metrics`);
@@ -154,15 +180,35 @@ async function startDeployment(name: Name, pgUrl: string, redisUrl: string): Pro
     baseUrl = `http://127.0.0.1:${port}`;
     const child =
       name === 'raw'
-        ? spawnBenchProcess('bench/raw-rentals.ts', [], { DATABASE_URL: databaseUrl, PORT: String(port), DB_POOL_MAX: String(settings.poolMax) }, 'raw-rentals')
-        : track(spawnRuntime('monolith.ts', { ...platformEnv(databaseUrl, redisUrl), PORT: String(port), HOST: '127.0.0.1' }, { name }));
+        ? spawnBenchProcess(
+            'bench/raw-rentals.ts',
+            [],
+            { DATABASE_URL: databaseUrl, PORT: String(port), DB_POOL_MAX: String(settings.poolMax) },
+            'raw-rentals',
+          )
+        : track(
+            spawnRuntime(
+              'monolith.ts',
+              { ...platformEnv(databaseUrl, redisUrl), PORT: String(port), HOST: '127.0.0.1' },
+              { name },
+            ),
+          );
     await waitForReady(`${baseUrl}/readyz`, 90_000, child);
     metricsUrls = [`${baseUrl}/metrics`];
     pids = [child.pid!];
     stop = () => stopAll([child]);
   }
   const pool = new Pool(baseUrl, { connections: settings.workers + 4 });
-  const d: Deployment = { name, baseUrl, pool, metricsUrls, pids, workers: [], counted: undefined as unknown as Party, stop: async () => (await pool.close(), await stop()) };
+  const d: Deployment = {
+    name,
+    baseUrl,
+    pool,
+    metricsUrls,
+    pids,
+    workers: [],
+    counted: undefined as unknown as Party,
+    stop: async () => (await pool.close(), await stop()),
+  };
   try {
     for (let i = 0; i < settings.workers; i++) d.workers.push(await party(d, settings.itemsPerWorker));
     d.counted = await party(d, settings.count);
@@ -170,7 +216,9 @@ async function startDeployment(name: Name, pgUrl: string, redisUrl: string): Pro
     await d.stop();
     throw error;
   }
-  progress(`${name} ready at ${baseUrl} (pids ${pids.join(', ')}): ${settings.workers} renters with ${settings.itemsPerWorker} items each`);
+  progress(
+    `${name} ready at ${baseUrl} (pids ${pids.join(', ')}): ${settings.workers} renters with ${settings.itemsPerWorker} items each`,
+  );
   return d;
 }
 
@@ -184,20 +232,28 @@ async function party(d: Deployment, items: number): Promise<Party> {
   const owner = await member(d);
   await expect(() => call(d, 'POST', '/v1/wallet/top-ups', renter, { amount: FUNDS, currency: 'EUR' }), 201, 'top-up');
   const listed: string[] = [];
-  for (let i = 0; i < items; i++) listed.push(String((await expect(() => call(d, 'POST', '/v1/items', owner, ITEM), 201, 'list an item')).id));
+  for (let i = 0; i < items; i++)
+    listed.push(String((await expect(() => call(d, 'POST', '/v1/items', owner, ITEM), 201, 'list an item')).id));
   return { renter, owner, items: listed, next: 0 };
 }
 
 async function member(d: Deployment): Promise<Record<string, string>> {
   const email = `bench-${randomBytes(5).toString('hex')}@example.com`;
   const password = 'correct-horse-battery-staple';
-  await expect(() => call(d, 'POST', '/v1/auth/register', {}, { email, password, displayName: 'Bench' }), 201, 'register', 409);
+  await expect(
+    () => call(d, 'POST', '/v1/auth/register', {}, { email, password, displayName: 'Bench' }),
+    201,
+    'register',
+    409,
+  );
   const tokens = await expect(() => call(d, 'POST', '/v1/auth/login', {}, { email, password }), 200, 'login');
   return { authorization: `Bearer ${String(tokens.accessToken)}` };
 }
 
-const rent = (d: Deployment, p: Party, itemId: string) => call(d, 'POST', '/v1/rentals', { ...p.renter, 'idempotency-key': randomUUID() }, { itemId, ...period() });
-const giveBack = (d: Deployment, p: Party, rentalId: string) => call(d, 'POST', `/v1/rentals/${rentalId}/return`, p.owner);
+const rent = (d: Deployment, p: Party, itemId: string) =>
+  call(d, 'POST', '/v1/rentals', { ...p.renter, 'idempotency-key': randomUUID() }, { itemId, ...period() });
+const giveBack = (d: Deployment, p: Party, rentalId: string) =>
+  call(d, 'POST', `/v1/rentals/${rentalId}/return`, p.owner);
 
 // ---------------------------------------------------------------------------
 // Phase 1: load, in interleaved turns.
@@ -213,7 +269,15 @@ interface Tally {
   cpuMs: number;
 }
 
-const emptyTally = (): Tally => ({ seconds: 0, completed: 0, rentMs: new Samples(), returnMs: new Samples(), notBackYet: 0, failures: {}, cpuMs: 0 });
+const emptyTally = (): Tally => ({
+  seconds: 0,
+  completed: 0,
+  rentMs: new Samples(),
+  returnMs: new Samples(),
+  notBackYet: 0,
+  failures: {},
+  cpuMs: 0,
+});
 
 async function turn(d: Deployment, seconds: number, tally: Tally): Promise<void> {
   const cpuBefore = cpuSnapshot(d.pids);
@@ -253,7 +317,8 @@ async function turn(d: Deployment, seconds: number, tally: Tally): Promise<void>
 async function statements(d: Deployment): Promise<number> {
   const texts = await Promise.all(d.metricsUrls.map(async (u) => (await fetch(u)).text()));
   let total = 0;
-  for (const text of texts) for (const m of text.matchAll(/^db_queries_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)/gm)) total += Number(m[1]);
+  for (const text of texts)
+    for (const m of text.matchAll(/^db_queries_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)/gm)) total += Number(m[1]);
   return total;
 }
 
@@ -308,7 +373,11 @@ async function countStatements(d: Deployment): Promise<StatementCount> {
     const totalNet = (all - (idle * (settled - started)) / 1000) / n;
     const sorted = Float64Array.from(latencies).sort();
     return {
-      counts: { duringRequest: round(duringNet, 1), afterward: round(totalNet - duringNet, 1), total: round(totalNet, 1) },
+      counts: {
+        duringRequest: round(duringNet, 1),
+        afterward: round(totalNet - duringNet, 1),
+        total: round(totalNet, 1),
+      },
       ms: { p50: round(percentile(sorted, 50), 2), p99: round(percentile(sorted, 99), 2) },
     };
   };
@@ -317,7 +386,8 @@ async function countStatements(d: Deployment): Promise<StatementCount> {
     const ms: number[] = [];
     for (const itemId of p.items) {
       const a = await rent(d, p, itemId);
-      if (a.status !== 201) throw new Error(`${d.name}: counted rental answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
+      if (a.status !== 201)
+        throw new Error(`${d.name}: counted rental answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
       ids.push(String(a.body.id));
       ms.push(a.ms);
     }
@@ -327,12 +397,19 @@ async function countStatements(d: Deployment): Promise<StatementCount> {
     const ms: number[] = [];
     for (const id of ids) {
       const a = await giveBack(d, p, id);
-      if (a.status !== 200) throw new Error(`${d.name}: counted return answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
+      if (a.status !== 200)
+        throw new Error(`${d.name}: counted return answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
       ms.push(a.ms);
     }
     return ms;
   });
-  return { idlePerSecond: round(idle, 1), perRental: rents.counts, perReturn: returns.counts, rentMsC1: rents.ms, returnMsC1: returns.ms };
+  return {
+    idlePerSecond: round(idle, 1),
+    perRental: rents.counts,
+    perReturn: returns.counts,
+    rentMsC1: rents.ms,
+    returnMsC1: returns.ms,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -354,7 +431,8 @@ try {
   const redis = await startRedis();
   services.push(redis);
   progress(`${pg.description}; ${redis.description}`);
-  for (const name of ['raw', 'monolith', 'split'] as const) deployments.push(await startDeployment(name, pg.url, redis.url));
+  for (const name of ['raw', 'monolith', 'split'] as const)
+    deployments.push(await startDeployment(name, pg.url, redis.url));
 
   const tallies = new Map<Name, Tally>(deployments.map((d) => [d.name, emptyTally()]));
   // Warm-up: one short turn each, not counted.
@@ -364,7 +442,9 @@ try {
       const d = deployments[(r + i) % deployments.length]!;
       const t = tallies.get(d.name)!;
       await turn(d, settings.turnS, t);
-      progress(`round ${r + 1}/${settings.rounds} ${d.name}: ${t.completed} rentals completed so far (${(t.completed / t.seconds).toFixed(1)}/s)`);
+      progress(
+        `round ${r + 1}/${settings.rounds} ${d.name}: ${t.completed} rentals completed so far (${(t.completed / t.seconds).toFixed(1)}/s)`,
+      );
     }
   }
   const raw = tallies.get('raw')!;
@@ -420,11 +500,26 @@ progress(`wrote bench/results/rentals.json and rentals.md (${report.meta.elapsed
 process.exit(exitCode);
 
 function renderMarkdown(): string {
-  type Row = { deployment: string; completedPerSecond: number; vsRaw: number | null; completed: number; rentMs: { p50: number; p99: number }; returnMs: { p50: number; p99: number }; appCpuMsPerRental: number | null; notBackYet: number; failures: Record<string, number>; statements: StatementCount };
+  type Row = {
+    deployment: string;
+    completedPerSecond: number;
+    vsRaw: number | null;
+    completed: number;
+    rentMs: { p50: number; p99: number };
+    returnMs: { p50: number; p99: number };
+    appCpuMsPerRental: number | null;
+    notBackYet: number;
+    failures: Record<string, number>;
+    statements: StatementCount;
+  };
   const rows = results as unknown as Row[];
   const label = (name: string) => (name === 'raw' ? 'raw (one local transaction each, the baseline)' : name);
   const table = (header: string[], body: (string | number | null)[][]) =>
-    [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.map((v) => (v === null ? '–' : String(v))).join(' | ')} |`)].join('\n');
+    [
+      `| ${header.join(' | ')} |`,
+      `|${header.map(() => '---').join('|')}|`,
+      ...body.map((r) => `| ${r.map((v) => (v === null ? '–' : String(v))).join(' | ')} |`),
+    ].join('\n');
   const s = settings;
   return [
     `# Rentals benchmark (${report.meta.startedAt.slice(0, 16).replace('T', ' ')} UTC)`,
@@ -439,7 +534,18 @@ function renderMarkdown(): string {
     '## Throughput and latency (under load)',
     '',
     table(
-      ['Deployment', 'rentals/s', '× raw', 'rent p50 ms', 'rent p99 ms', 'return p50 ms', 'return p99 ms', 'app CPU ms / rental', 'item not back yet (409)', 'failures'],
+      [
+        'Deployment',
+        'rentals/s',
+        '× raw',
+        'rent p50 ms',
+        'rent p99 ms',
+        'return p50 ms',
+        'return p99 ms',
+        'app CPU ms / rental',
+        'item not back yet (409)',
+        'failures',
+      ],
       rows.map((r) => [
         label(r.deployment),
         r.completedPerSecond,
@@ -450,7 +556,9 @@ function renderMarkdown(): string {
         r.returnMs.p99,
         r.appCpuMsPerRental,
         r.notBackYet,
-        Object.entries(r.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '0',
+        Object.entries(r.failures)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ') || '0',
       ]),
     ),
     '',
@@ -460,7 +568,18 @@ function renderMarkdown(): string {
       '"after" is the work the request set off once answered: outbox relay, event consumers (inventory, catalog, notifications), until the deployment is idle again.',
     '',
     table(
-      ['Deployment', 'rent: in request', 'rent: after', 'rent: total', 'return: in request', 'return: after', 'return: total', 'idle statements/s', 'rent p50 / p99 ms (c=1)', 'return p50 / p99 ms (c=1)'],
+      [
+        'Deployment',
+        'rent: in request',
+        'rent: after',
+        'rent: total',
+        'return: in request',
+        'return: after',
+        'return: total',
+        'idle statements/s',
+        'rent p50 / p99 ms (c=1)',
+        'return p50 / p99 ms (c=1)',
+      ],
       rows.map((r) => {
         const c = r.statements;
         return [

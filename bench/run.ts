@@ -123,7 +123,9 @@ function fmt(value: number | null | undefined, digits = 2): string {
 }
 
 function int(value: number | null | undefined): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '–' : Math.round(value).toLocaleString('en');
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? '–'
+    : Math.round(value).toLocaleString('en');
 }
 
 /** A ratio as "1.23×". */
@@ -132,7 +134,11 @@ function x(value: number | null | undefined): string {
 }
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function targetRows(targets: Target[]): string[][] {
@@ -172,7 +178,9 @@ function renderMarkdown(r: typeof report): string {
     out.push('');
     out.push('## Bus call overhead');
     out.push('');
-    out.push(`Mean per call, median of ${b.settings.rounds} interleaved rounds of ${b.settings.iterations.toLocaleString('en')} calls after warm-up.`);
+    out.push(
+      `Mean per call, median of ${b.settings.rounds} interleaved rounds of ${b.settings.iterations.toLocaleString('en')} calls after warm-up.`,
+    );
     out.push('');
     out.push(
       table(
@@ -185,7 +193,9 @@ function renderMarkdown(r: typeof report): string {
       ),
     );
     out.push('');
-    out.push(`In-process overhead over the direct call: **${fmt(ip.overheadNs / 1000, 3)} µs** per call (zod input parse alone: ${fmt(ip.zodParseNs / 1000, 3)} µs).`);
+    out.push(
+      `In-process overhead over the direct call: **${fmt(ip.overheadNs / 1000, 3)} µs** per call (zod input parse alone: ${fmt(ip.zodParseNs / 1000, 3)} µs).`,
+    );
     out.push('');
     const h = b.http;
     const hopRow = (name: string, c: typeof h.raw.c1, base: typeof h.raw.c1 | null) => [
@@ -231,11 +241,27 @@ function renderMarkdown(r: typeof report): string {
     );
     for (const cmp of h.comparisons) {
       out.push('');
-      out.push(`### \`${cmp.route}\`, ${cmp.connections} connection${cmp.connections === 1 ? '' : 's'} (${cmp.rounds} turns × ${cmp.segmentS} s each)`);
+      out.push(
+        `### \`${cmp.route}\`, ${cmp.connections} connection${cmp.connections === 1 ? '' : 's'} (${cmp.rounds} turns × ${cmp.segmentS} s each)`,
+      );
       out.push('');
       out.push(
         table(
-          ['Deployment', '2xx/s', '× raw', 'p50 ms', '× raw', 'p99 ms', '× raw', 'non-2xx', 'app CPU µs/req', '× raw', 'PG CPU µs/req', 'total CPU × raw', 'load avg'],
+          [
+            'Deployment',
+            '2xx/s',
+            '× raw',
+            'p50 ms',
+            '× raw',
+            'p99 ms',
+            '× raw',
+            'non-2xx',
+            'app CPU µs/req',
+            '× raw',
+            'PG CPU µs/req',
+            'total CPU × raw',
+            'load avg',
+          ],
           cmp.entries.map((e) => [
             labelOf(e.target, e.variant),
             int(e.stats.okRps),
@@ -258,16 +284,46 @@ function renderMarkdown(r: typeof report): string {
     const rl = h.rateLimitCost;
     if (lc || rl) {
       out.push('');
-      out.push(`### Costs of the access log and the edge rate limits (monolith, \`GET\`, ${s.connections} connections, from the comparison above)`);
+      out.push(
+        `### Costs of the access log and the edge rate limits (monolith, \`GET\`, ${s.connections} connections, from the comparison above)`,
+      );
       out.push('');
       const rows: string[][] = [];
       if (lc) {
-        rows.push(['LOG_LEVEL=warn (no access log)', int(lc.okRpsWarn), '1.00×', fmt(lc.appCpuUsPerReqWarn, 0), '1.00×', '']);
-        rows.push(['LOG_LEVEL=info (one pino line per request, the default)', int(lc.okRpsInfo), x(lc.rpsRatio), fmt(lc.appCpuUsPerReqInfo, 0), x(lc.cpuRatio), `${fmt(lc.appCpuUsPerReqDelta, 0)} µs/req, ${fmt(lc.throughputLostPct, 1)} % of throughput`]);
+        rows.push([
+          'LOG_LEVEL=warn (no access log)',
+          int(lc.okRpsWarn),
+          '1.00×',
+          fmt(lc.appCpuUsPerReqWarn, 0),
+          '1.00×',
+          '',
+        ]);
+        rows.push([
+          'LOG_LEVEL=info (one pino line per request, the default)',
+          int(lc.okRpsInfo),
+          x(lc.rpsRatio),
+          fmt(lc.appCpuUsPerReqInfo, 0),
+          x(lc.cpuRatio),
+          `${fmt(lc.appCpuUsPerReqDelta, 0)} µs/req, ${fmt(lc.throughputLostPct, 1)} % of throughput`,
+        ]);
       }
       if (rl) {
-        rows.push(['rate limits off (LOG_LEVEL=info)', int(rl.okRpsOff), '1.00×', fmt(rl.appCpuUsPerReqOff, 0), '1.00×', '']);
-        rows.push(['rate limits on (Redis token bucket per IP, never reached)', int(rl.okRpsOn), x(rl.rpsRatio), fmt(rl.appCpuUsPerReqOn, 0), x(rl.cpuRatio), `${fmt(rl.appCpuUsPerReqDelta, 0)} µs/req`]);
+        rows.push([
+          'rate limits off (LOG_LEVEL=info)',
+          int(rl.okRpsOff),
+          '1.00×',
+          fmt(rl.appCpuUsPerReqOff, 0),
+          '1.00×',
+          '',
+        ]);
+        rows.push([
+          'rate limits on (Redis token bucket per IP, never reached)',
+          int(rl.okRpsOn),
+          x(rl.rpsRatio),
+          fmt(rl.appCpuUsPerReqOn, 0),
+          x(rl.cpuRatio),
+          `${fmt(rl.appCpuUsPerReqDelta, 0)} µs/req`,
+        ]);
       }
       out.push(table(['Variant', '2xx/s', '× without', 'app CPU µs/req', '× without', 'cost'], rows));
       out.push('');
@@ -284,7 +340,23 @@ function renderMarkdown(r: typeof report): string {
     out.push('');
     out.push(
       table(
-        ['Deployment', 'Route', '2xx/s', 'p50 ms', 'p99 ms', 'non-2xx', `first ${s.windowS} s 2xx/s`, `last ${s.windowS} s 2xx/s`, 'last/first', `first ${s.windowS} s p99`, `last ${s.windowS} s p99`, 'app CPU µs/req', 'PG CPU µs/req', 'pools', 'load avg'],
+        [
+          'Deployment',
+          'Route',
+          '2xx/s',
+          'p50 ms',
+          'p99 ms',
+          'non-2xx',
+          `first ${s.windowS} s 2xx/s`,
+          `last ${s.windowS} s 2xx/s`,
+          'last/first',
+          `first ${s.windowS} s p99`,
+          `last ${s.windowS} s p99`,
+          'app CPU µs/req',
+          'PG CPU µs/req',
+          'pools',
+          'load avg',
+        ],
         h.sustained.map((run) => [
           labelOf(run.target, run.variant),
           `\`${run.route}\``,

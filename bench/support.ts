@@ -99,7 +99,12 @@ function ownRuntimeChildren(): number[] {
  * Spawns a bench entry (a file under bench/) under tsx, tracked. stdout is discarded like
  * scripts/processes.ts does for runtimes; the tail of stderr is printed if it fails.
  */
-export function spawnBenchProcess(file: string, args: string[], env: Record<string, string>, name: string): ChildProcess {
+export function spawnBenchProcess(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  name: string,
+): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -126,7 +131,10 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** A Float64Array sorted ascending (copy). */

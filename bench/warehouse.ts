@@ -11,7 +11,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { analytics } from '../src/modules/analytics/contract.ts';
-import { createWarehousePlace, removePlace, startWarehouseWorld, admin, runEnded, type Engine, type WarehousePlace } from '../test/analytics/support/warehouse-world.ts';
+import {
+  createWarehousePlace,
+  removePlace,
+  startWarehouseWorld,
+  admin,
+  runEnded,
+  type Engine,
+  type WarehousePlace,
+} from '../test/analytics/support/warehouse-world.ts';
 import { startPostgres, startRedis, type Service } from '../test/support/services.ts';
 import { installCleanup, median, progress, root } from './support.ts';
 
@@ -72,7 +80,9 @@ const results: EngineResult[] = [];
 const startedAt = new Date();
 let exitCode = 0;
 try {
-  progress(`warehouse benchmark: ${RENTALS} rentals, ${ITEMS} items, ${USERS} users, ${2 * RENTALS} ledger entries; ${CHANGES} changes; node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`);
+  progress(
+    `warehouse benchmark: ${RENTALS} rentals, ${ITEMS} items, ${USERS} users, ${2 * RENTALS} ledger entries; ${CHANGES} changes; node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`,
+  );
   const pg = await startPostgres();
   services.push(pg);
   const redis = await startRedis();
@@ -93,7 +103,9 @@ try {
         if (run.status !== 'succeeded') throw new Error(`${engine} ${mode} run ${run.status}: ${run.error}`);
         const seconds = (performance.now() - t0) / 1000;
         const rows = Object.values(run.tables).reduce((n, t) => n + t.extracted, 0);
-        progress(`${engine} ${mode}: ${rows} rows extracted in ${seconds.toFixed(2)} s (${Math.round(rows / seconds)} rows/s)`);
+        progress(
+          `${engine} ${mode}: ${rows} rows extracted in ${seconds.toFixed(2)} s (${Math.round(rows / seconds)} rows/s)`,
+        );
         return { seconds: round(seconds, 2), rows, rowsPerSecond: Math.round(rows / seconds) };
       };
       const full = await timed('full');
@@ -103,11 +115,20 @@ try {
       const runs: number[] = [];
       for (let i = 0; i < REPEATS; i++) {
         const t0 = performance.now();
-        await world.host.platform.bus.call(analytics.ops.revenueReport, { from: '2020-01-01', to: '2029-12-31', groupBy: 'category' }, admin());
+        await world.host.platform.bus.call(
+          analytics.ops.revenueReport,
+          { from: '2020-01-01', to: '2029-12-31', groupBy: 'category' },
+          admin(),
+        );
         runs.push(round(performance.now() - t0, 1));
       }
       progress(`${engine} revenue by category: median ${median(runs)} ms of ${runs.join(', ')}`);
-      results.push({ engine, full, incremental: { ...incremental, changes: CHANGES }, reportMs: { median: median(runs), min: Math.min(...runs), runs } });
+      results.push({
+        engine,
+        full,
+        incremental: { ...incremental, changes: CHANGES },
+        reportMs: { median: median(runs), min: Math.min(...runs), runs },
+      });
     } finally {
       await world.stop();
       await removePlace(place);
@@ -121,7 +142,18 @@ try {
 }
 
 const report = {
-  meta: { startedAt: startedAt.toISOString(), node: process.version, cpus: cpus().length, loadavgAtEnd: loadavg().map((l) => round(l, 2)), rentals: RENTALS, items: ITEMS, users: USERS, ledgerEntries: 2 * RENTALS, changes: CHANGES, note: 'Shared machine: absolute numbers are noise.' },
+  meta: {
+    startedAt: startedAt.toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    loadavgAtEnd: loadavg().map((l) => round(l, 2)),
+    rentals: RENTALS,
+    items: ITEMS,
+    users: USERS,
+    ledgerEntries: 2 * RENTALS,
+    changes: CHANGES,
+    note: 'Shared machine: absolute numbers are noise.',
+  },
   results,
 };
 const markdown = [
@@ -131,7 +163,10 @@ const markdown = [
   '',
   `| Engine | full ETL | rows/s | incremental after ${CHANGES.toLocaleString('en')} changes | rows/s | revenue by category (median of ${REPEATS}) |`,
   '|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.engine} | ${r.full.seconds} s (${r.full.rows.toLocaleString('en')} rows) | ${r.full.rowsPerSecond.toLocaleString('en')} | ${r.incremental.seconds} s (${r.incremental.rows.toLocaleString('en')} rows) | ${r.incremental.rowsPerSecond.toLocaleString('en')} | ${r.reportMs.median} ms |`),
+  ...results.map(
+    (r) =>
+      `| ${r.engine} | ${r.full.seconds} s (${r.full.rows.toLocaleString('en')} rows) | ${r.full.rowsPerSecond.toLocaleString('en')} | ${r.incremental.seconds} s (${r.incremental.rows.toLocaleString('en')} rows) | ${r.incremental.rowsPerSecond.toLocaleString('en')} | ${r.reportMs.median} ms |`,
+  ),
   '',
 ].join('\n');
 const dir = join(root, 'bench', 'results');

@@ -36,7 +36,14 @@ try {
     } else {
       for (const setup of (process.env.SETUP ?? 'sentinel,cluster').split(',') as RedisSetupName[]) {
         const r = await runRedisFailover({ setup, topology, loadMs });
-        const ok = r.eventsLost === 0 && r.duplicatedEffects === 0 && r.failedOtherwise.length === 0 && r.sessionSurvived && r.revokedAtOnce && r.idempotencyReplayed && r.rateLimited > 0;
+        const ok =
+          r.eventsLost === 0 &&
+          r.duplicatedEffects === 0 &&
+          r.failedOtherwise.length === 0 &&
+          r.sessionSurvived &&
+          r.revokedAtOnce &&
+          r.idempotencyReplayed &&
+          r.rateLimited > 0;
         failed ||= !ok;
         console.log(
           `[drill] redis-failover ${setup} ${topology}: ${ok ? 'PASS' : 'FAIL'} — write gap ${r.writeGapMs} ms; writes acknowledged ${r.acknowledged}, failed ${r.failedWrites}; ` +

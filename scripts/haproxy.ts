@@ -9,7 +9,7 @@ export function haproxyBinary(): string {
   for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin']) {
     if (dir && existsSync(join(dir, 'haproxy'))) return join(dir, 'haproxy');
   }
-  throw new Error('haproxy not found: install Debian\'s haproxy package (apt-get install -y haproxy), as .ci/run does');
+  throw new Error("haproxy not found: install Debian's haproxy package (apt-get install -y haproxy), as .ci/run does");
 }
 
 /**
@@ -17,7 +17,10 @@ export function haproxyBinary(): string {
  * health checks on /readyz every 500 ms, least connections, and a request whose connection was
  * refused or answered nothing is tried again on another gateway.
  */
-export function startHaproxy(port: number, gateways: { name: string; url: string }[]): RuntimeProcess & { stop(): void } {
+export function startHaproxy(
+  port: number,
+  gateways: { name: string; url: string }[],
+): RuntimeProcess & { stop(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'shareloop-haproxy-'));
   const servers = gateways.map((g) => `  server ${g.name} ${new URL(g.url).host} check`).join('\n');
   const config = `global
@@ -41,7 +44,9 @@ backend gateways
 ${servers}
 `;
   writeFileSync(join(dir, 'haproxy.cfg'), config);
-  const child = spawn(haproxyBinary(), ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(haproxyBinary(), ['-db', '-f', join(dir, 'haproxy.cfg')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   reapOnExit(child);
   child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return { name: 'haproxy', child, url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };

@@ -55,7 +55,8 @@ export function spawnRuntime(
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   child.once('exit', (code, signal) => {
-    if (code && code !== 0 && !options.inherit) process.stderr.write(`[${options.name ?? entry}] exited ${code ?? signal}: ${stderr}\n`);
+    if (code && code !== 0 && !options.inherit)
+      process.stderr.write(`[${options.name ?? entry}] exited ${code ?? signal}: ${stderr}\n`);
   });
   return child;
 }

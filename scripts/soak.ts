@@ -13,7 +13,14 @@ const redis = await startRedis();
 let failed = false;
 try {
   for (const topology of topologies) {
-    const result = await runChecker({ topology, databaseUrl: await createDatabase(pg.url), redisUrl: redis.url, events, kills, progress: (line) => console.log(line) });
+    const result = await runChecker({
+      topology,
+      databaseUrl: await createDatabase(pg.url),
+      redisUrl: redis.url,
+      events,
+      kills,
+      progress: (line) => console.log(line),
+    });
     const ok = result.lost === 0 && result.unexpected === 0 && result.duplicated === 0 && result.kills === kills;
     failed ||= !ok;
     console.log(`[soak] ${topology}: ${ok ? 'PASS' : 'FAIL'} ${JSON.stringify(result)}`);

@@ -25,11 +25,16 @@ export interface SplitTopology {
 }
 
 /** The layout with some modules run as several instances (`replicas: { inventory: 3 }` → inventory-1..3). */
-export function withReplicas(replicas: Record<string, number>, layout: readonly { name: string; modules: string }[] = splitLayout) {
+export function withReplicas(
+  replicas: Record<string, number>,
+  layout: readonly { name: string; modules: string }[] = splitLayout,
+) {
   const counts = new Map<string, number>();
   for (const entry of layout) counts.set(entry.modules, (counts.get(entry.modules) ?? 0) + 1);
   for (const [module, n] of Object.entries(replicas)) counts.set(module, n);
-  return [...counts].flatMap(([modules, n]) => Array.from({ length: n }, (_, i) => ({ name: n > 1 ? `${modules}-${i + 1}` : modules, modules })));
+  return [...counts].flatMap(([modules, n]) =>
+    Array.from({ length: n }, (_, i) => ({ name: n > 1 ? `${modules}-${i + 1}` : modules, modules })),
+  );
 }
 
 /**
@@ -45,12 +50,19 @@ export async function startSplitTopology(options: {
   /** Gateways to run; with more than one, HAProxy listens on gatewayPort in front of them (each gateway on a free port). */
   gateways?: number;
 }): Promise<SplitTopology> {
-  const env = { INTERNAL_SERVICE_SECRET: process.env.INTERNAL_SERVICE_SECRET || randomBytes(24).toString('hex'), ...options.env };
+  const env = {
+    INTERNAL_SERVICE_SECRET: process.env.INTERNAL_SERVICE_SECRET || randomBytes(24).toString('hex'),
+    ...options.env,
+  };
   const processes: RuntimeProcess[] = [];
   const starters = new Map<string, () => RuntimeProcess>();
   const stop = () => stopAll([...processes].reverse().map((p) => p.child));
   const start = (name: string, entry: string, env: Record<string, string>, url: string) => {
-    const launch = () => ({ name, child: spawnRuntime(entry, env, { name, ...(options.inherit ? { inherit: true } : {}) }), url });
+    const launch = () => ({
+      name,
+      child: spawnRuntime(entry, env, { name, ...(options.inherit ? { inherit: true } : {}) }),
+      url,
+    });
     starters.set(name, launch);
     const started = launch();
     processes.push(started);
@@ -61,12 +73,18 @@ export async function startSplitTopology(options: {
       (options.layout ?? splitLayout).map(async ({ name, modules }) => {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
-        return start(name, 'service.ts', { ...env, SERVICE_NAME: name, MODULES: modules, PORT: String(port), HOST: '127.0.0.1', ADVERTISE_URL: url }, url);
+        return start(
+          name,
+          'service.ts',
+          { ...env, SERVICE_NAME: name, MODULES: modules, PORT: String(port), HOST: '127.0.0.1', ADVERTISE_URL: url },
+          url,
+        );
       }),
     );
     await Promise.all(services.map((s) => waitForReady(`${s.url}/readyz`, 60_000, s.child)));
     const count = options.gateways ?? 1;
-    const ports = count > 1 ? await Promise.all(Array.from({ length: count }, () => freePort())) : [options.gatewayPort];
+    const ports =
+      count > 1 ? await Promise.all(Array.from({ length: count }, () => freePort())) : [options.gatewayPort];
     const gateways = ports.map((port, i) => {
       const name = count > 1 ? `gateway-${i + 1}` : 'gateway';
       return start(name, 'gateway.ts', { ...env, PORT: String(port), SERVICE_NAME: name }, `http://127.0.0.1:${port}`);

@@ -19,7 +19,8 @@ function topologyFlags(args: string[]): { gateways: number; replicas: Record<str
     else if (flag === '--replicas') {
       for (const pair of value().split(',')) {
         const [module, n] = pair.split('=');
-        if (!module || !Number.isInteger(Number(n)) || Number(n) < 1) throw new Error(`--replicas expects module=N, got "${pair}"`);
+        if (!module || !Number.isInteger(Number(n)) || Number(n) < 1)
+          throw new Error(`--replicas expects module=N, got "${pair}"`);
         replicas[module] = Number(n);
       }
     } else throw new Error(`unknown option ${args[i]} (expected --gateways N, --replicas module=N)`);

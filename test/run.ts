@@ -58,7 +58,9 @@ function typecheck(): Promise<number> {
   const tsc = resolve(root, 'node_modules/typescript/bin/tsc');
   // TYPECHECK_PROJECT points at another tsconfig (the harness's own test uses it).
   const project = process.env.TYPECHECK_PROJECT ?? resolve(root, 'tsconfig.json');
-  const buildInfo = process.env.TYPECHECK_PROJECT ? [] : ['--incremental', '--tsBuildInfoFile', resolve(root, 'node_modules/.cache/shareloop/tsc.tsbuildinfo')];
+  const buildInfo = process.env.TYPECHECK_PROJECT
+    ? []
+    : ['--incremental', '--tsBuildInfoFile', resolve(root, 'node_modules/.cache/shareloop/tsc.tsbuildinfo')];
   const child = spawn(process.execPath, [tsc, '--noEmit', '-p', project, ...buildInfo, '--pretty', 'false'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -8,4 +8,12 @@ import { rentals } from '../modules/rentals/contract.ts';
 import type { AnyContract } from '../shared/bus/contract.ts';
 
 /** Every public contract: what the gateway (or the monolith's edge) serves. */
-export const allContracts: readonly AnyContract[] = [identity as unknown as AnyContract, inventory as unknown as AnyContract, payments as unknown as AnyContract, notifications as unknown as AnyContract, catalog as unknown as AnyContract, rentals as unknown as AnyContract, analytics as unknown as AnyContract];
+export const allContracts: readonly AnyContract[] = [
+  identity as unknown as AnyContract,
+  inventory as unknown as AnyContract,
+  payments as unknown as AnyContract,
+  notifications as unknown as AnyContract,
+  catalog as unknown as AnyContract,
+  rentals as unknown as AnyContract,
+  analytics as unknown as AnyContract,
+];

@@ -24,7 +24,17 @@ const { host, server, idempotency } = await startUp('gateway', async () => {
   });
   const { bus, metrics, redis } = host.platform;
   const idempotency = await openIdempotencyStore(host.platform, { database: 'if-configured' });
-  const app = createPublicApi({ name: 'gateway', config, log, metrics, bus, redis, idempotencyStore: idempotency.store, readiness: () => host.readiness(), databaseRoles: () => host.databaseRoles() });
+  const app = createPublicApi({
+    name: 'gateway',
+    config,
+    log,
+    metrics,
+    bus,
+    redis,
+    idempotencyStore: idempotency.store,
+    readiness: () => host.readiness(),
+    databaseRoles: () => host.databaseRoles(),
+  });
   const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
   return { host, server, idempotency };
 });

@@ -24,17 +24,23 @@ export async function platformDatabase(platform: Platform): Promise<Database> {
  * for the monolith, whose modules live there anyway; `'if-configured'` for a gateway, which
  * opens no embedded database); else, a lone gateway with neither, this process's memory.
  */
-export async function openIdempotencyStore(platform: Platform, options: { database: 'always' | 'if-configured' }): Promise<{ store: IdempotencyStore; stop(): void }> {
+export async function openIdempotencyStore(
+  platform: Platform,
+  options: { database: 'always' | 'if-configured' },
+): Promise<{ store: IdempotencyStore; stop(): void }> {
   if (platform.redis) return { store: new RedisIdempotencyStore(platform.redis), stop: () => {} };
   if (options.database === 'if-configured' && !moduleDatabaseUrl(PLATFORM, platform.config)) {
-    platform.log.warn('Idempotency keys are kept in memory (no REDIS_URL or DATABASE_URL): they are lost on restart and not shared between gateways');
+    platform.log.warn(
+      'Idempotency keys are kept in memory (no REDIS_URL or DATABASE_URL): they are lost on restart and not shared between gateways',
+    );
     return { store: new MemoryIdempotencyStore(), stop: () => {} };
   }
   const store = new DatabaseIdempotencyStore((await platformDatabase(platform)).db);
   const purge = () =>
     void store.purgeExpired().then(
       (purged) => purged > 0 && platform.log.info({ purged }, 'expired idempotency keys purged'),
-      (err: unknown) => platform.log.warn({ err: (err as Error).message }, 'idempotency key purge failed; next try later'),
+      (err: unknown) =>
+        platform.log.warn({ err: (err as Error).message }, 'idempotency key purge failed; next try later'),
     );
   purge();
   const timer = setInterval(purge, PURGE_EVERY_MS);

@@ -16,7 +16,10 @@ const detailsSchema = z
   })
   .meta({ id: 'ItemDetails' });
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
 
 const route = createRoute({
   method: 'get',
@@ -24,7 +27,8 @@ const route = createRoute({
   operationId: 'gateway.getItemDetails',
   tags: ['Items'],
   summary: "An item with its owner's public profile, in one response",
-  description: 'Composed at the edge from inventory and identity. When identity is unavailable the item is still returned, without its owner and with a warning.',
+  description:
+    'Composed at the edge from inventory and identity. When identity is unavailable the item is still returned, without its owner and with a warning.',
   request: { params: z.object({ id: z.uuid() }) },
   responses: {
     200: { description: 'The item and its owner', content: { 'application/json': { schema: detailsSchema } } },
@@ -44,7 +48,10 @@ export function mountItemDetails(app: App, options: { bus: Bus; timeoutMs: numbe
       const owner = await options.bus.call(identity.ops.getPublicProfile, { id: item.ownerId }, ctx);
       return c.json({ item, owner }, 200);
     } catch (error) {
-      const reason = error instanceof AppError && error.kind === 'not_found' ? 'owner account no longer exists' : 'owner profile unavailable';
+      const reason =
+        error instanceof AppError && error.kind === 'not_found'
+          ? 'owner account no longer exists'
+          : 'owner profile unavailable';
       return c.json({ item, warnings: [reason] }, 200);
     }
   });

@@ -8,4 +8,12 @@ import { rentalsModule } from '../modules/rentals/module.ts';
 import type { AnyModule } from '../shared/modules/define-module.ts';
 
 /** Every module, as imported objects (never names in strings), in start order. */
-export const allModules: readonly AnyModule[] = [identityModule, inventoryModule, paymentsModule, notificationsModule, catalogModule, rentalsModule, analyticsModule];
+export const allModules: readonly AnyModule[] = [
+  identityModule,
+  inventoryModule,
+  paymentsModule,
+  notificationsModule,
+  catalogModule,
+  rentalsModule,
+  analyticsModule,
+];

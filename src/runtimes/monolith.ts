@@ -14,18 +14,38 @@ const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'monolith' });
 const { host, server, dataDir, idempotency } = await startUp('monolith', async () => {
   // Another process on the same embedded database is refused before anything opens.
-  const dataDir = usesEmbeddedDatabase(config, allModules.map((m) => m.contract.name)) ? lockDataDir(config.DATA_DIR, 'monolith') : undefined;
+  const dataDir = usesEmbeddedDatabase(
+    config,
+    allModules.map((m) => m.contract.name),
+  )
+    ? lockDataDir(config.DATA_DIR, 'monolith')
+    : undefined;
   const host = await hostModules({ config, log, service: 'monolith', modules: allModules, events: 'in-process' });
   const { bus, metrics, redis } = host.platform;
   const idempotency = await openIdempotencyStore(host.platform, { database: 'always' });
-  const app = createPublicApi({ name: 'monolith', config, log, metrics, bus, redis, idempotencyStore: idempotency.store, readiness: () => host.readiness(), databaseRoles: () => host.databaseRoles() });
+  const app = createPublicApi({
+    name: 'monolith',
+    config,
+    log,
+    metrics,
+    bus,
+    redis,
+    idempotencyStore: idempotency.store,
+    readiness: () => host.readiness(),
+    databaseRoles: () => host.databaseRoles(),
+  });
   const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
   // Operator commands find this server's admin API through the lock file.
   dataDir?.advertise(localUrl(config.HOST, server.port));
   return { host, server, dataDir, idempotency };
 });
 log.info(
-  { port: server.port, database: config.DATABASE_URL ? 'postgres' : 'pglite', cache: host.platform.redis ? 'redis' : 'memory', ms: Math.round(performance.now() - started) },
+  {
+    port: server.port,
+    database: config.DATABASE_URL ? 'postgres' : 'pglite',
+    cache: host.platform.redis ? 'redis' : 'memory',
+    ms: Math.round(performance.now() - started),
+  },
   `Shareloop listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${server.port} (docs at /docs)`,
 );
 onShutdown(log, async () => {

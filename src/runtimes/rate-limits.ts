@@ -14,8 +14,12 @@ import type { Logger } from '../shared/observability/logger.ts';
  */
 export function edgeRateLimits(config: Config, redis: RedisClient | undefined, log: Logger) {
   const limiter = redis ? new RedisRateLimiter(fastFailing(redis)) : new MemoryRateLimiter();
-  const on = (n: number, rule: (limit: ReturnType<typeof perMinute>) => RateLimitRule) => (n > 0 ? [rule(perMinute(n))] : []);
-  const ipRules = [...on(config.RATE_LIMIT_AUTH_PER_MINUTE, authRoutesByIp), ...on(config.RATE_LIMIT_GLOBAL_PER_MINUTE, requestsByIp)];
+  const on = (n: number, rule: (limit: ReturnType<typeof perMinute>) => RateLimitRule) =>
+    n > 0 ? [rule(perMinute(n))] : [];
+  const ipRules = [
+    ...on(config.RATE_LIMIT_AUTH_PER_MINUTE, authRoutesByIp),
+    ...on(config.RATE_LIMIT_GLOBAL_PER_MINUTE, requestsByIp),
+  ];
   const userRules = on(config.RATE_LIMIT_WRITES_PER_MINUTE, writesByUser);
   const trustProxy = config.TRUST_PROXY;
   return {
@@ -29,7 +33,11 @@ export function edgeRateLimits(config: Config, redis: RedisClient | undefined, l
  * with the platform's. Takes issued in the same tick travel in one write (auto-pipelining).
  */
 function fastFailing(redis: RedisClient): RedisClient {
-  const connection = duplicateClient(redis, { enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true });
+  const connection = duplicateClient(redis, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    enableAutoPipelining: true,
+  });
   connection.on('error', () => {});
   redis.once('end', () => connection.disconnect());
   return connection;

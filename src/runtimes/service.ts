@@ -19,7 +19,9 @@ const config = loadConfig();
 const hosted = allModules.filter((m) => config.MODULES.includes(m.contract.name));
 const unknown = config.MODULES.filter((name) => !allModules.some((m) => m.contract.name === name));
 if (hosted.length === 0 || unknown.length > 0) {
-  process.stderr.write(`Invalid configuration: MODULES must list modules among ${allModules.map((m) => m.contract.name).join(', ')} (got "${config.MODULES.join(',')}")\n`);
+  process.stderr.write(
+    `Invalid configuration: MODULES must list modules among ${allModules.map((m) => m.contract.name).join(', ')} (got "${config.MODULES.join(',')}")\n`,
+  );
   process.exit(78);
 }
 if (!hasRedis(config) && !process.env.ADVERTISE_URL) {
@@ -59,7 +61,13 @@ const registrations: Registration[] = [];
 if (host.platform.redis) {
   for (const module of hosted) {
     registrations.push(
-      await registerInstance({ redis: host.platform.redis, module: module.contract.name, instance: { id: instanceId, url }, ttlMs: config.DISCOVERY_TTL_MS, log }),
+      await registerInstance({
+        redis: host.platform.redis,
+        module: module.contract.name,
+        instance: { id: instanceId, url },
+        ttlMs: config.DISCOVERY_TTL_MS,
+        log,
+      }),
     );
   }
 }

@@ -25,7 +25,8 @@ export function startUpFailure(error: unknown, env: Record<string, string | unde
     return `${names.length > 0 ? names.join(' / ') : 'the database URL'}: ${error.message}`;
   }
   const { code, port, address } = error as { code?: string; port?: number; address?: string };
-  if (code === 'EADDRINUSE') return `port ${port ?? '?'}${address ? ` on ${address}` : ''} is already in use (stop what listens there, or set PORT)`;
+  if (code === 'EADDRINUSE')
+    return `port ${port ?? '?'}${address ? ` on ${address}` : ''} is already in use (stop what listens there, or set PORT)`;
   if (code === 'EACCES' && port !== undefined) return `no permission to listen on port ${port} (set PORT above 1023)`;
   if (code === 'EADDRNOTAVAIL') return `HOST ${address ?? ''} is not an address of this machine`;
   const message = error instanceof Error ? error.message : String(error);

@@ -8,7 +8,16 @@ import { reapOnExit } from '../../scripts/processes.ts';
 import { inventory } from '../../src/modules/inventory/contract.ts';
 import { systemContext } from '../../src/shared/bus/context.ts';
 import { as, eventually, listItem, periodOf, rent, topUp } from '../rentals/support/world.ts';
-import { admin, createWarehousePlace, placeEnv, removePlace, startWarehouseWorld, type Engine, type WarehousePlace, type WarehouseWorld } from './support/warehouse-world.ts';
+import {
+  admin,
+  createWarehousePlace,
+  placeEnv,
+  removePlace,
+  startWarehouseWorld,
+  type Engine,
+  type WarehousePlace,
+  type WarehouseWorld,
+} from './support/warehouse-world.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const LEASE_MS = '1500';
@@ -17,7 +26,11 @@ const LEASE_MS = '1500';
 function warehouseCli(place: WarehousePlace, args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/cli/warehouse.ts', ...args], {
     cwd: root,
-    env: { ...process.env, ...placeEnv(place, { LOG_LEVEL: 'warn', WAREHOUSE_RUN_LEASE_MS: LEASE_MS, ...env }), ...(place.warehouseUrl ? {} : { WAREHOUSE_URL: '' }) },
+    env: {
+      ...process.env,
+      ...placeEnv(place, { LOG_LEVEL: 'warn', WAREHOUSE_RUN_LEASE_MS: LEASE_MS, ...env }),
+      ...(place.warehouseUrl ? {} : { WAREHOUSE_URL: '' }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   reapOnExit(child);
@@ -25,8 +38,8 @@ function warehouseCli(place: WarehousePlace, args: string[], env: Record<string,
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
 }
 
@@ -53,7 +66,9 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
             await bus.call(rentals.ops.returnRental, { id: outcome.rental.id }, as(owner));
             // The item comes back through rentalCompleted (an event) before it can be rented again.
             await eventually('the item to be available again', async () =>
-              (await bus.call(inventory.ops.getItem, { id: item.id }, systemContext())).status === 'available' ? true : undefined,
+              (await bus.call(inventory.ops.getItem, { id: item.id }, systemContext())).status === 'available'
+                ? true
+                : undefined,
             );
           } else if (i === 0) await bus.call(rentals.ops.cancelRental, { id: outcome.rental.id }, as(renter));
         }
@@ -71,7 +86,8 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
       const { runs } = await world.host.platform.bus.call(analytics.ops.listRuns, { limit: 5 }, admin());
       assert.equal(runs[0]?.status, 'running', 'the killed run still holds its lease');
       const during = await world.snapshot();
-      for (const [table, rows] of Object.entries(during)) assert.equal(rows.length, 0, `${table}: a killed run commits nothing`);
+      for (const [table, rows] of Object.entries(during))
+        assert.equal(rows.length, 0, `${table}: a killed run commits nothing`);
 
       await new Promise((resolve) => setTimeout(resolve, Number(LEASE_MS) + 200));
       const completed = await world.etl();
@@ -81,11 +97,17 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
       assert.equal(completed.tables.rentals!.extracted, 6);
 
       const loaded = await world.snapshot();
-      const [counted] = await world.sql.payments<{ n: string }[]>`select count(*)::text as n from payments.ledger_entries`;
+      const [counted] = await world.sql.payments<
+        { n: string }[]
+      >`select count(*)::text as n from payments.ledger_entries`;
       const entries = counted!.n;
       assert.equal(loaded.fact_rental!.length, 6);
       assert.equal(loaded.fact_ledger!.length, Number(entries));
-      assert.equal(new Set(loaded.fact_ledger!.map((r) => r.entry_id)).size, loaded.fact_ledger!.length, 'no entry twice');
+      assert.equal(
+        new Set(loaded.fact_ledger!.map((r) => r.entry_id)).size,
+        loaded.fact_ledger!.length,
+        'no entry twice',
+      );
       await world.etl('rebuild');
       assert.deepEqual(await world.snapshot(), loaded, 'the same as a rebuild from scratch');
     });
@@ -97,16 +119,29 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
         const before = await world.snapshot();
         const [owner] = [await world.registerUser()];
         await listItem(bus, owner, { daily: 1_234 });
-        const killed = await warehouseCli(place, ['etl', '--full'], { WAREHOUSE_KILL_AFTER_PAGES: '6', WAREHOUSE_PAGE_SIZE: '2' });
+        const killed = await warehouseCli(place, ['etl', '--full'], {
+          WAREHOUSE_KILL_AFTER_PAGES: '6',
+          WAREHOUSE_PAGE_SIZE: '2',
+        });
         assert.equal(killed.signal, 'SIGKILL');
         assert.deepEqual(await world.snapshot(), before, 'the warehouse is as the last committed run left it');
         await new Promise((resolve) => setTimeout(resolve, Number(LEASE_MS) + 200));
 
         const cli = await warehouseCli(place, ['etl']);
         assert.equal(cli.code, 0, cli.stderr);
-        for (const table of ['users', 'item_history', 'rentals', 'ledger']) assert.match(cli.stderr, new RegExp(`${table}\\s+\\d+ extracted, \\d+ loaded`));
+        for (const table of ['users', 'item_history', 'rentals', 'ledger'])
+          assert.match(cli.stderr, new RegExp(`${table}\\s+\\d+ extracted, \\d+ loaded`));
         assert.match(cli.stdout, /warehouse run succeeded: 4 tables, \d+ rows loaded/);
-        const report = await warehouseCli(place, ['report', 'revenue', '--from', '2020-01-01', '--to', '2030-01-01', '--group-by', 'owner']);
+        const report = await warehouseCli(place, [
+          'report',
+          'revenue',
+          '--from',
+          '2020-01-01',
+          '--to',
+          '2030-01-01',
+          '--group-by',
+          'owner',
+        ]);
         assert.equal(report.code, 0, report.stderr);
         assert.match(report.stdout, /key\s+currency\s+rentals\s+revenue/);
         const snapshot = await world.snapshot();

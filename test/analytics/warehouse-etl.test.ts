@@ -9,7 +9,15 @@ import { rentals } from '../../src/modules/rentals/contract.ts';
 import { systemContext } from '../../src/shared/bus/context.ts';
 import { AppError } from '../../src/shared/bus/errors.ts';
 import { as, eventually, listItem, periodOf, rent, topUp } from '../rentals/support/world.ts';
-import { admin, createWarehousePlace, removePlace, startWarehouseWorld, type Engine, type WarehousePlace, type WarehouseWorld } from './support/warehouse-world.ts';
+import {
+  admin,
+  createWarehousePlace,
+  removePlace,
+  startWarehouseWorld,
+  type Engine,
+  type WarehousePlace,
+  type WarehouseWorld,
+} from './support/warehouse-world.ts';
 
 const WIDE = { from: '2020-01-01', to: '2030-01-01' } as const;
 const CATEGORIES = ['power-tools', 'camping', 'books'] as const;
@@ -28,8 +36,18 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('list' as const), owner: fc.nat(3), price: fc.integer({ min: 100, max: 2_000 }) }),
   fc.record({ kind: fc.constant('reprice' as const), item: fc.nat(20), price: fc.integer({ min: 100, max: 2_000 }) }),
   fc.record({ kind: fc.constant('recategorize' as const), item: fc.nat(20), category: fc.nat(2) }),
-  fc.record({ kind: fc.constant('topUp' as const), user: fc.nat(3), amount: fc.integer({ min: 10_000, max: 100_000 }) }),
-  fc.record({ kind: fc.constant('rent' as const), renter: fc.nat(3), item: fc.nat(20), startInDays: fc.integer({ min: 0, max: 60 }), days: fc.integer({ min: 1, max: 5 }) }),
+  fc.record({
+    kind: fc.constant('topUp' as const),
+    user: fc.nat(3),
+    amount: fc.integer({ min: 10_000, max: 100_000 }),
+  }),
+  fc.record({
+    kind: fc.constant('rent' as const),
+    renter: fc.nat(3),
+    item: fc.nat(20),
+    startInDays: fc.integer({ min: 0, max: 60 }),
+    days: fc.integer({ min: 1, max: 5 }),
+  }),
   fc.record({ kind: fc.constant('return' as const), rental: fc.nat(20) }),
   fc.record({ kind: fc.constant('cancel' as const), rental: fc.nat(20) }),
 );
@@ -75,15 +93,25 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
         case 'recategorize': {
           if (!item) return;
           const current = await bus.call(inventory.ops.getItem, { id: item.id }, systemContext());
-          const change = step.kind === 'reprice' ? { dailyPrice: { amount: step.price, currency: 'EUR' } } : { category: CATEGORIES[step.category]! };
-          return tolerate(bus.call(inventory.ops.updateItem, { id: item.id, ifMatch: `"${current.version}"`, ...change }, as(item.owner)));
+          const change =
+            step.kind === 'reprice'
+              ? { dailyPrice: { amount: step.price, currency: 'EUR' } }
+              : { category: CATEGORIES[step.category]! };
+          return tolerate(
+            bus.call(
+              inventory.ops.updateItem,
+              { id: item.id, ifMatch: `"${current.version}"`, ...change },
+              as(item.owner),
+            ),
+          );
         }
         case 'topUp':
           return void (await topUp(bus, users[step.user]!, step.amount));
         case 'rent': {
           if (!item || users[step.renter] === item.owner) return;
           const outcome = await rent(bus, users[step.renter]!, item.id, periodOf(step.days, step.startInDays));
-          if ('rental' in outcome) rentalIds.push({ id: outcome.rental.id, owner: item.owner, renter: users[step.renter]! });
+          if ('rental' in outcome)
+            rentalIds.push({ id: outcome.rental.id, owner: item.owner, renter: users[step.renter]! });
           return;
         }
         case 'return':
@@ -101,7 +129,11 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
 
     /** The warehouse agrees with the sources: revenue per owner = fees captured to owners in the ledger; rentals per status match. */
     async function reconcile(): Promise<void> {
-      const report = await world.host.platform.bus.call(analytics.ops.revenueReport, { ...WIDE, groupBy: 'owner' }, admin());
+      const report = await world.host.platform.bus.call(
+        analytics.ops.revenueReport,
+        { ...WIDE, groupBy: 'owner' },
+        admin(),
+      );
       const warehouseRevenue = Object.fromEntries(report.rows.map((r) => [r.key, r.revenue.amount]));
       const captured = await world.sql.payments<{ owner: string; fees: string }[]>`
         select a.payee_id::text as owner, sum(e.amount)::bigint::text as fees
@@ -110,16 +142,30 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
         join payments.authorizations a on a.id = t.authorization_id
         join payments.accounts acc on acc.id = e.account_id and acc.kind = 'wallet' and acc.owner_id = a.payee_id
         group by 1`;
-      assert.deepEqual(warehouseRevenue, Object.fromEntries(captured.map((r) => [r.owner, Number(r.fees)])), 'revenue per owner = captured fees in the ledger');
+      assert.deepEqual(
+        warehouseRevenue,
+        Object.fromEntries(captured.map((r) => [r.owner, Number(r.fees)])),
+        'revenue per owner = captured fees in the ledger',
+      );
 
       const snapshot = await world.snapshot();
-      const perStatus = (rows: readonly Record<string, unknown>[]) => rows.reduce<Record<string, number>>((acc, r) => ({ ...acc, [String(r.status)]: (acc[String(r.status)] ?? 0) + 1 }), {});
+      const perStatus = (rows: readonly Record<string, unknown>[]) =>
+        rows.reduce<Record<string, number>>(
+          (acc, r) => ({ ...acc, [String(r.status)]: (acc[String(r.status)] ?? 0) + 1 }),
+          {},
+        );
       const source = await world.sql.rentals<{ status: string }[]>`select status from rentals.rentals`;
       assert.deepEqual(perStatus(snapshot.fact_rental!), perStatus(source), 'rentals per status');
-      const entries = await world.sql.payments<{ n: string }[]>`select count(*)::text as n from payments.ledger_entries`;
+      const entries = await world.sql.payments<
+        { n: string }[]
+      >`select count(*)::text as n from payments.ledger_entries`;
       assert.equal(snapshot.fact_ledger!.length, Number(entries[0]!.n), 'one fact_ledger row per ledger entry');
       const reportRentals = await world.host.platform.bus.call(analytics.ops.rentalsReport, WIDE, admin());
-      assert.equal(reportRentals.rows.reduce((n, r) => n + r.started, 0), source.length, 'every rental started once in the rentals report');
+      assert.equal(
+        reportRentals.rows.reduce((n, r) => n + r.started, 0),
+        source.length,
+        'every rental started once in the rentals report',
+      );
     }
 
     test('random histories: ETL after every step = a full reload = a rebuild from scratch, and the warehouse reconciles with the sources', async () => {
@@ -145,9 +191,17 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
           const rebuild = await world.etl('rebuild');
           assert.deepEqual(await world.snapshot(), incremental, 'a rebuild from scratch gives the same warehouse');
           const [inSource] = await world.sql.rentals<{ n: string }[]>`select count(*)::text as n from rentals.rentals`;
-          assert.equal(rebuild.tables.rentals!.extracted, Number(inSource!.n), 'the rebuild read every rental (refused ones too)');
+          assert.equal(
+            rebuild.tables.rentals!.extracted,
+            Number(inSource!.n),
+            'the rebuild read every rental (refused ones too)',
+          );
           const again = await world.etl('incremental');
-          assert.deepEqual(Object.values(again.tables).map((t) => t.extracted), [0, 0, 0, 0], 'nothing changed, nothing extracted');
+          assert.deepEqual(
+            Object.values(again.tables).map((t) => t.extracted),
+            [0, 0, 0, 0],
+            'nothing changed, nothing extracted',
+          );
           assert.deepEqual(await world.snapshot(), incremental, 'an empty window changes nothing');
           await reconcile();
         }),
@@ -172,13 +226,28 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
         const got = await bus.call(inventory.ops.getItem, { id: item.id }, systemContext());
         return got.status === 'available' ? got : undefined;
       });
-      await bus.call(inventory.ops.updateItem, { id: item.id, ifMatch: `"${current.version}"`, dailyPrice: { amount: 900, currency: 'EUR' }, category: 'books' }, as(owner));
+      await bus.call(
+        inventory.ops.updateItem,
+        {
+          id: item.id,
+          ifMatch: `"${current.version}"`,
+          dailyPrice: { amount: 900, currency: 'EUR' },
+          category: 'books',
+        },
+        as(owner),
+      );
       const second = await rent(bus, renter, item.id, periodOf(1, 75));
       assert.ok('rental' in second, JSON.stringify(second));
       await world.etl();
       const { dim_item, fact_rental } = await world.snapshot();
       const versions = dim_item!.filter((d) => d.item_id === item.id);
-      assert.deepEqual(versions.map((v) => [v.category, v.daily_price, v.is_current]), [['power-tools', 700, false], ['books', 900, true]]);
+      assert.deepEqual(
+        versions.map((v) => [v.category, v.daily_price, v.is_current]),
+        [
+          ['power-tools', 700, false],
+          ['books', 900, true],
+        ],
+      );
       const keyOf = (id: string) => fact_rental!.find((f) => f.rental_id === id)!.item_key;
       assert.equal(keyOf(first.rental.id), versions[0]!.item_key);
       assert.equal(keyOf(second.rental.id), versions[1]!.item_key);
@@ -189,9 +258,18 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
       const login = async (userId: string, role: string) => {
         // Tokens come from identity; an admin is promoted through its own op.
         const email = `r-${randomUUID().slice(0, 8)}@example.test`;
-        const user = await world.host.platform.bus.call(identity.ops.register, { email, password: 'correct horse battery', displayName: 'R' }, systemContext());
-        if (role === 'admin') await world.host.platform.bus.call(identity.ops.updateUser, { id: user.id, role: 'admin' }, admin());
-        const tokens = await world.host.platform.bus.call(identity.ops.login, { email, password: 'correct horse battery' }, systemContext());
+        const user = await world.host.platform.bus.call(
+          identity.ops.register,
+          { email, password: 'correct horse battery', displayName: 'R' },
+          systemContext(),
+        );
+        if (role === 'admin')
+          await world.host.platform.bus.call(identity.ops.updateUser, { id: user.id, role: 'admin' }, admin());
+        const tokens = await world.host.platform.bus.call(
+          identity.ops.login,
+          { email, password: 'correct horse battery' },
+          systemContext(),
+        );
         return { id: user.id ?? userId, token: tokens.accessToken };
       };
       const member = await login('', 'member');
@@ -213,21 +291,39 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
       assert.equal(nonsense.status, 400);
 
       for (const groupBy of ['day', 'category', 'owner']) {
-        const ok = await get(`/v1/admin/analytics/revenue?from=2020-01-01&to=2030-01-01&groupBy=${groupBy}`, boss.token);
+        const ok = await get(
+          `/v1/admin/analytics/revenue?from=2020-01-01&to=2030-01-01&groupBy=${groupBy}`,
+          boss.token,
+        );
         assert.equal(ok.status, 200, groupBy);
         assert.equal((await ok.json()).groupBy, groupBy);
       }
-      const utilization = await (await get('/v1/admin/analytics/utilization?from=2020-01-01&to=2030-01-01&groupBy=item', boss.token)).json();
-      assert.ok(utilization.rows.length > 0 && utilization.rows.every((r: { utilization: number | null }) => r.utilization === null || (r.utilization >= 0 && r.utilization <= 1)));
+      const utilization = await (
+        await get('/v1/admin/analytics/utilization?from=2020-01-01&to=2030-01-01&groupBy=item', boss.token)
+      ).json();
+      assert.ok(
+        utilization.rows.length > 0 &&
+          utilization.rows.every(
+            (r: { utilization: number | null }) => r.utilization === null || (r.utilization >= 0 && r.utilization <= 1),
+          ),
+      );
       assert.equal((await get('/v1/admin/analytics/rentals?from=2020-01-01&to=2030-01-01', boss.token)).status, 200);
       assert.equal((await get('/v1/admin/warehouse/runs', boss.token)).status, 200);
       assert.equal((await get(`/v1/admin/warehouse/runs/${randomUUID()}`, boss.token)).status, 404);
 
       // An owner's earnings: only rentals of their own items, equal to the admin report's row for them.
-      const byOwner = await world.host.platform.bus.call(analytics.ops.revenueReport, { ...WIDE, groupBy: 'owner' }, admin());
+      const byOwner = await world.host.platform.bus.call(
+        analytics.ops.revenueReport,
+        { ...WIDE, groupBy: 'owner' },
+        admin(),
+      );
       const top = byOwner.rows[0];
       if (top) {
-        const earnings = await world.host.platform.bus.call(analytics.ops.myEarnings, WIDE, systemContext({ caller: { userId: top.key, role: 'member' } }));
+        const earnings = await world.host.platform.bus.call(
+          analytics.ops.myEarnings,
+          WIDE,
+          systemContext({ caller: { userId: top.key, role: 'member' } }),
+        );
         assert.equal(earnings.totals.find((t) => t.currency === top.currency)?.earnings.amount, top.revenue.amount);
       }
       const mine = await (await get('/v1/analytics/my-earnings?from=2020-01-01&to=2030-01-01', member.token)).json();
@@ -235,7 +331,14 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
       assert.equal((await app.request('/v1/analytics/my-earnings')).status, 401);
 
       const doc: any = await (await app.request('/openapi.json')).json();
-      for (const path of ['/v1/admin/warehouse/runs', '/v1/admin/warehouse/runs/{id}', '/v1/admin/analytics/revenue', '/v1/admin/analytics/utilization', '/v1/admin/analytics/rentals', '/v1/analytics/my-earnings']) {
+      for (const path of [
+        '/v1/admin/warehouse/runs',
+        '/v1/admin/warehouse/runs/{id}',
+        '/v1/admin/analytics/revenue',
+        '/v1/admin/analytics/utilization',
+        '/v1/admin/analytics/rentals',
+        '/v1/analytics/my-earnings',
+      ]) {
         assert.ok(doc.paths[path], `${path} in OpenAPI`);
       }
     });
@@ -279,7 +382,11 @@ describe('export queries', () => {
       await reserved`update identity.users set role = 'admin' where id = ${early}`;
       await world.sql.main`update identity.users set role = 'admin' where id = ${late}`;
       const during = await bus.call(identity.ops.exportUsers, { since }, systemContext());
-      assert.deepEqual(during.rows.map((r) => r.id), [], 'nothing past the running transaction is read, not even B');
+      assert.deepEqual(
+        during.rows.map((r) => r.id),
+        [],
+        'nothing past the running transaction is read, not even B',
+      );
       await reserved`commit`;
     } finally {
       reserved.release();
@@ -298,9 +405,16 @@ describe('export queries', () => {
     for (;;) {
       paged.push(...page.rows.map((r) => r.id));
       if (!page.next) break;
-      page = await bus.call(identity.ops.exportUsers, { limit: 2, until: page.until, after: page.next }, systemContext());
+      page = await bus.call(
+        identity.ops.exportUsers,
+        { limit: 2, until: page.until, after: page.next },
+        systemContext(),
+      );
     }
-    assert.deepEqual(paged, all.rows.map((r) => r.id));
+    assert.deepEqual(
+      paged,
+      all.rows.map((r) => r.id),
+    );
     for (const op of [identity.ops.exportUsers, inventory.ops.exportItemHistory, rentals.ops.exportRentals]) {
       await assert.rejects(bus.call(op, {}, as(randomUUID())), (error: AppError) => error.code === 'forbidden');
     }

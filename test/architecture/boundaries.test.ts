@@ -35,11 +35,27 @@ type Importer = 'module' | 'moduleTest' | 'shared' | 'runtimes' | 'src';
  * runtime does, but never reach into their internals.
  */
 const POLICY: Record<Importer, { otherModuleFiles: readonly string[]; runtimes: boolean; why: string }> = {
-  module: { otherModuleFiles: ['contract.ts'], runtimes: false, why: 'a module imports other modules only through their contract.ts' },
-  moduleTest: { otherModuleFiles: ['contract.ts', 'module.ts', 'routes.ts'], runtimes: false, why: 'a test may host other modules (module.ts) or use their contract.ts, never their internals' },
+  module: {
+    otherModuleFiles: ['contract.ts'],
+    runtimes: false,
+    why: 'a module imports other modules only through their contract.ts',
+  },
+  moduleTest: {
+    otherModuleFiles: ['contract.ts', 'module.ts', 'routes.ts'],
+    runtimes: false,
+    why: 'a test may host other modules (module.ts) or use their contract.ts, never their internals',
+  },
   shared: { otherModuleFiles: [], runtimes: false, why: 'shared/ is the platform and knows no module' },
-  runtimes: { otherModuleFiles: ['contract.ts', 'module.ts', 'routes.ts'], runtimes: true, why: 'runtimes import a module only through contract.ts, module.ts or routes.ts' },
-  src: { otherModuleFiles: ['contract.ts', 'module.ts', 'routes.ts'], runtimes: false, why: 'entrypoints outside runtimes/ import a module only through contract.ts, module.ts or routes.ts' },
+  runtimes: {
+    otherModuleFiles: ['contract.ts', 'module.ts', 'routes.ts'],
+    runtimes: true,
+    why: 'runtimes import a module only through contract.ts, module.ts or routes.ts',
+  },
+  src: {
+    otherModuleFiles: ['contract.ts', 'module.ts', 'routes.ts'],
+    runtimes: false,
+    why: 'entrypoints outside runtimes/ import a module only through contract.ts, module.ts or routes.ts',
+  },
 };
 const RUNTIMES_RULE = 'nothing outside runtimes/ imports runtimes/';
 
@@ -70,12 +86,17 @@ function importsOf(path: string, source: string): ImportRef[] {
   const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found: ImportRef[] = [];
   const lineOf = (node: ts.Node) => file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
-  const literal = (node: ts.Node | undefined) => (node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined);
+  const literal = (node: ts.Node | undefined) =>
+    node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined;
 
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
       const typeOnly = node.importClause?.isTypeOnly === true;
-      found.push({ specifier: literal(node.moduleSpecifier), form: typeOnly ? 'import type' : 'import', line: lineOf(node) });
+      found.push({
+        specifier: literal(node.moduleSpecifier),
+        form: typeOnly ? 'import type' : 'import',
+        line: lineOf(node),
+      });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
       found.push({ specifier: literal(node.moduleSpecifier), form: 'export from', line: lineOf(node) });
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
@@ -121,7 +142,8 @@ function checkBoundaries(sources: ReadonlyArray<{ path: string; source: string }
     if (!importer) continue;
     const policy = POLICY[importer];
     for (const ref of importsOf(path, source)) {
-      const report = (rule: string) => violations.push({ file: path, line: ref.line, form: ref.form, specifier: ref.specifier ?? '(computed)', rule });
+      const report = (rule: string) =>
+        violations.push({ file: path, line: ref.line, form: ref.form, specifier: ref.specifier ?? '(computed)', rule });
       if (ref.specifier === undefined) {
         report('an import must name its module with a string literal so its boundary can be checked');
         continue;
@@ -146,7 +168,8 @@ function sourcesUnder(dir: string): { path: string; source: string }[] {
     .map((path) => ({ path, source: readFileSync(`${root}${path}`, 'utf8') }));
 }
 
-const format = (violations: Violation[]) => violations.map((v) => `  ${v.file}:${v.line} ${v.form} '${v.specifier}' — ${v.rule}`).join('\n');
+const format = (violations: Violation[]) =>
+  violations.map((v) => `  ${v.file}:${v.line} ${v.form} '${v.specifier}' — ${v.rule}`).join('\n');
 
 // ---------------------------------------------------------------------------------------
 
@@ -161,15 +184,23 @@ describe('module boundaries in src/', () => {
     assert.ok(modules.includes('identity'));
     const identityModule = sources.find((s) => s.path === 'src/modules/identity/module.ts');
     assert.ok(identityModule);
-    const targets = importsOf(identityModule.path, identityModule.source).map((r) => resolveSpecifier(identityModule.path, r.specifier!, new Set(sources.map((s) => s.path))));
+    const targets = importsOf(identityModule.path, identityModule.source).map((r) =>
+      resolveSpecifier(identityModule.path, r.specifier!, new Set(sources.map((s) => s.path))),
+    );
     assert.ok(targets.includes('src/modules/identity/contract.ts'));
     assert.ok(targets.includes('src/shared/modules/define-module.ts'));
   });
 
   test('every module has a contract.ts (its only public face) and a module.ts', () => {
     for (const module of modules) {
-      assert.ok(sources.some((s) => s.path === `src/modules/${module}/contract.ts`), `${module} has no contract.ts`);
-      assert.ok(sources.some((s) => s.path === `src/modules/${module}/module.ts`), `${module} has no module.ts`);
+      assert.ok(
+        sources.some((s) => s.path === `src/modules/${module}/contract.ts`),
+        `${module} has no contract.ts`,
+      );
+      assert.ok(
+        sources.some((s) => s.path === `src/modules/${module}/module.ts`),
+        `${module} has no module.ts`,
+      );
     }
   });
 
@@ -199,10 +230,22 @@ describe('the boundary checker itself', () => {
         const text = "import x from '../../inventory/db/schema.ts'";
       `,
     },
-    { path: 'src/modules/inventory/contract.ts', source: `import { defineContract } from '../../shared/bus/contract.ts';` },
-    { path: 'src/modules/rentals/rentals.integration.test.ts', source: `import { inventoryModule } from '../inventory/module.ts';\nimport { rentalsModule } from './module.ts';` },
-    { path: 'src/runtimes/modules.ts', source: `import { inventoryModule } from '../modules/inventory/module.ts';\nimport { identity } from '../modules/identity/contract.ts';\nimport { x } from './public-api.ts';` },
-    { path: 'src/shared/http/app.ts', source: `import { AppError } from '../bus/errors.ts';\nimport { Hono } from 'hono';` },
+    {
+      path: 'src/modules/inventory/contract.ts',
+      source: `import { defineContract } from '../../shared/bus/contract.ts';`,
+    },
+    {
+      path: 'src/modules/rentals/rentals.integration.test.ts',
+      source: `import { inventoryModule } from '../inventory/module.ts';\nimport { rentalsModule } from './module.ts';`,
+    },
+    {
+      path: 'src/runtimes/modules.ts',
+      source: `import { inventoryModule } from '../modules/inventory/module.ts';\nimport { identity } from '../modules/identity/contract.ts';\nimport { x } from './public-api.ts';`,
+    },
+    {
+      path: 'src/shared/http/app.ts',
+      source: `import { AppError } from '../bus/errors.ts';\nimport { Hono } from 'hono';`,
+    },
 
     // Violations, one per line, named in `expected` below.
     {
@@ -220,11 +263,20 @@ describe('the boundary checker itself', () => {
         `import { serve } from '../../../runtimes/monolith.ts';`,
       ].join('\n'),
     },
-    { path: 'src/modules/rentals/rentals.integration.test.ts', source: `import { items } from '../inventory/db/schema.ts';` },
-    { path: 'src/shared/bus/registry.ts', source: `import { identity } from '../../modules/identity/contract.ts';\nimport type { Config } from '../config/config.ts';` },
+    {
+      path: 'src/modules/rentals/rentals.integration.test.ts',
+      source: `import { items } from '../inventory/db/schema.ts';`,
+    },
+    {
+      path: 'src/shared/bus/registry.ts',
+      source: `import { identity } from '../../modules/identity/contract.ts';\nimport type { Config } from '../config/config.ts';`,
+    },
     { path: 'src/shared/http/docs.ts', source: `import { allContracts } from '../../runtimes/contracts.ts';` },
     { path: 'src/runtimes/worker.ts', source: `import { relay } from '../modules/payments/handlers/run-once.ts';` },
-    { path: 'src/cli/migrate.ts', source: `import { allModules } from '../runtimes/modules.ts';\nimport { paymentsModule } from '../modules/payments/module.ts';` },
+    {
+      path: 'src/cli/migrate.ts',
+      source: `import { allModules } from '../runtimes/modules.ts';\nimport { paymentsModule } from '../modules/payments/module.ts';`,
+    },
   ];
 
   const expected = [
@@ -265,8 +317,14 @@ describe('the boundary checker itself', () => {
 
   test('the rules cover a module that did not exist when they were written', () => {
     const violations = checkBoundaries([
-      { path: 'src/modules/zeppelins/handlers/fly.ts', source: `import { hangar } from '../../airships/db/schema.ts';\nimport { airships } from '../../airships/contract.ts';` },
+      {
+        path: 'src/modules/zeppelins/handlers/fly.ts',
+        source: `import { hangar } from '../../airships/db/schema.ts';\nimport { airships } from '../../airships/contract.ts';`,
+      },
     ]);
-    assert.deepEqual(violations.map((v) => v.specifier), ['../../airships/db/schema.ts']);
+    assert.deepEqual(
+      violations.map((v) => v.specifier),
+      ['../../airships/db/schema.ts'],
+    );
   });
 });

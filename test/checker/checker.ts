@@ -63,13 +63,22 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerResult
 
   // The producer: this process, on connections the chaos never terminates.
   const config = parseConfig({ ...env, DATABASE_URL: withAppName(options.databaseUrl, 'checker-producer') });
-  const producer = await hostModules({ config, log: createLogger({ level: 'error', pretty: false, name: 'checker' }), service: 'checker', modules: [probeModule, probeSinkModule] });
+  const producer = await hostModules({
+    config,
+    log: createLogger({ level: 'error', pretty: false, name: 'checker' }),
+    service: 'checker',
+    modules: [probeModule, probeSinkModule],
+  });
   const sql = postgres(withAppName(options.databaseUrl, 'checker-observer'), { max: 2, onnotice: () => {} });
   const roles = options.topology === 'split' ? ['relay', 'relay', 'consumer', 'consumer'] : ['all', 'all'];
   const nodes: Node[] = [];
   const startNode = async (role: string) => {
     // stderr piped, not inherited: an inherited pipe would keep the test runner waiting.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/checker/node.ts'], { cwd: root, env: { ...process.env, ...env, ROLE: role }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/checker/node.ts'], {
+      cwd: root,
+      env: { ...process.env, ...env, ROLE: role },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     reapOnExit(child);
     child.stderr!.resume();
     await new Promise<void>((resolve, reject) => {
@@ -86,7 +95,9 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerResult
 
   try {
     await Promise.all(roles.map(startNode));
-    say(`[checker] ${options.topology}: ${roles.length} nodes up; producing ${options.events} events with ${options.kills} kills`);
+    say(
+      `[checker] ${options.topology}: ${roles.length} nodes up; producing ${options.events} events with ${options.kills} kills`,
+    );
     const acknowledged = new Set<string>();
     let failedPings = 0;
     let produced = 0;
@@ -106,16 +117,20 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerResult
     let kills = 0;
     let terminated = 0;
     const chaos = async () => {
-      const gap = Math.max(50, Math.floor((options.events / 2) / Math.max(1, options.kills)));
+      const gap = Math.max(50, Math.floor(options.events / 2 / Math.max(1, options.kills)));
       while (kills < options.kills) {
         await sleep(gap + Math.random() * gap);
         const victim = nodes.splice(Math.floor(Math.random() * nodes.length), 1)[0]!;
         // A node that already died on its own would never emit 'exit' again.
-        const gone = victim.child.exitCode !== null || victim.child.signalCode !== null ? Promise.resolve() : new Promise((r) => victim.child.once('exit', r));
+        const gone =
+          victim.child.exitCode !== null || victim.child.signalCode !== null
+            ? Promise.resolve()
+            : new Promise((r) => victim.child.once('exit', r));
         victim.child.kill('SIGKILL');
         await gone;
         kills++;
-        const [row] = await sql`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = ${NODE_APP}`;
+        const [row] =
+          await sql`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = ${NODE_APP}`;
         terminated += row?.n ?? 0;
         await startNode(victim.role);
       }
@@ -137,7 +152,8 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerResult
     }
     const effects = await sql<{ message_id: string }[]>`select message_id from probesink.effects`;
     const appliedIds = new Set(effects.map((e) => e.message_id));
-    const [dups] = await sql`select (count(*) - count(distinct (consumer, message_id)))::int as n from probesink.effects`;
+    const [dups] =
+      await sql`select (count(*) - count(distinct (consumer, message_id)))::int as n from probesink.effects`;
     const [deadLetters] = await sql`select count(*)::int as n from probesink.dead_letters`;
     const lost = [...acknowledged].filter((id) => !appliedIds.has(id)).length;
     // Pings that failed may or may not have committed; anything beyond them is unexpected.
@@ -154,7 +170,12 @@ export async function runChecker(options: CheckerOptions): Promise<CheckerResult
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
   } finally {
-    await Promise.all(nodes.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(null) : (child.once('exit', r), child.kill('SIGTERM'))))));
+    await Promise.all(
+      nodes.map(
+        ({ child }) =>
+          new Promise((r) => (child.exitCode !== null ? r(null) : (child.once('exit', r), child.kill('SIGTERM')))),
+      ),
+    );
     await sql.end({ timeout: 5 });
     await producer.stop();
   }

@@ -12,7 +12,13 @@ describe('events are never lost or applied twice, through kills', { concurrency:
   for (const topology of ['split', 'monolith'] as const) {
     test(`${topology}: ${EVENTS} events, ${KILLS} SIGKILLs of relays and consumers, terminated connections`, async () => {
       const { pgUrl, redisUrl } = testServers();
-      const result = await runChecker({ topology, databaseUrl: await createDatabase(pgUrl), redisUrl, events: EVENTS, kills: KILLS });
+      const result = await runChecker({
+        topology,
+        databaseUrl: await createDatabase(pgUrl),
+        redisUrl,
+        events: EVENTS,
+        kills: KILLS,
+      });
       assert.equal(result.kills, KILLS, 'every planned kill happened');
       assert.ok(result.acknowledged >= EVENTS * 0.99, `most pings acknowledged (${result.acknowledged})`);
       assert.equal(result.lost, 0, `lost events: ${JSON.stringify(result)}`);

@@ -9,7 +9,14 @@ import { probeModule, probeSinkModule } from './probe-modules.ts';
 const role = process.env.ROLE ?? 'all';
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, pretty: false, name: `checker-${role}` });
-const modules = role === 'relay' ? [probeModule] : role === 'consumer' ? [probeSinkModule] : [probeModule, probeSinkModule];
-const host = await hostModules({ config, log, service: `checker-${role}`, modules, events: role === 'all' ? 'in-process' : 'redis-streams' });
+const modules =
+  role === 'relay' ? [probeModule] : role === 'consumer' ? [probeSinkModule] : [probeModule, probeSinkModule];
+const host = await hostModules({
+  config,
+  log,
+  service: `checker-${role}`,
+  modules,
+  events: role === 'all' ? 'in-process' : 'redis-streams',
+});
 process.stdout.write('ready\n');
 onShutdown(log, () => host.stop());

@@ -12,7 +12,11 @@ let host: TestHost;
 let sql: postgres.Sql;
 
 before(async () => {
-  host = await startTestHost([probeModule, probeSinkModule], { EVENT_MAX_ATTEMPTS: String(MAX_ATTEMPTS), EVENT_RETRY_DELAY_MS: '20', OUTBOX_POLL_MS: '50' });
+  host = await startTestHost([probeModule, probeSinkModule], {
+    EVENT_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    EVENT_RETRY_DELAY_MS: '20',
+    OUTBOX_POLL_MS: '50',
+  });
   sql = postgres(host.databaseUrl, { max: 2, onnotice: () => {} });
 });
 after(async () => {
@@ -50,15 +54,24 @@ test('a poison message is attempted exactly N times, dead-lettered, and a replay
     const rows = await sql`select n from probesink.effects`;
     return rows.length > 0 ? rows : undefined;
   });
-  assert.deepEqual(healthy.map((r) => r.n), [8]);
+  assert.deepEqual(
+    healthy.map((r) => r.n),
+    [8],
+  );
 
   const list = await bus.call(probesink.ops.listDeadLetters, { pending: 'true' }, admin);
-  assert.deepEqual(list.items.map((i) => i.id), [letter!.id]);
+  assert.deepEqual(
+    list.items.map((i) => i.id),
+    [letter!.id],
+  );
   const shown = await bus.call(probesink.ops.getDeadLetter, { id: letter!.id }, admin);
   assert.equal(shown.messageId, messageId);
 
   // Replaying before the fix fails again and keeps the letter pending.
-  await assert.rejects(bus.call(probesink.ops.replayDeadLetter, { id: letter!.id }, admin), (e: AppError) => e.code === 'probesink.replayFailed');
+  await assert.rejects(
+    bus.call(probesink.ops.replayDeadLetter, { id: letter!.id }, admin),
+    (e: AppError) => e.code === 'probesink.replayFailed',
+  );
   assert.equal((await bus.call(probesink.ops.listDeadLetters, { pending: 'true' }, admin)).items.length, 1);
 
   await sql`insert into probesink.fixes (n) values (7)`;
@@ -67,11 +80,17 @@ test('a poison message is attempted exactly N times, dead-lettered, and a replay
   const again = await bus.call(probesink.ops.replayDeadLetter, { id: letter!.id }, admin);
   assert.deepEqual(again, { id: letter!.id, outcome: 'duplicate' }, 'a replay is itself idempotent');
   const effects = await sql`select n from probesink.effects order by n`;
-  assert.deepEqual(effects.map((r) => r.n), [7, 8]);
+  assert.deepEqual(
+    effects.map((r) => r.n),
+    [7, 8],
+  );
   assert.equal((await bus.call(probesink.ops.listDeadLetters, { pending: 'true' }, admin)).items.length, 0);
 });
 
 test('dead-letter admin ops refuse members', async () => {
   const member = systemContext({ caller: { userId: '00000000-0000-4000-8000-000000000002', role: 'member' } });
-  await assert.rejects(host.platform.bus.call(probesink.ops.listDeadLetters, {}, member), (e: AppError) => e.code === 'probesink.notAdmin' && e.kind === 'forbidden');
+  await assert.rejects(
+    host.platform.bus.call(probesink.ops.listDeadLetters, {}, member),
+    (e: AppError) => e.code === 'probesink.notAdmin' && e.kind === 'forbidden',
+  );
 });

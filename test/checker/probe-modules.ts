@@ -3,7 +3,12 @@ import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineContract, event, op } from '../../src/shared/bus/contract.ts';
 import type { Db } from '../../src/shared/db/database.ts';
-import { deadLetterErrors, deadLetterHandlers, deadLetterOps, type DeadLetterDeps } from '../../src/shared/events/dead-letters.ts';
+import {
+  deadLetterErrors,
+  deadLetterHandlers,
+  deadLetterOps,
+  type DeadLetterDeps,
+} from '../../src/shared/events/dead-letters.ts';
 import { createPublisher, type Publish } from '../../src/shared/events/publish.ts';
 import { on } from '../../src/shared/events/subscription.ts';
 import { defineModule } from '../../src/shared/modules/define-module.ts';
@@ -52,7 +57,10 @@ export const probeModule = defineModule<typeof probe, { db: Db; publish: Publish
   handlers: {
     async ping(input, ctx) {
       return ctx.deps.db.transaction(async (tx) => {
-        const envelope = await ctx.deps.publish(tx, probe.events.pinged, input, { aggregateId: `aggregate-${input.n % 16}`, ctx });
+        const envelope = await ctx.deps.publish(tx, probe.events.pinged, input, {
+          aggregateId: `aggregate-${input.n % 16}`,
+          ctx,
+        });
         return { messageId: envelope.messageId };
       });
     },
@@ -66,7 +74,12 @@ export const probeSinkModule = defineModule<typeof probesink, { db: Db } & DeadL
     const { db } = await platform.database('probesink');
     return {
       db,
-      deadLetters: { db, table: sinkEvents.deadLetters, replay: platform.events.replay.bind(platform.events), module: 'probesink' },
+      deadLetters: {
+        db,
+        table: sinkEvents.deadLetters,
+        replay: platform.events.replay.bind(platform.events),
+        module: 'probesink',
+      },
     };
   },
   events: sinkEvents,
@@ -79,7 +92,9 @@ export const probeSinkModule = defineModule<typeof probesink, { db: Db } & DeadL
         const [fixed] = await tx.select().from(fixes).where(eq(fixes.n, message.payload.n));
         if (!fixed) throw new Error(`probe event ${message.payload.n} is poison`);
       }
-      await tx.insert(effects).values({ consumer: 'probesink.record', messageId: message.envelope.messageId, n: message.payload.n });
+      await tx
+        .insert(effects)
+        .values({ consumer: 'probesink.record', messageId: message.envelope.messageId, n: message.payload.n });
     }),
   ],
 });

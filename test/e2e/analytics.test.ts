@@ -28,10 +28,19 @@ for (const name of topologies) {
       const { pgUrl } = testServers();
       const [rentalsUrl, paymentsUrl] = await Promise.all([createDatabase(pgUrl), createDatabase(pgUrl)]);
       // The embedded DuckDB warehouse in a data directory of this test's own.
-      topology = await startTopology(name, { RENTALS_DATABASE_URL: rentalsUrl, PAYMENTS_DATABASE_URL: paymentsUrl, ADMIN_EMAIL, ADMIN_PASSWORD, DATA_DIR: dataDir, WAREHOUSE_ETL_INTERVAL: '0' });
+      topology = await startTopology(name, {
+        RENTALS_DATABASE_URL: rentalsUrl,
+        PAYMENTS_DATABASE_URL: paymentsUrl,
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+        DATA_DIR: dataDir,
+        WAREHOUSE_ETL_INTERVAL: '0',
+      });
       api = apiClient(topology.baseUrl);
       // A just-started split deployment may answer 503 until the gateway's health checks see every service.
-      let login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+      let login = await api.request('POST', '/v1/auth/login', {
+        body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+      });
       for (const deadline = Date.now() + 30_000; login.status === 503 && Date.now() < deadline; ) {
         await new Promise((r) => setTimeout(r, 500));
         login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
@@ -48,21 +57,50 @@ for (const name of topologies) {
       const [owner, renter] = await Promise.all([api.newUser('owner'), api.newUser('renter')]);
       const item = await api.request('POST', '/v1/items', {
         token: owner.accessToken,
-        body: { title: 'Warehouse tent', category: 'camping', dailyPrice: { amount: 1_500, currency: 'EUR' }, deposit: { amount: 2_000, currency: 'EUR' }, condition: 'good' },
+        body: {
+          title: 'Warehouse tent',
+          category: 'camping',
+          dailyPrice: { amount: 1_500, currency: 'EUR' },
+          deposit: { amount: 2_000, currency: 'EUR' },
+          condition: 'good',
+        },
       });
       assert.equal(item.status, 201, JSON.stringify(item.body));
-      assert.equal((await api.request('POST', '/v1/wallet/top-ups', { token: renter.accessToken, body: { amount: 50_000, currency: 'EUR' } })).status, 201);
+      assert.equal(
+        (
+          await api.request('POST', '/v1/wallet/top-ups', {
+            token: renter.accessToken,
+            body: { amount: 50_000, currency: 'EUR' },
+          })
+        ).status,
+        201,
+      );
       // Starts today: the owner hands it over, then takes it back.
       const start = Math.floor(Date.now() / DAY) * DAY;
-      const rented = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body: { itemId: item.body.id, from: new Date(start).toISOString(), to: new Date(start + 2 * DAY).toISOString() } });
+      const rented = await api.request('POST', '/v1/rentals', {
+        token: renter.accessToken,
+        body: {
+          itemId: item.body.id,
+          from: new Date(start).toISOString(),
+          to: new Date(start + 2 * DAY).toISOString(),
+        },
+      });
       assert.equal(rented.status, 201, JSON.stringify(rented.body));
-      const handedOver = await api.request('POST', `/v1/rentals/${rented.body.id}/handover`, { token: owner.accessToken });
+      const handedOver = await api.request('POST', `/v1/rentals/${rented.body.id}/handover`, {
+        token: owner.accessToken,
+      });
       assert.equal(handedOver.status, 200, JSON.stringify(handedOver.body));
       const returned = await api.request('POST', `/v1/rentals/${rented.body.id}/return`, { token: owner.accessToken });
       assert.equal(returned.status, 200, JSON.stringify(returned.body));
 
-      assert.equal((await api.request('POST', '/v1/admin/warehouse/runs', { token: owner.accessToken, body: {} })).status, 403);
-      const started = await api.request('POST', '/v1/admin/warehouse/runs', { token: adminToken, body: { mode: 'incremental' } });
+      assert.equal(
+        (await api.request('POST', '/v1/admin/warehouse/runs', { token: owner.accessToken, body: {} })).status,
+        403,
+      );
+      const started = await api.request('POST', '/v1/admin/warehouse/runs', {
+        token: adminToken,
+        body: { mode: 'incremental' },
+      });
       assert.equal(started.status, 202, JSON.stringify(started.body));
       let run = started.body;
       for (const deadline = Date.now() + 60_000; run.status === 'running' && Date.now() < deadline; ) {
@@ -74,30 +112,60 @@ for (const name of topologies) {
       assert.deepEqual(Object.keys(run.tables).sort(), ['item_history', 'ledger', 'rentals', 'users']);
       assert.equal(run.tables.rentals.extracted, 1);
 
-      const revenue = await api.request('GET', `/v1/admin/analytics/revenue?${WIDE}&groupBy=owner`, { token: adminToken });
+      const revenue = await api.request('GET', `/v1/admin/analytics/revenue?${WIDE}&groupBy=owner`, {
+        token: adminToken,
+      });
       assert.equal(revenue.status, 200);
-      assert.deepEqual(revenue.body.rows, [{ key: owner.id, currency: 'EUR', rentals: 1, revenue: { amount: 3_000, currency: 'EUR' } }]);
-      const byCategory = await api.request('GET', `/v1/admin/analytics/revenue?${WIDE}&groupBy=category`, { token: adminToken });
-      assert.deepEqual(byCategory.body.rows.map((r: { key: string }) => r.key), ['camping']);
+      assert.deepEqual(revenue.body.rows, [
+        { key: owner.id, currency: 'EUR', rentals: 1, revenue: { amount: 3_000, currency: 'EUR' } },
+      ]);
+      const byCategory = await api.request('GET', `/v1/admin/analytics/revenue?${WIDE}&groupBy=category`, {
+        token: adminToken,
+      });
+      assert.deepEqual(
+        byCategory.body.rows.map((r: { key: string }) => r.key),
+        ['camping'],
+      );
       const earnings = await api.request('GET', `/v1/analytics/my-earnings?${WIDE}`, { token: owner.accessToken });
-      assert.deepEqual(earnings.body.totals, [{ currency: 'EUR', rentals: 1, earnings: { amount: 3_000, currency: 'EUR' } }]);
-      assert.deepEqual((await api.request('GET', `/v1/analytics/my-earnings?${WIDE}`, { token: renter.accessToken })).body.totals, []);
+      assert.deepEqual(earnings.body.totals, [
+        { currency: 'EUR', rentals: 1, earnings: { amount: 3_000, currency: 'EUR' } },
+      ]);
+      assert.deepEqual(
+        (await api.request('GET', `/v1/analytics/my-earnings?${WIDE}`, { token: renter.accessToken })).body.totals,
+        [],
+      );
       const perDay = await api.request('GET', `/v1/admin/analytics/rentals?${WIDE}`, { token: adminToken });
-      assert.equal(perDay.body.rows.reduce((n: number, r: { completed: number }) => n + r.completed, 0), 1);
-      const utilization = await api.request('GET', `/v1/admin/analytics/utilization?${WIDE}&groupBy=category`, { token: adminToken });
+      assert.equal(
+        perDay.body.rows.reduce((n: number, r: { completed: number }) => n + r.completed, 0),
+        1,
+      );
+      const utilization = await api.request('GET', `/v1/admin/analytics/utilization?${WIDE}&groupBy=category`, {
+        token: adminToken,
+      });
       assert.equal(utilization.body.rows[0].key, 'camping');
       assert.equal(utilization.body.rows[0].bookedDays, 2);
 
       const exported = await api.request('POST', '/v1/admin/warehouse/exports', { token: adminToken, body: {} });
       assert.equal(exported.status, 201, JSON.stringify(exported.body));
       assert.ok(existsSync(join(exported.body.directory, 'fact_rental')));
-      assert.ok(readdirSync(join(exported.body.directory, 'fact_rental')).some((d) => d.startsWith('created_date=')), 'facts partitioned by date');
+      assert.ok(
+        readdirSync(join(exported.body.directory, 'fact_rental')).some((d) => d.startsWith('created_date=')),
+        'facts partitioned by date',
+      );
 
       // The server holds the DuckDB file: the CLI sees the lock, logs in as the admin and asks it.
       const port = new URL(topology.baseUrl).port;
       const cli = spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/cli/warehouse.ts', 'runs'], {
         cwd: root,
-        env: { ...process.env, ...topology.env, DATA_DIR: dataDir, PORT: port, ADMIN_EMAIL, ADMIN_PASSWORD, LOG_LEVEL: 'warn' },
+        env: {
+          ...process.env,
+          ...topology.env,
+          DATA_DIR: dataDir,
+          PORT: port,
+          ADMIN_EMAIL,
+          ADMIN_PASSWORD,
+          LOG_LEVEL: 'warn',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       reapOnExit(cli);

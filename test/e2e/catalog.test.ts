@@ -21,7 +21,17 @@ const CATALOG_ROUTES = [
   ['post', '/v1/admin/catalog/dead-letters/{id}/replay'],
 ] as const;
 
-type Hit = { id: string; ownerId: string; ownerName: string | null; title: string; category: string; status: string; dailyPrice: { amount: number; currency: string }; availability: { availableNow: boolean; bookedPeriods: unknown[] }; rank?: number };
+type Hit = {
+  id: string;
+  ownerId: string;
+  ownerName: string | null;
+  title: string;
+  category: string;
+  status: string;
+  dailyPrice: { amount: number; currency: string };
+  availability: { availableNow: boolean; bookedPeriods: unknown[] };
+  rank?: number;
+};
 type Page = { items: Hit[]; nextCursor: string | null; sort: string };
 
 function assertProblem(response: ApiResponse, status: number, code?: string) {
@@ -40,18 +50,26 @@ for (const name of topologies) {
     let owner: Awaited<ReturnType<ReturnType<typeof apiClient>['newUser']>>;
 
     const search = async (query: Record<string, string | number>): Promise<ApiResponse<Page>> => {
-      const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+      const qs = new URLSearchParams(
+        Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
+      ).toString();
       return api.request<Page>('GET', `/v1/catalog/search?${qs}`);
     };
 
     /** Polls a search until check holds: the catalog follows inventory through events. */
-    async function searchUntil(what: string, query: Record<string, string | number>, check: (hits: Hit[]) => boolean, timeoutMs = 45_000): Promise<Hit[]> {
+    async function searchUntil(
+      what: string,
+      query: Record<string, string | number>,
+      check: (hits: Hit[]) => boolean,
+      timeoutMs = 45_000,
+    ): Promise<Hit[]> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const response = await search(query);
         assert.equal(response.status, 200, JSON.stringify(response.body));
         if (check(response.body.items)) return response.body.items;
-        if (Date.now() > deadline) throw new Error(`${name}: timed out waiting for ${what}: ${JSON.stringify(response.body.items)}`);
+        if (Date.now() > deadline)
+          throw new Error(`${name}: timed out waiting for ${what}: ${JSON.stringify(response.body.items)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -59,7 +77,14 @@ for (const name of topologies) {
     async function createItem(body: Record<string, unknown>) {
       const response = await api.request('POST', '/v1/items', {
         token: owner.accessToken,
-        body: { description: 'Plain', category: 'tools', dailyPrice: { amount: 800, currency: 'EUR' }, deposit: { amount: 5000, currency: 'EUR' }, condition: 'good', ...body },
+        body: {
+          description: 'Plain',
+          category: 'tools',
+          dailyPrice: { amount: 800, currency: 'EUR' },
+          deposit: { amount: 5000, currency: 'EUR' },
+          condition: 'good',
+          ...body,
+        },
       });
       assert.equal(response.status, 201, JSON.stringify(response.body));
       return response.body as { id: string; version: number };
@@ -69,12 +94,18 @@ for (const name of topologies) {
       topology = await startTopology(name, { ADMIN_EMAIL, ADMIN_PASSWORD });
       api = apiClient(topology.baseUrl);
       // A just-started split deployment may answer 503 until the gateway's health checks see every service.
-      let login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+      let login = await api.request('POST', '/v1/auth/login', {
+        body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+      });
       for (const deadline = Date.now() + 30_000; login.status === 503 && Date.now() < deadline; ) {
         await new Promise((r) => setTimeout(r, 500));
         login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
       }
-      assert.equal(login.status, 200, `ADMIN_EMAIL/ADMIN_PASSWORD did not create a usable admin: ${JSON.stringify(login.body)}`);
+      assert.equal(
+        login.status,
+        200,
+        `ADMIN_EMAIL/ADMIN_PASSWORD did not create a usable admin: ${JSON.stringify(login.body)}`,
+      );
       admin = login.body.accessToken;
       owner = await api.newUser('Lender');
     });
@@ -89,7 +120,10 @@ for (const name of topologies) {
       const inTitle = await createItem({ title: `Canoe ${tag}`, category: 'water-sports' });
       await createItem({ title: `Bicycle ${tag}` });
       const hits = await searchUntil('two canoe matches', { q: `canoe ${tag}` }, (h) => h.length === 2);
-      assert.deepEqual(hits.map((h) => h.id), [inTitle.id, inDescription.id]);
+      assert.deepEqual(
+        hits.map((h) => h.id),
+        [inTitle.id, inDescription.id],
+      );
       assert.equal(hits[0]!.ownerName, 'Lender');
       assert.equal(hits[0]!.ownerId, owner.id);
       assert.deepEqual(hits[0]!.availability, { availableNow: true, bookedPeriods: [] });
@@ -101,20 +135,45 @@ for (const name of topologies) {
       const category = `cat-${tag}`;
       const prices = [900, 100, 500, 300, 700];
       const ids: string[] = [];
-      for (const [i, amount] of prices.entries()) ids.push((await createItem({ title: `Item ${i} ${tag}`, category, dailyPrice: { amount, currency: 'EUR' } })).id);
-      const gbp = await createItem({ title: `Pound item ${tag}`, category, dailyPrice: { amount: 400, currency: 'GBP' }, deposit: { amount: 100, currency: 'GBP' } });
+      for (const [i, amount] of prices.entries())
+        ids.push(
+          (await createItem({ title: `Item ${i} ${tag}`, category, dailyPrice: { amount, currency: 'EUR' } })).id,
+        );
+      const gbp = await createItem({
+        title: `Pound item ${tag}`,
+        category,
+        dailyPrice: { amount: 400, currency: 'GBP' },
+        deposit: { amount: 100, currency: 'GBP' },
+      });
       await searchUntil('all six', { category }, (h) => h.length === 6);
 
-      const inRange = (await search({ category, currency: 'EUR', minPrice: 300, maxPrice: 700, sort: 'price_asc' })).body.items;
-      assert.deepEqual(inRange.map((h) => h.dailyPrice.amount), [300, 500, 700]);
-      assert.deepEqual((await search({ category, currency: 'GBP' })).body.items.map((h) => h.id), [gbp.id]);
-      const period = await search({ category, currency: 'EUR', availableFrom: '2031-02-01', availableTo: '2031-02-03' });
+      const inRange = (await search({ category, currency: 'EUR', minPrice: 300, maxPrice: 700, sort: 'price_asc' }))
+        .body.items;
+      assert.deepEqual(
+        inRange.map((h) => h.dailyPrice.amount),
+        [300, 500, 700],
+      );
+      assert.deepEqual(
+        (await search({ category, currency: 'GBP' })).body.items.map((h) => h.id),
+        [gbp.id],
+      );
+      const period = await search({
+        category,
+        currency: 'EUR',
+        availableFrom: '2031-02-01',
+        availableTo: '2031-02-03',
+      });
       assert.equal(period.body.items.length, 5, 'nothing is booked yet');
 
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: ApiResponse<Page> = await search({ category, sort: 'price_desc', limit: 2, ...(cursor ? { cursor } : {}) });
+        const page: ApiResponse<Page> = await search({
+          category,
+          sort: 'price_desc',
+          limit: 2,
+          ...(cursor ? { cursor } : {}),
+        });
         assert.equal(page.status, 200, JSON.stringify(page.body));
         assert.ok(page.body.items.length <= 2, 'the page size holds');
         seen.push(...page.body.items.map((h) => h.id));
@@ -125,7 +184,11 @@ for (const name of topologies) {
 
       const retired = await api.request('DELETE', `/v1/items/${ids[0]}`, { token: owner.accessToken });
       assert.equal(retired.status, 204);
-      await searchUntil('the retired item', { category, status: 'retired' }, (h) => h.length === 1 && h[0]!.id === ids[0]);
+      await searchUntil(
+        'the retired item',
+        { category, status: 'retired' },
+        (h) => h.length === 1 && h[0]!.id === ids[0],
+      );
       assert.equal((await search({ category })).body.items.length, 5, 'retired items leave the default results');
     });
 
@@ -134,18 +197,31 @@ for (const name of topologies) {
       const renamer = await api.newUser('Before');
       const created = await api.request('POST', '/v1/items', {
         token: renamer.accessToken,
-        body: { title: `Tent ${tag}`, category: 'camping', dailyPrice: { amount: 100, currency: 'EUR' }, deposit: { amount: 100, currency: 'EUR' }, condition: 'good' },
+        body: {
+          title: `Tent ${tag}`,
+          category: 'camping',
+          dailyPrice: { amount: 100, currency: 'EUR' },
+          deposit: { amount: 100, currency: 'EUR' },
+          condition: 'good',
+        },
       });
       assert.equal(created.status, 201);
       await searchUntil('the tent', { q: tag }, (h) => h[0]?.ownerName === 'Before');
-      const renamed = await api.request('PATCH', '/v1/users/me', { token: renamer.accessToken, body: { displayName: 'After' } });
+      const renamed = await api.request('PATCH', '/v1/users/me', {
+        token: renamer.accessToken,
+        body: { displayName: 'After' },
+      });
       assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
       await searchUntil('the new name', { q: tag }, (h) => h[0]?.ownerName === 'After');
     });
 
     test('400 for a bad cursor, an inverted price range, prices without currency, a half period, a page too large', async () => {
       assertProblem(await search({ cursor: 'bogus' }), 400, 'catalog.invalidCursor');
-      assertProblem(await search({ cursor: Buffer.from('["newest","x","y"]').toString('base64url') }), 400, 'catalog.invalidCursor');
+      assertProblem(
+        await search({ cursor: Buffer.from('["newest","x","y"]').toString('base64url') }),
+        400,
+        'catalog.invalidCursor',
+      );
       assertProblem(await search({ minPrice: 500, maxPrice: 100, currency: 'EUR' }), 400, 'catalog.invalidPriceRange');
       assertProblem(await search({ minPrice: 100 }), 400, 'catalog.priceNeedsCurrency');
       assertProblem(await search({ availableFrom: '2031-01-01' }), 400, 'catalog.invalidPeriod');
@@ -156,7 +232,11 @@ for (const name of topologies) {
 
     test('rebuild: admin only, 202, followed to completion, and searches keep working', async () => {
       assertProblem(await api.request('POST', '/v1/admin/catalog/rebuild'), 401, 'unauthorized');
-      assertProblem(await api.request('POST', '/v1/admin/catalog/rebuild', { token: owner.accessToken }), 403, 'catalog.notAdmin');
+      assertProblem(
+        await api.request('POST', '/v1/admin/catalog/rebuild', { token: owner.accessToken }),
+        403,
+        'catalog.notAdmin',
+      );
       const tag = word();
       await createItem({ title: `Rebuilt ${tag}` });
       await searchUntil('the item', { q: tag }, (h) => h.length === 1);
@@ -183,11 +263,15 @@ for (const name of topologies) {
       await searchUntil('the item', { q: tag }, (h) => h.length === 1);
       const root = fileURLToPath(new URL('../..', import.meta.url));
       // Monolith: the command hosts the modules itself on the deployment's database; split: it asks the catalog service.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/cli/catalog-rebuild.ts', ...(name === 'split' ? ['--service'] : [])], {
-        cwd: root,
-        env: { ...process.env, ...topology.env, LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/runtimes/cli/catalog-rebuild.ts', ...(name === 'split' ? ['--service'] : [])],
+        {
+          cwd: root,
+          env: { ...process.env, ...topology.env, LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -202,16 +286,46 @@ for (const name of topologies) {
       const response = await api.request('GET', '/openapi.json');
       assert.equal(response.status, 200);
       const doc = response.body as {
-        paths: Record<string, Record<string, { operationId: string; security?: unknown[]; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              operationId: string;
+              security?: unknown[];
+              parameters?: { name: string; in: string }[];
+              responses: Record<string, unknown>;
+            }
+          >
+        >;
         components: { schemas: Record<string, unknown> };
       };
       for (const [method, path] of CATALOG_ROUTES) assert.ok(doc.paths[path]?.[method], `${method} ${path} missing`);
-      assert.equal((Object.values(catalog.ops) as Op[]).filter((o) => o.http).length, CATALOG_ROUTES.length, 'the contract and this list disagree');
+      assert.equal(
+        (Object.values(catalog.ops) as Op[]).filter((o) => o.http).length,
+        CATALOG_ROUTES.length,
+        'the contract and this list disagree',
+      );
       const searchOp = doc.paths['/v1/catalog/search']!.get!;
       assert.equal(searchOp.operationId, 'catalog.searchItems');
       assert.equal(searchOp.security, undefined, 'search is public');
-      const params = (searchOp.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
-      assert.deepEqual(params, ['availableFrom', 'availableTo', 'category', 'currency', 'cursor', 'limit', 'maxPrice', 'minPrice', 'q', 'sort', 'status']);
+      const params = (searchOp.parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort();
+      assert.deepEqual(params, [
+        'availableFrom',
+        'availableTo',
+        'category',
+        'currency',
+        'cursor',
+        'limit',
+        'maxPrice',
+        'minPrice',
+        'q',
+        'sort',
+        'status',
+      ]);
       assert.match(JSON.stringify(searchOp.responses['400']), /catalog\.invalidCursor/);
       assert.ok(doc.components.schemas.CatalogItem, 'CatalogItem is a schema component');
       assert.ok(doc.paths['/v1/admin/catalog/rebuild']!.post!.security, 'rebuild needs a token');

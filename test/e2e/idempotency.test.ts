@@ -28,7 +28,11 @@ for (const name of topologies) {
     });
 
     const create = (token: string, key: string | undefined, body: unknown = drill()) =>
-      api.request('POST', '/v1/items', { body, token, ...(key !== undefined ? { headers: { 'idempotency-key': key } } : {}) });
+      api.request('POST', '/v1/items', {
+        body,
+        token,
+        ...(key !== undefined ? { headers: { 'idempotency-key': key } } : {}),
+      });
     const itemsOf = async (ownerId: string) => {
       const listed = await api.request('GET', `/v1/items?ownerId=${ownerId}&limit=100`);
       assert.equal(listed.status, 200);
@@ -75,7 +79,11 @@ for (const name of topologies) {
       assert.equal(retry.headers.get('etag'), first.headers.get('etag'));
       assert.equal(retry.headers.get('content-type'), 'application/json');
       assert.equal(retry.headers.get('idempotent-replayed'), 'true');
-      assert.notEqual(retry.headers.get('x-request-id'), first.headers.get('x-request-id'), 'a replay is still its own request');
+      assert.notEqual(
+        retry.headers.get('x-request-id'),
+        first.headers.get('x-request-id'),
+        'a replay is still its own request',
+      );
 
       const withoutKey = await create(owner.accessToken, undefined);
       assert.equal(withoutKey.status, 201);
@@ -87,8 +95,16 @@ for (const name of topologies) {
       const owner = await api.newUser('reuse');
       const key = randomUUID();
       assert.equal((await create(owner.accessToken, key)).status, 201);
-      assertProblem(await create(owner.accessToken, key, drill({ title: 'Hammer drill' })), 422, 'idempotencyKeyReused');
-      assertProblem(await create(owner.accessToken, key, drill({ dailyPrice: { amount: 900, currency: 'EUR' } })), 422, 'idempotencyKeyReused');
+      assertProblem(
+        await create(owner.accessToken, key, drill({ title: 'Hammer drill' })),
+        422,
+        'idempotencyKeyReused',
+      );
+      assertProblem(
+        await create(owner.accessToken, key, drill({ dailyPrice: { amount: 900, currency: 'EUR' } })),
+        422,
+        'idempotencyKeyReused',
+      );
       assert.equal((await itemsOf(owner.id)).total, 1);
     });
 
@@ -98,7 +114,11 @@ for (const name of topologies) {
         assertProblem(await create(owner.accessToken, key), 400, 'invalidIdempotencyKey');
       }
       assert.equal((await itemsOf(owner.id)).total, 0);
-      assert.equal((await create(owner.accessToken, 'k'.repeat(255))).status, 201, '255 visible ASCII characters are a valid key');
+      assert.equal(
+        (await create(owner.accessToken, 'k'.repeat(255))).status,
+        201,
+        '255 visible ASCII characters are a valid key',
+      );
     });
 
     test('keys are scoped to the caller: another user with the same key creates their own item', async () => {
@@ -113,12 +133,25 @@ for (const name of topologies) {
       assert.equal(theirs.body.ownerId, bob.id);
       assert.equal((await itemsOf(alice.id)).total, 1);
       assert.equal((await itemsOf(bob.id)).total, 1);
-      assert.equal((await create(bob.accessToken, key, drill({ title: 'Other' }))).status, 422, "bob's key is bound to bob's body, not alice's");
+      assert.equal(
+        (await create(bob.accessToken, key, drill({ title: 'Other' }))).status,
+        422,
+        "bob's key is bound to bob's body, not alice's",
+      );
     });
 
     test('GET /openapi.json documents the optional Idempotency-Key header and its 409/422 on POST /v1/items', async () => {
       const doc = (await api.request('GET', '/openapi.json')).body as {
-        paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, { description: string; headers?: Record<string, unknown> }> }>>;
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              parameters?: { name: string; in: string; required?: boolean }[];
+              responses: Record<string, { description: string; headers?: Record<string, unknown> }>;
+            }
+          >
+        >;
       };
       const post = doc.paths['/v1/items']!.post!;
       const header = post.parameters?.find((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
@@ -129,7 +162,11 @@ for (const name of topologies) {
       assert.match(post.responses['400']!.description, /invalidIdempotencyKey/);
       assert.ok(post.responses['201']!.headers?.['Idempotent-Replayed'], 'the replay header is documented');
       const get = doc.paths['/v1/items']!.get!;
-      assert.equal(get.parameters?.some((p) => p.name.toLowerCase() === 'idempotency-key'), false, 'GET routes take no key');
+      assert.equal(
+        get.parameters?.some((p) => p.name.toLowerCase() === 'idempotency-key'),
+        false,
+        'GET routes take no key',
+      );
     });
   });
 }

@@ -31,7 +31,18 @@ const IDENTITY_ROUTES = [
 ] as const;
 
 /** What must never appear in an error body: stack frames, file paths, SQL, driver names. */
-const LEAKS = [/\n\s+at /, /\bat .+:\d+:\d+/, /node_modules/, /\.ts:\d+/, /"stack"/i, /\bselect\b.+\bfrom\b/i, /\binsert into\b/i, /postgres/i, /drizzle/i, /identity"?\."?users/];
+const LEAKS = [
+  /\n\s+at /,
+  /\bat .+:\d+:\d+/,
+  /node_modules/,
+  /\.ts:\d+/,
+  /"stack"/i,
+  /\bselect\b.+\bfrom\b/i,
+  /\binsert into\b/i,
+  /postgres/i,
+  /drizzle/i,
+  /identity"?\."?users/,
+];
 const PROBLEM_KEYS = new Set(['type', 'title', 'status', 'detail', 'code', 'instance', 'requestId', 'errors']);
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -59,7 +70,8 @@ function fieldPaths(response: ApiResponse): string[] {
   assertProblem(response, 400, 'validationFailed');
   const errors = (response.body as { errors?: { path: string; message: string }[] }).errors;
   assert.ok(Array.isArray(errors) && errors.length > 0, 'a 400 must list its field errors');
-  for (const e of errors) assert.ok(typeof e.path === 'string' && typeof e.message === 'string' && e.message.length > 0);
+  for (const e of errors)
+    assert.ok(typeof e.path === 'string' && typeof e.message === 'string' && e.message.length > 0);
   return errors.map((e) => e.path).sort();
 }
 
@@ -67,12 +79,21 @@ function fieldPaths(response: ApiResponse): string[] {
  * POSTs a JSON body on a connection of its own (a server answering 413 early may close it, so
  * it must not be reused): with content-length as given, else chunked.
  */
-function postOnNewConnection(baseUrl: string, path: string, chunks: Buffer[], headers: Record<string, string>): Promise<ApiResponse> {
+function postOnNewConnection(
+  baseUrl: string,
+  path: string,
+  chunks: Buffer[],
+  headers: Record<string, string>,
+): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = httpRequest(
       `${baseUrl}${path}`,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', connection: 'close', ...headers } },
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', connection: 'close', ...headers },
+      },
       (res) => {
         answered = true;
         let text = '';
@@ -80,7 +101,8 @@ function postOnNewConnection(baseUrl: string, path: string, chunks: Buffer[], he
         res.on('data', (d: string) => (text += d));
         res.on('end', () => {
           const responseHeaders = new Headers();
-          for (const [key, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders.set(key, value);
+          for (const [key, value] of Object.entries(res.headers))
+            if (typeof value === 'string') responseHeaders.set(key, value);
           resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: text ? JSON.parse(text) : undefined });
         });
       },
@@ -100,7 +122,11 @@ for (const name of topologies) {
     const seenErrorStatuses = new Set<number>();
 
     /** Every request goes through here: error responses are checked for shape and leaks. */
-    async function call(method: string, path: string, options: Parameters<ReturnType<typeof apiClient>['request']>[2] = {}) {
+    async function call(
+      method: string,
+      path: string,
+      options: Parameters<ReturnType<typeof apiClient>['request']>[2] = {},
+    ) {
       const response = await api.request(method, path, options);
       if (response.status >= 400) {
         assertProblem(response, response.status);
@@ -110,14 +136,18 @@ for (const name of topologies) {
     }
 
     const get = (path: string, token?: string) => call('GET', path, token ? { token } : {});
-    const post = (path: string, body: unknown, token?: string) => call('POST', path, { body, ...(token ? { token } : {}) });
-    const patch = (path: string, body: unknown, token?: string) => call('PATCH', path, { body, ...(token ? { token } : {}) });
+    const post = (path: string, body: unknown, token?: string) =>
+      call('POST', path, { body, ...(token ? { token } : {}) });
+    const patch = (path: string, body: unknown, token?: string) =>
+      call('PATCH', path, { body, ...(token ? { token } : {}) });
     const del = (path: string, token?: string) => call('DELETE', path, token ? { token } : {});
 
     before(async () => {
       topology = await startTopology(name, { ADMIN_EMAIL, ADMIN_PASSWORD });
       api = apiClient(topology.baseUrl);
-      const login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+      const login = await api.request('POST', '/v1/auth/login', {
+        body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+      });
       assert.equal(login.status, 200, 'ADMIN_EMAIL/ADMIN_PASSWORD did not create a usable admin');
       admin = login.body;
     });
@@ -136,7 +166,14 @@ for (const name of topologies) {
         assert.equal(response.body.role, 'member');
         assert.equal(response.body.displayName, 'Newbie');
         assert.match(response.body.id, /^[0-9a-f-]{36}$/);
-        assert.deepEqual(Object.keys(response.body).sort(), ['createdAt', 'displayName', 'email', 'id', 'role', 'updatedAt']);
+        assert.deepEqual(Object.keys(response.body).sort(), [
+          'createdAt',
+          'displayName',
+          'email',
+          'id',
+          'role',
+          'updatedAt',
+        ]);
       });
 
       test('400 lists every invalid field as problem+json', async () => {
@@ -145,7 +182,12 @@ for (const name of topologies) {
       });
 
       test('400 for unknown fields, a missing body and a non-object body', async () => {
-        const extra = await post('/v1/auth/register', { email: 'x@example.test', password: 'a long password', displayName: 'x', role: 'admin' });
+        const extra = await post('/v1/auth/register', {
+          email: 'x@example.test',
+          password: 'a long password',
+          displayName: 'x',
+          role: 'admin',
+        });
         assert.ok(fieldPaths(extra).length > 0);
         assert.ok(fieldPaths(await post('/v1/auth/register', [])).includes('(root)'));
         assert.ok(fieldPaths(await post('/v1/auth/register', {})).includes('email'));
@@ -153,13 +195,25 @@ for (const name of topologies) {
 
       test('409 for an email that exists in another case', async () => {
         const user = await api.newUser('dup');
-        const response = await post('/v1/auth/register', { email: user.email.toUpperCase(), password: 'a long password', displayName: 'Dup' });
+        const response = await post('/v1/auth/register', {
+          email: user.email.toUpperCase(),
+          password: 'a long password',
+          displayName: 'Dup',
+        });
         assertProblem(response, 409, 'identity.emailTaken');
       });
 
       test('413 for a body over the 64 KiB default limit', async () => {
-        const big = Buffer.from(JSON.stringify({ email: 'big@example.test', password: 'a long password', displayName: 'x'.repeat(BODY_LIMIT) }));
-        const response = await postOnNewConnection(topology.baseUrl, '/v1/auth/register', [big], { 'content-length': String(big.length) });
+        const big = Buffer.from(
+          JSON.stringify({
+            email: 'big@example.test',
+            password: 'a long password',
+            displayName: 'x'.repeat(BODY_LIMIT),
+          }),
+        );
+        const response = await postOnNewConnection(topology.baseUrl, '/v1/auth/register', [big], {
+          'content-length': String(big.length),
+        });
         assertProblem(response, 413, 'payloadTooLarge');
         seenErrorStatuses.add(response.status);
       });
@@ -171,12 +225,18 @@ for (const name of topologies) {
       });
 
       test('400 (not 500) for malformed JSON', async () => {
-        const response = await call('POST', '/v1/auth/register', { raw: '{"email": ', headers: { 'content-type': 'application/json' } });
+        const response = await call('POST', '/v1/auth/register', {
+          raw: '{"email": ',
+          headers: { 'content-type': 'application/json' },
+        });
         assertProblem(response, 400, 'validationFailed');
       });
 
       test('415 (not 500) for a body that is not JSON', async () => {
-        const response = await call('POST', '/v1/auth/register', { raw: 'email=a@b.c', headers: { 'content-type': 'text/plain' } });
+        const response = await call('POST', '/v1/auth/register', {
+          raw: 'email=a@b.c',
+          headers: { 'content-type': 'text/plain' },
+        });
         assertProblem(response, 415, 'unsupportedMediaType');
       });
     });
@@ -197,7 +257,10 @@ for (const name of topologies) {
       test('login 401 for a wrong password or an unknown email, with the same detail', async () => {
         const user = await api.newUser('badlogin');
         const wrong = await post('/v1/auth/login', { email: user.email, password: 'not the password' });
-        const unknown = await post('/v1/auth/login', { email: `ghost-${randomUUID()}@example.test`, password: 'whatever pw' });
+        const unknown = await post('/v1/auth/login', {
+          email: `ghost-${randomUUID()}@example.test`,
+          password: 'whatever pw',
+        });
         assertProblem(wrong, 401, 'identity.invalidCredentials');
         assertProblem(unknown, 401, 'identity.invalidCredentials');
         assert.equal(wrong.body.detail, unknown.body.detail);
@@ -220,15 +283,27 @@ for (const name of topologies) {
         assert.equal(third.status, 200);
         assert.equal((await get('/v1/users/me', third.body.accessToken)).status, 200);
 
-        assertProblem(await post('/v1/auth/refresh', { refreshToken: user.refreshToken }), 401, 'identity.invalidRefreshToken');
+        assertProblem(
+          await post('/v1/auth/refresh', { refreshToken: user.refreshToken }),
+          401,
+          'identity.invalidRefreshToken',
+        );
         // The newest refresh token and every access token of the session now fail too.
-        assertProblem(await post('/v1/auth/refresh', { refreshToken: third.body.refreshToken }), 401, 'identity.invalidRefreshToken');
+        assertProblem(
+          await post('/v1/auth/refresh', { refreshToken: third.body.refreshToken }),
+          401,
+          'identity.invalidRefreshToken',
+        );
         assertProblem(await get('/v1/users/me', third.body.accessToken), 401);
         assertProblem(await get('/v1/users/me', user.accessToken), 401);
       });
 
       test('refresh 401 for an unknown token, 400 for none', async () => {
-        assertProblem(await post('/v1/auth/refresh', { refreshToken: 'never-issued' }), 401, 'identity.invalidRefreshToken');
+        assertProblem(
+          await post('/v1/auth/refresh', { refreshToken: 'never-issued' }),
+          401,
+          'identity.invalidRefreshToken',
+        );
         assert.deepEqual(fieldPaths(await post('/v1/auth/refresh', {})), ['refreshToken']);
       });
 
@@ -239,7 +314,11 @@ for (const name of topologies) {
         assert.equal(response.status, 204);
         assert.equal(response.body, undefined);
         assertProblem(await get('/v1/users/me', user.accessToken), 401, 'identity.invalidToken');
-        assertProblem(await post('/v1/auth/refresh', { refreshToken: user.refreshToken }), 401, 'identity.invalidRefreshToken');
+        assertProblem(
+          await post('/v1/auth/refresh', { refreshToken: user.refreshToken }),
+          401,
+          'identity.invalidRefreshToken',
+        );
       });
 
       test('logout 401 without a token', async () => {
@@ -250,7 +329,11 @@ for (const name of topologies) {
     describe('authentication failures on a protected route', () => {
       test('401 without a token, or with a non-bearer scheme', async () => {
         assertProblem(await get('/v1/users/me'), 401, 'unauthorized');
-        assertProblem(await call('GET', '/v1/users/me', { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } }), 401, 'unauthorized');
+        assertProblem(
+          await call('GET', '/v1/users/me', { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } }),
+          401,
+          'unauthorized',
+        );
       });
 
       test('401 for a garbage token', async () => {
@@ -302,7 +385,11 @@ for (const name of topologies) {
       test('401 for an unsigned alg:none token', async () => {
         const user = await api.newUser('none');
         const payload = user.accessToken.split('.')[1];
-        assertProblem(await get('/v1/users/me', `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`), 401, 'identity.invalidToken');
+        assertProblem(
+          await get('/v1/users/me', `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`),
+          401,
+          'identity.invalidToken',
+        );
       });
 
       test('401 for a token signed with another secret', async () => {
@@ -334,11 +421,21 @@ for (const name of topologies) {
         assert.equal(renamed.status, 200);
         assert.equal(renamed.body.displayName, 'Renamed');
 
-        assert.deepEqual(fieldPaths(await patch('/v1/users/me', { password: 'a newer password' }, user.accessToken)), ['currentPassword']);
-        const wrong = await patch('/v1/users/me', { password: 'a newer password', currentPassword: 'not it at all' }, user.accessToken);
+        assert.deepEqual(fieldPaths(await patch('/v1/users/me', { password: 'a newer password' }, user.accessToken)), [
+          'currentPassword',
+        ]);
+        const wrong = await patch(
+          '/v1/users/me',
+          { password: 'a newer password', currentPassword: 'not it at all' },
+          user.accessToken,
+        );
         assertProblem(wrong, 400, 'identity.wrongPassword');
 
-        const changed = await patch('/v1/users/me', { password: 'a newer password', currentPassword: user.password }, user.accessToken);
+        const changed = await patch(
+          '/v1/users/me',
+          { password: 'a newer password', currentPassword: user.password },
+          user.accessToken,
+        );
         assert.equal(changed.status, 200);
         assert.equal((await post('/v1/auth/login', { email: user.email, password: 'a newer password' })).status, 200);
         assertProblem(await post('/v1/auth/login', { email: user.email, password: user.password }), 401);
@@ -365,10 +462,20 @@ for (const name of topologies) {
 
       test('PATCH /v1/users/{id}: member 403, unknown 404, invalid 400, admin 200 and the new role applies at once', async () => {
         const member = await api.newUser('role');
-        assertProblem(await patch(`/v1/users/${member.id}`, { role: 'admin' }, member.accessToken), 403, 'identity.notAdmin');
-        assertProblem(await patch(`/v1/users/${randomUUID()}`, { role: 'admin' }, admin.accessToken), 404, 'identity.userNotFound');
+        assertProblem(
+          await patch(`/v1/users/${member.id}`, { role: 'admin' }, member.accessToken),
+          403,
+          'identity.notAdmin',
+        );
+        assertProblem(
+          await patch(`/v1/users/${randomUUID()}`, { role: 'admin' }, admin.accessToken),
+          404,
+          'identity.userNotFound',
+        );
         assert.deepEqual(fieldPaths(await patch('/v1/users/not-a-uuid', { role: 'admin' }, admin.accessToken)), ['id']);
-        assert.deepEqual(fieldPaths(await patch(`/v1/users/${member.id}`, { role: 'owner' }, admin.accessToken)), ['role']);
+        assert.deepEqual(fieldPaths(await patch(`/v1/users/${member.id}`, { role: 'owner' }, admin.accessToken)), [
+          'role',
+        ]);
 
         const promoted = await patch(`/v1/users/${member.id}`, { role: 'admin' }, admin.accessToken);
         assert.equal(promoted.status, 200);
@@ -420,7 +527,9 @@ for (const name of topologies) {
 
       test('a W3C traceparent is continued with a new span', async () => {
         const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-        const response = await call('GET', '/healthz', { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+        const response = await call('GET', '/healthz', {
+          headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+        });
         const [version, trace, span] = (response.headers.get('traceparent') ?? '').split('-');
         assert.equal(version, '00');
         assert.equal(trace, traceId);
@@ -443,23 +552,55 @@ for (const name of topologies) {
         assert.equal(response.status, 200);
         const doc = response.body as {
           openapi: string;
-          paths: Record<string, Record<string, { operationId: string; security?: unknown[]; responses: Record<string, { content?: Record<string, unknown> }> }>>;
-          components: { schemas: Record<string, unknown>; securitySchemes: Record<string, { type: string; scheme: string }> };
+          paths: Record<
+            string,
+            Record<
+              string,
+              {
+                operationId: string;
+                security?: unknown[];
+                responses: Record<string, { content?: Record<string, unknown> }>;
+              }
+            >
+          >;
+          components: {
+            schemas: Record<string, unknown>;
+            securitySchemes: Record<string, { type: string; scheme: string }>;
+          };
         };
         assert.match(doc.openapi, /^3\.1\./);
         assert.ok(doc.components.schemas.Problem, 'the Problem schema is a component');
-        assert.deepEqual(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+        assert.deepEqual(doc.components.securitySchemes.bearerAuth, {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+        });
 
-        const listed = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
-        for (const [method, path] of IDENTITY_ROUTES) assert.ok(listed.includes(`${method} ${path}`), `${method} ${path} missing`);
+        const listed = Object.entries(doc.paths).flatMap(([path, methods]) =>
+          Object.keys(methods).map((m) => `${m} ${path}`),
+        );
+        for (const [method, path] of IDENTITY_ROUTES)
+          assert.ok(listed.includes(`${method} ${path}`), `${method} ${path} missing`);
 
-        for (const { op, operation } of documentedOperations(doc.paths, Object.values(identity.ops) as Op[], IDENTITY_ROUTES.length)) {
+        for (const { op, operation } of documentedOperations(
+          doc.paths,
+          Object.values(identity.ops) as Op[],
+          IDENTITY_ROUTES.length,
+        )) {
           const statuses = Object.keys(operation.responses).map(Number);
-          const expected = new Set([op.http.status, 400, 500, ...(op.errors ?? []).map((e) => statusOfKind[identity.errors[e as keyof typeof identity.errors]])]);
+          const expected = new Set([
+            op.http.status,
+            400,
+            500,
+            ...(op.errors ?? []).map((e) => statusOfKind[identity.errors[e as keyof typeof identity.errors]]),
+          ]);
           if (op.http.auth !== 'none') expected.add(401);
           for (const status of expected) assert.ok(statuses.includes(status), `${op.name} lacks response ${status}`);
           for (const status of statuses.filter((s) => s >= 400)) {
-            assert.ok(operation.responses[String(status)]?.content?.['application/problem+json'], `${op.name} ${status} is not problem+json`);
+            assert.ok(
+              operation.responses[String(status)]?.content?.['application/problem+json'],
+              `${op.name} ${status} is not problem+json`,
+            );
           }
           assert.equal(Boolean(operation.security?.length), op.http.auth !== 'none', `${op.name} security`);
         }
@@ -495,12 +636,16 @@ for (const name of topologies) {
         assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
         const text = await response.text();
         assert.match(text, /# TYPE http_request_duration_seconds histogram/);
-        assert.match(text, /http_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*method="GET"[^}]*status="200"[^}]*\} [1-9]/);
+        assert.match(
+          text,
+          /http_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*method="GET"[^}]*status="200"[^}]*\} [1-9]/,
+        );
         assert.match(text, /http_request_duration_seconds_count\{[^}]*route="\/v1\/auth\/login"/);
       });
 
       test('every error status was exercised and checked for leaks', () => {
-        for (const status of [400, 401, 403, 404, 409, 413, 415]) assert.ok(seenErrorStatuses.has(status), `no ${status} seen`);
+        for (const status of [400, 401, 403, 404, 409, 413, 415])
+          assert.ok(seenErrorStatuses.has(status), `no ${status} seen`);
       });
     });
   });

@@ -51,7 +51,11 @@ for (const name of topologies) {
     };
 
     /** Polls the inbox until a notification matches: events reach notifications asynchronously. */
-    async function waitForNotification(token: string, match: (n: Notice) => boolean, timeoutMs = 10_000): Promise<Notice> {
+    async function waitForNotification(
+      token: string,
+      match: (n: Notice) => boolean,
+      timeoutMs = 10_000,
+    ): Promise<Notice> {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const found = (await list(token, '?limit=100')).items.find(match);
@@ -83,7 +87,10 @@ for (const name of topologies) {
       assert.ok(doc.paths['/v1/notifications']?.get, 'GET /v1/notifications');
       assert.ok(doc.paths['/v1/notifications/{id}/read']?.post, 'POST /v1/notifications/{id}/read');
       const stream = doc.paths['/v1/notifications/stream']?.get;
-      assert.ok(stream?.responses['200'].content['text/event-stream'], 'GET /v1/notifications/stream as text/event-stream');
+      assert.ok(
+        stream?.responses['200'].content['text/event-stream'],
+        'GET /v1/notifications/stream as text/event-stream',
+      );
       assert.deepEqual(stream.security, [{ bearerAuth: [] }]);
       assert.ok(doc.paths['/v1/admin/notifications/dead-letters']?.get, 'dead letters, for operators');
     });
@@ -97,14 +104,19 @@ for (const name of topologies) {
     test('register → welcome; create an item → the owner is told; mark read; unread filter', async () => {
       await waitForNotification(alice.accessToken, (n) => n.kind === 'welcome');
       const itemId = await createItem(alice.accessToken, 'Hammock');
-      const listed = await waitForNotification(alice.accessToken, (n) => n.kind === 'itemListed' && n.data.itemId === itemId);
+      const listed = await waitForNotification(
+        alice.accessToken,
+        (n) => n.kind === 'itemListed' && n.data.itemId === itemId,
+      );
       assert.equal(listed.userId, alice.id);
       assert.equal(listed.title, 'Your item “Hammock” is listed');
       assert.equal(listed.readAt, null);
 
       const before = await list(alice.accessToken);
       assert.ok(before.unreadCount >= 2);
-      const read = await api.request<Notice>('POST', `/v1/notifications/${listed.id}/read`, { token: alice.accessToken });
+      const read = await api.request<Notice>('POST', `/v1/notifications/${listed.id}/read`, {
+        token: alice.accessToken,
+      });
       assert.equal(read.status, 200, JSON.stringify(read.body));
       assert.ok(read.body.readAt);
 
@@ -117,10 +129,25 @@ for (const name of topologies) {
 
     test("another user's notification is 404, and a bad id or cursor 400", async () => {
       const welcome = await waitForNotification(bob.accessToken, (n) => n.kind === 'welcome');
-      assertProblem(await api.request('POST', `/v1/notifications/${welcome.id}/read`, { token: alice.accessToken }), 404, 'notifications.notificationNotFound');
-      assert.equal((await list(bob.accessToken, '?unread=true')).items.some((n) => n.id === welcome.id), true);
-      assertProblem(await api.request('POST', '/v1/notifications/not-a-uuid/read', { token: alice.accessToken }), 400, 'validationFailed');
-      assertProblem(await api.request('GET', '/v1/notifications?cursor=garbage', { token: alice.accessToken }), 400, 'notifications.invalidCursor');
+      assertProblem(
+        await api.request('POST', `/v1/notifications/${welcome.id}/read`, { token: alice.accessToken }),
+        404,
+        'notifications.notificationNotFound',
+      );
+      assert.equal(
+        (await list(bob.accessToken, '?unread=true')).items.some((n) => n.id === welcome.id),
+        true,
+      );
+      assertProblem(
+        await api.request('POST', '/v1/notifications/not-a-uuid/read', { token: alice.accessToken }),
+        400,
+        'validationFailed',
+      );
+      assertProblem(
+        await api.request('GET', '/v1/notifications?cursor=garbage', { token: alice.accessToken }),
+        400,
+        'notifications.invalidCursor',
+      );
     });
 
     test('pages with a cursor, newest first', async () => {
@@ -134,13 +161,21 @@ for (const name of topologies) {
       assert.ok(first.nextCursor);
       const second = await list(carol.accessToken, `?limit=2&cursor=${first.nextCursor}`);
       const titles = [...first.items, ...second.items].map((n) => n.title);
-      assert.deepEqual(titles, ['Your item “Three” is listed', 'Your item “Two” is listed', 'Your item “One” is listed', 'Welcome to Shareloop, carol!']);
+      assert.deepEqual(titles, [
+        'Your item “Three” is listed',
+        'Your item “Two” is listed',
+        'Your item “One” is listed',
+        'Welcome to Shareloop, carol!',
+      ]);
       assert.equal(second.nextCursor, null);
     });
 
     test("the live stream pushes the caller's notifications and not another user's", async () => {
       const controller = new AbortController();
-      const response = await fetch(`${topology.baseUrl}/v1/notifications/stream`, { headers: { authorization: `Bearer ${alice.accessToken}` }, signal: controller.signal });
+      const response = await fetch(`${topology.baseUrl}/v1/notifications/stream`, {
+        headers: { authorization: `Bearer ${alice.accessToken}` },
+        signal: controller.signal,
+      });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
       const stream = readEventStream(response);
@@ -148,7 +183,9 @@ for (const name of topologies) {
         await stream.next((e) => e.event === 'ready');
         const bobsItem = await createItem(bob.accessToken, 'Bob’s canoe');
         const alicesItem = await createItem(alice.accessToken, 'Alice’s paddle');
-        const pushed = notificationOf(await stream.next((e) => e.event === 'notification' && notificationOf(e).data.itemId === alicesItem));
+        const pushed = notificationOf(
+          await stream.next((e) => e.event === 'notification' && notificationOf(e).data.itemId === alicesItem),
+        );
         assert.equal(pushed.userId, alice.id);
         assert.equal(pushed.title, 'Your item “Alice’s paddle” is listed');
         // Bob's notification exists (so it was published), yet never reached Alice's stream.

@@ -30,10 +30,23 @@ const PAYMENTS_ROUTES = [
 const SETTLED = 'EUR,USD,GBP,JPY';
 
 /** What must never appear in an error body: stack frames, file paths, SQL, driver names, table names. */
-const LEAKS = [/\n\s+at /, /\bat .+:\d+:\d+/, /node_modules/, /\.ts:\d+/, /"stack"/i, /\bselect\b.+\bfrom\b/i, /\binsert into\b/i, /\bupdate\b.+\bset\b/i, /postgres/i, /drizzle/i, /payments"?\."?(accounts|ledger|operations|authorizations)/];
+const LEAKS = [
+  /\n\s+at /,
+  /\bat .+:\d+:\d+/,
+  /node_modules/,
+  /\.ts:\d+/,
+  /"stack"/i,
+  /\bselect\b.+\bfrom\b/i,
+  /\binsert into\b/i,
+  /\bupdate\b.+\bset\b/i,
+  /postgres/i,
+  /drizzle/i,
+  /payments"?\."?(accounts|ledger|operations|authorizations)/,
+];
 
 /** Asserts a response is an RFC 9457 problem with this status (and code), leaking nothing. */
-const assertProblem = (response: ApiResponse, status: number, code?: string) => assertLeakFreeProblem(response, status, code, LEAKS);
+const assertProblem = (response: ApiResponse, status: number, code?: string) =>
+  assertLeakFreeProblem(response, status, code, LEAKS);
 
 /** The field paths of a 400 validation problem. */
 function fieldPaths(response: ApiResponse): string[] {
@@ -52,7 +65,13 @@ async function startProviderDown(name: TopologyName): Promise<Topology> {
   const extraEnv = { PAYMENT_PROVIDER_FAILURE_RATE: '1' };
   if (name === 'monolith') return startTopology(name, extraEnv);
   const { pgUrl, redisUrl } = testServers();
-  const env = { ...testDeploymentEnv(), DATABASE_URL: await createDatabase(pgUrl), REDIS_URL: redisUrl, LOG_LEVEL: 'warn', ...extraEnv };
+  const env = {
+    ...testDeploymentEnv(),
+    DATABASE_URL: await createDatabase(pgUrl),
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
   const layout = [
     { name: 'identity', modules: 'identity' },
     { name: 'payments', modules: 'payments' },
@@ -73,22 +92,45 @@ for (const name of topologies) {
     let api: ReturnType<typeof apiClient>;
 
     /** Every request goes through here: error responses are checked for shape and leaks. */
-    async function call(method: string, path: string, options: Parameters<ReturnType<typeof apiClient>['request']>[2] = {}, client = api) {
+    async function call(
+      method: string,
+      path: string,
+      options: Parameters<ReturnType<typeof apiClient>['request']>[2] = {},
+      client = api,
+    ) {
       const response = await client.request(method, path, options);
       if (response.status >= 400) assertProblem(response, response.status);
       return response;
     }
     const topUp = (body: unknown, token?: string, headers?: Record<string, string>, client = api) =>
-      call('POST', '/v1/wallet/top-ups', { body, ...(token ? { token } : {}), ...(headers ? { headers } : {}) }, client);
+      call(
+        'POST',
+        '/v1/wallet/top-ups',
+        { body, ...(token ? { token } : {}), ...(headers ? { headers } : {}) },
+        client,
+      );
     const wallet = async (member: Member, client = api) => {
       const response = await call('GET', '/v1/wallet', { token: member.accessToken }, client);
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      return response.body as { userId: string; balances: { currency: string; balance: number; available: number; held: number }[] };
+      return response.body as {
+        userId: string;
+        balances: { currency: string; balance: number; available: number; held: number }[];
+      };
     };
     const history = async (member: Member, query = '', client = api) => {
       const response = await call('GET', `/v1/wallet/transactions${query}`, { token: member.accessToken }, client);
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      return response.body as { transactions: { id: string; kind: string; currency: string; amount: number; entries: { account: string; amount: number }[]; reference: string | null }[]; nextCursor: string | null };
+      return response.body as {
+        transactions: {
+          id: string;
+          kind: string;
+          currency: string;
+          amount: number;
+          entries: { account: string; amount: number }[];
+          reference: string | null;
+        }[];
+        nextCursor: string | null;
+      };
     };
 
     before(async () => {
@@ -137,7 +179,14 @@ for (const name of topologies) {
       test('401 without a token, and nothing moves', async () => {
         assertProblem(await topUp({ amount: 100, currency: 'EUR' }), 401, 'unauthorized');
         assertProblem(await topUp({ amount: 100, currency: 'EUR' }, 'bad-token'), 401);
-        assertProblem(await call('POST', '/v1/wallet/top-ups', { body: { amount: 100, currency: 'EUR' }, headers: { authorization: 'Basic abc' } }), 401, 'unauthorized');
+        assertProblem(
+          await call('POST', '/v1/wallet/top-ups', {
+            body: { amount: 100, currency: 'EUR' },
+            headers: { authorization: 'Basic abc' },
+          }),
+          401,
+          'unauthorized',
+        );
       });
 
       test('400 lists bad fields, and nothing moves', async () => {
@@ -153,8 +202,19 @@ for (const name of topologies) {
         assert.deepEqual(fieldPaths(metal), ['currency']);
         assert.match(metal.body.errors[0].message, /ISO 4217/);
         const extra = await topUp({ amount: 100, currency: 'EUR', userId: randomUUID() }, token);
-        assert.ok(extra.body.errors.some((e: { message: string }) => e.message.includes('"userId"')), JSON.stringify(extra.body));
-        assertProblem(await call('POST', '/v1/wallet/top-ups', { token, raw: '{"amount":', headers: { 'content-type': 'application/json' } }), 400, 'validationFailed');
+        assert.ok(
+          extra.body.errors.some((e: { message: string }) => e.message.includes('"userId"')),
+          JSON.stringify(extra.body),
+        );
+        assertProblem(
+          await call('POST', '/v1/wallet/top-ups', {
+            token,
+            raw: '{"amount":',
+            headers: { 'content-type': 'application/json' },
+          }),
+          400,
+          'validationFailed',
+        );
         assert.deepEqual((await wallet(member)).balances, []);
       });
 
@@ -175,16 +235,24 @@ for (const name of topologies) {
         assert.equal(retry.status, 201);
         assert.equal(retry.headers.get('idempotent-replayed'), 'true');
         assert.deepEqual(retry.body, first.body);
-        assertProblem(await topUp({ amount: 901, currency: 'EUR' }, member.accessToken, headers), 422, 'idempotencyKeyReused');
+        assertProblem(
+          await topUp({ amount: 901, currency: 'EUR' }, member.accessToken, headers),
+          422,
+          'idempotencyKeyReused',
+        );
         assert.deepEqual((await wallet(member)).balances, [{ currency: 'EUR', balance: 900, available: 900, held: 0 }]);
       });
 
       test('concurrent top-ups all land', async () => {
         const member = await api.newUser('payer');
-        const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => topUp({ amount: 100 + i, currency: 'USD' }, member.accessToken)));
+        const responses = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => topUp({ amount: 100 + i, currency: 'USD' }, member.accessToken)),
+        );
         assert.deepEqual([...new Set(responses.map((r) => r.status))], [201]);
         const total = Array.from({ length: 12 }, (_, i) => 100 + i).reduce((a, b) => a + b, 0);
-        assert.deepEqual((await wallet(member)).balances, [{ currency: 'USD', balance: total, available: total, held: 0 }]);
+        assert.deepEqual((await wallet(member)).balances, [
+          { currency: 'USD', balance: total, available: total, held: 0 },
+        ]);
         assert.equal((await history(member, '?limit=100')).transactions.length, 12);
       });
     });
@@ -192,18 +260,28 @@ for (const name of topologies) {
     describe('GET /v1/wallet/transactions', () => {
       test('newest first, a page at a time with nextCursor', async () => {
         const member = await api.newUser('payer');
-        for (const amount of [100, 200, 300, 400, 500]) assert.equal((await topUp({ amount, currency: 'GBP' }, member.accessToken)).status, 201);
+        for (const amount of [100, 200, 300, 400, 500])
+          assert.equal((await topUp({ amount, currency: 'GBP' }, member.accessToken)).status, 201);
         const first = await history(member, '?limit=2');
-        assert.deepEqual(first.transactions.map((t) => t.amount), [500, 400]);
+        assert.deepEqual(
+          first.transactions.map((t) => t.amount),
+          [500, 400],
+        );
         assert.deepEqual(first.transactions[0]!.entries, [{ account: 'wallet', amount: 500 }]);
         assert.equal(first.transactions[0]!.kind, 'top_up');
         assert.equal(first.transactions[0]!.currency, 'GBP');
         assert.match(first.transactions[0]!.reference ?? '', /^sim_/);
         assert.ok(first.nextCursor);
         const second = await history(member, `?limit=2&cursor=${first.nextCursor}`);
-        assert.deepEqual(second.transactions.map((t) => t.amount), [300, 200]);
+        assert.deepEqual(
+          second.transactions.map((t) => t.amount),
+          [300, 200],
+        );
         const last = await history(member, `?limit=2&cursor=${second.nextCursor}`);
-        assert.deepEqual(last.transactions.map((t) => t.amount), [100]);
+        assert.deepEqual(
+          last.transactions.map((t) => t.amount),
+          [100],
+        );
         assert.equal(last.nextCursor, null);
         assert.deepEqual((await history(member)).transactions.length, 5);
       });
@@ -243,7 +321,12 @@ for (const name of topologies) {
         const down = apiClient(providerDown.baseUrl);
         const member = await down.newUser('payer');
         const headers = { 'idempotency-key': randomUUID() };
-        for (let i = 0; i < 2; i++) assertProblem(await topUp({ amount: 1000, currency: 'EUR' }, member.accessToken, headers, down), 504, 'payments.providerUnavailable');
+        for (let i = 0; i < 2; i++)
+          assertProblem(
+            await topUp({ amount: 1000, currency: 'EUR' }, member.accessToken, headers, down),
+            504,
+            'payments.providerUnavailable',
+          );
         assert.deepEqual((await wallet(member, down)).balances, []);
       });
     });
@@ -266,7 +349,8 @@ for (const name of topologies) {
             log,
             service: 'e2e-saga',
             modules: [],
-            connect: (platform) => routeRemoteModules({ platform, credentials, contracts: [payments as unknown as AnyContract] }),
+            connect: (platform) =>
+              routeRemoteModules({ platform, credentials, contracts: [payments as unknown as AnyContract] }),
           });
         });
         after(async () => {
@@ -277,40 +361,100 @@ for (const name of topologies) {
           const renter = await api.newUser('renter');
           const owner = await api.newUser('owner');
           assert.equal((await topUp({ amount: 10_000, currency: 'EUR' }, renter.accessToken)).status, 201);
-          const authorize = { operationId: key(), payerId: renter.id, amount: 7_000, currency: 'EUR', reference: `rental-${randomUUID()}` };
+          const authorize = {
+            operationId: key(),
+            payerId: renter.id,
+            amount: 7_000,
+            currency: 'EUR',
+            reference: `rental-${randomUUID()}`,
+          };
           const auth = await send(ops.authorizePayment, authorize);
-          assert.deepEqual(await send(ops.authorizePayment, authorize), auth, 'a repeat across the wire returns the first result');
-          assert.deepEqual((await wallet(renter)).balances, [{ currency: 'EUR', balance: 10_000, available: 3_000, held: 7_000 }]);
+          assert.deepEqual(
+            await send(ops.authorizePayment, authorize),
+            auth,
+            'a repeat across the wire returns the first result',
+          );
+          assert.deepEqual((await wallet(renter)).balances, [
+            { currency: 'EUR', balance: 10_000, available: 3_000, held: 7_000 },
+          ]);
 
-          const capture = { operationId: key(), authorizationId: auth.id, payeeId: owner.id, currency: 'EUR', feeAmount: 2_000, platformFeeBasisPoints: 1_000 };
-          const mismatch = await failsWith(send(ops.capturePayment, { ...capture, operationId: key(), currency: 'USD' }), 'payments.currencyMismatch');
+          const capture = {
+            operationId: key(),
+            authorizationId: auth.id,
+            payeeId: owner.id,
+            currency: 'EUR',
+            feeAmount: 2_000,
+            platformFeeBasisPoints: 1_000,
+          };
+          const mismatch = await failsWith(
+            send(ops.capturePayment, { ...capture, operationId: key(), currency: 'USD' }),
+            'payments.currencyMismatch',
+          );
           assert.equal(mismatch.kind, 'conflict');
-          await failsWith(send(ops.capturePayment, { ...capture, operationId: authorize.operationId }), 'payments.operationKeyReused');
+          await failsWith(
+            send(ops.capturePayment, { ...capture, operationId: authorize.operationId }),
+            'payments.operationKeyReused',
+          );
           const captured = await send(ops.capturePayment, capture);
           assert.equal(captured.status, 'captured');
           assert.deepEqual(await send(ops.capturePayment, capture), captured);
-          assert.deepEqual((await wallet(renter)).balances, [{ currency: 'EUR', balance: 8_000, available: 8_000, held: 0 }]);
-          assert.deepEqual((await wallet(owner)).balances, [{ currency: 'EUR', balance: 1_800, available: 1_800, held: 0 }]);
-          assert.deepEqual((await history(owner)).transactions.map((t) => [t.kind, t.amount]), [['capture', 1_800]]);
+          assert.deepEqual((await wallet(renter)).balances, [
+            { currency: 'EUR', balance: 8_000, available: 8_000, held: 0 },
+          ]);
+          assert.deepEqual((await wallet(owner)).balances, [
+            { currency: 'EUR', balance: 1_800, available: 1_800, held: 0 },
+          ]);
+          assert.deepEqual(
+            (await history(owner)).transactions.map((t) => [t.kind, t.amount]),
+            [['capture', 1_800]],
+          );
 
-          await failsWith(send(ops.voidAuthorization, { operationId: key(), authorizationId: auth.id }), 'payments.illegalTransition');
-          assert.equal((await send(ops.refundPayment, { operationId: key(), authorizationId: auth.id })).status, 'refunded');
-          assert.deepEqual((await wallet(renter)).balances, [{ currency: 'EUR', balance: 10_000, available: 10_000, held: 0 }]);
+          await failsWith(
+            send(ops.voidAuthorization, { operationId: key(), authorizationId: auth.id }),
+            'payments.illegalTransition',
+          );
+          assert.equal(
+            (await send(ops.refundPayment, { operationId: key(), authorizationId: auth.id })).status,
+            'refunded',
+          );
+          assert.deepEqual((await wallet(renter)).balances, [
+            { currency: 'EUR', balance: 10_000, available: 10_000, held: 0 },
+          ]);
           assert.deepEqual((await wallet(owner)).balances, [{ currency: 'EUR', balance: 0, available: 0, held: 0 }]);
         });
 
         test('insufficientFunds and a voided hold, across the wire', async () => {
           const renter = await api.newUser('renter');
           await topUp({ amount: 1_000, currency: 'EUR' }, renter.accessToken);
-          const short = await failsWith(send(ops.authorizePayment, { operationId: key(), payerId: renter.id, amount: 1_001, currency: 'EUR', reference: 'r' }), 'payments.insufficientFunds');
+          const short = await failsWith(
+            send(ops.authorizePayment, {
+              operationId: key(),
+              payerId: renter.id,
+              amount: 1_001,
+              currency: 'EUR',
+              reference: 'r',
+            }),
+            'payments.insufficientFunds',
+          );
           assert.equal(short.kind, 'unprocessable');
-          const auth = await send(ops.authorizePayment, { operationId: key(), payerId: renter.id, amount: 1_000, currency: 'EUR', reference: 'r' });
+          const auth = await send(ops.authorizePayment, {
+            operationId: key(),
+            payerId: renter.id,
+            amount: 1_000,
+            currency: 'EUR',
+            reference: 'r',
+          });
           const voided = await send(ops.voidAuthorization, { operationId: key(), authorizationId: auth.id });
           assert.equal(voided.status, 'voided');
           assert.deepEqual(await send(ops.voidAuthorization, { operationId: key(), authorizationId: auth.id }), voided);
           assert.deepEqual(await send(ops.getAuthorization, { authorizationId: auth.id }), voided);
-          await failsWith(send(ops.getAuthorization, { authorizationId: randomUUID() }), 'payments.authorizationNotFound');
-          assert.deepEqual((await wallet(renter)).balances, [{ currency: 'EUR', balance: 1_000, available: 1_000, held: 0 }]);
+          await failsWith(
+            send(ops.getAuthorization, { authorizationId: randomUUID() }),
+            'payments.authorizationNotFound',
+          );
+          assert.deepEqual((await wallet(renter)).balances, [
+            { currency: 'EUR', balance: 1_000, available: 1_000, held: 0 },
+          ]);
         });
       });
     }
@@ -319,26 +463,58 @@ for (const name of topologies) {
       const response = await call('GET', '/openapi.json');
       assert.equal(response.status, 200);
       const doc = response.body as {
-        paths: Record<string, Record<string, { operationId: string; security?: unknown[]; parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              operationId: string;
+              security?: unknown[];
+              parameters?: { name: string; in: string }[];
+              responses: Record<string, { content?: Record<string, unknown> }>;
+            }
+          >
+        >;
         components: { schemas: Record<string, unknown> };
       };
-      const listed = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
-      for (const [method, path] of PAYMENTS_ROUTES) assert.ok(listed.includes(`${method} ${path}`), `${method} ${path} missing`);
-      for (const schema of ['Wallet', 'WalletBalance', 'WalletTransaction', 'TopUp']) assert.ok(doc.components.schemas[schema], `${schema} is a schema component`);
+      const listed = Object.entries(doc.paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((m) => `${m} ${path}`),
+      );
+      for (const [method, path] of PAYMENTS_ROUTES)
+        assert.ok(listed.includes(`${method} ${path}`), `${method} ${path} missing`);
+      for (const schema of ['Wallet', 'WalletBalance', 'WalletTransaction', 'TopUp'])
+        assert.ok(doc.components.schemas[schema], `${schema} is a schema component`);
 
-      for (const { op, operation } of documentedOperations(doc.paths, Object.values(payments.ops) as Op[], PAYMENTS_ROUTES.length)) {
+      for (const { op, operation } of documentedOperations(
+        doc.paths,
+        Object.values(payments.ops) as Op[],
+        PAYMENTS_ROUTES.length,
+      )) {
         assert.ok(operation.security, `${op.name} requires a token`);
-        const expected = new Set([op.http.status, 400, 401, 500, ...(op.errors ?? []).map((e) => statusOfKind[payments.errors[e as keyof typeof payments.errors]])]);
+        const expected = new Set([
+          op.http.status,
+          400,
+          401,
+          500,
+          ...(op.errors ?? []).map((e) => statusOfKind[payments.errors[e as keyof typeof payments.errors]]),
+        ]);
         for (const status of expected) assert.ok(operation.responses[status], `${op.name} does not document ${status}`);
         for (const [status, body] of Object.entries(operation.responses)) {
-          if (Number(status) >= 400) assert.ok(body.content?.['application/problem+json'], `${op.name} ${status} is not problem+json`);
+          if (Number(status) >= 400)
+            assert.ok(body.content?.['application/problem+json'], `${op.name} ${status} is not problem+json`);
         }
       }
       const topUps = doc.paths['/v1/wallet/top-ups']!.post!;
       assert.match(JSON.stringify(topUps.responses['504']), /payments\.providerUnavailable/);
       assert.match(JSON.stringify(topUps.responses['422']), /payments\.paymentDeclined/);
-      assert.ok(topUps.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'), 'Idempotency-Key is documented');
-      assert.deepEqual(doc.paths['/v1/wallet/transactions']!.get!.parameters?.map((p) => p.name).sort(), ['cursor', 'limit']);
+      assert.ok(
+        topUps.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'),
+        'Idempotency-Key is documented',
+      );
+      assert.deepEqual(doc.paths['/v1/wallet/transactions']!.get!.parameters?.map((p) => p.name).sort(), [
+        'cursor',
+        'limit',
+      ]);
     });
   });
 }

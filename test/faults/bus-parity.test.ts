@@ -50,10 +50,22 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
     ]);
     // A caller process like the gateway: hosts nothing, finds the services in the same Redis
     // registry, and reaches them through the HTTP transport and its resilience policy.
-    const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: env.REDIS_URL!, REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX!, INTERNAL_SERVICE_SECRET: INTERNAL_SECRET });
+    const config = parseConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      REDIS_URL: env.REDIS_URL!,
+      REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX!,
+      INTERNAL_SERVICE_SECRET: INTERNAL_SECRET,
+    });
     const log = createLogger({ level: 'silent', pretty: false, name: 'parity' });
     const credentials = serviceCredentials({ secret: INTERNAL_SECRET, service: 'parity' });
-    remote = await hostModules({ config, log, service: 'parity', modules: [], connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }) });
+    remote = await hostModules({
+      config,
+      log,
+      service: 'parity',
+      modules: [],
+      connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
+    });
   });
   after(async () => {
     await remote?.stop();
@@ -63,7 +75,9 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
 
   async function compare(name: string, script: (bus: Bus, f: ParityFixture) => Promise<Outcome[]>) {
     const bus = remote.platform.bus;
-    for (const contract of allContracts) for (const op of Object.values(contract.ops)) assert.equal(bus.hosts(op.name), false, `${op.name} must cross the wire`);
+    for (const contract of allContracts)
+      for (const op of Object.values(contract.ops))
+        assert.equal(bus.hosts(op.name), false, `${op.name} must cross the wire`);
     const serviceUrl = services.process(name).url;
     const hopsBefore = await internalCallsServed(serviceUrl);
     const inProcess = await script(local.platform.bus, fixture);
@@ -76,20 +90,32 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
         outcomes.map((o) => `${o.step}: ${o.error ? o.error.code : 'ok'}`),
         outcomes.map((o) => `${o.step}: ${o.expected}`),
       );
-      for (const o of outcomes) if (o.error) assert.ok(o.error.isAppError && o.error.name === 'AppError', `${o.step}: not an AppError`);
+      for (const o of outcomes)
+        if (o.error) assert.ok(o.error.isAppError && o.error.name === 'AppError', `${o.step}: not an AppError`);
     }
     // ...with the same outputs and the same typed errors (code, kind, detail, field errors).
     assert.deepEqual(normalize(overHttp), normalize(inProcess));
     // And every step really crossed the wire to the service.
-    assert.ok(hops >= overHttp.length, `${name}: only ${hops} calls reached the ${name} service for ${overHttp.length} steps`);
-    console.log(`[faults] parity ${name}: ${overHttp.length} steps, ${overHttp.filter((o) => o.error).length} typed errors, ${hops} hops`);
+    assert.ok(
+      hops >= overHttp.length,
+      `${name}: only ${hops} calls reached the ${name} service for ${overHttp.length} steps`,
+    );
+    console.log(
+      `[faults] parity ${name}: ${overHttp.length} steps, ${overHttp.filter((o) => o.error).length} typed errors, ${hops} hops`,
+    );
   }
 
   test('identity', () => compare('identity', identityScript));
   test('inventory', () => compare('inventory', inventoryScript));
 
   test('field errors raised behind the wire round-trip through AppError.toJSON/fromJSON', async () => {
-    const invalid = { title: '', category: 'Not A Slug', dailyPrice: { amount: -1, currency: 'eur' }, deposit: { amount: 1, currency: 'EUR' }, condition: 'mint' };
+    const invalid = {
+      title: '',
+      category: 'Not A Slug',
+      dailyPrice: { amount: -1, currency: 'eur' },
+      deposit: { amount: 1, currency: 'EUR' },
+      condition: 'mint',
+    };
     const ctx = systemContext({ caller: { userId: fixture.owner, role: 'member' } });
     const inProcess = await local.platform.bus.call(inventory.ops.createItem, invalid as never, ctx).then(
       () => assert.fail('the in-process call must fail'),
@@ -98,12 +124,23 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
     assert.ok(inProcess instanceof AppError);
     // The caller's Bus validates before sending, so post the same input raw to the service.
     const token = await serviceCredentials({ secret: INTERNAL_SECRET, service: 'parity' }).token();
-    const reply = await internalCall(services.process('inventory').url, 'inventory.createItem', { input: invalid, contractVersion: 1, caller: ctx.caller }, `Bearer ${token}`);
+    const reply = await internalCall(
+      services.process('inventory').url,
+      'inventory.createItem',
+      { input: invalid, contractVersion: 1, caller: ctx.caller },
+      `Bearer ${token}`,
+    );
     assert.equal(reply.status, 400);
     const overHttp = AppError.fromJSON(reply.body.error);
     assert.ok(overHttp instanceof AppError);
     assert.deepEqual(overHttp.toJSON(), inProcess.toJSON());
     assert.equal(overHttp.code, 'validationFailed');
-    assert.deepEqual(overHttp.errors!.map((e) => e.path).sort(), ['category', 'condition', 'dailyPrice.amount', 'dailyPrice.currency', 'title']);
+    assert.deepEqual(overHttp.errors!.map((e) => e.path).sort(), [
+      'category',
+      'condition',
+      'dailyPrice.amount',
+      'dailyPrice.currency',
+      'title',
+    ]);
   });
 });

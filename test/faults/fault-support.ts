@@ -68,11 +68,26 @@ export async function startFaultTopology(
 }
 
 /** Starts one more service process of the topology (same env), waits until it is ready. */
-export async function spawnService(topology: Pick<FaultTopology, 'env' | 'extras'>, name: string, modules: string): Promise<RuntimeProcess> {
+export async function spawnService(
+  topology: Pick<FaultTopology, 'env' | 'extras'>,
+  name: string,
+  modules: string,
+): Promise<RuntimeProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // The same environment startSplitTopology gives its services.
-  const child = spawnRuntime('service.ts', { ...topology.env, SERVICE_NAME: name, MODULES: modules, PORT: String(port), HOST: '127.0.0.1', ADVERTISE_URL: url }, { name });
+  const child = spawnRuntime(
+    'service.ts',
+    {
+      ...topology.env,
+      SERVICE_NAME: name,
+      MODULES: modules,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADVERTISE_URL: url,
+    },
+    { name },
+  );
   const started = { name, child, url };
   topology.extras.push(started);
   await waitForReady(`${url}/readyz`, 60_000, child);
@@ -104,7 +119,8 @@ export async function startServices(env: Record<string, string>, layout: readonl
 export const STALE_HEADER = 'x-shareloop-stale';
 
 /** Requests a service has served on its internal bus endpoint, from its metrics. */
-export const internalCallsServed = (serviceUrl: string) => scrapeMetric(serviceUrl, 'http_request_duration_seconds_count', { route: '/internal/bus/:op' });
+export const internalCallsServed = (serviceUrl: string) =>
+  scrapeMetric(serviceUrl, 'http_request_duration_seconds_count', { route: '/internal/bus/:op' });
 
 /** A raw call of a service's internal endpoint, as the HTTP transport makes it (x-deadline-ms included). */
 export const internalCall = (url: string, op: string, body: unknown, authorization?: string, method = 'POST') =>
@@ -189,7 +205,10 @@ export function percentile(values: readonly number[], p: number): number {
 /** Asserts an RFC 9457 problem+json response with this status (and code). */
 export function assertProblem(response: Timed, status: number | readonly number[], code?: string): void {
   const statuses = typeof status === 'number' ? [status] : status;
-  assert.ok(statuses.includes(response.status), `expected ${statuses.join('/')}, got ${response.status}: ${JSON.stringify(response.body)}`);
+  assert.ok(
+    statuses.includes(response.status),
+    `expected ${statuses.join('/')}, got ${response.status}: ${JSON.stringify(response.body)}`,
+  );
   assert.equal(response.headers.get('content-type'), 'application/problem+json');
   assert.equal(response.body.status, response.status);
   assert.match(String(response.body.type), /^urn:shareloop:problem:/);
@@ -197,7 +216,11 @@ export function assertProblem(response: Timed, status: number | readonly number[
 }
 
 /** Sum of a Prometheus counter/gauge over the series whose labels include all of `labels`. */
-export async function scrapeMetric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function scrapeMetric(
+  baseUrl: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   let sum = 0;
   for (const line of text.split('\n')) {

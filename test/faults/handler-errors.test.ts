@@ -24,13 +24,22 @@ import { freePort } from '../support/services.ts';
 import { INTERNAL_SECRET, faultEnv, internalCall, startServices } from './fault-support.ts';
 
 /** Runs a runtime without INTERNAL_SERVICE_SECRET; resolves with its exit code and stderr, or 'ready'. */
-async function bootWithoutSecret(entry: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string } | 'ready'> {
+async function bootWithoutSecret(
+  entry: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string } | 'ready'> {
   const port = await freePort();
   const { INTERNAL_SERVICE_SECRET: _drop, ...rest } = env;
-  const child = spawnRuntime(entry, { ...rest, PORT: String(port), HOST: '127.0.0.1' }, { unset: ['INTERNAL_SERVICE_SECRET'], name: entry });
+  const child = spawnRuntime(
+    entry,
+    { ...rest, PORT: String(port), HOST: '127.0.0.1' },
+    { unset: ['INTERNAL_SERVICE_SECRET'], name: entry },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; stderr: string }>((done) => child.once('exit', (code) => done({ code, stderr })));
+  const exited = new Promise<{ code: number | null; stderr: string }>((done) =>
+    child.once('exit', (code) => done({ code, stderr })),
+  );
   const ready = waitForReady(`http://127.0.0.1:${port}/readyz`, 60_000, child).then(
     () => 'ready' as const,
     () => exited,
@@ -56,7 +65,11 @@ describe('the built-in development service secret', () => {
   test('a split topology started without a secret (as `npm run split` does) makes a random one and works', async () => {
     const { INTERNAL_SERVICE_SECRET: _none, ...env } = await faultEnv();
     assert.equal(process.env.INTERNAL_SERVICE_SECRET, undefined, 'this test needs an environment without the secret');
-    const split = await startSplitTopology({ env, gatewayPort: await freePort(), layout: [{ name: 'identity', modules: 'identity' }] });
+    const split = await startSplitTopology({
+      env,
+      gatewayPort: await freePort(),
+      layout: [{ name: 'identity', modules: 'identity' }],
+    });
     try {
       const user = await apiClient(split.gatewayUrl).newUser('random-secret');
       assert.equal(typeof user.accessToken, 'string');
@@ -90,7 +103,13 @@ describe('a deterministic handler error does not eject a healthy instance', () =
     });
     const log = createLogger({ level: 'silent', pretty: false, name: 'handler-errors' });
     const credentials = serviceCredentials({ secret: INTERNAL_SECRET, service: 'handler-errors' });
-    caller = await hostModules({ config, log, service: 'handler-errors', modules: [], connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }) });
+    caller = await hostModules({
+      config,
+      log,
+      service: 'handler-errors',
+      modules: [],
+      connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
+    });
   });
   after(async () => {
     await caller?.stop();
@@ -116,7 +135,13 @@ describe('a deterministic handler error does not eject a healthy instance', () =
     }
     // Bad logins: typed 401s.
     for (let i = 0; i < 10; i++) {
-      const error = await errorOf(bus.call(identity.ops.login, { email: `nobody-${i}@example.test`, password: 'not the password' }, systemContext()));
+      const error = await errorOf(
+        bus.call(
+          identity.ops.login,
+          { email: `nobody-${i}@example.test`, password: 'not the password' },
+          systemContext(),
+        ),
+      );
       assert.equal(error.code, 'identity.invalidCredentials', `login ${i}: ${error.detail}`);
     }
     // The instance still serves: the next call reaches the handler instead of failing with 503.
@@ -128,11 +153,21 @@ describe('a deterministic handler error does not eject a healthy instance', () =
     const token = await serviceCredentials({ secret: INTERNAL_SECRET, service: 'handler-errors' }).token();
     const url = services.process('identity').url;
     for (const email of ['ann\u0000@example.test', 'ann\ud800@example.test']) {
-      const reply = await internalCall(url, 'identity.login', { input: { email, password: 'whatever password' }, contractVersion: 1 }, `bearer ${token}`);
+      const reply = await internalCall(
+        url,
+        'identity.login',
+        { input: { email, password: 'whatever password' }, contractVersion: 1 },
+        `bearer ${token}`,
+      );
       assert.equal(reply.status, 400, JSON.stringify(reply.body));
       assert.equal(reply.body.error.code, 'validationFailed');
     }
-    const fine = await internalCall(url, 'identity.login', { input: { email: 'ann@example.test', password: 'whatever password' }, contractVersion: 1 }, `BEARER ${token}`);
+    const fine = await internalCall(
+      url,
+      'identity.login',
+      { input: { email: 'ann@example.test', password: 'whatever password' }, contractVersion: 1 },
+      `BEARER ${token}`,
+    );
     assert.equal(fine.body.error.code, 'identity.invalidCredentials');
   });
 });

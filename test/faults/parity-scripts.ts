@@ -19,7 +19,15 @@ export interface Outcome {
   /** 'ok' or the error code the contract promises for this step. */
   expected: string;
   output?: unknown;
-  error?: { isAppError: boolean; name: string; code: string; kind: string; detail: string; errors?: unknown; retryAfterSeconds?: number };
+  error?: {
+    isAppError: boolean;
+    name: string;
+    code: string;
+    kind: string;
+    detail: string;
+    errors?: unknown;
+    retryAfterSeconds?: number;
+  };
 }
 
 /** Values that differ between two runs on two databases but mean the same. */
@@ -34,7 +42,10 @@ export function normalize(value: unknown, ids = new Map<string, string>()): unkn
   if (Array.isArray(value)) return value.map((v) => normalize(v, ids));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, ['token', 'accessToken', 'refreshToken'].includes(k) && typeof v === 'string' ? '<token>' : normalize(v, ids)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        ['token', 'accessToken', 'refreshToken'].includes(k) && typeof v === 'string' ? '<token>' : normalize(v, ids),
+      ]),
     );
   }
   return value;
@@ -45,7 +56,13 @@ class Script {
   constructor(private readonly bus: Bus) {}
 
   /** Runs one call; returns its output (undefined when it threw). */
-  async call<O extends Op>(step: string, op: O, input: unknown, caller: Caller | undefined, expected: string): Promise<any> {
+  async call<O extends Op>(
+    step: string,
+    op: O,
+    input: unknown,
+    caller: Caller | undefined,
+    expected: string,
+  ): Promise<any> {
     try {
       const output = await this.bus.call(op, input as never, systemContext(caller ? { caller } : {}));
       this.outcomes.push({ step, expected, output });
@@ -87,39 +104,151 @@ const PASSWORD = 'parity password 123';
 export async function identityScript(bus: Bus, f: ParityFixture): Promise<Outcome[]> {
   const s = new Script(bus);
   const ops = identity.ops;
-  const user = await s.call('register', ops.register, { email: f.email, password: PASSWORD, displayName: 'Parity' }, undefined, 'ok');
-  await s.call('register the same email', ops.register, { email: f.email, password: PASSWORD, displayName: 'Again' }, undefined, 'identity.emailTaken');
-  await s.call('register the same email, other case', ops.register, { email: f.email.toUpperCase(), password: PASSWORD, displayName: 'Again' }, undefined, 'identity.emailTaken');
-  await s.call('login, wrong password', ops.login, { email: f.email, password: 'not the password' }, undefined, 'identity.invalidCredentials');
-  await s.call('login, unknown email', ops.login, { email: `nobody-${f.email}`, password: PASSWORD }, undefined, 'identity.invalidCredentials');
+  const user = await s.call(
+    'register',
+    ops.register,
+    { email: f.email, password: PASSWORD, displayName: 'Parity' },
+    undefined,
+    'ok',
+  );
+  await s.call(
+    'register the same email',
+    ops.register,
+    { email: f.email, password: PASSWORD, displayName: 'Again' },
+    undefined,
+    'identity.emailTaken',
+  );
+  await s.call(
+    'register the same email, other case',
+    ops.register,
+    { email: f.email.toUpperCase(), password: PASSWORD, displayName: 'Again' },
+    undefined,
+    'identity.emailTaken',
+  );
+  await s.call(
+    'login, wrong password',
+    ops.login,
+    { email: f.email, password: 'not the password' },
+    undefined,
+    'identity.invalidCredentials',
+  );
+  await s.call(
+    'login, unknown email',
+    ops.login,
+    { email: `nobody-${f.email}`, password: PASSWORD },
+    undefined,
+    'identity.invalidCredentials',
+  );
   const tokens = await s.call('login', ops.login, { email: f.email, password: PASSWORD }, undefined, 'ok');
   await s.call('validate a garbage token', ops.validateToken, { token: 'garbage' }, undefined, 'identity.invalidToken');
-  const claims = await s.call('validate the access token', ops.validateToken, { token: tokens?.accessToken ?? 'missing' }, undefined, 'ok');
-  const member: Caller = { userId: user?.id ?? f.missingId, role: 'member', sessionId: claims?.sessionId ?? f.missingId };
+  const claims = await s.call(
+    'validate the access token',
+    ops.validateToken,
+    { token: tokens?.accessToken ?? 'missing' },
+    undefined,
+    'ok',
+  );
+  const member: Caller = {
+    userId: user?.id ?? f.missingId,
+    role: 'member',
+    sessionId: claims?.sessionId ?? f.missingId,
+  };
   await s.call('getMe, anonymous', ops.getMe, {}, undefined, 'unauthorized');
   await s.call('getMe', ops.getMe, {}, member, 'ok');
-  await s.call('getMe of a deleted user', ops.getMe, {}, { userId: f.missingId, role: 'member' }, 'identity.userNotFound');
+  await s.call(
+    'getMe of a deleted user',
+    ops.getMe,
+    {},
+    { userId: f.missingId, role: 'member' },
+    'identity.userNotFound',
+  );
   await s.call('updateMe', ops.updateMe, { displayName: 'Renamed' }, member, 'ok');
-  await s.call('updateMe, wrong current password', ops.updateMe, { password: 'a brand new password', currentPassword: 'wrong' }, member, 'identity.wrongPassword');
+  await s.call(
+    'updateMe, wrong current password',
+    ops.updateMe,
+    { password: 'a brand new password', currentPassword: 'wrong' },
+    member,
+    'identity.wrongPassword',
+  );
   await s.call('listUsers as a member', ops.listUsers, {}, member, 'identity.notAdmin');
-  await s.call('public profile of nobody', ops.getPublicProfile, { id: f.missingId }, undefined, 'identity.userNotFound');
+  await s.call(
+    'public profile of nobody',
+    ops.getPublicProfile,
+    { id: f.missingId },
+    undefined,
+    'identity.userNotFound',
+  );
   await s.call('public profile', ops.getPublicProfile, { id: user?.id ?? f.missingId }, undefined, 'ok');
-  const adminUser = await s.call('ensureAdmin', ops.ensureAdmin, { email: f.adminEmail, password: PASSWORD }, undefined, 'ok');
+  const adminUser = await s.call(
+    'ensureAdmin',
+    ops.ensureAdmin,
+    { email: f.adminEmail, password: PASSWORD },
+    undefined,
+    'ok',
+  );
   await s.call('ensureAdmin again', ops.ensureAdmin, { email: f.adminEmail, password: PASSWORD }, undefined, 'ok');
   const admin: Caller = { userId: adminUser?.id ?? f.missingId, role: 'admin' };
   await s.call('listUsers as admin', ops.listUsers, { limit: 10 }, admin, 'ok');
-  await s.call('updateUser of nobody', ops.updateUser, { id: f.missingId, role: 'admin' }, admin, 'identity.userNotFound');
-  await s.call('updateUser as a member', ops.updateUser, { id: admin.userId, role: 'member' }, member, 'identity.notAdmin');
+  await s.call(
+    'updateUser of nobody',
+    ops.updateUser,
+    { id: f.missingId, role: 'admin' },
+    admin,
+    'identity.userNotFound',
+  );
+  await s.call(
+    'updateUser as a member',
+    ops.updateUser,
+    { id: admin.userId, role: 'member' },
+    member,
+    'identity.notAdmin',
+  );
   await s.call('deleteUser as a member', ops.deleteUser, { id: admin.userId }, member, 'identity.notAdmin');
-  await s.call('refresh a garbage token', ops.refresh, { refreshToken: 'garbage' }, undefined, 'identity.invalidRefreshToken');
-  const rotated = await s.call('refresh', ops.refresh, { refreshToken: tokens?.refreshToken ?? 'missing' }, undefined, 'ok');
-  await s.call('refresh with the rotated token again', ops.refresh, { refreshToken: tokens?.refreshToken ?? 'missing' }, undefined, 'identity.invalidRefreshToken');
-  await s.call('the reuse revoked the session', ops.validateToken, { token: rotated?.accessToken ?? 'missing' }, undefined, 'identity.invalidToken');
+  await s.call(
+    'refresh a garbage token',
+    ops.refresh,
+    { refreshToken: 'garbage' },
+    undefined,
+    'identity.invalidRefreshToken',
+  );
+  const rotated = await s.call(
+    'refresh',
+    ops.refresh,
+    { refreshToken: tokens?.refreshToken ?? 'missing' },
+    undefined,
+    'ok',
+  );
+  await s.call(
+    'refresh with the rotated token again',
+    ops.refresh,
+    { refreshToken: tokens?.refreshToken ?? 'missing' },
+    undefined,
+    'identity.invalidRefreshToken',
+  );
+  await s.call(
+    'the reuse revoked the session',
+    ops.validateToken,
+    { token: rotated?.accessToken ?? 'missing' },
+    undefined,
+    'identity.invalidToken',
+  );
   const again = await s.call('login again', ops.login, { email: f.email, password: PASSWORD }, undefined, 'ok');
-  const session = await s.call('validate the new token', ops.validateToken, { token: again?.accessToken ?? 'missing' }, undefined, 'ok');
+  const session = await s.call(
+    'validate the new token',
+    ops.validateToken,
+    { token: again?.accessToken ?? 'missing' },
+    undefined,
+    'ok',
+  );
   await s.call('logout, anonymous', ops.logout, {}, undefined, 'unauthorized');
   await s.call('logout', ops.logout, {}, { ...member, sessionId: session?.sessionId ?? f.missingId }, 'ok');
-  await s.call('the logged-out token', ops.validateToken, { token: again?.accessToken ?? 'missing' }, undefined, 'identity.invalidToken');
+  await s.call(
+    'the logged-out token',
+    ops.validateToken,
+    { token: again?.accessToken ?? 'missing' },
+    undefined,
+    'identity.invalidToken',
+  );
   await s.call('deleteUser as admin', ops.deleteUser, { id: member.userId }, admin, 'ok');
   await s.call('deleteUser again', ops.deleteUser, { id: member.userId }, admin, 'identity.userNotFound');
   return s.outcomes;
@@ -134,40 +263,118 @@ export async function inventoryScript(bus: Bus, f: ParityFixture): Promise<Outco
   const R1 = f.reservation;
   const R2 = f.otherReservation;
   await s.call('create, anonymous', ops.createItem, drill(), undefined, 'unauthorized');
-  await s.call('create, two currencies', ops.createItem, drill({ deposit: { amount: 100, currency: 'USD' } }), owner, 'inventory.currencyMismatch');
+  await s.call(
+    'create, two currencies',
+    ops.createItem,
+    drill({ deposit: { amount: 100, currency: 'USD' } }),
+    owner,
+    'inventory.currencyMismatch',
+  );
   const item = await s.call('create', ops.createItem, drill(), owner, 'ok');
   const id: string = item?.id ?? f.missingId;
   await s.call('create a second', ops.createItem, drill({ title: 'Ladder', category: 'garden' }), owner, 'ok');
   await s.call('get a missing item', ops.getItem, { id: f.missingId }, undefined, 'inventory.itemNotFound');
   await s.call('get', ops.getItem, { id }, undefined, 'ok');
   await s.call('update, not the owner', ops.updateItem, { id, title: 'Mine now' }, other, 'inventory.notOwner');
-  await s.call('update, stale version', ops.updateItem, { id, ifMatch: 7, title: 'Stale' }, owner, 'inventory.versionMismatch');
-  await s.call('update, unknown item', ops.updateItem, { id: f.missingId, title: 'x' }, owner, 'inventory.itemNotFound');
+  await s.call(
+    'update, stale version',
+    ops.updateItem,
+    { id, ifMatch: 7, title: 'Stale' },
+    owner,
+    'inventory.versionMismatch',
+  );
+  await s.call(
+    'update, unknown item',
+    ops.updateItem,
+    { id: f.missingId, title: 'x' },
+    owner,
+    'inventory.itemNotFound',
+  );
   await s.call('update, anonymous', ops.updateItem, { id, title: 'x' }, undefined, 'unauthorized');
   await s.call('update', ops.updateItem, { id, ifMatch: '"1"', title: 'Renamed drill' }, owner, 'ok');
-  await s.call('update repeated (already in effect)', ops.updateItem, { id, ifMatch: '"1"', title: 'Renamed drill' }, owner, 'ok');
-  await s.call('update by an admin, weak tag', ops.updateItem, { id, ifMatch: 'W/"2"', condition: 'fair' }, admin, 'ok');
-  await s.call('update, currency of one price only', ops.updateItem, { id, dailyPrice: { amount: 900, currency: 'USD' } }, owner, 'inventory.currencyMismatch');
+  await s.call(
+    'update repeated (already in effect)',
+    ops.updateItem,
+    { id, ifMatch: '"1"', title: 'Renamed drill' },
+    owner,
+    'ok',
+  );
+  await s.call(
+    'update by an admin, weak tag',
+    ops.updateItem,
+    { id, ifMatch: 'W/"2"', condition: 'fair' },
+    admin,
+    'ok',
+  );
+  await s.call(
+    'update, currency of one price only',
+    ops.updateItem,
+    { id, dailyPrice: { amount: 900, currency: 'USD' } },
+    owner,
+    'inventory.currencyMismatch',
+  );
   await s.call('list by owner', ops.listItems, { ownerId: f.owner }, undefined, 'ok');
-  await s.call('list by owner, sorted by title', ops.listItems, { ownerId: f.owner, sort: 'title', order: 'asc' }, undefined, 'ok');
+  await s.call(
+    'list by owner, sorted by title',
+    ops.listItems,
+    { ownerId: f.owner, sort: 'title', order: 'asc' },
+    undefined,
+    'ok',
+  );
   await s.call('reserve', ops.reserveItem, { id, reservationId: R1 }, undefined, 'ok');
   await s.call('reserve repeated', ops.reserveItem, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call('reserve for another reservation', ops.reserveItem, { id, reservationId: R2 }, undefined, 'inventory.illegalTransition');
+  await s.call(
+    'reserve for another reservation',
+    ops.reserveItem,
+    { id, reservationId: R2 },
+    undefined,
+    'inventory.illegalTransition',
+  );
   await s.call('retire while reserved', ops.retireItem, { id }, owner, 'inventory.illegalTransition');
-  await s.call('mark in use, other reservation', ops.markItemInUse, { id, reservationId: R2 }, undefined, 'inventory.reservationMismatch');
-  await s.call('mark in use, stale version', ops.markItemInUse, { id, reservationId: R1, expectedVersion: 1 }, undefined, 'inventory.versionMismatch');
+  await s.call(
+    'mark in use, other reservation',
+    ops.markItemInUse,
+    { id, reservationId: R2 },
+    undefined,
+    'inventory.reservationMismatch',
+  );
+  await s.call(
+    'mark in use, stale version',
+    ops.markItemInUse,
+    { id, reservationId: R1, expectedVersion: 1 },
+    undefined,
+    'inventory.versionMismatch',
+  );
   await s.call('mark in use', ops.markItemInUse, { id, reservationId: R1 }, undefined, 'ok');
   await s.call('mark in use repeated', ops.markItemInUse, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call('release while in use', ops.releaseItem, { id, reservationId: R1 }, undefined, 'inventory.illegalTransition');
+  await s.call(
+    'release while in use',
+    ops.releaseItem,
+    { id, reservationId: R1 },
+    undefined,
+    'inventory.illegalTransition',
+  );
   await s.call('mark returned', ops.markItemReturned, { id, reservationId: R1 }, undefined, 'ok');
   await s.call('mark returned repeated', ops.markItemReturned, { id, reservationId: R1 }, undefined, 'ok');
   await s.call('release, holds nothing', ops.releaseItem, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call('saga step on a missing item', ops.reserveItem, { id: f.missingId, reservationId: R1 }, undefined, 'inventory.itemNotFound');
+  await s.call(
+    'saga step on a missing item',
+    ops.reserveItem,
+    { id: f.missingId, reservationId: R1 },
+    undefined,
+    'inventory.itemNotFound',
+  );
   await s.call('retire, not the owner', ops.retireItem, { id }, other, 'inventory.notOwner');
   await s.call('retire, stale version', ops.retireItem, { id, ifMatch: '"1"' }, owner, 'inventory.versionMismatch');
   await s.call('retire', ops.retireItem, { id }, owner, 'ok');
   await s.call('update a retired item', ops.updateItem, { id, title: 'Back' }, owner, 'inventory.itemRetired');
-  await s.call('reserve a retired item', ops.reserveItem, { id, reservationId: R2 }, undefined, 'inventory.illegalTransition');
+  await s.call(
+    'reserve a retired item',
+    ops.reserveItem,
+    { id, reservationId: R2 },
+    undefined,
+    'inventory.illegalTransition',
+  );
   await s.call('get a retired item', ops.getItem, { id }, undefined, 'ok');
   await s.call('list by owner after retiring', ops.listItems, { ownerId: f.owner }, undefined, 'ok');
   await s.call('list retired', ops.listItems, { ownerId: f.owner, status: 'retired' }, undefined, 'ok');

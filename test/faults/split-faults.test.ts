@@ -118,13 +118,24 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
     const record = (what: string, response: Timed, ok: boolean, why = '') => {
       outcomes.push({ sentAt: elapsed() - response.ms, ms: response.ms, what, status: response.status });
       if (response.headers.get(STALE_HEADER)) stale++;
-      if (!ok) failures.push(`${what} → ${response.status} after ${round(response.ms)} ms ${why} ${JSON.stringify(response.body).slice(0, 200)}`);
+      if (!ok)
+        failures.push(
+          `${what} → ${response.status} after ${round(response.ms)} ms ${why} ${JSON.stringify(response.body).slice(0, 200)}`,
+        );
     };
 
     /** One PATCH with If-Match of an item that is at version 1. */
     async function writeOnce(item: { id: string }) {
-      const r = await timed(gateway, 'PATCH', `/v1/items/${item.id}`, { token: user.accessToken, headers: { 'if-match': '"1"' }, body: { title: 'written during the kill' } });
-      record('PATCH /v1/items/{id} (victim frozen)', r, r.status === 200 && r.body.version === 2 && r.body.title === 'written during the kill');
+      const r = await timed(gateway, 'PATCH', `/v1/items/${item.id}`, {
+        token: user.accessToken,
+        headers: { 'if-match': '"1"' },
+        body: { title: 'written during the kill' },
+      });
+      record(
+        'PATCH /v1/items/{id} (victim frozen)',
+        r,
+        r.status === 200 && r.body.version === 2 && r.body.title === 'written during the kill',
+      );
       return r;
     }
 
@@ -137,18 +148,34 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
         if (choice === 0) {
           const id = items[k % items.length]!.id;
           const r = await timed(gateway, 'GET', `/v1/items/${id}`);
-          record('GET /v1/items/{id}', r, r.status === 200 && r.body.id === id && r.headers.get('etag') === `"${r.body.version}"`);
+          record(
+            'GET /v1/items/{id}',
+            r,
+            r.status === 200 && r.body.id === id && r.headers.get('etag') === `"${r.body.version}"`,
+          );
         } else if (choice === 1) {
           const r = await timed(gateway, 'GET', `/v1/items?ownerId=${user.id}&limit=50`);
-          record('GET /v1/items', r, r.status === 200 && r.body.total === LOOPS + FROZEN_WRITES && r.body.items.length === LOOPS + FROZEN_WRITES);
+          record(
+            'GET /v1/items',
+            r,
+            r.status === 200 && r.body.total === LOOPS + FROZEN_WRITES && r.body.items.length === LOOPS + FROZEN_WRITES,
+          );
         } else {
           // PATCH with If-Match is an idempotent command (contract: updateItem.idempotent), so
           // the gateway may resend it to the other instance even after it was sent.
           const read = await timed(gateway, 'GET', `/v1/items/${own.id}`);
-          record('GET /v1/items/{id} (before write)', read, read.status === 200 && typeof read.body.version === 'number');
+          record(
+            'GET /v1/items/{id} (before write)',
+            read,
+            read.status === 200 && typeof read.body.version === 'number',
+          );
           if (read.status !== 200) continue;
           const title = `loop ${n} write ${k}`;
-          const r = await timed(gateway, 'PATCH', `/v1/items/${own.id}`, { token: user.accessToken, headers: { 'if-match': `"${read.body.version}"` }, body: { title } });
+          const r = await timed(gateway, 'PATCH', `/v1/items/${own.id}`, {
+            token: user.accessToken,
+            headers: { 'if-match': `"${read.body.version}"` },
+            body: { title },
+          });
           if (r.status === 412) {
             preconditionFailed++;
             record('PATCH /v1/items/{id}', r, r.body.code === 'inventory.versionMismatch');
@@ -179,7 +206,10 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
       do {
         await sleep(50);
         inFlightAtKill = unreadRequests(victimPort);
-      } while (elapsed() - frozenAt < MAX_FREEZE_MS && (inFlightAtKill === undefined || inFlightAtKill < WANT_IN_FLIGHT));
+      } while (
+        elapsed() - frozenAt < MAX_FREEZE_MS &&
+        (inFlightAtKill === undefined || inFlightAtKill < WANT_IN_FLIGHT)
+      );
       killedAt = elapsed();
       await kill(victim.child);
       await writes;
@@ -190,7 +220,11 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
 
     const latencies = outcomes.map((o) => o.ms);
     const resets = await scrapeMetric(gateway, 'bus_hop_failures_total', { target: 'inventory', reason: 'reset' });
-    const serviceOpened = await scrapeMetric(gateway, 'circuit_breaker_transitions_total', { target: 'inventory', scope: 'service', state: 'open' });
+    const serviceOpened = await scrapeMetric(gateway, 'circuit_breaker_transitions_total', {
+      target: 'inventory',
+      scope: 'service',
+      state: 'open',
+    });
     console.log(
       `[faults] kill-one: ${outcomes.length} requests in ${round(elapsed())} ms (${sentAfterKill()} sent after the kill at ${round(killedAt)} ms), ` +
         `victim had served ${servedByVictim} internal calls; p95 ${round(percentile(latencies, 95))} ms, max ${round(Math.max(...latencies))} ms; ` +
@@ -200,8 +234,14 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
 
     // The fault really happened, in the middle of real load, with the victim taking its share.
     assert.equal(victim.child.signalCode, 'SIGKILL');
-    assert.ok(servedByVictim >= 10, `inventory-2 served only ${servedByVictim} internal calls before the kill: the load never reached it`);
-    assert.ok(outcomes.some((o) => o.sentAt + o.ms < killedAt), 'requests completed before the kill');
+    assert.ok(
+      servedByVictim >= 10,
+      `inventory-2 served only ${servedByVictim} internal calls before the kill: the load never reached it`,
+    );
+    assert.ok(
+      outcomes.some((o) => o.sentAt + o.ms < killedAt),
+      'requests completed before the kill',
+    );
     assert.ok(sentAfterKill() >= MIN_AFTER_KILL, `only ${sentAfterKill()} requests were sent after the kill`);
     assert.ok(resets >= 1 && (inFlightAtKill ?? 1) >= 1, 'no call was in flight to the victim when it was killed');
 
@@ -216,20 +256,34 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
     for (const [n, item] of items.entries()) {
       const now = await api.request('GET', `/v1/items/${item.id}`);
       assert.equal(now.status, 200);
-      assert.equal(now.body.version, 1 + written[n]!.length, `item ${n}: ${written[n]!.length} acknowledged writes, version ${now.body.version}`);
+      assert.equal(
+        now.body.version,
+        1 + written[n]!.length,
+        `item ${n}: ${written[n]!.length} acknowledged writes, version ${now.body.version}`,
+      );
       if (written[n]!.length > 0) assert.equal(now.body.title, written[n]!.at(-1));
     }
-    assert.ok(written.every((w) => w.length > 0), 'every loop got writes through');
+    assert.ok(
+      written.every((w) => w.length > 0),
+      'every loop got writes through',
+    );
     for (const item of frozenItems) {
       const now = await api.request('GET', `/v1/items/${item.id}`);
-      assert.deepEqual([now.body.version, now.body.title], [2, 'written during the kill'], 'a write caught in flight landed exactly once');
+      assert.deepEqual(
+        [now.body.version, now.body.title],
+        [2, 'written during the kill'],
+        'a write caught in flight landed exactly once',
+      );
     }
 
     // The gateway still serves reads and non-idempotent commands, from the survivor.
     assert.equal(survivor.child.exitCode, null);
     const list = await timed(gateway, 'GET', `/v1/items?ownerId=${user.id}`);
     assert.equal(list.status, 200);
-    const created = await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('after the kill') });
+    const created = await timed(gateway, 'POST', '/v1/items', {
+      token: user.accessToken,
+      body: listing('after the kill'),
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const read = await timed(gateway, 'GET', `/v1/items/${created.body.id}`);
     assert.equal(read.status, 200);
@@ -239,7 +293,12 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
   test('all killed: inventory routes answer 503 problem+json with Retry-After, fast once the breaker is open; identity keeps working', async () => {
     const gateway = topology.gatewayUrl;
     const itemId = items[0]!.id;
-    const breakerOpens = () => scrapeMetric(gateway, 'circuit_breaker_transitions_total', { target: 'inventory', scope: 'service', state: 'open' });
+    const breakerOpens = () =>
+      scrapeMetric(gateway, 'circuit_breaker_transitions_total', {
+        target: 'inventory',
+        scope: 'service',
+        state: 'open',
+      });
     const opensBefore = await breakerOpens();
     await Promise.all([kill(topology.process('inventory-1').child), kill(topology.process('inventory-2').child)]);
     const killedAt = performance.now();
@@ -248,10 +307,22 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
     const identityCalls: Timed[] = [];
     // Fresh URLs each time, so no earlier good reply can be served from the stale fallback.
     const probes = [
-      () => ['POST /v1/items', timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('during the outage') })] as const,
+      () =>
+        [
+          'POST /v1/items',
+          timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('during the outage') }),
+        ] as const,
       () => ['GET /v1/items/{id}', timed(gateway, 'GET', `/v1/items/${randomUUID()}`)] as const,
       () => ['GET /v1/items', timed(gateway, 'GET', `/v1/items?ownerId=${randomUUID()}`)] as const,
-      () => ['PATCH /v1/items/{id}', timed(gateway, 'PATCH', `/v1/items/${itemId}`, { token: user.accessToken, headers: { 'if-match': '"1"' }, body: { title: 'x' } })] as const,
+      () =>
+        [
+          'PATCH /v1/items/{id}',
+          timed(gateway, 'PATCH', `/v1/items/${itemId}`, {
+            token: user.accessToken,
+            headers: { 'if-match': '"1"' },
+            body: { title: 'x' },
+          }),
+        ] as const,
     ];
     for (let n = 0; performance.now() - killedAt < 2_500 || n < 24; n++) {
       const [what, pending] = probes[n % probes.length]!();
@@ -269,20 +340,30 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
     // The service breaker opened (clients are told so), soon after the kill.
     const opened = inventoryCalls.findIndex((r) => /circuit open/.test(r.body.detail));
     assert.ok(opened >= 0, 'no reply says the circuit is open');
-    assert.ok(inventoryCalls[opened]!.at < 2_000, `the breaker opened only ${round(inventoryCalls[opened]!.at)} ms after the kill`);
+    assert.ok(
+      inventoryCalls[opened]!.at < 2_000,
+      `the breaker opened only ${round(inventoryCalls[opened]!.at)} ms after the kill`,
+    );
     assert.ok((await breakerOpens()) > opensBefore, 'the gateway metrics show no new opening of the inventory breaker');
     const open = inventoryCalls.slice(opened);
-    for (const r of open.filter((r) => /circuit open/.test(r.body.detail))) assert.equal(r.headers.get('retry-after'), String(Math.ceil(HALF_OPEN_MS / 1000)));
+    for (const r of open.filter((r) => /circuit open/.test(r.body.detail)))
+      assert.equal(r.headers.get('retry-after'), String(Math.ceil(HALF_OPEN_MS / 1000)));
 
     const identityLatencies = identityCalls.map((r) => r.ms);
-    const p95 = percentile(open.map((r) => r.ms), 95);
+    const p95 = percentile(
+      open.map((r) => r.ms),
+      95,
+    );
     const budget = latencyBudget(200, identityLatencies, BUS_TIMEOUT_MS / 4);
     console.log(
       `[faults] kill-all: ${inventoryCalls.length} inventory calls, breaker open from call #${opened} (${round(inventoryCalls[opened]!.at)} ms); ` +
         `p95 while open ${round(p95)} ms (budget ${round(budget)} ms), max overall ${round(Math.max(...inventoryCalls.map((r) => r.ms)))} ms; identity p95 ${round(percentile(identityLatencies, 95))} ms`,
     );
     assert.ok(open.length >= 10, `only ${open.length} calls while the breaker was open`);
-    assert.ok(p95 < budget, `p95 ${round(p95)} ms while the breaker is open (budget ${round(budget)} ms, timeout ${BUS_TIMEOUT_MS} ms)`);
+    assert.ok(
+      p95 < budget,
+      `p95 ${round(p95)} ms while the breaker is open (budget ${round(budget)} ms, timeout ${BUS_TIMEOUT_MS} ms)`,
+    );
     assert.ok(Math.max(...inventoryCalls.map((r) => r.ms)) < BUS_TIMEOUT_MS, 'a call waited for the bus timeout');
 
     // Identity routes were never affected.
@@ -297,7 +378,10 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
     const itemId = items[0]!.id;
     const gatewayPid = gateway.child.pid;
     const spawnedAt = performance.now();
-    await Promise.all([spawnService(topology, 'inventory-3', 'inventory'), spawnService(topology, 'inventory-4', 'inventory')]);
+    await Promise.all([
+      spawnService(topology, 'inventory-3', 'inventory'),
+      spawnService(topology, 'inventory-4', 'inventory'),
+    ]);
     const readyAt = performance.now();
 
     let recoveredAt: number | undefined;
@@ -308,22 +392,38 @@ describe('inventory instances are SIGKILLed (one under load, then all, then new 
         recoveredAt = performance.now();
         break;
       }
-      assert.ok([503, 504].includes(last.status) || (last.status === 200 && last.headers.get(STALE_HEADER)), `unexpected ${last.status} ${JSON.stringify(last.body)}`);
+      assert.ok(
+        [503, 504].includes(last.status) || (last.status === 200 && last.headers.get(STALE_HEADER)),
+        `unexpected ${last.status} ${JSON.stringify(last.body)}`,
+      );
       await sleep(100);
     }
-    assert.ok(recoveredAt !== undefined, `no fresh answer 15 s after the new instances were ready; last: ${last?.status} ${JSON.stringify(last?.body)}`);
-    console.log(`[faults] kill-all: new instances ready ${round(readyAt - spawnedAt)} ms after spawn; traffic recovered ${round(recoveredAt - readyAt)} ms later`);
+    assert.ok(
+      recoveredAt !== undefined,
+      `no fresh answer 15 s after the new instances were ready; last: ${last?.status} ${JSON.stringify(last?.body)}`,
+    );
+    console.log(
+      `[faults] kill-all: new instances ready ${round(readyAt - spawnedAt)} ms after spawn; traffic recovered ${round(recoveredAt - readyAt)} ms later`,
+    );
 
     // Fully back: a run of reads and commands all succeed, on the same gateway process.
     for (let n = 0; n < 12; n++) {
       const read = await timed(gateway.url, 'GET', `/v1/items/${itemId}`);
       assert.equal(read.status, 200);
       assert.equal(read.headers.get(STALE_HEADER), null);
-      const created = await timed(gateway.url, 'POST', '/v1/items', { token: user.accessToken, body: listing(`back ${n}`) });
+      const created = await timed(gateway.url, 'POST', '/v1/items', {
+        token: user.accessToken,
+        body: listing(`back ${n}`),
+      });
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
-    const served = await Promise.all(['inventory-3', 'inventory-4'].map((name) => internalCallsServed(topology.process(name).url)));
-    assert.ok(served.every((n) => n > 0), `both new instances take traffic: ${served.join(', ')}`);
+    const served = await Promise.all(
+      ['inventory-3', 'inventory-4'].map((name) => internalCallsServed(topology.process(name).url)),
+    );
+    assert.ok(
+      served.every((n) => n > 0),
+      `both new instances take traffic: ${served.join(', ')}`,
+    );
     assert.equal(gateway.child.pid, gatewayPid);
     assert.equal(gateway.child.exitCode, null, 'the gateway was not restarted');
   });
@@ -371,22 +471,42 @@ describe('identity and one inventory instance', () => {
 
     test('missing, garbage, foreign, expired, misaddressed or end-user credentials get 401 and run nothing', async () => {
       const key = new TextEncoder().encode(INTERNAL_SECRET);
-      const signed = (build: (jwt: SignJWT) => SignJWT) => build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('intruder')).sign(key);
+      const signed = (build: (jwt: SignJWT) => SignJWT) =>
+        build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('intruder')).sign(key);
       const now = Math.floor(Date.now() / 1000);
       const refused: [string, string | undefined][] = [
         ['no Authorization', undefined],
         ['garbage bearer', 'Bearer garbage'],
         ['empty bearer', 'Bearer '],
-        ['signed with another secret', `Bearer ${await serviceCredentials({ secret: 'some-other-deployment-secret-0000000000', service: 'intruder' }).token()}`],
-        ['expired', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt(now - 600).setExpirationTime(now - 300))}`],
-        ['wrong audience', `Bearer ${await signed((j) => j.setAudience('shareloop-api').setIssuedAt().setExpirationTime('60s'))}`],
+        [
+          'signed with another secret',
+          `Bearer ${await serviceCredentials({ secret: 'some-other-deployment-secret-0000000000', service: 'intruder' }).token()}`,
+        ],
+        [
+          'expired',
+          `Bearer ${await signed((j) =>
+            j
+              .setAudience('shareloop-internal')
+              .setIssuedAt(now - 600)
+              .setExpirationTime(now - 300),
+          )}`,
+        ],
+        [
+          'wrong audience',
+          `Bearer ${await signed((j) => j.setAudience('shareloop-api').setIssuedAt().setExpirationTime('60s'))}`,
+        ],
         ['no expiry', `Bearer ${await signed((j) => j.setAudience('shareloop-internal').setIssuedAt())}`],
         ['valid token, wrong scheme', `Basic ${await valid.token()}`],
         ["an end user's access token", `Bearer ${user.accessToken}`],
       ];
       const createInput = { input: listing('smuggled'), contractVersion: 1, caller: owner };
       for (const [what, authorization] of refused) {
-        const read = await internalCall(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
+        const read = await internalCall(
+          serviceUrl,
+          'inventory.getItem',
+          { input: { id: randomUUID() }, contractVersion: 1 },
+          authorization,
+        );
         assert.equal(read.status, 401, `${what}: ${read.status} ${JSON.stringify(read.body)}`);
         assert.equal(read.body.error.code, 'serviceCredentialRejected', what);
         assert.equal(read.body.error.kind, 'unauthorized', what);
@@ -394,17 +514,32 @@ describe('identity and one inventory instance', () => {
         assert.equal(write.status, 401, `${what}: ${write.status}`);
       }
       // None of the refused writes ran.
-      const listed = await internalCall(serviceUrl, 'inventory.listItems', { input: { ownerId: OWNER }, contractVersion: 1 }, `Bearer ${await valid.token()}`);
+      const listed = await internalCall(
+        serviceUrl,
+        'inventory.listItems',
+        { input: { ownerId: OWNER }, contractVersion: 1 },
+        `Bearer ${await valid.token()}`,
+      );
       assert.equal(listed.status, 200, JSON.stringify(listed.body));
       assert.equal(listed.body.output.total, 0, 'a call with a refused credential was executed');
     });
 
     test('with a valid credential the same calls succeed (positive control)', async () => {
       const authorization = `Bearer ${await valid.token()}`;
-      const created = await internalCall(serviceUrl, 'inventory.createItem', { input: listing('via the internal bus'), contractVersion: 1, caller: owner }, authorization);
+      const created = await internalCall(
+        serviceUrl,
+        'inventory.createItem',
+        { input: listing('via the internal bus'), contractVersion: 1, caller: owner },
+        authorization,
+      );
       assert.equal(created.status, 200, JSON.stringify(created.body));
       assert.equal(created.body.output.ownerId, OWNER);
-      const read = await internalCall(serviceUrl, 'inventory.getItem', { input: { id: created.body.output.id }, contractVersion: 1 }, authorization);
+      const read = await internalCall(
+        serviceUrl,
+        'inventory.getItem',
+        { input: { id: created.body.output.id }, contractVersion: 1 },
+        authorization,
+      );
       assert.equal(read.status, 200);
       assert.deepEqual(read.body.output, created.body.output);
       // The public route agrees with the internal one.
@@ -412,7 +547,12 @@ describe('identity and one inventory instance', () => {
       assert.equal(publicRead.status, 200);
       assert.deepEqual(publicRead.body, created.body.output);
       // A contract error crosses as a typed error, not as a 401.
-      const missing = await internalCall(serviceUrl, 'inventory.getItem', { input: { id: randomUUID() }, contractVersion: 1 }, authorization);
+      const missing = await internalCall(
+        serviceUrl,
+        'inventory.getItem',
+        { input: { id: randomUUID() }, contractVersion: 1 },
+        authorization,
+      );
       assert.equal(missing.status, 404, 'the internal reply status mirrors the error kind');
       assert.deepEqual([missing.body.error.code, missing.body.error.kind], ['inventory.itemNotFound', 'not_found']);
     });
@@ -422,7 +562,13 @@ describe('identity and one inventory instance', () => {
       for (const method of ['GET', 'POST']) {
         for (const auth of [undefined, authorization]) {
           for (const op of ['inventory.getItem', 'inventory.createItem', 'identity.validateToken']) {
-            const r = await internalCall(topology.gatewayUrl, op, { input: { id: randomUUID() }, contractVersion: 1 }, auth, method);
+            const r = await internalCall(
+              topology.gatewayUrl,
+              op,
+              { input: { id: randomUUID() }, contractVersion: 1 },
+              auth,
+              method,
+            );
             assertProblem(r, 404, 'notFound');
           }
         }
@@ -446,9 +592,9 @@ describe('identity and one inventory instance', () => {
       try {
         // Anonymous reads on fresh URLs: no identity hop, nothing for the stale fallback to serve.
         let burstDone = false;
-        const burst = Promise.all(Array.from({ length: BURST }, () => timed(gateway, 'GET', `/v1/items/${randomUUID()}`, { giveUpMs: 10_000 }))).finally(
-          () => (burstDone = true),
-        );
+        const burst = Promise.all(
+          Array.from({ length: BURST }, () => timed(gateway, 'GET', `/v1/items/${randomUUID()}`, { giveUpMs: 10_000 })),
+        ).finally(() => (burstDone = true));
         const identityCalls: Timed[] = [];
         const identityLoop = (async () => {
           while (!burstDone || identityCalls.length < 20) identityCalls.push(await me());
@@ -460,12 +606,21 @@ describe('identity and one inventory instance', () => {
         // commands included.
         const later: Timed[] = [];
         for (let n = 0; n < 6; n++) {
-          later.push(await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing(`stalled ${n}`), giveUpMs: 10_000 }));
+          later.push(
+            await timed(gateway, 'POST', '/v1/items', {
+              token: user.accessToken,
+              body: listing(`stalled ${n}`),
+              giveUpMs: 10_000,
+            }),
+          );
           later.push(await timed(gateway, 'GET', `/v1/items/${randomUUID()}`, { giveUpMs: 10_000 }));
         }
 
         const summary = results.map((r) => `${r.status}@${round(r.ms)}(${r.body.code})`).join(' ');
-        const identityP95 = percentile(identityCalls.map((r) => r.ms), 95);
+        const identityP95 = percentile(
+          identityCalls.map((r) => r.ms),
+          95,
+        );
         const identityBudget = latencyBudget(100, baseline, BUS_TIMEOUT_MS / 2);
         console.log(
           `[faults] stall: burst ${summary}; later max ${round(Math.max(...later.map((r) => r.ms)))} ms; ` +
@@ -478,24 +633,37 @@ describe('identity and one inventory instance', () => {
         }
         // The calls that got a slot waited for the timeout, then were told so.
         const timedOut = results.filter((r) => r.status === 504);
-        assert.ok(timedOut.length >= LIMIT, `${timedOut.length} timeouts in the burst, expected at least ${LIMIT}: ${summary}`);
+        assert.ok(
+          timedOut.length >= LIMIT,
+          `${timedOut.length} timeouts in the burst, expected at least ${LIMIT}: ${summary}`,
+        );
         for (const r of timedOut) {
           assert.equal(r.body.code, 'upstreamTimeout');
           assert.ok(r.ms >= BUS_TIMEOUT_MS * 0.9, `a 504 after only ${round(r.ms)} ms`);
         }
         // Beyond limit + queue, calls were turned away at once, with a hint when to come back.
         const rejected = results.filter((r) => r.status === 503 && r.ms < BUS_TIMEOUT_MS / 2);
-        assert.ok(rejected.length >= BURST - LIMIT - QUEUE, `${rejected.length} calls rejected at once, expected at least ${BURST - LIMIT - QUEUE}: ${summary}`);
+        assert.ok(
+          rejected.length >= BURST - LIMIT - QUEUE,
+          `${rejected.length} calls rejected at once, expected at least ${BURST - LIMIT - QUEUE}: ${summary}`,
+        );
         for (const r of rejected) {
           assert.equal(r.body.code, 'serviceUnavailable');
           assert.match(r.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
         }
-        assert.ok(results.filter((r) => r.ms >= BUS_TIMEOUT_MS * 0.9).length <= LIMIT + QUEUE, `more calls waited than the bulkhead admits: ${summary}`);
-        for (const r of later) assert.ok(r.ms < BUS_TIMEOUT_MS / 2, `after the burst a call still took ${round(r.ms)} ms`);
+        assert.ok(
+          results.filter((r) => r.ms >= BUS_TIMEOUT_MS * 0.9).length <= LIMIT + QUEUE,
+          `more calls waited than the bulkhead admits: ${summary}`,
+        );
+        for (const r of later)
+          assert.ok(r.ms < BUS_TIMEOUT_MS / 2, `after the burst a call still took ${round(r.ms)} ms`);
 
         // Identity never noticed.
         for (const r of identityCalls) assert.equal(r.status, 200, JSON.stringify(r.body));
-        assert.ok(identityP95 < identityBudget, `identity p95 ${round(identityP95)} ms during the stall (budget ${round(identityBudget)} ms)`);
+        assert.ok(
+          identityP95 < identityBudget,
+          `identity p95 ${round(identityP95)} ms during the stall (budget ${round(identityBudget)} ms)`,
+        );
       } finally {
         resume(stalled.child);
       }
@@ -507,7 +675,11 @@ describe('identity and one inventory instance', () => {
       const resumedAt = performance.now();
       let created: Timed | undefined;
       while (performance.now() - resumedAt < 10_000) {
-        created = await timed(gateway, 'POST', '/v1/items', { token: user.accessToken, body: listing('after the stall'), giveUpMs: 10_000 });
+        created = await timed(gateway, 'POST', '/v1/items', {
+          token: user.accessToken,
+          body: listing('after the stall'),
+          giveUpMs: 10_000,
+        });
         if (created.status === 201) break;
         assertProblem(created, [503, 504]);
         await sleep(100);

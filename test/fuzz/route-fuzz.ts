@@ -28,7 +28,19 @@ export interface Operation {
 }
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { operationId: string; parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }; security?: unknown[]; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        parameters?: Parameter[];
+        requestBody?: { content: Record<string, { schema: JsonSchema }> };
+        security?: unknown[];
+        responses: Record<string, { content?: Record<string, unknown> }>;
+      }
+    >
+  >;
   components?: { schemas?: Components };
 }
 
@@ -55,7 +67,12 @@ export interface FuzzRequest {
   op: Operation;
   caller: CallerKind;
   mutated: boolean;
-  input: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, unknown>; body?: unknown };
+  input: {
+    path?: Record<string, unknown>;
+    query?: Record<string, unknown>;
+    header?: Record<string, unknown>;
+    body?: unknown;
+  };
 }
 
 /** The users and resources requests are made as and about. */
@@ -68,7 +85,11 @@ export interface FuzzWorld {
   ids: string[];
 }
 
-const objectSchema = (properties: Record<string, JsonSchema>, required: string[]): JsonSchema => ({ type: 'object', properties, required });
+const objectSchema = (properties: Record<string, JsonSchema>, required: string[]): JsonSchema => ({
+  type: 'object',
+  properties,
+  required,
+});
 
 /** A parameter's schema without `null`: a query string or header cannot say null, only "null". */
 function withoutNull(schema: JsonSchema): JsonSchema {
@@ -78,7 +99,10 @@ function withoutNull(schema: JsonSchema): JsonSchema {
 
 /** Business-valid values the schemas cannot express: currencies payments accepts, ids that exist. */
 function hintsFor(world: FuzzWorld): Hints {
-  const existing = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...world.ids) }, { weight: 1, arbitrary: fc.uuid({ version: 4 }) });
+  const existing = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...world.ids) },
+    { weight: 1, arbitrary: fc.uuid({ version: 4 }) },
+  );
   return { currency: fc.constantFrom('EUR', 'EUR', 'EUR', 'USD'), itemId: existing, ownerId: existing };
 }
 
@@ -88,7 +112,10 @@ const DAY = 86_400_000;
 function plausiblePeriods(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const record = { ...(value as Record<string, unknown>) };
-  for (const [start, end] of [['from', 'to'], ['availableFrom', 'availableTo']] as const) {
+  for (const [start, end] of [
+    ['from', 'to'],
+    ['availableFrom', 'availableTo'],
+  ] as const) {
     const from = Date.parse(String(record[start]));
     if (Number.isFinite(from) && typeof record[end] === 'string') {
       const to = new Date(from + (1 + (from % 7)) * DAY).toISOString();
@@ -99,7 +126,12 @@ function plausiblePeriods(value: unknown): unknown {
 }
 
 /** Requests for one operation: valid (ids from the world where one is expected) or mutated. */
-export function requestArbitrary(op: Operation, world: FuzzWorld, components: Components, options: { caller?: CallerKind; mutated?: boolean } = {}): fc.Arbitrary<FuzzRequest> {
+export function requestArbitrary(
+  op: Operation,
+  world: FuzzWorld,
+  components: Components,
+  options: { caller?: CallerKind; mutated?: boolean } = {},
+): fc.Arbitrary<FuzzRequest> {
   const hints = hintsFor(world);
   const parts: Record<string, fc.Arbitrary<unknown>> = {};
   const required: string[] = [];
@@ -108,9 +140,14 @@ export function requestArbitrary(op: Operation, world: FuzzWorld, components: Co
     if (params.length === 0) continue;
     const shape: Record<string, fc.Arbitrary<unknown>> = {};
     for (const p of params) {
-      shape[p.name] = p.schema.format === 'uuid' && where === 'path' ? hints.itemId! : (hints[p.name] ?? validArbitrary(withoutNull(p.schema), components, hints));
+      shape[p.name] =
+        p.schema.format === 'uuid' && where === 'path'
+          ? hints.itemId!
+          : (hints[p.name] ?? validArbitrary(withoutNull(p.schema), components, hints));
     }
-    parts[where] = fc.record(shape, { requiredKeys: params.filter((p) => p.required).map((p) => p.name) }).map(plausiblePeriods);
+    parts[where] = fc
+      .record(shape, { requiredKeys: params.filter((p) => p.required).map((p) => p.name) })
+      .map(plausiblePeriods);
     required.push(where);
   }
   if (op.body) {
@@ -118,19 +155,23 @@ export function requestArbitrary(op: Operation, world: FuzzWorld, components: Co
     required.push('body');
   }
   const valid = fc.record(parts, { requiredKeys: required }) as fc.Arbitrary<FuzzRequest['input']>;
-  const mutated = op.parameters.length > 0 || op.body ? (mutatedArbitrary(valid) as fc.Arbitrary<FuzzRequest['input']>) : valid;
+  const mutated =
+    op.parameters.length > 0 || op.body ? (mutatedArbitrary(valid) as fc.Arbitrary<FuzzRequest['input']>) : valid;
   const caller = options.caller ? fc.constant(options.caller) : fc.constantFrom(...callerKinds);
   const isMutated = options.mutated === undefined ? fc.boolean() : fc.constant(options.mutated);
   return fc
     .tuple(caller, isMutated)
-    .chain(([who, bad]) => (bad ? mutated : valid).map((input) => ({ op, caller: who, mutated: bad, input: normalizeInput(input) })));
+    .chain(([who, bad]) =>
+      (bad ? mutated : valid).map((input) => ({ op, caller: who, mutated: bad, input: normalizeInput(input) })),
+    );
 }
 
 /** A mutation may have replaced a whole part by a scalar: keep parts that must be objects as objects. */
 function normalizeInput(input: unknown): FuzzRequest['input'] {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return {};
   const parts = input as Record<string, unknown>;
-  const record = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const record = (v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   return {
     ...(record(parts.path) ? { path: record(parts.path)! } : {}),
     ...(record(parts.query) ? { query: record(parts.query)! } : {}),
@@ -141,8 +182,10 @@ function normalizeInput(input: unknown): FuzzRequest['input'] {
 
 /** Percent-encodes any string, lone surrogates included (as the bytes a sloppy client would send). */
 function encode(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
-  return [...text].map((ch) => (/[\ud800-\udfff]/.test(ch) && ch.length === 1 ? '%ED%A0%80' : encodeURIComponent(ch))).join('');
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  return [...text]
+    .map((ch) => (/[\ud800-\udfff]/.test(ch) && ch.length === 1 ? '%ED%A0%80' : encodeURIComponent(ch)))
+    .join('');
 }
 
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
@@ -182,7 +225,8 @@ export async function send(world: FuzzWorld, request: FuzzRequest): Promise<Fuzz
 async function sendOnce(world: FuzzWorld, request: FuzzRequest): Promise<FuzzOutcome> {
   const { op, input } = request;
   let path = op.path;
-  for (const p of op.parameters.filter((x) => x.in === 'path')) path = path.replace(`{${p.name}}`, encode(input.path?.[p.name] ?? ''));
+  for (const p of op.parameters.filter((x) => x.in === 'path'))
+    path = path.replace(`{${p.name}}`, encode(input.path?.[p.name] ?? ''));
   const queryParts: string[] = [];
   for (const [key, value] of Object.entries(input.query ?? {})) {
     if (value === undefined) continue;
@@ -204,7 +248,12 @@ async function sendOnce(world: FuzzWorld, request: FuzzRequest): Promise<FuzzOut
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 20_000);
   try {
-    const response = await fetch(url, { method: op.method, headers, signal: controller.signal, ...(body === undefined ? {} : { body }) });
+    const response = await fetch(url, {
+      method: op.method,
+      headers,
+      signal: controller.signal,
+      ...(body === undefined ? {} : { body }),
+    });
     if (op.stream && response.status === 200) {
       controller.abort();
       return { request, url, status: 200 };
@@ -252,21 +301,33 @@ export async function buildWorld(baseUrl: string, admin: { email: string; passwo
   const owner = await api.newUser('fuzz-owner');
   const other = await api.newUser('fuzz-other');
   const victim = await api.newUser('fuzz-victim');
-  const credentials = { owner: { email: owner.email, password: owner.password }, other: { email: other.email, password: other.password }, admin };
+  const credentials = {
+    owner: { email: owner.email, password: owner.password },
+    other: { email: other.email, password: other.password },
+    admin,
+  };
   const login = async (who: keyof typeof credentials) => {
     const response = await api.request('POST', '/v1/auth/login', { body: credentials[who] });
-    if (response.status !== 200) throw new Error(`fuzz: ${who} cannot log in: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 200)
+      throw new Error(`fuzz: ${who} cannot log in: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body.accessToken as string;
   };
   const tokens = { owner: owner.accessToken, other: other.accessToken, admin: await login('admin') };
   const item = await api.request('POST', '/v1/items', { token: tokens.owner, body: drill({ title: 'Fuzz drill' }) });
   if (item.status !== 201) throw new Error(`fuzz: item not created: ${JSON.stringify(item.body)}`);
-  const topUp = await api.request('POST', '/v1/wallet/top-ups', { token: tokens.other, body: { amount: 1_000_000, currency: 'EUR' } });
+  const topUp = await api.request('POST', '/v1/wallet/top-ups', {
+    token: tokens.other,
+    body: { amount: 1_000_000, currency: 'EUR' },
+  });
   if (topUp.status >= 300) throw new Error(`fuzz: top-up failed: ${JSON.stringify(topUp.body)}`);
   const day = 86_400_000;
   const rental = await api.request('POST', '/v1/rentals', {
     token: tokens.other,
-    body: { itemId: item.body.id, from: new Date(Date.now() + 2 * day).toISOString(), to: new Date(Date.now() + 3 * day).toISOString() },
+    body: {
+      itemId: item.body.id,
+      from: new Date(Date.now() + 2 * day).toISOString(),
+      to: new Date(Date.now() + 3 * day).toISOString(),
+    },
   });
   if (rental.status >= 300) throw new Error(`fuzz: rental failed: ${JSON.stringify(rental.body)}`);
   return {

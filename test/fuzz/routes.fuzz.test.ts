@@ -16,7 +16,16 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import postgres from 'postgres';
 import { startTopology, topologies, type Topology } from '../support/topology.ts';
-import { buildWorld, type CallerKind, type FuzzOutcome, type FuzzRequest, type FuzzWorld, operationsOf, requestArbitrary, send } from './route-fuzz.ts';
+import {
+  buildWorld,
+  type CallerKind,
+  type FuzzOutcome,
+  type FuzzRequest,
+  type FuzzWorld,
+  operationsOf,
+  requestArbitrary,
+  send,
+} from './route-fuzz.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 30);
@@ -48,7 +57,13 @@ for (const name of topologies.filter((t) => !process.env.FUZZ_TOPOLOGY || t === 
       const sweep: FuzzRequest[] = [];
       for (const op of operations) {
         for (const caller of ['owner', 'other', 'admin'] satisfies CallerKind[]) {
-          for (const mutated of [false, true]) sweep.push(...fc.sample(requestArbitrary(op, world, components, { caller, mutated }), { seed: SEED + sweep.length, numRuns: 1 }));
+          for (const mutated of [false, true])
+            sweep.push(
+              ...fc.sample(requestArbitrary(op, world, components, { caller, mutated }), {
+                seed: SEED + sweep.length,
+                numRuns: 1,
+              }),
+            );
         }
       }
       for (const request of sweep) outcomes.push(await send(world, request));
@@ -64,7 +79,8 @@ for (const name of topologies.filter((t) => !process.env.FUZZ_TOPOLOGY || t === 
       }
 
       const byClass = new Map<string, number>();
-      for (const o of outcomes) byClass.set(`${Math.floor(o.status / 100)}xx`, (byClass.get(`${Math.floor(o.status / 100)}xx`) ?? 0) + 1);
+      for (const o of outcomes)
+        byClass.set(`${Math.floor(o.status / 100)}xx`, (byClass.get(`${Math.floor(o.status / 100)}xx`) ?? 0) + 1);
       const covered = new Set(outcomes.map((o) => o.request.op.id));
       const transient = outcomes.filter((o) => o.transient && !o.problem).length;
       console.log(
@@ -76,22 +92,36 @@ for (const name of topologies.filter((t) => !process.env.FUZZ_TOPOLOGY || t === 
           const mine = outcomes.filter((o) => o.request.op.id === op.id);
           const statuses = new Map<number, number>();
           for (const o of mine) statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
-          console.log(`[fuzz]   ${op.id.padEnd(36)} ${[...statuses].sort().map(([k, v]) => `${k}×${v}`).join(' ')}`);
+          console.log(
+            `[fuzz]   ${op.id.padEnd(36)} ${[...statuses]
+              .sort()
+              .map(([k, v]) => `${k}×${v}`)
+              .join(' ')}`,
+          );
           const refused = mine.find((o) => !o.request.mutated && o.status === 400);
-          if (refused) console.log(`[fuzz]     valid but 400: ${JSON.stringify(refused.request.input).slice(0, 300)} → ${refused.reply}`);
+          if (refused)
+            console.log(
+              `[fuzz]     valid but 400: ${JSON.stringify(refused.request.input).slice(0, 300)} → ${refused.reply}`,
+            );
         }
       }
       assert.equal(covered.size, operations.length, 'every operation was exercised');
 
       const broken = outcomes.filter((o) => o.problem);
-      assert.deepEqual(broken.slice(0, 15).map(describeRequest), [], `${broken.length} of ${outcomes.length} requests broke the pass condition`);
+      assert.deepEqual(
+        broken.slice(0, 15).map(describeRequest),
+        [],
+        `${broken.length} of ${outcomes.length} requests broke the pass condition`,
+      );
 
       // Money never appears or vanishes, whatever was sent.
       const sql = postgres(topology.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
       try {
-        const unbalanced = await sql`select currency, sum(amount)::text as total from payments.ledger_entries group by currency having sum(amount) <> 0`;
+        const unbalanced =
+          await sql`select currency, sum(amount)::text as total from payments.ledger_entries group by currency having sum(amount) <> 0`;
         assert.deepEqual([...unbalanced], [], 'the ledger sums to zero per currency');
-        const transactions = await sql`select transaction_id from payments.ledger_entries group by transaction_id having sum(amount) <> 0`;
+        const transactions =
+          await sql`select transaction_id from payments.ledger_entries group by transaction_id having sum(amount) <> 0`;
         assert.deepEqual([...transactions], [], 'every ledger transaction sums to zero');
       } finally {
         await sql.end({ timeout: 5 });

@@ -50,7 +50,9 @@ function stringOf(schema: JsonSchema): fc.Arbitrary<string> {
     case 'uuid':
       return fc.uuid({ version: 4 });
     case 'email':
-      return fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{2,12}$/), fc.constantFrom('example.test', 'mail.example.org')).map(([name, domain]) => `${name}@${domain}`);
+      return fc
+        .tuple(fc.stringMatching(/^[a-z][a-z0-9]{2,12}$/), fc.constantFrom('example.test', 'mail.example.org'))
+        .map(([name, domain]) => `${name}@${domain}`);
     case 'date-time':
       return nearNow().map((d) => d.toISOString());
     case 'date':
@@ -59,18 +61,27 @@ function stringOf(schema: JsonSchema): fc.Arbitrary<string> {
   const minLength = schema.minLength ?? 0;
   const maxLength = Math.min(schema.maxLength ?? minLength + 24, minLength + 24);
   if (schema.pattern) {
-    return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity));
+    return fc
+      .stringMatching(new RegExp(schema.pattern))
+      .filter((s) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity));
   }
   return fc.string({ minLength, maxLength, unit: 'grapheme' }).filter((s) => s.trim().length >= Math.min(minLength, 1));
 }
 
 function numberOf(schema: JsonSchema, integer: boolean): fc.Arbitrary<number> {
-  const min = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + (integer ? 1 : 1e-6) : -1_000_000);
-  const max = schema.maximum ?? (schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum - (integer ? 1 : 1e-6) : 1_000_000);
+  const min =
+    schema.minimum ??
+    (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + (integer ? 1 : 1e-6) : -1_000_000);
+  const max =
+    schema.maximum ??
+    (schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum - (integer ? 1 : 1e-6) : 1_000_000);
   const low = Math.max(min, Number.MIN_SAFE_INTEGER);
   const high = Math.min(max, Number.MAX_SAFE_INTEGER);
   return integer
-    ? fc.oneof(fc.integer({ min: Math.ceil(low), max: Math.floor(Math.min(high, low + 100_000)) }), fc.constantFrom(Math.ceil(low), Math.floor(high)))
+    ? fc.oneof(
+        fc.integer({ min: Math.ceil(low), max: Math.floor(Math.min(high, low + 100_000)) }),
+        fc.constantFrom(Math.ceil(low), Math.floor(high)),
+      )
     : fc.double({ min: low, max: high, noNaN: true, noDefaultInfinity: true });
 }
 
@@ -87,7 +98,8 @@ export function validArbitrary(schema: JsonSchema, components: Components, hints
   if (node.allOf?.length) return validArbitrary(node.allOf[0]!, components, hints);
   const types = Array.isArray(node.type) ? node.type : node.type ? [node.type] : [];
   const nonNull = types.filter((t) => t !== 'null');
-  const typed = nonNull.length > 0 ? fc.oneof(...nonNull.map((t) => ofType(node, t, components, hints))) : fc.jsonValue();
+  const typed =
+    nonNull.length > 0 ? fc.oneof(...nonNull.map((t) => ofType(node, t, components, hints))) : fc.jsonValue();
   return types.includes('null') ? fc.option(typed, { nil: null, freq: 5 }) : typed;
 }
 
@@ -102,10 +114,15 @@ function ofType(node: JsonSchema, type: string, components: Components, hints: H
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return fc.array(node.items ? validArbitrary(node.items, components, hints) : fc.jsonValue(), { minLength: node.minItems ?? 0, maxLength: Math.min(node.maxItems ?? 3, 3) });
+      return fc.array(node.items ? validArbitrary(node.items, components, hints) : fc.jsonValue(), {
+        minLength: node.minItems ?? 0,
+        maxLength: Math.min(node.maxItems ?? 3, 3),
+      });
     case 'object': {
       const properties = node.properties ?? {};
-      const record = Object.fromEntries(Object.entries(properties).map(([key, child]) => [key, hints[key] ?? validArbitrary(child, components, hints)]));
+      const record = Object.fromEntries(
+        Object.entries(properties).map(([key, child]) => [key, hints[key] ?? validArbitrary(child, components, hints)]),
+      );
       return fc.record(record, { requiredKeys: (node.required ?? []).filter((k) => k in properties) });
     }
     default:
@@ -174,7 +191,8 @@ type Json = unknown;
 function pathsOf(value: Json, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
   if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], out);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], out);
   return out;
 }
 
@@ -196,8 +214,30 @@ function setAt(value: Json, path: (string | number)[], replacement: Json | typeo
 const REMOVE = Symbol('remove');
 
 const ODD_CHARACTERS = ['\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\uffff', '\u202e', '\ufeff'];
-const EXTREME_DATES = ['0000-01-01', '9999-12-31', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '1000-06-15T12:00:00Z', '+275760-09-13T00:00:00.000Z', '1969-12-31T23:59:59Z', '2100-01-01T00:00:00Z'];
-const BOUNDARY_NUMBERS = [0, -1, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 53 - 1, 2 ** 53 + 2, -(2 ** 53) - 2, 1e308, -1e308, 0.5, 1e-9];
+const EXTREME_DATES = [
+  '0000-01-01',
+  '9999-12-31',
+  '0000-01-01T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '1000-06-15T12:00:00Z',
+  '+275760-09-13T00:00:00.000Z',
+  '1969-12-31T23:59:59Z',
+  '2100-01-01T00:00:00Z',
+];
+const BOUNDARY_NUMBERS = [
+  0,
+  -1,
+  1,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 53 - 1,
+  2 ** 53 + 2,
+  -(2 ** 53) - 2,
+  1e308,
+  -1e308,
+  0.5,
+  1e-9,
+];
 
 /** A value of the same type made hostile: odd characters in text, an extreme date, a boundary number. */
 function taint(current: unknown, pick: number): unknown {
@@ -218,7 +258,14 @@ function taint(current: unknown, pick: number): unknown {
  */
 export function mutatedArbitrary(valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   return fc
-    .tuple(valid, fc.nat(), fc.nat(), hostileValue, fc.constantFrom('taint', 'taint', 'taint', 'replace', 'replace', 'remove', 'extra'), fc.constantFrom('extra', '__proto__', 'constructor', 'role', 'ownerId', 'id', 'a\u0000'))
+    .tuple(
+      valid,
+      fc.nat(),
+      fc.nat(),
+      hostileValue,
+      fc.constantFrom('taint', 'taint', 'taint', 'replace', 'replace', 'remove', 'extra'),
+      fc.constantFrom('extra', '__proto__', 'constructor', 'role', 'ownerId', 'id', 'a\u0000'),
+    )
     .map(([value, pick, detail, hostile, how, extraKey]) => {
       const paths = pathsOf(value);
       // Taints aim at leaves: the fields a handler and its database see.
@@ -229,7 +276,8 @@ export function mutatedArbitrary(valid: fc.Arbitrary<unknown>): fc.Arbitrary<unk
       const pool = how === 'taint' && leaves.length > 0 ? leaves : paths;
       const path = pool[pick % pool.length]!;
       if (how === 'remove' && path.length > 0) return setAt(value, path, REMOVE);
-      if (how === 'extra' && value !== null && typeof value === 'object' && !Array.isArray(value)) return { ...(value as object), [extraKey]: hostile };
+      if (how === 'extra' && value !== null && typeof value === 'object' && !Array.isArray(value))
+        return { ...(value as object), [extraKey]: hostile };
       if (how === 'taint') {
         const current = path.reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], value);
         const tainted = taint(current, detail);

@@ -14,7 +14,10 @@ after(() => deployment.stop());
 test('a cached item read follows every change at once, and If-None-Match of the current version is 304', async () => {
   const api = apiClient(deployment.baseUrl);
   const owner = await api.newUser('cache');
-  const created = await api.request('POST', '/v1/items', { token: owner.accessToken, body: drill({ title: 'Cached drill' }) });
+  const created = await api.request('POST', '/v1/items', {
+    token: owner.accessToken,
+    body: drill({ title: 'Cached drill' }),
+  });
   assert.equal(created.status, 201);
   const id = created.body.id as string;
   const first = await api.request('GET', `/v1/items/${id}`);
@@ -28,7 +31,11 @@ test('a cached item read follows every change at once, and If-None-Match of the 
   assert.equal(await notModified.text(), '', '304 has no body');
   assert.equal(notModified.headers.get('etag'), etag);
 
-  const changed = await api.request('PATCH', `/v1/items/${id}`, { token: owner.accessToken, headers: { 'if-match': etag }, body: { title: 'Renamed drill' } });
+  const changed = await api.request('PATCH', `/v1/items/${id}`, {
+    token: owner.accessToken,
+    headers: { 'if-match': etag },
+    body: { title: 'Renamed drill' },
+  });
   assert.equal(changed.status, 200);
   const afterChange = await api.request('GET', `/v1/items/${id}`);
   assert.equal(afterChange.body.title, 'Renamed drill', 'the change is read at once, not the cached copy');

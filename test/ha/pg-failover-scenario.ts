@@ -41,7 +41,13 @@ export interface PgFailoverResult {
 }
 
 /** Runs one failover drill; loadMs of load before the kill and after the recovery. */
-export async function runPgFailover(options: { topology: TopologyName; replicas?: number; loadMs?: number; workers?: number; maxLagMs?: number }): Promise<PgFailoverResult> {
+export async function runPgFailover(options: {
+  topology: TopologyName;
+  replicas?: number;
+  loadMs?: number;
+  workers?: number;
+  maxLagMs?: number;
+}): Promise<PgFailoverResult> {
   const { topology, replicas = 4, loadMs = 1500, workers = 4, maxLagMs = 1000 } = options;
   const pg = await startReplicatedPostgres(replicas);
   const env = {
@@ -70,7 +76,10 @@ export async function runPgFailover(options: { topology: TopologyName; replicas?
     const writer = async () => {
       while (running) {
         const response = await api
-          .request('POST', '/v1/items', { token: owner.accessToken, body: drill({ title: `HA drill ${randomUUID().slice(0, 8)}` }) })
+          .request('POST', '/v1/items', {
+            token: owner.accessToken,
+            body: drill({ title: `HA drill ${randomUUID().slice(0, 8)}` }),
+          })
           .catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
         if (response.status === 201) {
           const at = Date.now();
@@ -79,7 +88,8 @@ export async function runPgFailover(options: { topology: TopologyName; replicas?
           continue;
         }
         failedWrites++;
-        if (response.status !== 503 || !response.headers.get('retry-after')) failedOtherwise.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
+        if (response.status !== 503 || !response.headers.get('retry-after'))
+          failedOtherwise.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
@@ -107,7 +117,11 @@ export async function runPgFailover(options: { topology: TopologyName; replicas?
     const promoted = await pg.failover();
     const promotionMs = Date.now() - killedAt;
     progress(`killed ${primary.name}, promoted ${promoted.name} in ${promotionMs} ms`);
-    await eventually('a write acknowledged after the failover', async () => (firstWriteAfter ? true : undefined), 30_000);
+    await eventually(
+      'a write acknowledged after the failover',
+      async () => (firstWriteAfter ? true : undefined),
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, loadMs));
     running = false;
     await Promise.all(load);
@@ -122,7 +136,9 @@ export async function runPgFailover(options: { topology: TopologyName; replicas?
       'the catalog to show it',
       async () => {
         const r = await api.request('GET', `/v1/catalog/search?q=${encodeURIComponent(title)}`);
-        return r.status === 200 && r.body.items?.some((i: { id: string }) => i.id === created.body.id) ? true : undefined;
+        return r.status === 200 && r.body.items?.some((i: { id: string }) => i.id === created.body.id)
+          ? true
+          : undefined;
       },
       20_000,
     ).catch(() => false);
@@ -141,7 +157,10 @@ export async function runPgFailover(options: { topology: TopologyName; replicas?
       lost,
       failedWrites,
       failedOtherwise,
-      writeGapMs: longestGap(acknowledged.map((w) => w.at), killedAt),
+      writeGapMs: longestGap(
+        acknowledged.map((w) => w.at),
+        killedAt,
+      ),
       promotionMs,
       reads,
       staleReads,
@@ -163,7 +182,10 @@ function progress(line: string): void {
 }
 
 /** Sums the database metrics of the process serving reads (the monolith, or the gateway's view is empty: ask /readyz only). */
-async function metricsOf(baseUrl: string, topology: TopologyName): Promise<{ replicaReads: number; primaryReads: number; failovers: number }> {
+async function metricsOf(
+  baseUrl: string,
+  topology: TopologyName,
+): Promise<{ replicaReads: number; primaryReads: number; failovers: number }> {
   const text = topology === 'monolith' ? await fetch(`${baseUrl}/metrics`).then((r) => r.text()) : '';
   let replicaReads = 0;
   let primaryReads = 0;

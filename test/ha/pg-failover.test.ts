@@ -17,7 +17,10 @@ for (const topology of topologies) {
     assert.ok(result.eventsResumed, 'relay and consumers resumed: a listing after the failover reached the catalog');
     // The gateway hosts no module: roles and database metrics are the services' own (monolith checked).
     if (topology === 'monolith') {
-      assert.ok(JSON.stringify(result.roles).includes('"primary"'), `/readyz shows the roles: ${JSON.stringify(result.roles)}`);
+      assert.ok(
+        JSON.stringify(result.roles).includes('"primary"'),
+        `/readyz shows the roles: ${JSON.stringify(result.roles)}`,
+      );
       assert.ok(result.replicaReadShare > 0.5, `reads went to replicas (${result.replicaReadShare})`);
       assert.ok(result.failoversSeen >= 1, 'db_failovers_total counted the failover');
     }

@@ -42,7 +42,12 @@ export interface RedisFailoverResult {
 }
 
 /** Runs one Redis failover drill on a fresh database. */
-export async function runRedisFailover(options: { setup: RedisSetupName; topology?: TopologyName; loadMs?: number; workers?: number }): Promise<RedisFailoverResult> {
+export async function runRedisFailover(options: {
+  setup: RedisSetupName;
+  topology?: TopologyName;
+  loadMs?: number;
+  workers?: number;
+}): Promise<RedisFailoverResult> {
   const { setup, topology = 'monolith', loadMs = 1500, workers = 3 } = options;
   const redis = setup === 'sentinel' ? await startSentinel(2) : await startCluster(3);
   const authLimit = 40;
@@ -65,7 +70,11 @@ export async function runRedisFailover(options: { setup: RedisSetupName; topolog
     const owner = await api.newUser('redis-ha');
     const other = await api.newUser('redis-ha-2');
     const key = `before-${randomUUID()}`;
-    const first = await api.request('POST', '/v1/items', { token: owner.accessToken, headers: { 'idempotency-key': key }, body: drill({ title: 'kept key' }) });
+    const first = await api.request('POST', '/v1/items', {
+      token: owner.accessToken,
+      headers: { 'idempotency-key': key },
+      body: drill({ title: 'kept key' }),
+    });
     if (first.status !== 201) throw new Error(`first listing failed: ${first.status}`);
     const acknowledged: { id: string; at: number }[] = [{ id: first.body.id, at: Date.now() }];
     const failedOtherwise: string[] = [];
@@ -75,7 +84,11 @@ export async function runRedisFailover(options: { setup: RedisSetupName; topolog
     const writer = async () => {
       while (running) {
         const response = await api
-          .request('POST', '/v1/items', { token: owner.accessToken, headers: { 'idempotency-key': randomUUID() }, body: drill({ title: `redis drill ${randomUUID().slice(0, 8)}` }) })
+          .request('POST', '/v1/items', {
+            token: owner.accessToken,
+            headers: { 'idempotency-key': randomUUID() },
+            body: drill({ title: `redis drill ${randomUUID().slice(0, 8)}` }),
+          })
           .catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
         if (response.status === 201) {
           acknowledged.push({ id: response.body.id, at: Date.now() });
@@ -83,26 +96,40 @@ export async function runRedisFailover(options: { setup: RedisSetupName; topolog
           continue;
         }
         failedWrites++;
-        if (response.status !== 503 || !response.headers.get('retry-after')) failedOtherwise.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
+        if (response.status !== 503 || !response.headers.get('retry-after'))
+          failedOtherwise.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
     const load = Array.from({ length: workers }, writer);
     await new Promise((r) => setTimeout(r, loadMs));
-    const victim = setup === 'sentinel' ? await (redis as Awaited<ReturnType<typeof startSentinel>>).masterPort() : (await (redis as Awaited<ReturnType<typeof startCluster>>).masterPorts())[0]!;
+    const victim =
+      setup === 'sentinel'
+        ? await (redis as Awaited<ReturnType<typeof startSentinel>>).masterPort()
+        : (await (redis as Awaited<ReturnType<typeof startCluster>>).masterPorts())[0]!;
     killedAt = Date.now();
     redis.kill(victim);
-    await eventually('a write acknowledged after the Redis failover', async () => (firstWriteAfter ? true : undefined), 60_000);
+    await eventually(
+      'a write acknowledged after the Redis failover',
+      async () => (firstWriteAfter ? true : undefined),
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, loadMs));
     running = false;
     await Promise.all(load);
 
     const me = await api.request('GET', '/v1/users/me', { token: other.accessToken });
-    const replay = await api.request('POST', '/v1/items', { token: owner.accessToken, headers: { 'idempotency-key': key }, body: drill({ title: 'kept key' }) });
+    const replay = await api.request('POST', '/v1/items', {
+      token: owner.accessToken,
+      headers: { 'idempotency-key': key },
+      body: drill({ title: 'kept key' }),
+    });
     const loggedOut = await api.request('POST', '/v1/auth/logout', { token: other.accessToken, body: {} });
     const afterLogout = await api.request('GET', '/v1/users/me', { token: other.accessToken });
     const burst = await Promise.all(
-      Array.from({ length: authLimit + 10 }, () => api.request('POST', '/v1/auth/login', { body: { email: other.email, password: 'wrong password!' } })),
+      Array.from({ length: authLimit + 10 }, () =>
+        api.request('POST', '/v1/auth/login', { body: { email: other.email, password: 'wrong password!' } }),
+      ),
     );
 
     const sql = postgres(deployment.env.DATABASE_URL ?? testServers().pgUrl, { max: 1, onnotice: () => {} });
@@ -111,23 +138,38 @@ export async function runRedisFailover(options: { setup: RedisSetupName; topolog
       const projected = await eventually(
         'the catalog to receive every listing',
         async () => {
-          const [row] = await sql<{ n: number }[]>`select count(*)::int as n from catalog.items where item_id = any(${ids}::uuid[])`;
+          const [row] = await sql<
+            { n: number }[]
+          >`select count(*)::int as n from catalog.items where item_id = any(${ids}::uuid[])`;
           return row!.n === ids.length ? row!.n : undefined;
         },
         30_000,
-      ).catch(async () => (await sql<{ n: number }[]>`select count(*)::int as n from catalog.items where item_id = any(${ids}::uuid[])`)[0]!.n);
-      const [listed] = await sql<{ n: number }[]>`select count(*)::int as n from notifications.notifications where user_id = ${owner.id} and kind = 'itemListed'`;
+      ).catch(
+        async () =>
+          (
+            await sql<{ n: number }[]>`select count(*)::int as n from catalog.items where item_id = any(${ids}::uuid[])`
+          )[0]!.n,
+      );
+      const [listed] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from notifications.notifications where user_id = ${owner.id} and kind = 'itemListed'`;
       return {
         setup,
         topology,
         acknowledged: acknowledged.length,
         failedWrites,
-        writeGapMs: longestGap(acknowledged.map((w) => w.at), killedAt),
+        writeGapMs: longestGap(
+          acknowledged.map((w) => w.at),
+          killedAt,
+        ),
         failedOtherwise,
         sessionSurvived: me.status === 200,
         revokedAtOnce: afterLogout.status === 401,
         statuses: { me: me.status, logout: loggedOut.status, afterLogout: afterLogout.status },
-        idempotencyReplayed: replay.status === 201 && replay.body.id === first.body.id && replay.headers.get('idempotent-replayed') === 'true',
+        idempotencyReplayed:
+          replay.status === 201 &&
+          replay.body.id === first.body.id &&
+          replay.headers.get('idempotent-replayed') === 'true',
         rateLimited: burst.filter((r) => r.status === 429).length,
         eventsLost: ids.length - projected,
         duplicatedEffects: Math.max(0, listed!.n - ids.length),

@@ -10,7 +10,10 @@ for (const setup of ['sentinel', 'cluster'] as RedisSetupName[]) {
     assert.ok(result.acknowledged > 5, `writes were acknowledged (${result.acknowledged})`);
     assert.deepEqual(result.failedOtherwise, [], 'writes during the failover fail only with 503 + Retry-After');
     assert.ok(result.writeGapMs < 15_000, `writes resumed (longest gap ${result.writeGapMs} ms)`);
-    assert.ok(result.sessionSurvived, `a session from before the failover still authenticates (${JSON.stringify(result.statuses)})`);
+    assert.ok(
+      result.sessionSurvived,
+      `a session from before the failover still authenticates (${JSON.stringify(result.statuses)})`,
+    );
     assert.ok(result.revokedAtOnce, 'a logout after the failover revokes the token at once');
     assert.ok(result.idempotencyReplayed, 'a key stored before the failover replays its response');
     assert.ok(result.rateLimited > 0, 'rate limits still apply');

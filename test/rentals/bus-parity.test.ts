@@ -45,41 +45,140 @@ const f = {
 /** The script: every outcome recorded with the error code the contract promises. */
 async function rentalsScript(bus: Bus): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
-  const call = async (step: string, op: Op, input: unknown, userId: string | undefined, expected: string): Promise<any> => {
+  const call = async (
+    step: string,
+    op: Op,
+    input: unknown,
+    userId: string | undefined,
+    expected: string,
+  ): Promise<any> => {
     try {
-      const output = await bus.call(op, input as never, systemContext(userId ? { caller: { userId, role: 'member' }, timeoutMs: 15_000 } : { timeoutMs: 15_000 }));
+      const output = await bus.call(
+        op,
+        input as never,
+        systemContext(userId ? { caller: { userId, role: 'member' }, timeoutMs: 15_000 } : { timeoutMs: 15_000 }),
+      );
       outcomes.push({ step, expected, output });
       return output;
     } catch (error) {
       const e = error as AppError;
-      outcomes.push({ step, expected, error: { isAppError: error instanceof AppError, name: e.name, code: e.code, kind: e.kind, detail: e.detail, ...(e.errors ? { errors: e.errors } : {}) } });
+      outcomes.push({
+        step,
+        expected,
+        error: {
+          isAppError: error instanceof AppError,
+          name: e.name,
+          code: e.code,
+          kind: e.kind,
+          detail: e.detail,
+          ...(e.errors ? { errors: e.errors } : {}),
+        },
+      });
       return undefined;
     }
   };
-  const item = await call('list an item', inventory.ops.createItem, { title: 'Kayak', category: 'water-sports', dailyPrice: { amount: 1_000, currency: 'EUR' }, deposit: { amount: 5_000, currency: 'EUR' }, condition: 'good' }, f.owner, 'ok');
+  const item = await call(
+    'list an item',
+    inventory.ops.createItem,
+    {
+      title: 'Kayak',
+      category: 'water-sports',
+      dailyPrice: { amount: 1_000, currency: 'EUR' },
+      deposit: { amount: 5_000, currency: 'EUR' },
+      condition: 'good',
+    },
+    f.owner,
+    'ok',
+  );
   await call('fund the renter', payments.ops.topUpWallet, { amount: 20_000, currency: 'EUR' }, f.renter, 'ok');
   await call('fund another renter', payments.ops.topUpWallet, { amount: 20_000, currency: 'EUR' }, f.other, 'ok');
   const period = { from: f.from, to: f.to };
-  await call('rent without a caller', rentals.ops.createRental, { itemId: item.id, ...period }, undefined, 'unauthorized');
+  await call(
+    'rent without a caller',
+    rentals.ops.createRental,
+    { itemId: item.id, ...period },
+    undefined,
+    'unauthorized',
+  );
   await call('rent my own item', rentals.ops.createRental, { itemId: item.id, ...period }, f.owner, 'rentals.ownItem');
-  await call('rent backwards', rentals.ops.createRental, { itemId: item.id, from: f.to, to: f.from }, f.renter, 'rentals.invalidPeriod');
-  await call('rent a missing item', rentals.ops.createRental, { itemId: '00000000-0000-4000-8000-000000000000', ...period }, f.renter, 'rentals.itemNotFound');
-  await call('rent without the money (compensated)', rentals.ops.createRental, { itemId: item.id, ...period }, f.poor, 'rentals.insufficientFunds');
+  await call(
+    'rent backwards',
+    rentals.ops.createRental,
+    { itemId: item.id, from: f.to, to: f.from },
+    f.renter,
+    'rentals.invalidPeriod',
+  );
+  await call(
+    'rent a missing item',
+    rentals.ops.createRental,
+    { itemId: '00000000-0000-4000-8000-000000000000', ...period },
+    f.renter,
+    'rentals.itemNotFound',
+  );
+  await call(
+    'rent without the money (compensated)',
+    rentals.ops.createRental,
+    { itemId: item.id, ...period },
+    f.poor,
+    'rentals.insufficientFunds',
+  );
   const rental = await call('rent', rentals.ops.createRental, { itemId: item.id, ...period }, f.renter, 'ok');
-  await call('rent an overlapping period', rentals.ops.createRental, { itemId: item.id, ...period }, f.other, 'rentals.periodTaken');
+  await call(
+    'rent an overlapping period',
+    rentals.ops.createRental,
+    { itemId: item.id, ...period },
+    f.other,
+    'rentals.periodTaken',
+  );
   await call('read it as a stranger', rentals.ops.getRental, { id: rental.id }, f.stranger, 'rentals.rentalNotFound');
   await call('read it as the renter', rentals.ops.getRental, { id: rental.id }, f.renter, 'ok');
   await call('list mine', rentals.ops.listRentals, { role: 'renter' }, f.renter, 'ok');
-  await call('return it before the handover', rentals.ops.returnRental, { id: rental.id }, f.owner, 'rentals.notHandedOver');
-  await call('hand it over before the start', rentals.ops.handOverRental, { id: rental.id }, f.owner, 'rentals.handoverTooEarly');
-  const started = await call('rent today (another renter)', rentals.ops.createRental, { itemId: item.id, from: f.today, to: f.today }, f.other, 'ok');
+  await call(
+    'return it before the handover',
+    rentals.ops.returnRental,
+    { id: rental.id },
+    f.owner,
+    'rentals.notHandedOver',
+  );
+  await call(
+    'hand it over before the start',
+    rentals.ops.handOverRental,
+    { id: rental.id },
+    f.owner,
+    'rentals.handoverTooEarly',
+  );
+  const started = await call(
+    'rent today (another renter)',
+    rentals.ops.createRental,
+    { itemId: item.id, from: f.today, to: f.today },
+    f.other,
+    'ok',
+  );
   await call('hand over a started rental', rentals.ops.handOverRental, { id: started.id }, f.owner, 'ok');
-  await call('return it as the renter', rentals.ops.returnRental, { id: started.id }, f.other, 'rentals.notParticipant');
+  await call(
+    'return it as the renter',
+    rentals.ops.returnRental,
+    { id: started.id },
+    f.other,
+    'rentals.notParticipant',
+  );
   await call('return it as the owner (two-phase)', rentals.ops.returnRental, { id: started.id }, f.owner, 'ok');
-  await call('cancel a completed rental', rentals.ops.cancelRental, { id: started.id }, f.other, 'rentals.notCancellable');
+  await call(
+    'cancel a completed rental',
+    rentals.ops.cancelRental,
+    { id: started.id },
+    f.other,
+    'rentals.notCancellable',
+  );
   await call('cancel before the handover', rentals.ops.cancelRental, { id: rental.id }, f.renter, 'ok');
   await call("the owner's wallet", payments.ops.getWallet, {}, f.owner, 'ok');
-  await call('a foreign GID', rentals.ops.twoPhaseDecision, { gid: 'sl:other:payments:00000000-0000-4000-8000-000000000000' }, undefined, 'validationFailed');
+  await call(
+    'a foreign GID',
+    rentals.ops.twoPhaseDecision,
+    { gid: 'sl:other:payments:00000000-0000-4000-8000-000000000000' },
+    undefined,
+    'validationFailed',
+  );
   return outcomes;
 }
 
@@ -97,7 +196,13 @@ before(async () => {
     ]),
     startTestHost([inventoryModule, paymentsModule, rentalsModule]),
   ]);
-  const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: env.REDIS_URL!, REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX!, INTERNAL_SERVICE_SECRET: INTERNAL_SECRET });
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    REDIS_URL: env.REDIS_URL!,
+    REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX!,
+    INTERNAL_SERVICE_SECRET: INTERNAL_SECRET,
+  });
   const credentials = serviceCredentials({ secret: INTERNAL_SECRET, service: 'rentals-parity' });
   remote = await hostModules({
     config,
@@ -115,7 +220,8 @@ after(async () => {
 
 test('rentals: in-process and over HTTP give the same outputs and typed errors', async () => {
   const bus = remote.platform.bus;
-  for (const op of Object.values(rentals.ops)) assert.equal(bus.hosts(op.name), false, `${op.name} must cross the wire`);
+  for (const op of Object.values(rentals.ops))
+    assert.equal(bus.hosts(op.name), false, `${op.name} must cross the wire`);
   const rentalsUrl = services.process('rentals').url;
   const hopsBefore = await internalCallsServed(rentalsUrl);
   const inProcess = await rentalsScript(local.platform.bus);

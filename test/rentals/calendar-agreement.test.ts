@@ -24,7 +24,10 @@ const RUNS = Number(process.env.CALENDAR_PROPERTY_RUNS ?? 30);
 const DAY = 86_400_000;
 let host: TestHost;
 before(async () => {
-  host = await startTestHost([inventoryModule, paymentsModule, rentalsModule, catalogModule], { DATABASE_URL: await createDatabase(testServers().pgUrl), OUTBOX_POLL_MS: '100' });
+  host = await startTestHost([inventoryModule, paymentsModule, rentalsModule, catalogModule], {
+    DATABASE_URL: await createDatabase(testServers().pgUrl),
+    OUTBOX_POLL_MS: '100',
+  });
 });
 after(async () => {
   await host?.stop();
@@ -38,11 +41,21 @@ test(`property: for ${RUNS} random periods, catalog "free" equals rental "accept
   const tag = `cal${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const item = await bus.call(
     inventory.ops.createItem,
-    { title: `Canoe ${tag}`, category: 'water-sports', dailyPrice: { amount: 100, currency: 'EUR' }, deposit: { amount: 100, currency: 'EUR' }, condition: 'good' },
+    {
+      title: `Canoe ${tag}`,
+      category: 'water-sports',
+      dailyPrice: { amount: 100, currency: 'EUR' },
+      deposit: { amount: 100, currency: 'EUR' },
+      condition: 'good',
+    },
     as(owner),
   );
   const search = (period?: { from: string; to: string }) =>
-    bus.call(catalog.ops.searchItems, { q: tag, limit: 5, ...(period ? { availableFrom: period.from, availableTo: period.to } : {}) }, as(newUser()));
+    bus.call(
+      catalog.ops.searchItems,
+      { q: tag, limit: 5, ...(period ? { availableFrom: period.from, availableTo: period.to } : {}) },
+      as(newUser()),
+    );
   await eventually('the item in the catalog', async () => ((await search()).items.length === 1 ? true : undefined));
   let agreedFree = 0;
   await fc.assert(
@@ -53,12 +66,19 @@ test(`property: for ${RUNS} random periods, catalog "free" equals rental "accept
       await topUp(bus, renter, 10_000);
       const answer = await rent(bus, renter, item.id, period);
       const accepted = 'rental' in answer;
-      if (!accepted) assert.equal(answer.error.code, 'rentals.periodTaken', `${period.from}–${period.to}: ${answer.error.code}`);
-      assert.equal(free, accepted, `${period.from}–${period.to}: catalog says ${free ? 'free' : 'booked'}, rentals ${accepted ? 'accepted' : 'refused'} it`);
+      if (!accepted)
+        assert.equal(answer.error.code, 'rentals.periodTaken', `${period.from}–${period.to}: ${answer.error.code}`);
+      assert.equal(
+        free,
+        accepted,
+        `${period.from}–${period.to}: catalog says ${free ? 'free' : 'booked'}, rentals ${accepted ? 'accepted' : 'refused'} it`,
+      );
       if (accepted) {
         agreedFree++;
         // The catalog follows rentals' events: wait until it books this period before the next question.
-        await eventually('the catalog to book the period', async () => ((await search(period)).items.length === 0 ? true : undefined));
+        await eventually('the catalog to book the period', async () =>
+          (await search(period)).items.length === 0 ? true : undefined,
+        );
       }
     }),
     { numRuns: RUNS, seed: 20261207, endOnFailure: true },

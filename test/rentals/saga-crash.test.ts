@@ -10,10 +10,24 @@ import { after, before, test } from 'node:test';
 import { rentals } from '../../src/modules/rentals/contract.ts';
 import { inBatches, runChild } from './support/child.ts';
 import { checkInvariants } from './support/invariants.ts';
-import { as, createWorldDatabases, eventually, listItem, newUser, periodOf, startWorld, topUp, type World } from './support/world.ts';
+import {
+  as,
+  createWorldDatabases,
+  eventually,
+  listItem,
+  newUser,
+  periodOf,
+  startWorld,
+  topUp,
+  type World,
+} from './support/world.ts';
 
 /** The child's saga settings: a short lease, so recovery here takes over soon after the kill. */
-const CHILD_ENV = { RENTALS_SAGA_LEASE_MS: '2000', RENTALS_STEP_TIMEOUT_MS: '1000', RENTALS_RECOVERY_INTERVAL_MS: '600000' };
+const CHILD_ENV = {
+  RENTALS_SAGA_LEASE_MS: '2000',
+  RENTALS_STEP_TIMEOUT_MS: '1000',
+  RENTALS_RECOVERY_INTERVAL_MS: '600000',
+};
 
 let world: World;
 before(async () => {
@@ -67,7 +81,9 @@ test(`a saga killed at each of ${scenarios.length} points is resumed by recovery
       });
       assert.equal(exit.signal, 'SIGKILL', `${scenario.crashAt}: the child should have killed itself:\n${exit.output}`);
       assert.match(exit.output, new RegExp(`"crashing":"${scenario.crashAt}"`));
-      const [row] = await world.sql.rentals<{ id: string }[]>`select id from rentals.rentals where item_id = ${item.id}`;
+      const [row] = await world.sql.rentals<
+        { id: string }[]
+      >`select id from rentals.rentals where item_id = ${item.id}`;
       assert.ok(row, `${scenario.crashAt}: the rental was recorded before the crash`);
       const crashedAt = Date.now();
       const rental = await eventually(
@@ -83,16 +99,25 @@ test(`a saga killed at each of ${scenarios.length} points is resumed by recovery
     3,
   );
   for (const { scenario, rental } of outcomes) {
-    assert.equal(rental.status, scenario.ends, `${scenario.crashAt}${scenario.failStep ? ` (after ${scenario.failStep} failed)` : ''}: ${JSON.stringify(rental.steps)}`);
+    assert.equal(
+      rental.status,
+      scenario.ends,
+      `${scenario.crashAt}${scenario.failStep ? ` (after ${scenario.failStep} failed)` : ''}: ${JSON.stringify(rental.steps)}`,
+    );
     const crashedStep = scenario.crashAt.split(':')[1]!;
     const step = rental.steps.find((s) => s.name === crashedStep);
     assert.equal(step?.status, 'succeeded', `${scenario.crashAt}: the interrupted step was finished by recovery`);
-    if (scenario.crashAt.startsWith('after:') && !['confirmRental', 'markItemInUse', 'cancelRental'].includes(crashedStep)) {
+    if (
+      scenario.crashAt.startsWith('after:') &&
+      !['confirmRental', 'markItemInUse', 'cancelRental'].includes(crashedStep)
+    ) {
       assert.ok((step?.attempts ?? 0) >= 2, `${scenario.crashAt}: the step was run again after the crash`);
     }
   }
   const summary = await checkInvariants(world.sql);
   assert.deepEqual(summary, { active: 8, cancelled: 4, completed: 0 });
   const slowest = Math.max(...outcomes.map((o) => o.recoveredInMs));
-  console.log(`# ${scenarios.length} killed sagas recovered; slowest recovery ${slowest} ms after the kill; total ${Date.now() - started} ms`);
+  console.log(
+    `# ${scenarios.length} killed sagas recovered; slowest recovery ${slowest} ms after the kill; total ${Date.now() - started} ms`,
+  );
 });

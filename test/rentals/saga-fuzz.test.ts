@@ -18,7 +18,18 @@ import { AppError } from '../../src/shared/bus/errors.ts';
 import { runChild } from './support/child.ts';
 import { faultPlan, type PlannedFault } from './support/faults.ts';
 import { checkInvariants, unfinishedRentals } from './support/invariants.ts';
-import { as, createWorldDatabases, eventually, listItem, newUser, periodOf, rent, startWorld, topUp, type World } from './support/world.ts';
+import {
+  as,
+  createWorldDatabases,
+  eventually,
+  listItem,
+  newUser,
+  periodOf,
+  rent,
+  startWorld,
+  topUp,
+  type World,
+} from './support/world.ts';
 
 const BATCHES = Number(process.env.RENTALS_FUZZ_BATCHES ?? 25);
 const SAGAS_PER_BATCH = 8;
@@ -34,7 +45,9 @@ after(async () => {
   await world?.stop();
 });
 
-const forwardPoints = ['reserveItem', 'authorizePayment', 'confirmRental', 'markItemInUse'].flatMap((s) => [`before:${s}`, `after:${s}`] as const);
+const forwardPoints = ['reserveItem', 'authorizePayment', 'confirmRental', 'markItemInUse'].flatMap(
+  (s) => [`before:${s}`, `after:${s}`] as const,
+);
 const compensationPoints = ['voidAuthorization', 'cancelRental'].map((s) => `before:${s}` as const);
 
 const faultArb: fc.Arbitrary<PlannedFault[]> = fc.oneof(
@@ -42,14 +55,24 @@ const faultArb: fc.Arbitrary<PlannedFault[]> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .record({ point: fc.constantFrom(...forwardPoints), noAnswer: fc.boolean(), times: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }) })
+      .record({
+        point: fc.constantFrom(...forwardPoints),
+        noAnswer: fc.boolean(),
+        times: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+      })
       // A clear "no" comes before a call (a call that acted does not refuse); a lost answer may come after it.
-      .map(({ point, noAnswer, times }): PlannedFault[] => [{ point, effect: noAnswer || point.startsWith('after:') ? 'noAnswer' : 'fail', ...(times ? { times } : {}) }]),
+      .map(({ point, noAnswer, times }): PlannedFault[] => [
+        { point, effect: noAnswer || point.startsWith('after:') ? 'noAnswer' : 'fail', ...(times ? { times } : {}) },
+      ]),
   },
   {
     weight: 2,
     arbitrary: fc
-      .tuple(fc.constantFrom(...forwardPoints.filter((p) => p.startsWith('before:'))), fc.constantFrom(...compensationPoints), fc.integer({ min: 1, max: 3 }))
+      .tuple(
+        fc.constantFrom(...forwardPoints.filter((p) => p.startsWith('before:'))),
+        fc.constantFrom(...compensationPoints),
+        fc.integer({ min: 1, max: 3 }),
+      )
       .map(([point, compensation, times]): PlannedFault[] => [
         { point, effect: 'fail' },
         { point: compensation, effect: 'noAnswer', times },
@@ -70,9 +93,16 @@ const sagaArb = fc.record({
 const batchArb = fc.record({
   sagas: fc.array(sagaArb, { minLength: SAGAS_PER_BATCH, maxLength: SAGAS_PER_BATCH }),
   // One item in eight is already reserved by someone else.
-  reservedElsewhere: fc.array(fc.nat(7).map((n) => n === 0), { minLength: ITEMS_PER_BATCH, maxLength: ITEMS_PER_BATCH }),
+  reservedElsewhere: fc.array(
+    fc.nat(7).map((n) => n === 0),
+    { minLength: ITEMS_PER_BATCH, maxLength: ITEMS_PER_BATCH },
+  ),
   killed: fc.array(
-    fc.record({ step: fc.constantFrom('reserveItem', 'authorizePayment', 'confirmRental', 'markItemInUse'), when: fc.constantFrom('before', 'after'), fail: fc.boolean() }),
+    fc.record({
+      step: fc.constantFrom('reserveItem', 'authorizePayment', 'confirmRental', 'markItemInUse'),
+      when: fc.constantFrom('before', 'after'),
+      fail: fc.boolean(),
+    }),
     { minLength: 1, maxLength: 2 },
   ),
 });
@@ -87,9 +117,12 @@ test(`fast-check: ${BATCHES} batches of ${SAGAS_PER_BATCH} concurrent sagas with
     fc.asyncProperty(batchArb, async (batch) => {
       const killThisBatch = batchNo++ < KILLED_BATCHES;
       const owner = newUser();
-      const items = await Promise.all(Array.from({ length: ITEMS_PER_BATCH }, () => listItem(world.bus, owner, { daily: 1_000, deposit: 5_000 })));
+      const items = await Promise.all(
+        Array.from({ length: ITEMS_PER_BATCH }, () => listItem(world.bus, owner, { daily: 1_000, deposit: 5_000 })),
+      );
       for (const [i, reserved] of batch.reservedElsewhere.entries()) {
-        if (reserved) await world.bus.call(inventory.ops.reserveItem, { id: items[i]!.id, reservationId: newUser() }, as(owner));
+        if (reserved)
+          await world.bus.call(inventory.ops.reserveItem, { id: items[i]!.id, reservationId: newUser() }, as(owner));
       }
       const runs = await Promise.all(
         batch.sagas.map(async (saga) => {
@@ -116,7 +149,9 @@ test(`fast-check: ${BATCHES} batches of ${SAGAS_PER_BATCH} concurrent sagas with
               ITEM_ID: item.id,
               FROM: period.from,
               TO: period.to,
-              ...(k.fail ? { RENTALS_FAIL_STEP: k.step, RENTALS_CRASH_AT: 'before:cancelRental' } : { RENTALS_CRASH_AT: `${k.when}:${k.step}` }),
+              ...(k.fail
+                ? { RENTALS_FAIL_STEP: k.step, RENTALS_CRASH_AT: 'before:cancelRental' }
+                : { RENTALS_CRASH_AT: `${k.when}:${k.step}` }),
             });
             assert.equal(exit.signal, 'SIGKILL', exit.output);
             killed++;
@@ -129,17 +164,37 @@ test(`fast-check: ${BATCHES} batches of ${SAGAS_PER_BATCH} concurrent sagas with
       await Promise.all(
         results.map(async (result, i) => {
           if (!('rental' in result)) {
-            assert.ok(result.error instanceof AppError && result.error.code.startsWith('rentals.'), `a refusal is a rentals error: ${String(result.error)}`);
+            assert.ok(
+              result.error instanceof AppError && result.error.code.startsWith('rentals.'),
+              `a refusal is a rentals error: ${String(result.error)}`,
+            );
             return;
           }
           const { then } = runs[i]!.saga;
           const handedOver = result.rental.status === 'active';
-          const refusedWith = async (call: Promise<unknown>, code: string) => assert.equal(await call.then(() => 'ok', (e: AppError) => e.code), code);
+          const refusedWith = async (call: Promise<unknown>, code: string) =>
+            assert.equal(
+              await call.then(
+                () => 'ok',
+                (e: AppError) => e.code,
+              ),
+              code,
+            );
           // Before the handover a rental can be cancelled, not returned; after it, the other way round.
-          if (then === 'cancel' && !handedOver) await world.bus.call(rentals.ops.cancelRental, { id: result.rental.id }, as(runs[i]!.renter));
-          if (then === 'cancel' && handedOver) await refusedWith(world.bus.call(rentals.ops.cancelRental, { id: result.rental.id }, as(runs[i]!.renter)), 'rentals.notCancellable');
-          if (then === 'return' && handedOver) await world.bus.call(rentals.ops.returnRental, { id: result.rental.id }, as(owner));
-          if (then === 'return' && !handedOver) await refusedWith(world.bus.call(rentals.ops.returnRental, { id: result.rental.id }, as(owner)), 'rentals.notHandedOver');
+          if (then === 'cancel' && !handedOver)
+            await world.bus.call(rentals.ops.cancelRental, { id: result.rental.id }, as(runs[i]!.renter));
+          if (then === 'cancel' && handedOver)
+            await refusedWith(
+              world.bus.call(rentals.ops.cancelRental, { id: result.rental.id }, as(runs[i]!.renter)),
+              'rentals.notCancellable',
+            );
+          if (then === 'return' && handedOver)
+            await world.bus.call(rentals.ops.returnRental, { id: result.rental.id }, as(owner));
+          if (then === 'return' && !handedOver)
+            await refusedWith(
+              world.bus.call(rentals.ops.returnRental, { id: result.rental.id }, as(owner)),
+              'rentals.notHandedOver',
+            );
         }),
       );
       await Promise.all(kills);
@@ -148,18 +203,33 @@ test(`fast-check: ${BATCHES} batches of ${SAGAS_PER_BATCH} concurrent sagas with
       for (const [i, result] of results.entries()) {
         const { saga } = runs[i]!;
         // The handover's faults only fire for a period that has started (a later one waits).
-        const failsForSure = saga.faults.some((f) => f.effect === 'fail' && f.times === undefined && (f.point !== 'before:markItemInUse' || saga.startDay === 0));
+        const failsForSure = saga.faults.some(
+          (f) =>
+            f.effect === 'fail' && f.times === undefined && (f.point !== 'before:markItemInUse' || saga.startDay === 0),
+        );
         if (failsForSure) assert.ok('error' in result, `a saga with ${JSON.stringify(saga.faults)} cannot succeed`);
         const key = 'error' in result ? result.error.code : result.rental.status;
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       }
-      await eventually('every saga of the batch to finish', async () => ((await unfinishedRentals(world.sql)).length === 0 ? true : undefined), 30_000);
-      await eventually('the invariants', async () => {
-        await checkInvariants(world.sql);
-        return true;
-      }, 15_000);
+      await eventually(
+        'every saga of the batch to finish',
+        async () => ((await unfinishedRentals(world.sql)).length === 0 ? true : undefined),
+        30_000,
+      );
+      await eventually(
+        'the invariants',
+        async () => {
+          await checkInvariants(world.sql);
+          return true;
+        },
+        15_000,
+      );
     }),
-    { numRuns: BATCHES, seed: process.env.RENTALS_FUZZ_SEED ? Number(process.env.RENTALS_FUZZ_SEED) : undefined, endOnFailure: true },
+    {
+      numRuns: BATCHES,
+      seed: process.env.RENTALS_FUZZ_SEED ? Number(process.env.RENTALS_FUZZ_SEED) : undefined,
+      endOnFailure: true,
+    },
   );
   const summary = await checkInvariants(world.sql);
   console.log(

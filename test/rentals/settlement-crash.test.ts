@@ -25,7 +25,16 @@ import { createLogger } from '../../src/shared/observability/logger.ts';
 import { testDeploymentEnv, testServers } from '../support/env.ts';
 import { freePort } from '../support/services.ts';
 import { stopAll, waitForReady } from '../support/topology.ts';
-import { as, connect, createWorldDatabases, eventually, newUser, periodOf, type Connections, type Databases } from './support/world.ts';
+import {
+  as,
+  connect,
+  createWorldDatabases,
+  eventually,
+  newUser,
+  periodOf,
+  type Connections,
+  type Databases,
+} from './support/world.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -37,18 +46,34 @@ let bus: Bus;
 const children = new Set<ChildProcess>();
 
 /** Starts a service process (src/runtimes/service.ts, or a test script) and waits until it is ready. */
-async function startService(name: string, modules: string, extra: Record<string, string> = {}, script = 'src/runtimes/service.ts') {
+async function startService(
+  name: string,
+  modules: string,
+  extra: Record<string, string> = {},
+  script = 'src/runtimes/service.ts',
+) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
-    env: { ...process.env, ...env, ...extra, SERVICE_NAME: name, MODULES: modules, PORT: String(port), HOST: '127.0.0.1', ADVERTISE_URL: url },
+    env: {
+      ...process.env,
+      ...env,
+      ...extra,
+      SERVICE_NAME: name,
+      MODULES: modules,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADVERTISE_URL: url,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-  const exited = new Promise<{ signal: NodeJS.Signals | null; output: () => string }>((resolve) => child.once('exit', (_code, signal) => resolve({ signal, output: () => output })));
+  const exited = new Promise<{ signal: NodeJS.Signals | null; output: () => string }>((resolve) =>
+    child.once('exit', (_code, signal) => resolve({ signal, output: () => output })),
+  );
   children.add(child);
   child.once('exit', () => children.delete(child));
   await waitForReady(`${url}/readyz`, 90_000, child);
@@ -98,14 +123,18 @@ after(async () => {
 
 /** Retries a call while the target's instances are being discovered or restarted. */
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  return eventually(what, async () => {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof AppError && ['unavailable', 'timeout'].includes(error.kind)) return undefined;
-      throw error;
-    }
-  }, 30_000);
+  return eventually(
+    what,
+    async () => {
+      try {
+        return await fn();
+      } catch (error) {
+        if (error instanceof AppError && ['unavailable', 'timeout'].includes(error.kind)) return undefined;
+        throw error;
+      }
+    },
+    30_000,
+  );
 }
 
 /** An active rental of a fresh item (10.00/day for 2 days, 50.00 deposit) by a funded renter. */
@@ -113,10 +142,22 @@ async function activeRental() {
   const owner = newUser();
   const renter = newUser();
   const item = await call('createItem', () =>
-    bus.call(inventory.ops.createItem, { title: 'Tent', category: 'camping', dailyPrice: { amount: 1_000, currency: 'EUR' }, deposit: { amount: 5_000, currency: 'EUR' }, condition: 'good' }, as(owner)),
+    bus.call(
+      inventory.ops.createItem,
+      {
+        title: 'Tent',
+        category: 'camping',
+        dailyPrice: { amount: 1_000, currency: 'EUR' },
+        deposit: { amount: 5_000, currency: 'EUR' },
+        condition: 'good',
+      },
+      as(owner),
+    ),
   );
   await call('topUp', () => bus.call(payments.ops.topUpWallet, { amount: 20_000, currency: 'EUR' }, as(renter)));
-  const rental = await call('createRental', () => bus.call(rentals.ops.createRental, { itemId: item.id, ...periodOf(2) }, as(renter)));
+  const rental = await call('createRental', () =>
+    bus.call(rentals.ops.createRental, { itemId: item.id, ...periodOf(2) }, as(renter)),
+  );
   assert.equal(rental.status, 'active');
   return { owner, renter, rental };
 }
@@ -124,7 +165,9 @@ async function activeRental() {
 /** Where a rental's settlement stands in each database, and what is left prepared. */
 async function stateOf(rentalId: string, authorizationId: string) {
   const [rental] = await sql.rentals<{ status: string }[]>`select status from rentals.rentals where id = ${rentalId}`;
-  const [auth] = await sql.payments<{ status: string }[]>`select status from payments.authorizations where id = ${authorizationId}`;
+  const [auth] = await sql.payments<
+    { status: string }[]
+  >`select status from payments.authorizations where id = ${authorizationId}`;
   const prepared = [
     ...(await sql.rentals<{ gid: string }[]>`select gid from pg_prepared_xacts where database = current_database()`),
     ...(await sql.payments<{ gid: string }[]>`select gid from pg_prepared_xacts where database = current_database()`),
@@ -133,7 +176,9 @@ async function stateOf(rentalId: string, authorizationId: string) {
 }
 
 async function ledgerBalances(): Promise<void> {
-  const [sum] = await sql.payments<{ total: string }[]>`select coalesce(sum(amount), 0)::text as total from payments.ledger_entries`;
+  const [sum] = await sql.payments<
+    { total: string }[]
+  >`select coalesce(sum(amount), 0)::text as total from payments.ledger_entries`;
   assert.equal(sum?.total, '0', 'the ledger sums to zero');
 }
 
@@ -145,21 +190,32 @@ test('two-phase settlement survives coordinator and participant crashes (separat
   let paymentsService = await startService('payments', 'payments');
 
   // (a) The coordinator dies after both prepares, before any decision: presumed abort.
-  let rentalsService = await startService('rentals', 'inventory,rentals', { RENTALS_CRASH_AT: 'settle:after-prepares' });
+  let rentalsService = await startService('rentals', 'inventory,rentals', {
+    RENTALS_CRASH_AT: 'settle:after-prepares',
+  });
   const a = await activeRental();
-  await assert.rejects(bus.call(rentals.ops.returnRental, { id: a.rental.id }, as(a.owner)), 'the return dies with the coordinator');
+  await assert.rejects(
+    bus.call(rentals.ops.returnRental, { id: a.rental.id }, as(a.owner)),
+    'the return dies with the coordinator',
+  );
   const deadA = await rentalsService.exited;
   assert.equal(deadA.signal, 'SIGKILL', deadA.output());
   assert.match(deadA.output(), /"crashing":"settle:after-prepares"/);
   const inDoubtA = await stateOf(a.rental.id, a.rental.authorizationId!);
-  assert.deepEqual([inDoubtA.rental, inDoubtA.payment, inDoubtA.prepared.length], ['active', 'authorized', 2], 'both shares are prepared, nothing is visible');
+  assert.deepEqual(
+    [inDoubtA.rental, inDoubtA.payment, inDoubtA.prepared.length],
+    ['active', 'authorized', 2],
+    'both shares are prepared, nothing is visible',
+  );
   const [logA] = await sql.rentals<{ state: string }[]>`select state from rentals.two_phase_log`;
   assert.equal(logA?.state, 'preparing');
 
   // (b) Restarted (its recovery aborts (a)); this time it dies right after logging the commit decision.
   const restartA = Date.now();
   rentalsService = await startService('rentals', 'inventory,rentals', { RENTALS_CRASH_AT: 'settle:after-decision' });
-  await eventually('(a) to be rolled back everywhere', async () => agreed({ rental: 'active', payment: 'authorized' })(await stateOf(a.rental.id, a.rental.authorizationId!)));
+  await eventually('(a) to be rolled back everywhere', async () =>
+    agreed({ rental: 'active', payment: 'authorized' })(await stateOf(a.rental.id, a.rental.authorizationId!)),
+  );
   const recoveredA = Date.now() - restartA;
   const b = await activeRental();
   await assert.rejects(bus.call(rentals.ops.returnRental, { id: b.rental.id }, as(b.owner)));
@@ -169,12 +225,18 @@ test('two-phase settlement survives coordinator and participant crashes (separat
   const inDoubtB = await stateOf(b.rental.id, b.rental.authorizationId!);
   assert.deepEqual([inDoubtB.rental, inDoubtB.payment, inDoubtB.prepared.length], ['active', 'authorized', 2]);
   const logB = await sql.rentals<{ state: string }[]>`select state from rentals.two_phase_log where state <> 'done'`;
-  assert.deepEqual(logB.map((l) => l.state), ['committing'], 'the decision was logged before the crash');
+  assert.deepEqual(
+    logB.map((l) => l.state),
+    ['committing'],
+    'the decision was logged before the crash',
+  );
 
   // Restarted for good: recovery commits (b) in both databases.
   const restartB = Date.now();
   rentalsService = await startService('rentals', 'inventory,rentals');
-  await eventually('(b) to be committed everywhere', async () => agreed({ rental: 'completed', payment: 'captured' })(await stateOf(b.rental.id, b.rental.authorizationId!)));
+  await eventually('(b) to be committed everywhere', async () =>
+    agreed({ rental: 'completed', payment: 'captured' })(await stateOf(b.rental.id, b.rental.authorizationId!)),
+  );
   const recoveredB = Date.now() - restartB;
   const ownerB = await call('getWallet', () => bus.call(payments.ops.getWallet, {}, as(b.owner)));
   assert.equal(ownerB.balances[0]?.balance, 2_000, 'the owner of (b) got the fee');
@@ -189,7 +251,10 @@ test('two-phase settlement survives coordinator and participant crashes (separat
     return step?.status === 'failed' ? step : undefined;
   });
   assert.equal(settleA.error?.code, 'rentals.settlementAbandoned');
-  assert.equal((await call('return (a)', () => bus.call(rentals.ops.returnRental, { id: a.rental.id }, as(a.owner)))).status, 'completed');
+  assert.equal(
+    (await call('return (a)', () => bus.call(rentals.ops.returnRental, { id: a.rental.id }, as(a.owner)))).status,
+    'completed',
+  );
 
   // (c) The payments participant dies right after PREPARE, before answering: the coordinator aborts,
   // and once payments is back its prepared share is rolled back (orphan resolution asks rentals).
@@ -200,26 +265,49 @@ test('two-phase settlement survives coordinator and participant crashes (separat
     () => assert.fail('the return should fail with its participant'),
     (error: unknown) => error,
   );
-  assert.ok(refused instanceof AppError && refused.code === 'rentals.settlementFailed', `the coordinator aborted: ${String(refused)}`);
+  assert.ok(
+    refused instanceof AppError && refused.code === 'rentals.settlementFailed',
+    `the coordinator aborted: ${String(refused)}`,
+  );
   const deadC = await paymentsService.exited;
   assert.equal(deadC.signal, 'SIGKILL', deadC.output());
   assert.match(deadC.output(), /"crashing":"payments:after-prepare"/);
   const inDoubtC = await stateOf(c.rental.id, c.rental.authorizationId!);
-  assert.deepEqual([inDoubtC.rental, inDoubtC.payment, inDoubtC.prepared], ['active', 'authorized', inDoubtC.prepared.filter((g) => g.includes(':payments:'))]);
+  assert.deepEqual(
+    [inDoubtC.rental, inDoubtC.payment, inDoubtC.prepared],
+    ['active', 'authorized', inDoubtC.prepared.filter((g) => g.includes(':payments:'))],
+  );
   assert.equal(inDoubtC.prepared.length, 1, 'only the dead participant still holds its prepared share');
   const restartC = Date.now();
   paymentsService = await startService('payments', 'payments');
-  await eventually('(c) to be rolled back everywhere', async () => agreed({ rental: 'active', payment: 'authorized' })(await stateOf(c.rental.id, c.rental.authorizationId!)));
+  await eventually('(c) to be rolled back everywhere', async () =>
+    agreed({ rental: 'active', payment: 'authorized' })(await stateOf(c.rental.id, c.rental.authorizationId!)),
+  );
   const recoveredC = Date.now() - restartC;
   await eventually('the coordinator log to be finished', async () => {
     const open = await sql.rentals`select id from rentals.two_phase_log where state <> 'done'`;
     return open.length === 0 ? true : undefined;
   });
-  assert.equal((await call('return (c)', () => bus.call(rentals.ops.returnRental, { id: c.rental.id }, as(c.owner)))).status, 'completed');
+  assert.equal(
+    (await call('return (c)', () => bus.call(rentals.ops.returnRental, { id: c.rental.id }, as(c.owner)))).status,
+    'completed',
+  );
 
-  const outcomes = await sql.rentals<{ outcome: string }[]>`select outcome from rentals.two_phase_log order by created_at`;
-  assert.deepEqual(outcomes.map((o) => o.outcome), ['abort', 'commit', 'commit', 'abort', 'commit']);
+  const outcomes = await sql.rentals<
+    { outcome: string }[]
+  >`select outcome from rentals.two_phase_log order by created_at`;
+  assert.deepEqual(
+    outcomes.map((o) => o.outcome),
+    ['abort', 'commit', 'commit', 'abort', 'commit'],
+  );
   await ledgerBalances();
-  for (const r of [a, b, c]) assert.deepEqual(await stateOf(r.rental.id, r.rental.authorizationId!), { rental: 'completed', payment: 'captured', prepared: [] });
-  console.log(`# 2PC crash recovery after restart: (a) ${recoveredA} ms, (b) ${recoveredB} ms, (c) ${recoveredC} ms; total ${Date.now() - started} ms`);
+  for (const r of [a, b, c])
+    assert.deepEqual(await stateOf(r.rental.id, r.rental.authorizationId!), {
+      rental: 'completed',
+      payment: 'captured',
+      prepared: [],
+    });
+  console.log(
+    `# 2PC crash recovery after restart: (a) ${recoveredA} ms, (b) ${recoveredB} ms, (c) ${recoveredC} ms; total ${Date.now() - started} ms`,
+  );
 });

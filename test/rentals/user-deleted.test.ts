@@ -15,7 +15,17 @@ import { rentalsSubscriptions } from '../../src/modules/rentals/subscriptions.ts
 import { primaryReads } from '../../src/shared/db/read-routing.ts';
 import { createPublisher } from '../../src/shared/events/publish.ts';
 import { checkInvariants } from './support/invariants.ts';
-import { as, eventually, failsWith, listItem, newUser, periodOf, startWorld, topUp, type World } from './support/world.ts';
+import {
+  as,
+  eventually,
+  failsWith,
+  listItem,
+  newUser,
+  periodOf,
+  startWorld,
+  topUp,
+  type World,
+} from './support/world.ts';
 
 let world: World;
 before(async () => {
@@ -50,15 +60,34 @@ test("a deleted user's items are retired and their rentals not handed over are c
   await onRentals.transaction((tx) => rentalsSubscriptions()[0]!.handle(deleted, tx as never));
   const onInventory = drizzle({ client: world.sql.main });
   const publish = createPublisher(inventoryEvents.outbox, 'inventory');
-  await onInventory.transaction((tx) => inventorySubscriptions({ db: onInventory as never, reads: primaryReads(onInventory as never), cache: world.host.platform.cache, publish })[0]!.handle(deleted, tx as never));
+  await onInventory.transaction((tx) =>
+    inventorySubscriptions({
+      db: onInventory as never,
+      reads: primaryReads(onInventory as never),
+      cache: world.host.platform.cache,
+      publish,
+    })[0]!.handle(deleted, tx as never),
+  );
   assert.equal((await item(listed.id)).status, 'retired');
-  await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(1, 10) }, as(newUser())), 'rentals.itemUnavailable');
+  await failsWith(
+    bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(1, 10) }, as(newUser())),
+    'rentals.itemUnavailable',
+  );
   const cancelled = await eventually('recovery to cancel the booked rental', async () => {
     const now = await get(booked.id, renter);
     return now.status === 'cancelled' ? now : undefined;
   });
   assert.match(cancelled.failure?.detail ?? '', /deleted their account; fee and deposit refunded in full/);
-  assert.equal((await get(handedOver.id, renter)).status, 'active', 'a rental already handed over goes on to its return');
-  assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000 - handedOver.total.amount, held: handedOver.total.amount });
+  assert.equal(
+    (await get(handedOver.id, renter)).status,
+    'active',
+    'a rental already handed over goes on to its return',
+  );
+  assert.deepEqual(await balance(renter), {
+    currency: 'EUR',
+    balance: 20_000,
+    available: 20_000 - handedOver.total.amount,
+    held: handedOver.total.amount,
+  });
   await invariantsHold();
 });

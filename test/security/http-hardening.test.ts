@@ -25,7 +25,11 @@ interface Reply {
   body: any;
 }
 
-async function call(method: string, path: string, options: { body?: unknown; raw?: string; authorization?: string } = {}): Promise<Reply> {
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; authorization?: string } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (options.authorization) headers.authorization = options.authorization;
   if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
@@ -49,7 +53,9 @@ function assertBadInput(reply: Reply, what: string) {
 
 async function newMember(prefix: string) {
   const email = `${prefix}-${Math.random().toString(36).slice(2, 10)}@example.test`;
-  const registered = await call('POST', '/v1/auth/register', { body: { email, password: PASSWORD, displayName: prefix } });
+  const registered = await call('POST', '/v1/auth/register', {
+    body: { email, password: PASSWORD, displayName: prefix },
+  });
   assert.equal(registered.status, 201, JSON.stringify(registered.body));
   const login = await call('POST', '/v1/auth/login', { body: { email, password: PASSWORD } });
   assert.equal(login.status, 200, JSON.stringify(login.body));
@@ -58,7 +64,11 @@ async function newMember(prefix: string) {
 
 before(async () => {
   host = await startTestHost(allModules, { METRICS_TOKEN });
-  server = await listen(host.app.fetch, { port: 0, host: '127.0.0.1', log: createLogger({ level: 'silent', pretty: false, name: 'hardening' }) });
+  server = await listen(host.app.fetch, {
+    port: 0,
+    host: '127.0.0.1',
+    log: createLogger({ level: 'silent', pretty: false, name: 'hardening' }),
+  });
 });
 after(async () => {
   await server?.close();
@@ -73,12 +83,34 @@ describe('odd input is refused with 400 before it reaches a module', () => {
   test('NUL and lone surrogates in names, emails, passwords, item fields and search text', async () => {
     const member = await newMember('odd');
     for (const bad of [NUL, LONE, `a${LONE}b`, `\\udc00z`]) {
-      assertBadInput(await call('POST', '/v1/auth/register', { raw: `{"email":"x${bad}@example.test","password":"${PASSWORD}","displayName":"X"}` }), `register email ${bad}`);
-      assertBadInput(await call('POST', '/v1/auth/register', { raw: `{"email":"ok@example.test","password":"${PASSWORD}","displayName":"X${bad}"}` }), `register name ${bad}`);
-      assertBadInput(await call('POST', '/v1/auth/login', { raw: `{"email":"${member.email}","password":"pass${bad}word12"}` }), `login password ${bad}`);
+      assertBadInput(
+        await call('POST', '/v1/auth/register', {
+          raw: `{"email":"x${bad}@example.test","password":"${PASSWORD}","displayName":"X"}`,
+        }),
+        `register email ${bad}`,
+      );
+      assertBadInput(
+        await call('POST', '/v1/auth/register', {
+          raw: `{"email":"ok@example.test","password":"${PASSWORD}","displayName":"X${bad}"}`,
+        }),
+        `register name ${bad}`,
+      );
+      assertBadInput(
+        await call('POST', '/v1/auth/login', { raw: `{"email":"${member.email}","password":"pass${bad}word12"}` }),
+        `login password ${bad}`,
+      );
       const item = JSON.stringify(drill()).replace('"Cordless drill"', `"Cordless${bad} drill"`);
-      assertBadInput(await call('POST', '/v1/items', { raw: item, authorization: `Bearer ${member.token}` }), `item title ${bad}`);
-      assertBadInput(await call('PATCH', '/v1/users/me', { raw: `{"displayName":"Z${bad}"}`, authorization: `Bearer ${member.token}` }), `displayName ${bad}`);
+      assertBadInput(
+        await call('POST', '/v1/items', { raw: item, authorization: `Bearer ${member.token}` }),
+        `item title ${bad}`,
+      );
+      assertBadInput(
+        await call('PATCH', '/v1/users/me', {
+          raw: `{"displayName":"Z${bad}"}`,
+          authorization: `Bearer ${member.token}`,
+        }),
+        `displayName ${bad}`,
+      );
     }
     assertBadInput(await call('GET', '/v1/catalog/search?q=drill%00'), 'search text with NUL');
     // Nothing was written: the member's name is unchanged and no item exists.
@@ -88,7 +120,10 @@ describe('odd input is refused with 400 before it reaches a module', () => {
 
   test('paired surrogates (emoji) are fine', async () => {
     const member = await newMember('emoji');
-    const reply = await call('PATCH', '/v1/users/me', { raw: '{"displayName":"Ann \\ud83d\\ude00"}', authorization: `Bearer ${member.token}` });
+    const reply = await call('PATCH', '/v1/users/me', {
+      raw: '{"displayName":"Ann \\ud83d\\ude00"}',
+      authorization: `Bearer ${member.token}`,
+    });
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     assert.equal(reply.body.displayName, 'Ann 😀');
   });
@@ -147,13 +182,18 @@ function rawExchange(request: string): Promise<string> {
 function problemOf(answer: string): { status: number; contentType: string | undefined; body: any } {
   const [head, body] = answer.split('\r\n\r\n');
   const lines = head!.split('\r\n');
-  const contentType = lines.find((l) => l.toLowerCase().startsWith('content-type:'))?.slice(13).trim();
+  const contentType = lines
+    .find((l) => l.toLowerCase().startsWith('content-type:'))
+    ?.slice(13)
+    .trim();
   return { status: Number(lines[0]!.split(' ')[1]), contentType, body: JSON.parse(body!) };
 }
 
 describe('errors Node raises itself are problem+json', () => {
   test('431 for headers too large', async () => {
-    const answer = problemOf(await rawExchange(`GET /v1/items HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`));
+    const answer = problemOf(
+      await rawExchange(`GET /v1/items HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`),
+    );
     assert.equal(answer.status, 431);
     assert.equal(answer.contentType, 'application/problem+json');
     assert.equal(answer.body.code, 'headersTooLarge');

@@ -9,7 +9,6 @@ import { freePort } from '../support/services.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-
 /**
  * Kills the runtimes this process started when it ends, also when the test runner stops a
  * timed-out file with SIGTERM: otherwise they outlive the suite as orphans.
@@ -51,7 +50,12 @@ export async function bootRuntime(
   const childEnv = zeroSetupEnv({ PORT: String(port), ...env });
 
   // In its own process group, a signal can go to the whole group, as a terminal's Ctrl-C does.
-  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
+  const child = spawn(command, args, {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
+  });
   reapOnExit(child);
   let output = '';
   const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000));
@@ -79,10 +83,14 @@ export async function bootRuntime(
   const until = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-      const how = child.pid === undefined ? 'could not start' : `exited (code ${child.exitCode}, signal ${child.signalCode})`;
+      const how =
+        child.pid === undefined ? 'could not start' : `exited (code ${child.exitCode}, signal ${child.signalCode})`;
       throw new Error(`${command} ${args.join(' ')} ${how} before it was ready:\n${output.slice(-4000)}`);
     }
-    const status = await fetch(`${runtime.baseUrl}/readyz`).then((r) => r.status, () => 0);
+    const status = await fetch(`${runtime.baseUrl}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return runtime;
     if (Date.now() > until) {
       await runtime.stop('SIGKILL');
@@ -95,7 +103,8 @@ export async function bootRuntime(
 /** This process's environment minus every server variable, on loopback, plus env. */
 function zeroSetupEnv(env: Record<string, string>): Record<string, string> {
   const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !SERVER_VARIABLES.test(key)) childEnv[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && !SERVER_VARIABLES.test(key)) childEnv[key] = value;
   return Object.assign(childEnv, { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
 }
 
@@ -109,7 +118,12 @@ export interface Finished extends Exit {
  * Runs `command` (a runtime expected to fail at start-up, or an operator command) to its end
  * with the same environment as bootRuntime (PORT only if given); SIGKILL after timeoutMs.
  */
-export async function runToEnd(command: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Finished> {
+export async function runToEnd(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<Finished> {
   const child = spawn(command, args, { cwd: root, env: zeroSetupEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   reapOnExit(child);
   let stdout = '';

@@ -15,13 +15,25 @@ for (const engine of ['pglite', 'postgres'] as const) {
     const run = smokeRun('shareloop-idem-restart-');
 
     test("replaying the README's top-up and listing after a restart answers the first responses: one credit, one item", async () => {
-      const env: Record<string, string> = engine === 'pglite' ? { DATA_DIR: run.dataDir } : { DATA_DIR: run.dataDir, DATABASE_URL: await createDatabase(testServers().pgUrl) };
+      const env: Record<string, string> =
+        engine === 'pglite'
+          ? { DATA_DIR: run.dataDir }
+          : { DATA_DIR: run.dataDir, DATABASE_URL: await createDatabase(testServers().pgUrl) };
       run.runtime = await bootRuntime(node, args, env);
       let api = apiClient(run.runtime.baseUrl);
       const bob = await api.newUser('bob');
       const topUp = () =>
-        api.request('POST', '/v1/wallet/top-ups', { token: bob.accessToken, headers: { 'idempotency-key': 'bob-topup-1' }, body: { amount: 20000, currency: 'EUR' } });
-      const listDrill = () => api.request('POST', '/v1/items', { token: bob.accessToken, headers: { 'idempotency-key': '7d1c7e0e-list-drill' }, body: drill() });
+        api.request('POST', '/v1/wallet/top-ups', {
+          token: bob.accessToken,
+          headers: { 'idempotency-key': 'bob-topup-1' },
+          body: { amount: 20000, currency: 'EUR' },
+        });
+      const listDrill = () =>
+        api.request('POST', '/v1/items', {
+          token: bob.accessToken,
+          headers: { 'idempotency-key': '7d1c7e0e-list-drill' },
+          body: drill(),
+        });
 
       const firstTopUp = await topUp();
       assert.equal(firstTopUp.status, 201, JSON.stringify(firstTopUp.body));
@@ -51,7 +63,11 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const items = await api.request('GET', `/v1/items?ownerId=${bob.id}&limit=100`);
       assert.equal(items.body.total, 1, 'one item');
 
-      const reused = await api.request('POST', '/v1/wallet/top-ups', { token: bob.accessToken, headers: { 'idempotency-key': 'bob-topup-1' }, body: { amount: 1, currency: 'EUR' } });
+      const reused = await api.request('POST', '/v1/wallet/top-ups', {
+        token: bob.accessToken,
+        headers: { 'idempotency-key': 'bob-topup-1' },
+        body: { amount: 1, currency: 'EUR' },
+      });
       assert.equal(reused.status, 422, 'the key still belongs to the first request');
       assert.equal(reused.body.code, 'idempotencyKeyReused');
       assert.deepEqual(await run.runtime.stop('SIGTERM'), { code: 0, signal: null });

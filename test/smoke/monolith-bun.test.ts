@@ -18,15 +18,23 @@ describe('monolith under Bun', () => {
 
   test('boots ready', async () => {
     run.runtime = await bootRuntime(bun, ['src/runtimes/monolith.ts'], { DATA_DIR: run.dataDir });
-    const ready = (await (await fetch(`${run.runtime.baseUrl}/readyz`)).json()) as { status: string; checks: Record<string, boolean> };
+    const ready = (await (await fetch(`${run.runtime.baseUrl}/readyz`)).json()) as {
+      status: string;
+      checks: Record<string, boolean>;
+    };
     assert.equal(ready.status, 'ready');
     assert.equal(ready.checks['database:identity'], true);
     assert.equal('redis' in ready.checks, false, 'a Redis check with no REDIS_URL');
   });
 
   test('registers and logs in a user', async () => {
-    const api = { request: (method: string, path: string, options: { body?: unknown; token?: string } = {}) => callJson(run.runtime!.baseUrl, method, path, options) };
-    const registered = await api.request('POST', '/v1/auth/register', { body: { email, password, displayName: 'Bun' } });
+    const api = {
+      request: (method: string, path: string, options: { body?: unknown; token?: string } = {}) =>
+        callJson(run.runtime!.baseUrl, method, path, options),
+    };
+    const registered = await api.request('POST', '/v1/auth/register', {
+      body: { email, password, displayName: 'Bun' },
+    });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
     const login = await api.request('POST', '/v1/auth/login', { body: { email: email.toUpperCase(), password } });
     assert.equal(login.status, 200, JSON.stringify(login.body));
@@ -54,7 +62,15 @@ describe('monolith under Bun', () => {
 
   test('every log line, the last included, is written before the exit', () => {
     const lines = logLines(run.runtime!.output());
-    assert.ok(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('Shareloop listening') && l.database === 'pglite'), 'no "listening" line');
-    assert.ok(lines.some((l) => l.msg === 'stopped'), 'no "stopped" log line');
+    assert.ok(
+      lines.some(
+        (l) => typeof l.msg === 'string' && l.msg.startsWith('Shareloop listening') && l.database === 'pglite',
+      ),
+      'no "listening" line',
+    );
+    assert.ok(
+      lines.some((l) => l.msg === 'stopped'),
+      'no "stopped" log line',
+    );
   });
 });

@@ -15,7 +15,10 @@ describe('monolith on PGlite with no DATABASE_URL and no REDIS_URL', () => {
 
   test('boots ready on embedded PGlite in DATA_DIR, with no Redis', async () => {
     run.runtime = await bootRuntime(node, args, { DATA_DIR: run.dataDir });
-    const ready = (await (await fetch(`${run.runtime.baseUrl}/readyz`)).json()) as { status: string; checks: Record<string, boolean> };
+    const ready = (await (await fetch(`${run.runtime.baseUrl}/readyz`)).json()) as {
+      status: string;
+      checks: Record<string, boolean>;
+    };
     assert.equal(ready.status, 'ready');
     assert.equal(ready.checks['database:identity'], true);
     assert.equal('redis' in ready.checks, false, 'a Redis check with no REDIS_URL');
@@ -23,8 +26,13 @@ describe('monolith on PGlite with no DATABASE_URL and no REDIS_URL', () => {
   });
 
   test('registers and logs in a user', async () => {
-    const api = { request: (method: string, path: string, options: { body?: unknown; token?: string } = {}) => callJson(run.runtime!.baseUrl, method, path, options) };
-    const registered = await api.request('POST', '/v1/auth/register', { body: { email, password, displayName: 'Smoke' } });
+    const api = {
+      request: (method: string, path: string, options: { body?: unknown; token?: string } = {}) =>
+        callJson(run.runtime!.baseUrl, method, path, options),
+    };
+    const registered = await api.request('POST', '/v1/auth/register', {
+      body: { email, password, displayName: 'Smoke' },
+    });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
     assert.equal(registered.body.email, email);
     const login = await api.request('POST', '/v1/auth/login', { body: { email, password } });
@@ -32,7 +40,9 @@ describe('monolith on PGlite with no DATABASE_URL and no REDIS_URL', () => {
     const me = await api.request('GET', '/v1/users/me', { token: login.body.accessToken });
     assert.equal(me.status, 200);
     assert.equal(me.body.id, registered.body.id);
-    const refreshed = await api.request('POST', '/v1/auth/refresh', { body: { refreshToken: login.body.refreshToken } });
+    const refreshed = await api.request('POST', '/v1/auth/refresh', {
+      body: { refreshToken: login.body.refreshToken },
+    });
     assert.equal(refreshed.status, 200);
     const wrong = await api.request('POST', '/v1/auth/login', { body: { email, password: 'not the password' } });
     assert.equal(wrong.status, 401);
@@ -40,9 +50,13 @@ describe('monolith on PGlite with no DATABASE_URL and no REDIS_URL', () => {
   });
 
   test('serves /openapi.json and /docs', async () => {
-    const doc = (await (await fetch(`${run.runtime!.baseUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${run.runtime!.baseUrl}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     assert.match(doc.openapi, /^3\.1\./);
-    for (const path of ['/v1/auth/register', '/v1/auth/login', '/v1/users/me']) assert.ok(doc.paths[path], `${path} missing`);
+    for (const path of ['/v1/auth/register', '/v1/auth/login', '/v1/users/me'])
+      assert.ok(doc.paths[path], `${path} missing`);
     const docs = await fetch(`${run.runtime!.baseUrl}/docs`);
     assert.equal(docs.status, 200);
     assert.match(docs.headers.get('content-type') ?? '', /^text\/html/);
@@ -57,7 +71,10 @@ describe('monolith on PGlite with no DATABASE_URL and no REDIS_URL', () => {
     assert.ok(listening, 'no "listening" log line');
     assert.equal(listening.database, 'pglite');
     assert.equal(listening.cache, 'memory');
-    assert.ok(lines.some((l) => l.msg === 'stopped'), 'no "stopped" log line');
+    assert.ok(
+      lines.some((l) => l.msg === 'stopped'),
+      'no "stopped" log line',
+    );
     assert.ok(!lines.some((l) => (l.level as number) >= 50), 'error logs during the run');
     await assert.rejects(fetch(`${run.runtime!.baseUrl}/healthz`), 'still listening after exit');
   });

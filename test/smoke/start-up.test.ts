@@ -41,10 +41,13 @@ describe('a second process on the same DATA_DIR, and operator commands beside a 
     assert.equal(ready.status, 200, 'the first server is unharmed');
   });
 
-  test('catalog:rebuild goes through the server\'s admin API, with progress, and the catalog still works', async () => {
+  test("catalog:rebuild goes through the server's admin API, with progress, and the catalog still works", async () => {
     const done = await runToEnd(node, cli('catalog-rebuild'), { DATA_DIR: run.dataDir, ...ADMIN });
     assert.equal(done.code, 0, `${done.stdout}\n${done.stderr}`);
-    assert.match(done.stderr, new RegExp(`held by the monolith at ${run.runtime!.baseUrl.replaceAll('.', '\\.')} .*using its admin API`));
+    assert.match(
+      done.stderr,
+      new RegExp(`held by the monolith at ${run.runtime!.baseUrl.replaceAll('.', '\\.')} .*using its admin API`),
+    );
     assert.match(done.stderr, /^catalog:rebuild: started rebuild [0-9a-f-]{36}$/m);
     assert.match(done.stdout, /^catalog rebuilt: \d+ items, \d+ owners in [\d.]+ s \(generation \d+\)$/m);
     const status = await callJson(run.runtime!.baseUrl, 'GET', '/v1/catalog/search?q=anything');
@@ -56,7 +59,11 @@ describe('a second process on the same DATA_DIR, and operator commands beside a 
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^notifications: 0 dead letter\(s\)$/m);
     assert.match(listed.stdout, /^catalog: 0 dead letter\(s\)$/m);
-    const missing = await runToEnd(node, [...cli('dead-letters'), 'show', 'catalog', '00000000-0000-4000-8000-000000000000'], { DATA_DIR: run.dataDir, ...ADMIN });
+    const missing = await runToEnd(
+      node,
+      [...cli('dead-letters'), 'show', 'catalog', '00000000-0000-4000-8000-000000000000'],
+      { DATA_DIR: run.dataDir, ...ADMIN },
+    );
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /answered 404 catalog\.deadLetterNotFound/);
 
@@ -72,8 +79,13 @@ describe('a second process on the same DATA_DIR, and operator commands beside a 
   });
 
   test('--remote <url> with ADMIN_TOKEN reaches a server explicitly', async () => {
-    const login = await callJson(run.runtime!.baseUrl, 'POST', '/v1/auth/login', { body: { email: ADMIN.ADMIN_EMAIL, password: ADMIN.ADMIN_PASSWORD } });
-    const listed = await runToEnd(node, [...cli('dead-letters'), 'list', 'catalog', '--remote', run.runtime!.baseUrl], { DATA_DIR: `${run.dataDir}-elsewhere`, ADMIN_TOKEN: login.body.accessToken });
+    const login = await callJson(run.runtime!.baseUrl, 'POST', '/v1/auth/login', {
+      body: { email: ADMIN.ADMIN_EMAIL, password: ADMIN.ADMIN_PASSWORD },
+    });
+    const listed = await runToEnd(node, [...cli('dead-letters'), 'list', 'catalog', '--remote', run.runtime!.baseUrl], {
+      DATA_DIR: `${run.dataDir}-elsewhere`,
+      ADMIN_TOKEN: login.body.accessToken,
+    });
     assert.equal(listed.code, 0, listed.stderr);
     assert.equal(listed.stdout, 'catalog: 0 dead letter(s)\n');
     assert.equal(existsSync(`${run.dataDir}-elsewhere`), false, 'no local database was opened');
@@ -94,19 +106,34 @@ describe('a second process on the same DATA_DIR, and operator commands beside a 
 describe('start-up failures are one line naming the cause', () => {
   test('an unreachable DATABASE_URL is named, its password hidden, and nothing claims it opened', async () => {
     const port = await freePort();
-    const failed = await runToEnd(node, monolith, { DATABASE_URL: `postgres://shareloop:hunter2-secret@127.0.0.1:${port}/shareloop`, PORT: String(await freePort()) });
+    const failed = await runToEnd(node, monolith, {
+      DATABASE_URL: `postgres://shareloop:hunter2-secret@127.0.0.1:${port}/shareloop`,
+      PORT: String(await freePort()),
+    });
     assert.equal(failed.code, 1, failed.stderr);
-    assert.deepEqual(lines(failed.stderr), [`Shareloop monolith could not start: DATABASE_URL: cannot reach the database at postgres://shareloop@127.0.0.1:${port}/shareloop: connect ECONNREFUSED 127.0.0.1:${port}`]);
+    assert.deepEqual(lines(failed.stderr), [
+      `Shareloop monolith could not start: DATABASE_URL: cannot reach the database at postgres://shareloop@127.0.0.1:${port}/shareloop: connect ECONNREFUSED 127.0.0.1:${port}`,
+    ]);
     assert.doesNotMatch(failed.stdout + failed.stderr, /hunter2-secret/);
-    assert.ok(!logLines(failed.stdout).some((l) => l.msg === 'database opened'), 'logged "database opened" for a database that never answered');
+    assert.ok(
+      !logLines(failed.stdout).some((l) => l.msg === 'database opened'),
+      'logged "database opened" for a database that never answered',
+    );
   });
 
   test("a database that does not exist on a reachable server, through a module's own variable", async () => {
     const url = new URL(testServers().pgUrl);
     url.pathname = '/no_such_database';
-    const failed = await runToEnd(node, monolith, { DATABASE_URL: await createDatabase(testServers().pgUrl), PAYMENTS_DATABASE_URL: url.toString(), PORT: String(await freePort()) });
+    const failed = await runToEnd(node, monolith, {
+      DATABASE_URL: await createDatabase(testServers().pgUrl),
+      PAYMENTS_DATABASE_URL: url.toString(),
+      PORT: String(await freePort()),
+    });
     assert.equal(failed.code, 1, failed.stderr);
-    assert.match(lines(failed.stderr).join('\n'), /^Shareloop monolith could not start: PAYMENTS_DATABASE_URL: cannot reach the database at .*\/no_such_database: database "no_such_database" does not exist$/);
+    assert.match(
+      lines(failed.stderr).join('\n'),
+      /^Shareloop monolith could not start: PAYMENTS_DATABASE_URL: cannot reach the database at .*\/no_such_database: database "no_such_database" does not exist$/,
+    );
   });
 
   test('a port in use', async () => {
@@ -114,9 +141,14 @@ describe('start-up failures are one line naming the cause', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const failed = await runToEnd(node, monolith, { DATABASE_URL: await createDatabase(testServers().pgUrl), PORT: String(port) });
+      const failed = await runToEnd(node, monolith, {
+        DATABASE_URL: await createDatabase(testServers().pgUrl),
+        PORT: String(port),
+      });
       assert.equal(failed.code, 1, failed.stderr);
-      assert.deepEqual(lines(failed.stderr), [`Shareloop monolith could not start: port ${port} on 127.0.0.1 is already in use (stop what listens there, or set PORT)`]);
+      assert.deepEqual(lines(failed.stderr), [
+        `Shareloop monolith could not start: port ${port} on 127.0.0.1 is already in use (stop what listens there, or set PORT)`,
+      ]);
     } finally {
       blocker.close();
     }
@@ -127,17 +159,31 @@ describe('SIGTERM to `npm start` (as a container sends it)', () => {
   test('reaches the server, which finishes the request in flight, drains and exits 0; npm exits with it', async () => {
     const runtime = await bootRuntime('npm', ['start'], { DATABASE_URL: await createDatabase(testServers().pgUrl) });
     try {
-      const server = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(runtime.child.pid)], { encoding: 'utf8' }).trim());
-      assert.match(execFileSync('ps', ['-o', 'args=', '-p', String(server)], { encoding: 'utf8' }), /node --import tsx src\/runtimes\/monolith\.ts/, 'npm runs the server directly');
+      const server = Number(
+        execFileSync('ps', ['-o', 'pid=', '--ppid', String(runtime.child.pid)], { encoding: 'utf8' }).trim(),
+      );
+      assert.match(
+        execFileSync('ps', ['-o', 'args=', '-p', String(server)], { encoding: 'utf8' }),
+        /node --import tsx src\/runtimes\/monolith\.ts/,
+        'npm runs the server directly',
+      );
       // Registration hashes a password (scrypt): a request still running when the signal arrives.
-      const inFlight = callJson(runtime.baseUrl, 'POST', '/v1/auth/register', { body: { email: 'drain@example.test', password: 'correct horse battery', displayName: 'Drain' } });
+      const inFlight = callJson(runtime.baseUrl, 'POST', '/v1/auth/register', {
+        body: { email: 'drain@example.test', password: 'correct horse battery', displayName: 'Drain' },
+      });
       await new Promise((r) => setTimeout(r, 20));
       const exit = await runtime.stop('SIGTERM');
       assert.equal((await inFlight).status, 201, 'the request in flight was answered');
       assert.deepEqual(exit, { code: 0, signal: null }, runtime.output().slice(-3000));
       const log = logLines(runtime.output());
-      assert.ok(log.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'), 'the server got SIGTERM');
-      assert.ok(log.some((l) => l.msg === 'stopped'), 'the server drained and stopped');
+      assert.ok(
+        log.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'),
+        'the server got SIGTERM',
+      );
+      assert.ok(
+        log.some((l) => l.msg === 'stopped'),
+        'the server drained and stopped',
+      );
       assert.throws(() => process.kill(server, 0), 'the server process is gone');
     } finally {
       await runtime.stop('SIGKILL');
@@ -147,14 +193,23 @@ describe('SIGTERM to `npm start` (as a container sends it)', () => {
 
 describe('Ctrl-C on `npm start` (SIGINT to npm and the server, then npm forwards it again)', () => {
   test('the repeated signal is the same request: the server drains and exits 0, not 1', async () => {
-    const runtime = await bootRuntime('npm', ['start'], { DATABASE_URL: await createDatabase(testServers().pgUrl) }, 60_000, { ownProcessGroup: true });
+    const runtime = await bootRuntime(
+      'npm',
+      ['start'],
+      { DATABASE_URL: await createDatabase(testServers().pgUrl) },
+      60_000,
+      { ownProcessGroup: true },
+    );
     try {
       process.kill(-runtime.child.pid!, 'SIGINT');
       const exit = await runtime.exited;
       assert.deepEqual(exit, { code: 0, signal: null }, runtime.output().slice(-3000));
       const log = logLines(runtime.output());
       assert.equal(log.filter((l) => l.msg === 'shutting down').length, 1);
-      assert.ok(log.some((l) => l.msg === 'stopped'), 'the server drained and stopped');
+      assert.ok(
+        log.some((l) => l.msg === 'stopped'),
+        'the server drained and stopped',
+      );
     } finally {
       try {
         process.kill(-runtime.child.pid!, 'SIGKILL');
@@ -178,7 +233,9 @@ describe('operator commands: --help and unknown flags', () => {
       assert.match(help.stdout, /--remote <url>/);
       const unknown = await runToEnd(node, [...cli(script), '--frobnicate'], {});
       assert.equal(unknown.code, 2);
-      assert.deepEqual(lines(unknown.stderr), [`${name}: Unknown option '--frobnicate' (see npm run ${name} -- --help)`]);
+      assert.deepEqual(lines(unknown.stderr), [
+        `${name}: Unknown option '--frobnicate' (see npm run ${name} -- --help)`,
+      ]);
       assert.equal(unknown.stdout, '');
     });
   }
@@ -189,6 +246,8 @@ describe('operator commands: --help and unknown flags', () => {
     assert.deepEqual(lines(none.stderr), ['dead-letters: a command is required (see npm run dead-letters -- --help)']);
     const noId = await runToEnd(node, [...cli('dead-letters'), 'replay', 'catalog'], {});
     assert.equal(noId.code, 2);
-    assert.deepEqual(lines(noId.stderr), ['dead-letters: replay needs <module> <id> (see npm run dead-letters -- --help)']);
+    assert.deepEqual(lines(noId.stderr), [
+      'dead-letters: replay needs <module> <id> (see npm run dead-letters -- --help)',
+    ]);
   });
 });

@@ -31,9 +31,16 @@ export function apiClient(baseUrl: string) {
     const email = `${prefix}-${randomUUID().slice(0, 8)}@example.test`;
     const password = 'correct horse battery';
     const registered = await request('POST', '/v1/auth/register', { body: { email, password, displayName: prefix } });
-    if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${JSON.stringify(registered.body)}`);
+    if (registered.status !== 201)
+      throw new Error(`register failed: ${registered.status} ${JSON.stringify(registered.body)}`);
     const login = await request('POST', '/v1/auth/login', { body: { email, password } });
-    return { id: registered.body.id as string, email, password, accessToken: login.body.accessToken as string, refreshToken: login.body.refreshToken as string };
+    return {
+      id: registered.body.id as string,
+      email,
+      password,
+      accessToken: login.body.accessToken as string,
+      refreshToken: login.body.refreshToken as string,
+    };
   }
 
   return { request, newUser };

@@ -42,7 +42,8 @@ export async function startReplicatedPostgres(replicas = 4): Promise<ReplicatedP
   const { initdb, pgCtl } = findPgBinaries();
   const bin = dirname(pgCtl);
   const asRoot = process.getuid?.() === 0;
-  const wrap = (cmd: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
+  const wrap = (cmd: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
   const root = await mkdtemp(join(tmpdir(), 'shareloop-pgha-'));
   const run = (cmd: string, args: string[]) => exec(...wrap(cmd, args), root);
   const nodes: PgNode[] = [];
@@ -81,7 +82,18 @@ export async function startReplicatedPostgres(replicas = 4): Promise<ReplicatedP
 
   const start = async (node: PgNode) => {
     const log = join(root, `${node.name}.log`);
-    const started = await run(pgCtl, ['-w', '-t', '60', '-D', node.data, '-l', log, 'start', '-o', settings(node.port)]);
+    const started = await run(pgCtl, [
+      '-w',
+      '-t',
+      '60',
+      '-D',
+      node.data,
+      '-l',
+      log,
+      'start',
+      '-o',
+      settings(node.port),
+    ]);
     if (started.code !== 0) throw new Error(`pg_ctl start of ${node.name} failed:\n${started.output}\n${tail(log)}`);
     live.add(node);
   };
@@ -94,7 +106,8 @@ export async function startReplicatedPostgres(replicas = 4): Promise<ReplicatedP
       await sql.end({ timeout: 1 });
     }
   };
-  const conninfo = (primary: PgNode, standby: PgNode) => `host=127.0.0.1 port=${primary.port} user=postgres application_name=${standby.name}`;
+  const conninfo = (primary: PgNode, standby: PgNode) =>
+    `host=127.0.0.1 port=${primary.port} user=postgres application_name=${standby.name}`;
 
   try {
     if (asRoot) {
@@ -102,22 +115,53 @@ export async function startReplicatedPostgres(replicas = 4): Promise<ReplicatedP
       await chown(root, id('-u'), id('-g'));
     }
     const primary: PgNode = { name: 'p0', port: await freePort(), data: join(root, 'p0') };
-    const init = await run(initdb, ['-D', primary.data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    const init = await run(initdb, [
+      '-D',
+      primary.data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
     if (init.code !== 0) throw new Error(`initdb failed:\n${init.output}`);
     nodes.push(primary);
     await start(primary);
     for (const [i, name] of standbyNames.entries()) {
       const node: PgNode = { name, port: await freePort(), data: join(root, name) };
-      const backup = await run(join(bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', node.data, '-R', '-X', 'stream', '-C', '-S', `slot_${i + 1}`]);
+      const backup = await run(join(bin, 'pg_basebackup'), [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(primary.port),
+        '-U',
+        'postgres',
+        '-D',
+        node.data,
+        '-R',
+        '-X',
+        'stream',
+        '-C',
+        '-S',
+        `slot_${i + 1}`,
+      ]);
       if (backup.code !== 0) throw new Error(`pg_basebackup of ${name} failed:\n${backup.output}`);
       const auto = join(node.data, 'postgresql.auto.conf');
-      writeFileSync(auto, `${readFileSync(auto, 'utf8')}\nprimary_conninfo = '${conninfo(primary, node)}'\nprimary_slot_name = 'slot_${i + 1}'\n`);
+      writeFileSync(
+        auto,
+        `${readFileSync(auto, 'utf8')}\nprimary_conninfo = '${conninfo(primary, node)}'\nprimary_slot_name = 'slot_${i + 1}'\n`,
+      );
       nodes.push(node);
       await start(node);
     }
     await query(primary, async (sql) => {
       for (let deadline = Date.now() + 30_000; ; ) {
-        const [row] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_replication where state = 'streaming'`;
+        const [row] = await sql<
+          { n: number }[]
+        >`select count(*)::int as n from pg_stat_replication where state = 'streaming'`;
         if (row!.n >= replicas) return;
         if (Date.now() > deadline) throw new Error(`only ${row!.n} of ${replicas} standbys streaming`);
         await new Promise((r) => setTimeout(r, 50));
@@ -130,7 +174,9 @@ export async function startReplicatedPostgres(replicas = 4): Promise<ReplicatedP
   }
 
   const roleOf = (node: PgNode) =>
-    query(node, async (sql) => ((await sql<{ r: boolean }[]>`select pg_is_in_recovery() as r`)[0]!.r ? 'standby' : 'primary')).catch(() => 'down');
+    query(node, async (sql) =>
+      (await sql<{ r: boolean }[]>`select pg_is_in_recovery() as r`)[0]!.r ? 'standby' : 'primary',
+    ).catch(() => 'down');
 
   return {
     nodes,
@@ -149,7 +195,11 @@ export async function startReplicatedPostgres(replicas = 4): Promise<ReplicatedP
     async failover() {
       const standbys: { node: PgNode; lsn: bigint }[] = [];
       for (const node of live) {
-        const lsn = await query(node, async (sql) => (await sql<{ lsn: string }[]>`select (pg_last_wal_receive_lsn() - '0/0')::text as lsn`)[0]!.lsn).catch(() => undefined);
+        const lsn = await query(
+          node,
+          async (sql) =>
+            (await sql<{ lsn: string }[]>`select (pg_last_wal_receive_lsn() - '0/0')::text as lsn`)[0]!.lsn,
+        ).catch(() => undefined);
         if (lsn) standbys.push({ node, lsn: BigInt(lsn) });
       }
       standbys.sort((a, b) => (a.lsn < b.lsn ? 1 : a.lsn > b.lsn ? -1 : 0));
@@ -160,7 +210,8 @@ export async function startReplicatedPostgres(replicas = 4): Promise<ReplicatedP
       const others = standbys.slice(1).map((s) => s.node);
       // Slots are not copied to standbys: create them on the new primary before re-pointing.
       await query(chosen, async (sql) => {
-        for (const node of others) await sql`select pg_create_physical_replication_slot(${`slot_${node.name.slice(1)}`}) where not exists (select 1 from pg_replication_slots where slot_name = ${`slot_${node.name.slice(1)}`})`;
+        for (const node of others)
+          await sql`select pg_create_physical_replication_slot(${`slot_${node.name.slice(1)}`}) where not exists (select 1 from pg_replication_slots where slot_name = ${`slot_${node.name.slice(1)}`})`;
       });
       await Promise.all(
         others.map((node) =>

@@ -5,7 +5,12 @@ import type { ApiResponse } from './api-client.ts';
 const PROBLEM_KEYS = new Set(['type', 'title', 'status', 'detail', 'code', 'instance', 'requestId', 'errors']);
 
 /** Asserts a response is an RFC 9457 problem with this status (and code), matching none of `leaks`. */
-export function assertLeakFreeProblem(response: ApiResponse, status: number, code: string | undefined, leaks: readonly RegExp[]) {
+export function assertLeakFreeProblem(
+  response: ApiResponse,
+  status: number,
+  code: string | undefined,
+  leaks: readonly RegExp[],
+) {
   assert.equal(response.status, status, JSON.stringify(response.body));
   assert.equal(response.headers.get('content-type'), 'application/problem+json');
   const body = response.body as Record<string, unknown>;

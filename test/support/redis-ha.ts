@@ -29,7 +29,8 @@ async function clusterPort(): Promise<number> {
 async function spawnRedis(port: number, args: string[]): Promise<RedisNode> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   for (const deadline = Date.now() + 15_000; !(await ping(port)); await sleep(50)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on ${port} did not start (${args.join(' ')})`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`redis-server on ${port} did not start (${args.join(' ')})`);
   }
   return { port, child };
 }
@@ -53,7 +54,20 @@ async function redisSet(): Promise<{ dir: string; nodes: RedisNode[]; stop(): Pr
   };
 }
 
-const serverArgs = (port: number, dir: string) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0'];
+const serverArgs = (port: number, dir: string) => [
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+  '--dir',
+  dir,
+  '--repl-diskless-sync-delay',
+  '0',
+];
 
 export interface SentinelSetup {
   /** REDIS_SENTINELS and REDIS_SENTINEL_NAME for the deployment. */
@@ -81,7 +95,16 @@ async function startSentinelIn(set: Awaited<ReturnType<typeof redisSet>>, replic
   set.nodes.push(await spawnRedis(masterPort, serverArgs(masterPort, set.dir)));
   for (let i = 0; i < replicas; i++) {
     const port = await freePort();
-    set.nodes.push(await spawnRedis(port, [...serverArgs(port, set.dir), '--replicaof', '127.0.0.1', String(masterPort), '--dbfilename', `r${i}.rdb`]));
+    set.nodes.push(
+      await spawnRedis(port, [
+        ...serverArgs(port, set.dir),
+        '--replicaof',
+        '127.0.0.1',
+        String(masterPort),
+        '--dbfilename',
+        `r${i}.rdb`,
+      ]),
+    );
   }
   const sentinels: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -143,10 +166,25 @@ export async function startCluster(masters = 3): Promise<ClusterSetup> {
       const dir = join(set.dir, String(port));
       spawnSync('mkdir', ['-p', dir]);
       set.nodes.push(
-        await spawnRedis(port, [...serverArgs(port, dir), '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '1000']),
+        await spawnRedis(port, [
+          ...serverArgs(port, dir),
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, 'nodes.conf'),
+          '--cluster-node-timeout',
+          '1000',
+        ]),
       );
     }
-    const created = await exec('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
+    const created = await exec('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '1',
+      '--cluster-yes',
+    ]);
     if (created.code !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.output}`);
     for (const deadline = Date.now() + 20_000; ; await sleep(100)) {
       const states = await Promise.all(ports.map((p) => exec('redis-cli', ['-p', String(p), 'cluster', 'info'])));

@@ -7,7 +7,9 @@ import { createDatabase } from './services.ts';
 const pgUrl = process.env.TEST_PG_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
 
-test('createDatabase gives an isolated, usable PostgreSQL database', { skip: !pgUrl && 'TEST_PG_URL not set (run via npm test)' }, async () => {
+test('createDatabase gives an isolated, usable PostgreSQL database', {
+  skip: !pgUrl && 'TEST_PG_URL not set (run via npm test)',
+}, async () => {
   const url = await createDatabase(pgUrl!);
   assert.notEqual(new URL(url).pathname, new URL(pgUrl!).pathname);
   const sql = postgres(url, { max: 1 });

@@ -171,7 +171,18 @@ export async function startPostgres(): Promise<Service> {
       await chown(root, uid, gid);
     }
 
-    const init = await run(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    const init = await run(initdb, [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
     if (init.code !== 0) throw new Error(`initdb failed (exit ${init.code}):\n${init.output}`);
 
     // The port may be taken between freePort() and bind(); retry a few times on that race.

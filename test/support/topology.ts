@@ -23,7 +23,13 @@ export interface Topology {
  */
 export async function startTopology(name: TopologyName, extraEnv: Record<string, string> = {}): Promise<Topology> {
   const { pgUrl, redisUrl } = testServers();
-  const env = { ...testDeploymentEnv(), DATABASE_URL: await createDatabase(pgUrl), REDIS_URL: redisUrl, LOG_LEVEL: 'warn', ...extraEnv };
+  const env = {
+    ...testDeploymentEnv(),
+    DATABASE_URL: await createDatabase(pgUrl),
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
   const port = await freePort();
   if (name === 'split') {
     const split = await startSplitTopology({ env, gatewayPort: port });

@@ -32,7 +32,10 @@ async function runHarness(tsconfig: string): Promise<{ code: number | null; outp
 function projectWith(source: string): string {
   writeFileSync(join(project, 'code.ts'), source);
   const tsconfig = join(project, 'tsconfig.json');
-  writeFileSync(tsconfig, JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, files: ['code.ts'] }));
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, files: ['code.ts'] }),
+  );
   return tsconfig;
 }
 

@@ -21,13 +21,23 @@ export const warehouseRunSchema = z
     id: z.uuid(),
     mode: z.enum(['incremental', 'full', 'rebuild']),
     engine: z.enum(['duckdb', 'postgres']),
-    status: z.enum(['running', 'succeeded', 'failed', 'abandoned']).describe('abandoned: its process stopped mid-run; nothing of it was committed'),
+    status: z
+      .enum(['running', 'succeeded', 'failed', 'abandoned'])
+      .describe('abandoned: its process stopped mid-run; nothing of it was committed'),
     trigger: z.enum(['api', 'schedule', 'cli']),
     startedAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().nullable(),
     durationMs: z.int().nullable(),
-    window: z.object({ from: z.iso.datetime().nullable().describe('Where the last successful run stopped; null for the first or a full run'), to: z.iso.datetime() }),
-    tables: z.record(z.string(), tableCounts).describe('Per source: users, item_history, rentals, ledger (loaded in that order)'),
+    window: z.object({
+      from: z.iso
+        .datetime()
+        .nullable()
+        .describe('Where the last successful run stopped; null for the first or a full run'),
+      to: z.iso.datetime(),
+    }),
+    tables: z
+      .record(z.string(), tableCounts)
+      .describe('Per source: users, item_history, rentals, ledger (loaded in that order)'),
     error: z.string().nullable(),
   })
   .meta({ id: 'WarehouseRun' });
@@ -50,12 +60,25 @@ export const analytics = defineContract({
       kind: 'command',
       summary: 'Start a warehouse ETL run (admin)',
       input: z.strictObject({
-        mode: z.enum(['incremental', 'full', 'rebuild']).default('incremental').describe('incremental: changes since the last run; full: everything again, merged; rebuild: drop the warehouse and load everything'),
+        mode: z
+          .enum(['incremental', 'full', 'rebuild'])
+          .default('incremental')
+          .describe(
+            'incremental: changes since the last run; full: everything again, merged; rebuild: drop the warehouse and load everything',
+          ),
         trigger: z.enum(['api', 'cli']).default('api').describe('Who asked, for the run record'),
       }),
       output: warehouseRunSchema,
       errors: ['notAdmin', 'runInProgress', 'warehouseUnavailable'],
-      http: { method: 'post', path: '/v1/admin/warehouse/runs', status: 202, auth: 'required', tag: 'Analytics', description: 'Answers with the run record at once; follow it with GET /v1/admin/warehouse/runs/{id}. 409 while another run holds the lease.' },
+      http: {
+        method: 'post',
+        path: '/v1/admin/warehouse/runs',
+        status: 202,
+        auth: 'required',
+        tag: 'Analytics',
+        description:
+          'Answers with the run record at once; follow it with GET /v1/admin/warehouse/runs/{id}. 409 while another run holds the lease.',
+      },
     }),
     // Operator: the latest runs, newest first.
     listRuns: op({
@@ -64,7 +87,14 @@ export const analytics = defineContract({
       input: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
       output: z.object({ runs: z.array(warehouseRunSchema) }),
       errors: ['notAdmin'],
-      http: { method: 'get', path: '/v1/admin/warehouse/runs', status: 200, auth: 'required', tag: 'Analytics', query: ['limit'] },
+      http: {
+        method: 'get',
+        path: '/v1/admin/warehouse/runs',
+        status: 200,
+        auth: 'required',
+        tag: 'Analytics',
+        query: ['limit'],
+      },
     }),
     // Operator: one run, with its progress while it runs.
     getRun: op({
@@ -73,7 +103,14 @@ export const analytics = defineContract({
       input: z.strictObject({ id: z.uuid() }),
       output: warehouseRunSchema,
       errors: ['notAdmin', 'runNotFound'],
-      http: { method: 'get', path: '/v1/admin/warehouse/runs/{id}', status: 200, auth: 'required', tag: 'Analytics', params: ['id'] },
+      http: {
+        method: 'get',
+        path: '/v1/admin/warehouse/runs/{id}',
+        status: 200,
+        auth: 'required',
+        tag: 'Analytics',
+        params: ['id'],
+      },
     }),
     // Operator: writes the warehouse as Parquet files (facts partitioned by date) under the server's data directory.
     exportWarehouse: op({
@@ -82,7 +119,10 @@ export const analytics = defineContract({
       timeoutMs: 300_000,
       summary: 'Export the warehouse as Parquet (admin)',
       input: z.strictObject({}),
-      output: z.object({ directory: z.string().describe('Absolute path on the server'), tables: z.array(z.object({ name: z.string(), partitionBy: z.string().nullable() })) }),
+      output: z.object({
+        directory: z.string().describe('Absolute path on the server'),
+        tables: z.array(z.object({ name: z.string(), partitionBy: z.string().nullable() })),
+      }),
       errors: ['notAdmin', 'warehouseUnavailable'],
       http: { method: 'post', path: '/v1/admin/warehouse/exports', status: 201, auth: 'required', tag: 'Analytics' },
     }),
@@ -96,11 +136,26 @@ export const analytics = defineContract({
         .object({
           period: reportPeriod,
           groupBy: z.enum(['day', 'category', 'owner']),
-          rows: z.array(z.object({ key: z.string().describe('The day (YYYY-MM-DD), category or owner id'), currency: z.string(), rentals: z.int(), revenue: money })),
+          rows: z.array(
+            z.object({
+              key: z.string().describe('The day (YYYY-MM-DD), category or owner id'),
+              currency: z.string(),
+              rentals: z.int(),
+              revenue: money,
+            }),
+          ),
         })
         .meta({ id: 'RevenueReport' }),
       errors: ['notAdmin', 'invalidPeriod', 'warehouseUnavailable'],
-      http: { method: 'get', path: '/v1/admin/analytics/revenue', status: 200, auth: 'required', tag: 'Analytics', query: ['from', 'to', 'groupBy'], description: 'Reads the warehouse: as fresh as its last ETL run.' },
+      http: {
+        method: 'get',
+        path: '/v1/admin/analytics/revenue',
+        status: 200,
+        auth: 'required',
+        tag: 'Analytics',
+        query: ['from', 'to', 'groupBy'],
+        description: 'Reads the warehouse: as fresh as its last ETL run.',
+      },
     }),
     // Operator: booked days over listed days in the period, per item or per category.
     utilizationReport: op({
@@ -124,7 +179,15 @@ export const analytics = defineContract({
         })
         .meta({ id: 'UtilizationReport' }),
       errors: ['notAdmin', 'invalidPeriod', 'warehouseUnavailable'],
-      http: { method: 'get', path: '/v1/admin/analytics/utilization', status: 200, auth: 'required', tag: 'Analytics', query: ['from', 'to', 'groupBy'], description: 'Reads the warehouse: as fresh as its last ETL run.' },
+      http: {
+        method: 'get',
+        path: '/v1/admin/analytics/utilization',
+        status: 200,
+        auth: 'required',
+        tag: 'Analytics',
+        query: ['from', 'to', 'groupBy'],
+        description: 'Reads the warehouse: as fresh as its last ETL run.',
+      },
     }),
     // Operator: rentals started, confirmed, cancelled and completed per day.
     rentalsReport: op({
@@ -135,11 +198,27 @@ export const analytics = defineContract({
       output: z
         .object({
           period: reportPeriod,
-          rows: z.array(z.object({ day: z.iso.date(), started: z.int(), confirmed: z.int(), cancelled: z.int(), completed: z.int() })),
+          rows: z.array(
+            z.object({
+              day: z.iso.date(),
+              started: z.int(),
+              confirmed: z.int(),
+              cancelled: z.int(),
+              completed: z.int(),
+            }),
+          ),
         })
         .meta({ id: 'RentalsReport' }),
       errors: ['notAdmin', 'invalidPeriod', 'warehouseUnavailable'],
-      http: { method: 'get', path: '/v1/admin/analytics/rentals', status: 200, auth: 'required', tag: 'Analytics', query: ['from', 'to'], description: 'Reads the warehouse: as fresh as its last ETL run.' },
+      http: {
+        method: 'get',
+        path: '/v1/admin/analytics/rentals',
+        status: 200,
+        auth: 'required',
+        tag: 'Analytics',
+        query: ['from', 'to'],
+        description: 'Reads the warehouse: as fresh as its last ETL run.',
+      },
     }),
     // An owner's fees from completed rentals of their own items, per day and per item.
     myEarnings: op({
@@ -152,11 +231,27 @@ export const analytics = defineContract({
           period: reportPeriod,
           totals: z.array(z.object({ currency: z.string(), rentals: z.int(), earnings: money })),
           byDay: z.array(z.object({ day: z.iso.date(), currency: z.string(), rentals: z.int(), earnings: money })),
-          byItem: z.array(z.object({ itemId: z.uuid(), title: z.string().nullable(), currency: z.string(), rentals: z.int(), earnings: money })),
+          byItem: z.array(
+            z.object({
+              itemId: z.uuid(),
+              title: z.string().nullable(),
+              currency: z.string(),
+              rentals: z.int(),
+              earnings: money,
+            }),
+          ),
         })
         .meta({ id: 'MyEarnings' }),
       errors: ['invalidPeriod', 'warehouseUnavailable'],
-      http: { method: 'get', path: '/v1/analytics/my-earnings', status: 200, auth: 'required', tag: 'Analytics', query: ['from', 'to'], description: 'Fees of your completed rentals, from the warehouse (as fresh as its last ETL run).' },
+      http: {
+        method: 'get',
+        path: '/v1/analytics/my-earnings',
+        status: 200,
+        auth: 'required',
+        tag: 'Analytics',
+        query: ['from', 'to'],
+        description: 'Fees of your completed rentals, from the warehouse (as fresh as its last ETL run).',
+      },
     }),
   },
 });

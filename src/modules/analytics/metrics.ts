@@ -49,5 +49,12 @@ export function registerRunMetrics(registry: Registry, db: Db): RunMetrics {
       for (const [table, counts] of Object.entries(run?.tables ?? {})) this.set({ table }, counts.loaded);
     },
   });
-  return { runs: new Counter({ name: 'warehouse_runs_total', help: 'Warehouse ETL runs this process finished, by outcome', labelNames: ['outcome'], registers: [registry] }) };
+  return {
+    runs: new Counter({
+      name: 'warehouse_runs_total',
+      help: 'Warehouse ETL runs this process finished, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
 }

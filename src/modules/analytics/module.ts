@@ -35,7 +35,16 @@ export const analyticsModule = defineModule<typeof analytics, AnalyticsDeps>({
       running: new Set(),
     };
   },
-  handlers: { startRun, listRuns, getRun, exportWarehouse, revenueReport, utilizationReport, rentalsReport, myEarnings },
+  handlers: {
+    startRun,
+    listRuns,
+    getRun,
+    exportWarehouse,
+    revenueReport,
+    utilizationReport,
+    rentalsReport,
+    myEarnings,
+  },
   async start(deps) {
     if (deps.settings.intervalMs === 0) return;
     // Every instance ticks; the lease lets one run at a time, the others skip.
@@ -51,7 +60,10 @@ export const analyticsModule = defineModule<typeof analytics, AnalyticsDeps>({
   },
   async stop(deps) {
     await deps.stopSchedule?.();
-    await Promise.race([Promise.allSettled([...deps.running]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
+    await Promise.race([
+      Promise.allSettled([...deps.running]),
+      new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS)),
+    ]);
     await deps.warehouse.close();
   },
 });

@@ -90,7 +90,9 @@ async function rejectsWith(call: Promise<unknown>, code: string): Promise<AppErr
   return error;
 }
 
-const listing = (overrides: Partial<{ title: string; description: string; category: string; price: number; currency: string }> = {}) => ({
+const listing = (
+  overrides: Partial<{ title: string; description: string; category: string; price: number; currency: string }> = {},
+) => ({
   title: overrides.title ?? 'Cordless drill',
   description: overrides.description ?? '18V',
   category: overrides.category ?? 'power-tools',
@@ -114,7 +116,15 @@ async function member(displayName: string) {
 /** A message as a transport would deliver it, for replaying through a consumer. */
 function message<P>(event: string, aggregateId: string, payload: P, occurredAt = new Date()): EventMessage<P> {
   const messageId = randomUUID();
-  const envelope: Envelope = { messageId, event, version: 1, aggregateId, correlationId: messageId, causationId: messageId, occurredAt: occurredAt.toISOString() };
+  const envelope: Envelope = {
+    messageId,
+    event,
+    version: 1,
+    aggregateId,
+    correlationId: messageId,
+    causationId: messageId,
+    occurredAt: occurredAt.toISOString(),
+  };
   return { envelope, payload };
 }
 
@@ -127,7 +137,9 @@ async function dumpItems() {
 }
 
 async function dumpTimes() {
-  return sql<{ item_id: string; listed_at: Date | null; updated_at: Date }[]>`select item_id, listed_at, updated_at from catalog.items order by item_id`;
+  return sql<
+    { item_id: string; listed_at: Date | null; updated_at: Date }[]
+  >`select item_id, listed_at, updated_at from catalog.items order by item_id`;
 }
 
 async function dumpOwners() {
@@ -146,7 +158,13 @@ function rent(caller: Caller, itemId: string, period: { from: string; to: string
 }
 
 /** The rental facts rentals' events carry, for crafted messages. */
-const rentalFacts = (itemId: string, period: { from: string; to: string }, rentalId = randomUUID()) => ({ rentalId, itemId, renterId: randomUUID(), ownerId: randomUUID(), ...period });
+const rentalFacts = (itemId: string, period: { from: string; to: string }, rentalId = randomUUID()) => ({
+  rentalId,
+  itemId,
+  renterId: randomUUID(),
+  ownerId: randomUUID(),
+  ...period,
+});
 
 /** Replays a message through one of catalog's consumers, as a redelivery would. */
 function deliver(consumer: 'bookRental' | 'endBooking' | 'cancelBooking', msg: EventMessage) {
@@ -173,23 +191,38 @@ async function freeFor(tag: string, period: { from: string; to: string }): Promi
 
 /** What search shows as an item's booked periods, once it equals `periods`. */
 function bookedUntil(what: string, tag: string, itemId: string, periods: { from: string; to: string }[]) {
-  return searchUntil(what, { q: tag }, (hits) => JSON.stringify(hits.find((h) => h.id === itemId)?.availability.bookedPeriods) === JSON.stringify(periods));
+  return searchUntil(
+    what,
+    { q: tag },
+    (hits) => JSON.stringify(hits.find((h) => h.id === itemId)?.availability.bookedPeriods) === JSON.stringify(periods),
+  );
 }
 
 /** Starts a rebuild and waits for it to finish; returns its outcome. */
 async function rebuildAndWait() {
   const started = await bus.call(catalog.ops.rebuild, {}, ctx(admin));
-  return until('the rebuild to finish', async () => {
-    const status = await bus.call(catalog.ops.getRebuildStatus, {}, ctx(admin));
-    return status.last?.rebuildId === started.rebuildId ? status.last : undefined;
-  }, 60_000);
+  return until(
+    'the rebuild to finish',
+    async () => {
+      const status = await bus.call(catalog.ops.getRebuildStatus, {}, ctx(admin));
+      return status.last?.rebuildId === started.rebuildId ? status.last : undefined;
+    },
+    60_000,
+  );
 }
 
 before(async () => {
   // Rentals feed bookings and are a rebuild's source; they and payments get databases of their own, as settlement needs.
-  const [rentalsUrl, paymentsUrl] = await Promise.all([createDatabase(testServers().pgUrl), createDatabase(testServers().pgUrl)]);
+  const [rentalsUrl, paymentsUrl] = await Promise.all([
+    createDatabase(testServers().pgUrl),
+    createDatabase(testServers().pgUrl),
+  ]);
   Object.assign(process.env, { RENTALS_DATABASE_URL: rentalsUrl, PAYMENTS_DATABASE_URL: paymentsUrl });
-  host = await startTestHost([identityModule, inventoryModule, paymentsModule, rentalsModule, catalogModule], { ADMIN_EMAIL, ADMIN_PASSWORD, EVENT_RETRY_DELAY_MS: '10' });
+  host = await startTestHost([identityModule, inventoryModule, paymentsModule, rentalsModule, catalogModule], {
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    EVENT_RETRY_DELAY_MS: '10',
+  });
   bus = host.platform.bus;
   sql = postgres(host.databaseUrl, { max: 2, onnotice: () => {} });
   rentalsSql = postgres(rentalsUrl, { max: 2, onnotice: () => {} });
@@ -209,7 +242,12 @@ describe('fed by events', () => {
   test('an item listed through inventory is found once the relay drains, with its owner’s name', async () => {
     const { caller } = await member('Grace Hopper');
     const tag = word();
-    const item = await createItem(caller, { title: `Camping tent ${tag}`, description: 'Sleeps four', category: 'camping', price: 1500 });
+    const item = await createItem(caller, {
+      title: `Camping tent ${tag}`,
+      description: 'Sleeps four',
+      category: 'camping',
+      price: 1500,
+    });
     const [hit] = await searchUntil('the new item', { q: tag }, (hits) => hits.length === 1);
     assert.deepEqual(
       { ...hit!, rank: undefined },
@@ -239,7 +277,11 @@ describe('fed by events', () => {
     const tag = word();
     const item = await createItem(owner, { title: `Ladder ${tag}` });
     await searchUntil('the ladder', { q: tag }, (hits) => hits.length === 1);
-    await bus.call(inventory.ops.updateItem, { id: item.id, title: `Step ladder ${tag}`, dailyPrice: { amount: 300, currency: 'EUR' } }, ctx(owner));
+    await bus.call(
+      inventory.ops.updateItem,
+      { id: item.id, title: `Step ladder ${tag}`, dailyPrice: { amount: 300, currency: 'EUR' } },
+      ctx(owner),
+    );
     const [updated] = await searchUntil('the edit', { q: tag }, (hits) => hits[0]?.version === 2);
     assert.equal(updated!.title, `Step ladder ${tag}`);
     assert.equal(updated!.dailyPrice.amount, 300);
@@ -248,8 +290,15 @@ describe('fed by events', () => {
     assert.equal(reserved!.availability.availableNow, false);
     const other = await createItem(owner, { title: `Ladder two ${tag}` });
     await bus.call(inventory.ops.retireItem, { id: other.id }, ctx(owner));
-    await searchUntil('the retirement', { q: tag, status: 'retired' }, (hits) => hits.length === 1 && hits[0]!.id === other.id);
-    assert.deepEqual((await search({ q: tag })).items.map((h) => h.id), [item.id]);
+    await searchUntil(
+      'the retirement',
+      { q: tag, status: 'retired' },
+      (hits) => hits.length === 1 && hits[0]!.id === other.id,
+    );
+    assert.deepEqual(
+      (await search({ q: tag })).items.map((h) => h.id),
+      [item.id],
+    );
   });
 
   test('out-of-order delivery converges: an update and a move before the creation are not lost', async () => {
@@ -258,15 +307,39 @@ describe('fed by events', () => {
     const tag = word();
     const base = Date.now() - 60_000;
     const t = (s: number) => new Date(base + s * 1000);
-    const created = message('inventory.itemCreated', itemId, { itemId, version: 1, ...listing({ title: `Kayak ${tag}`, price: 2000 }), ownerId: owner.userId }, t(1));
-    const renamed = message('inventory.itemUpdated', itemId, { itemId, ownerId: owner.userId, version: 2, changes: { title: `Sea kayak ${tag}` } }, t(2));
-    const reserved = message('inventory.itemStatusChanged', itemId, { itemId, ownerId: owner.userId, version: 3, from: 'available', to: 'reserved', reservationId: randomUUID() }, t(3));
-    const repriced = message('inventory.itemUpdated', itemId, { itemId, ownerId: owner.userId, version: 4, changes: { dailyPrice: { amount: 2500, currency: 'EUR' } } }, t(4));
+    const created = message(
+      'inventory.itemCreated',
+      itemId,
+      { itemId, version: 1, ...listing({ title: `Kayak ${tag}`, price: 2000 }), ownerId: owner.userId },
+      t(1),
+    );
+    const renamed = message(
+      'inventory.itemUpdated',
+      itemId,
+      { itemId, ownerId: owner.userId, version: 2, changes: { title: `Sea kayak ${tag}` } },
+      t(2),
+    );
+    const reserved = message(
+      'inventory.itemStatusChanged',
+      itemId,
+      { itemId, ownerId: owner.userId, version: 3, from: 'available', to: 'reserved', reservationId: randomUUID() },
+      t(3),
+    );
+    const repriced = message(
+      'inventory.itemUpdated',
+      itemId,
+      { itemId, ownerId: owner.userId, version: 4, changes: { dailyPrice: { amount: 2500, currency: 'EUR' } } },
+      t(4),
+    );
 
     const events = host.platform.events;
     assert.equal(await events.replay('catalog.projectItemUpdated', repriced), 'applied');
     assert.equal(await events.replay('catalog.projectItemStatus', reserved), 'applied');
-    assert.equal((await search({ q: tag })).items.length, 0, 'an item whose creation has not arrived is not searchable yet');
+    assert.equal(
+      (await search({ q: tag })).items.length,
+      0,
+      'an item whose creation has not arrived is not searchable yet',
+    );
     assert.equal(await events.replay('catalog.projectItemUpdated', renamed), 'applied');
     assert.equal(await events.replay('catalog.projectItemCreated', created), 'applied');
     assert.equal(await events.replay('catalog.projectItemCreated', created), 'duplicate');
@@ -281,7 +354,17 @@ describe('fed by events', () => {
     assert.equal(hit.updatedAt, t(4).toISOString());
 
     // A stale event redelivered under a new message id changes nothing.
-    const stale = message('inventory.itemUpdated', itemId, { itemId, ownerId: owner.userId, version: 2, changes: { title: `Old ${tag}`, dailyPrice: { amount: 1, currency: 'EUR' } } }, t(2));
+    const stale = message(
+      'inventory.itemUpdated',
+      itemId,
+      {
+        itemId,
+        ownerId: owner.userId,
+        version: 2,
+        changes: { title: `Old ${tag}`, dailyPrice: { amount: 1, currency: 'EUR' } },
+      },
+      t(2),
+    );
     await events.replay('catalog.projectItemUpdated', stale);
     const [after] = (await search({ q: tag })).items;
     assert.deepEqual([after!.title, after!.dailyPrice.amount, after!.version], [`Sea kayak ${tag}`, 2500, 4]);
@@ -292,18 +375,45 @@ describe('fed by events', () => {
     const tag = word();
     await createItem(caller, { title: `Drill ${tag}` });
     await createItem(caller, { title: `Saw ${tag}` });
-    await searchUntil('both items named Ada', { q: tag }, (hits) => hits.length === 2 && hits.every((h) => h.ownerName === 'Ada'));
+    await searchUntil(
+      'both items named Ada',
+      { q: tag },
+      (hits) => hits.length === 2 && hits.every((h) => h.ownerName === 'Ada'),
+    );
     const me = await bus.call(identity.ops.validateToken, { token }, ctx());
-    await bus.call(identity.ops.updateMe, { displayName: 'Ada Lovelace' }, ctx({ userId: me.userId, role: me.role, sessionId: me.sessionId }));
-    await searchUntil('the new name on both items', { q: tag }, (hits) => hits.length === 2 && hits.every((h) => h.ownerName === 'Ada Lovelace'));
+    await bus.call(
+      identity.ops.updateMe,
+      { displayName: 'Ada Lovelace' },
+      ctx({ userId: me.userId, role: me.role, sessionId: me.sessionId }),
+    );
+    await searchUntil(
+      'the new name on both items',
+      { q: tag },
+      (hits) => hits.length === 2 && hits.every((h) => h.ownerName === 'Ada Lovelace'),
+    );
 
     // A registration replayed late (older than the rename) does not bring the old name back.
-    await host.platform.events.replay('catalog.projectOwnerRegistered', message('identity.userRegistered', caller.userId, { userId: caller.userId, displayName: 'Ada' }, new Date(Date.now() - 3_600_000)));
-    assert.ok((await search({ q: tag })).items.every((h) => h.ownerName === 'Ada Lovelace'), 'an older name overwrote a newer one');
+    await host.platform.events.replay(
+      'catalog.projectOwnerRegistered',
+      message(
+        'identity.userRegistered',
+        caller.userId,
+        { userId: caller.userId, displayName: 'Ada' },
+        new Date(Date.now() - 3_600_000),
+      ),
+    );
+    assert.ok(
+      (await search({ q: tag })).items.every((h) => h.ownerName === 'Ada Lovelace'),
+      'an older name overwrote a newer one',
+    );
 
     await bus.call(identity.ops.deleteUser, { id: caller.userId }, ctx(admin));
     // Inventory retires a deleted owner's items: gone from default search, nameless among the retired.
-    await searchUntil('the name gone, the items retired', { q: tag, status: 'retired' }, (hits) => hits.length === 2 && hits.every((h) => h.ownerName === null));
+    await searchUntil(
+      'the name gone, the items retired',
+      { q: tag, status: 'retired' },
+      (hits) => hits.length === 2 && hits.every((h) => h.ownerName === null),
+    );
     assert.equal((await search({ q: tag })).items.length, 0, 'retired items are not offered');
   });
 
@@ -312,7 +422,10 @@ describe('fed by events', () => {
     const tag = word();
     await createItem(owner, { title: `Projector ${tag}` });
     await searchUntil('the projector', { q: tag }, (hits) => hits.length === 1 && hits[0]!.ownerName === null);
-    await host.platform.events.replay('catalog.projectOwnerRegistered', message('identity.userRegistered', owner.userId, { userId: owner.userId, displayName: 'Late Owner' }));
+    await host.platform.events.replay(
+      'catalog.projectOwnerRegistered',
+      message('identity.userRegistered', owner.userId, { userId: owner.userId, displayName: 'Late Owner' }),
+    );
     assert.equal((await search({ q: tag })).items[0]!.ownerName, 'Late Owner');
   });
 });
@@ -321,11 +434,26 @@ describe('search', () => {
   test('a title match ranks above a category match, above a description match', async () => {
     const owner = stranger();
     const tag = word();
-    const inDescription = await createItem(owner, { title: `Paddle ${tag}`, description: 'Fits any canoe', category: 'water-sports' });
-    const inTitle = await createItem(owner, { title: `Canoe ${tag}`, description: 'Two seats', category: 'water-sports' });
-    const inCategory = await createItem(owner, { title: `Life vest ${tag}`, description: 'Adult size', category: 'canoe-gear' });
+    const inDescription = await createItem(owner, {
+      title: `Paddle ${tag}`,
+      description: 'Fits any canoe',
+      category: 'water-sports',
+    });
+    const inTitle = await createItem(owner, {
+      title: `Canoe ${tag}`,
+      description: 'Two seats',
+      category: 'water-sports',
+    });
+    const inCategory = await createItem(owner, {
+      title: `Life vest ${tag}`,
+      description: 'Adult size',
+      category: 'canoe-gear',
+    });
     const hits = await searchUntil('three matches', { q: `canoe ${tag}` }, (h) => h.length === 3);
-    assert.deepEqual(hits.map((h) => h.id), [inTitle.id, inCategory.id, inDescription.id]);
+    assert.deepEqual(
+      hits.map((h) => h.id),
+      [inTitle.id, inCategory.id, inDescription.id],
+    );
     assert.ok(hits[0]!.rank! > hits[1]!.rank! && hits[1]!.rank! > hits[2]!.rank!, 'ranks must strictly decrease');
   });
 
@@ -336,8 +464,14 @@ describe('search', () => {
     const tarp = await createItem(owner, { title: `Tarp ${tag}`, description: 'Camping shelter, not a tent' });
     await searchUntil('both', { q: tag }, (h) => h.length === 2);
     assert.deepEqual((await search({ q: `tent ${tag}` })).items.map((h) => h.id).sort(), [tents.id, tarp.id].sort());
-    assert.deepEqual((await search({ q: `camped ${tag} -tarp` })).items.map((h) => h.id), [tents.id]);
-    assert.deepEqual((await search({ q: `"camping shelter" ${tag}` })).items.map((h) => h.id), [tarp.id]);
+    assert.deepEqual(
+      (await search({ q: `camped ${tag} -tarp` })).items.map((h) => h.id),
+      [tents.id],
+    );
+    assert.deepEqual(
+      (await search({ q: `"camping shelter" ${tag}` })).items.map((h) => h.id),
+      [tarp.id],
+    );
   });
 
   test('filters: category, price range in a currency, status', async () => {
@@ -346,9 +480,15 @@ describe('search', () => {
     const cheap = await createItem(owner, { title: `Hammer ${tag}`, price: 200, category: 'hand-tools' });
     const mid = await createItem(owner, { title: `Wrench ${tag}`, price: 500, category: 'hand-tools' });
     const dear = await createItem(owner, { title: `Jackhammer ${tag}`, price: 5000, category: 'power-tools' });
-    const pounds = await createItem(owner, { title: `Chisel ${tag}`, price: 300, category: 'hand-tools', currency: 'GBP' });
+    const pounds = await createItem(owner, {
+      title: `Chisel ${tag}`,
+      price: 300,
+      category: 'hand-tools',
+      currency: 'GBP',
+    });
     await searchUntil('all four', { q: tag }, (h) => h.length === 4);
-    const ids = async (input: SearchInput) => (await search({ q: tag, sort: 'price_asc', ...input })).items.map((h) => h.id);
+    const ids = async (input: SearchInput) =>
+      (await search({ q: tag, sort: 'price_asc', ...input })).items.map((h) => h.id);
     assert.deepEqual(await ids({ category: 'hand-tools' }), [cheap.id, pounds.id, mid.id]);
     assert.deepEqual(await ids({ currency: 'EUR', minPrice: 200, maxPrice: 500 }), [cheap.id, mid.id]);
     assert.deepEqual(await ids({ currency: 'EUR', minPrice: 201 }), [mid.id, dear.id]);
@@ -380,8 +520,16 @@ describe('search', () => {
     await bus.call(inventory.ops.retireItem, { id: retired.id }, ctx(owner));
     await settle();
     assert.equal((await search({ q: tag })).items.length, 2);
-    const book = (rentalId: string, from: string, to: string, state: 'confirmed' | 'completed' | 'cancelled', itemId = booked.id) =>
-      catalogDb.transaction((tx) => recordBooking(message(`rentals.rental.${state}`, rentalId, { rentalId, itemId, from, to }), tx, state));
+    const book = (
+      rentalId: string,
+      from: string,
+      to: string,
+      state: 'confirmed' | 'completed' | 'cancelled',
+      itemId = booked.id,
+    ) =>
+      catalogDb.transaction((tx) =>
+        recordBooking(message(`rentals.rental.${state}`, rentalId, { rentalId, itemId, from, to }), tx, state),
+      );
     const confirmed = randomUUID();
     await book(confirmed, '2030-07-10T00:00:00Z', '2030-07-15T00:00:00Z', 'confirmed');
     // A cancellation that overtook its confirmation: the confirmation arriving later changes nothing.
@@ -389,19 +537,42 @@ describe('search', () => {
     await book(cancelled, '2030-08-01T00:00:00Z', '2030-08-05T00:00:00Z', 'cancelled');
     await book(cancelled, '2030-08-01T00:00:00Z', '2030-08-05T00:00:00Z', 'confirmed');
 
-    const free_ = async (from: string, to: string) => (await search({ q: tag, availableFrom: from, availableTo: to })).items.map((h) => h.id).sort();
+    const free_ = async (from: string, to: string) =>
+      (await search({ q: tag, availableFrom: from, availableTo: to })).items.map((h) => h.id).sort();
     assert.deepEqual(await free_('2030-07-12', '2030-07-13'), [free.id]);
-    assert.deepEqual(await free_('2030-07-01', '2030-07-09'), [booked.id, free.id].sort(), 'a period ending the day before the booking starts does not overlap');
+    assert.deepEqual(
+      await free_('2030-07-01', '2030-07-09'),
+      [booked.id, free.id].sort(),
+      'a period ending the day before the booking starts does not overlap',
+    );
     assert.deepEqual(await free_('2030-07-01', '2030-07-10'), [free.id], 'a date as the end includes that day');
-    assert.deepEqual(await free_('2030-07-15T00:00:00Z', '2030-07-20T00:00:00Z'), [booked.id, free.id].sort(), 'periods are half-open');
+    assert.deepEqual(
+      await free_('2030-07-15T00:00:00Z', '2030-07-20T00:00:00Z'),
+      [booked.id, free.id].sort(),
+      'periods are half-open',
+    );
     assert.deepEqual(await free_('2030-07-14T23:00:00Z', '2030-07-20T00:00:00Z'), [free.id]);
-    assert.deepEqual(await free_('2030-08-02', '2030-08-03'), [booked.id, free.id].sort(), 'a cancelled booking blocks nothing');
-    assert.deepEqual((await search({ q: tag, status: 'retired', availableFrom: '2031-01-01', availableTo: '2031-01-02' })).items, [], 'a retired item is never available');
+    assert.deepEqual(
+      await free_('2030-08-02', '2030-08-03'),
+      [booked.id, free.id].sort(),
+      'a cancelled booking blocks nothing',
+    );
+    assert.deepEqual(
+      (await search({ q: tag, status: 'retired', availableFrom: '2031-01-01', availableTo: '2031-01-02' })).items,
+      [],
+      'a retired item is never available',
+    );
 
     const [camera] = (await search({ q: `camera ${tag}` })).items;
-    assert.deepEqual(camera!.availability.bookedPeriods, [{ from: '2030-07-10T00:00:00.000Z', to: '2030-07-15T00:00:00.000Z' }]);
+    assert.deepEqual(camera!.availability.bookedPeriods, [
+      { from: '2030-07-10T00:00:00.000Z', to: '2030-07-15T00:00:00.000Z' },
+    ]);
     await book(confirmed, '2030-07-10T00:00:00Z', '2030-07-15T00:00:00Z', 'completed');
-    assert.deepEqual(await free_('2030-07-12', '2030-07-13'), [booked.id, free.id].sort(), 'a completed rental frees its period');
+    assert.deepEqual(
+      await free_('2030-07-12', '2030-07-13'),
+      [booked.id, free.id].sort(),
+      'a completed rental frees its period',
+    );
   });
 
   test('cursor pages return every item exactly once in every order, even while items are added', async () => {
@@ -410,7 +581,15 @@ describe('search', () => {
     const category = `pages-${tag}`;
     const prices = [500, 100, 500, 300, 900, 100, 700, 500, 200, 800, 500];
     const created = [];
-    for (const [i, price] of prices.entries()) created.push(await createItem(owner, { title: `Thing ${i} ${tag}`, description: i % 2 ? `${tag} ${tag}` : 'plain', category, price }));
+    for (const [i, price] of prices.entries())
+      created.push(
+        await createItem(owner, {
+          title: `Thing ${i} ${tag}`,
+          description: i % 2 ? `${tag} ${tag}` : 'plain',
+          category,
+          price,
+        }),
+      );
     await searchUntil('every item', { category, limit: 50 }, (h) => h.length === prices.length);
     const expected = created.map((i) => i.id).sort();
 
@@ -419,7 +598,13 @@ describe('search', () => {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await search({ category, sort, limit: 3, ...(sort === 'relevance' ? { q: tag } : {}), ...(cursor ? { cursor } : {}) });
+        const page = await search({
+          category,
+          sort,
+          limit: 3,
+          ...(sort === 'relevance' ? { q: tag } : {}),
+          ...(cursor ? { cursor } : {}),
+        });
         seen.push(...page.items);
         cursor = page.nextCursor ?? undefined;
         pages += 1;
@@ -430,10 +615,26 @@ describe('search', () => {
         }
       } while (cursor);
       const original = seen.filter((h) => expected.includes(h.id)).map((h) => h.id);
-      assert.equal(original.length, expected.length, `${sort}: ${original.length} of ${expected.length} items, or repeats`);
+      assert.equal(
+        original.length,
+        expected.length,
+        `${sort}: ${original.length} of ${expected.length} items, or repeats`,
+      );
       assert.deepEqual([...original].sort(), expected, `${sort}: an item was missed or repeated`);
-      const keys = seen.map((h) => (sort === 'newest' ? -Date.parse(h.listedAt) : sort === 'price_asc' ? h.dailyPrice.amount : sort === 'price_desc' ? -h.dailyPrice.amount : -h.rank!));
-      assert.deepEqual(keys, [...keys].sort((a, b) => a - b), `${sort}: pages out of order`);
+      const keys = seen.map((h) =>
+        sort === 'newest'
+          ? -Date.parse(h.listedAt)
+          : sort === 'price_asc'
+            ? h.dailyPrice.amount
+            : sort === 'price_desc'
+              ? -h.dailyPrice.amount
+              : -h.rank!,
+      );
+      assert.deepEqual(
+        keys,
+        [...keys].sort((a, b) => a - b),
+        `${sort}: pages out of order`,
+      );
     }
   });
 });
@@ -450,7 +651,11 @@ describe('bookings fed by rentals', () => {
     assert.equal(rental.status, 'active', 'a period that started today is handed over at once');
 
     const hits = await bookedUntil('the booking', tag, item.id, [first]);
-    assert.deepEqual(hits.find((h) => h.id === neighbour.id)?.availability.bookedPeriods, [], 'another item shows no booking of this one');
+    assert.deepEqual(
+      hits.find((h) => h.id === neighbour.id)?.availability.bookedPeriods,
+      [],
+      'another item shows no booking of this one',
+    );
     assert.deepEqual(await freeFor(tag, first), [neighbour.id], 'the booked period is not free');
     assert.deepEqual(await freeFor(tag, periodOf(2, 20)), [item.id, neighbour.id].sort(), 'another period is');
     // The relay's own message, delivered again, is a duplicate.
@@ -461,7 +666,9 @@ describe('bookings fed by rentals', () => {
     assert.deepEqual(await freeFor(tag, first), [item.id, neighbour.id].sort());
     assert.equal(await bookingState(rental.id), 'completed');
 
-    await until('the item back in inventory', async () => ((await bus.call(inventory.ops.getItem, { id: item.id }, ctx())).status === 'available' ? true : undefined));
+    await until('the item back in inventory', async () =>
+      (await bus.call(inventory.ops.getItem, { id: item.id }, ctx())).status === 'available' ? true : undefined,
+    );
     const second = periodOf(2, 30);
     const again = await rent(await renter(), item.id, second);
     await bookedUntil('the second booking', tag, item.id, [second]);
@@ -478,7 +685,10 @@ describe('bookings fed by rentals', () => {
     assert.equal(await deliver('bookRental', confirmed), 'applied');
     assert.equal(await deliver('bookRental', confirmed), 'duplicate');
     const rows = await sql`select state from catalog.bookings where rental_id = ${facts.rentalId}`;
-    assert.deepEqual(rows.map((r) => r.state), ['confirmed']);
+    assert.deepEqual(
+      rows.map((r) => r.state),
+      ['confirmed'],
+    );
   });
 
   test('out of order: a cancellation or return that overtook its confirmation keeps the period free', async () => {
@@ -487,8 +697,14 @@ describe('bookings fed by rentals', () => {
     await searchUntil('the trailer', { q: tag }, (h) => h.length === 1);
     const cancelledPeriod = periodOf(2, 60);
     const cancelled = rentalFacts(item.id, cancelledPeriod);
-    assert.equal(await deliver('cancelBooking', message('rentals.rentalCancelled', cancelled.rentalId, cancelled)), 'applied');
-    assert.equal(await deliver('bookRental', message('rentals.rentalConfirmed', cancelled.rentalId, cancelled)), 'applied');
+    assert.equal(
+      await deliver('cancelBooking', message('rentals.rentalCancelled', cancelled.rentalId, cancelled)),
+      'applied',
+    );
+    assert.equal(
+      await deliver('bookRental', message('rentals.rentalConfirmed', cancelled.rentalId, cancelled)),
+      'applied',
+    );
     assert.equal(await bookingState(cancelled.rentalId), 'cancelled');
 
     const returned = rentalFacts(item.id, periodOf(2, 70));
@@ -509,9 +725,14 @@ describe('bookings fed by rentals', () => {
       pages.push(...page.bookings.map((b) => b.rentalId));
       after = page.next ?? undefined;
     } while (after);
-    const expected = await rentalsSql<{ id: string }[]>`select id from rentals.rentals where confirmed_at is not null order by id`;
+    const expected = await rentalsSql<
+      { id: string }[]
+    >`select id from rentals.rentals where confirmed_at is not null order by id`;
     assert.ok(expected.length >= 2, 'earlier tests rented');
-    assert.deepEqual(pages, expected.map((r) => r.id));
+    assert.deepEqual(
+      pages,
+      expected.map((r) => r.id),
+    );
     await rejectsWith(bus.call(rentals.ops.listBookings, {}, ctx(stranger())), 'forbidden');
   });
 });
@@ -525,8 +746,16 @@ describe('cache', () => {
     assert.equal((await search({ q: tag })).items.length, 1);
     // Behind the projection's back: the cached page must still be served.
     await sql`update catalog.items set description = 'changed behind the cache' where item_id = ${item.id}`;
-    assert.equal((await search({ q: tag })).items[0]!.description, '18V', 'the second identical search must come from the cache');
-    assert.equal((await search({ q: ` ${tag.toUpperCase()} ` })).items[0]!.description, '18V', 'an equivalent spelling shares the cache entry');
+    assert.equal(
+      (await search({ q: tag })).items[0]!.description,
+      '18V',
+      'the second identical search must come from the cache',
+    );
+    assert.equal(
+      (await search({ q: ` ${tag.toUpperCase()} ` })).items[0]!.description,
+      '18V',
+      'an equivalent spelling shares the cache entry',
+    );
     // Any applied event retires every cached search.
     await createItem(owner, { title: `Unrelated ${word()}` });
     await until('the cache to be retired', async () => {
@@ -552,7 +781,11 @@ describe('rebuild', () => {
     const renamed = await member('Renamed');
     await createItem(renamed.caller, { title: `Basket ${tag}` });
     const claims = await bus.call(identity.ops.validateToken, { token: renamed.token }, ctx());
-    await bus.call(identity.ops.updateMe, { displayName: 'Renamed twice' }, ctx({ userId: claims.userId, role: claims.role, sessionId: claims.sessionId }));
+    await bus.call(
+      identity.ops.updateMe,
+      { displayName: 'Renamed twice' },
+      ctx({ userId: claims.userId, role: claims.role, sessionId: claims.sessionId }),
+    );
     await searchUntil('the rename', { q: tag }, (h) => h.some((x) => x.ownerName === 'Renamed twice'));
     await settle();
 
@@ -565,13 +798,21 @@ describe('rebuild', () => {
     assert.ok(outcome.items >= 3 && outcome.owners >= 1, JSON.stringify(outcome));
     assert.deepEqual(await dumpItems(), before.items);
     const owners = new Map((await dumpOwners()).map((o) => [o.user_id, o.display_name]));
-    for (const o of before.owners) if ((before.items as unknown as { owner_id: string }[]).some((i) => i.owner_id === o.user_id)) assert.equal(owners.get(o.user_id), o.display_name);
+    for (const o of before.owners)
+      if ((before.items as unknown as { owner_id: string }[]).some((i) => i.owner_id === o.user_id))
+        assert.equal(owners.get(o.user_id), o.display_name);
     const times = new Map((await dumpTimes()).map((t) => [t.item_id, t]));
     for (const t of before.times) {
       const now = times.get(t.item_id)!;
       // Events time a change when it is published, inventory when it is written: a few ms apart.
-      assert.ok(Math.abs(now.updated_at.getTime() - t.updated_at.getTime()) < 2_000, `updated_at of ${t.item_id} moved`);
-      assert.ok(Math.abs((now.listed_at?.getTime() ?? 0) - (t.listed_at?.getTime() ?? 0)) < 2_000, `listed_at of ${t.item_id} moved`);
+      assert.ok(
+        Math.abs(now.updated_at.getTime() - t.updated_at.getTime()) < 2_000,
+        `updated_at of ${t.item_id} moved`,
+      );
+      assert.ok(
+        Math.abs((now.listed_at?.getTime() ?? 0) - (t.listed_at?.getTime() ?? 0)) < 2_000,
+        `listed_at of ${t.item_id} moved`,
+      );
     }
     assert.equal((await search({ q: tag })).items.find((h) => h.id === a.id)?.ownerName, 'Rebuilder');
 
@@ -588,7 +829,9 @@ describe('rebuild', () => {
     const counts: number[] = [];
     const watcher = (async () => {
       while (running) {
-        const [row] = await sql<{ n: number }[]>`select count(*)::int as n from catalog.items where listed_at is not null`;
+        const [row] = await sql<
+          { n: number }[]
+        >`select count(*)::int as n from catalog.items where listed_at is not null`;
         counts.push(row!.n);
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -608,7 +851,11 @@ describe('rebuild', () => {
     // The catalog lost the item's creation (e.g. it was deployed later): its edits make only a stub.
     await sql`delete from catalog.items where item_id = ${item.id}`;
     await bus.call(inventory.ops.updateItem, { id: item.id, description: 'Orbital' }, ctx(owner));
-    await until('the stub', async () => ((await sql`select 1 from catalog.items where item_id = ${item.id} and listed_at is null`).length ? true : undefined));
+    await until('the stub', async () =>
+      (await sql`select 1 from catalog.items where item_id = ${item.id} and listed_at is null`).length
+        ? true
+        : undefined,
+    );
     assert.equal((await search({ q: tag })).items.length, 0, 'a stub is not searchable');
 
     // Hold a rebuild claim by hand: events now also land in staging.
@@ -619,7 +866,13 @@ describe('rebuild', () => {
       const status = await bus.call(catalog.ops.getRebuildStatus, {}, ctx(admin));
       assert.equal(status.running?.rebuildId, rebuildId);
       await bus.call(inventory.ops.updateItem, { id: item.id, title: `Orbital sander ${tag}` }, ctx(owner));
-      await until('the event in staging', async () => ((await sql`select 1 from catalog.items_rebuild where item_id = ${item.id} and title = ${`Orbital sander ${tag}`}`).length ? true : undefined));
+      await until('the event in staging', async () =>
+        (
+          await sql`select 1 from catalog.items_rebuild where item_id = ${item.id} and title = ${`Orbital sander ${tag}`}`
+        ).length
+          ? true
+          : undefined,
+      );
     } finally {
       await sql`update catalog.projection set rebuild_id = null, rebuild_lease_until = null, rebuild_started_at = null, rebuild_progress = null`;
     }
@@ -660,7 +913,11 @@ describe('rebuild', () => {
     const active = await rent(await renter(), kayak.id, kayakPeriod);
     const gone = await rent(await renter(), paddle.id, paddlePeriod);
     await bus.call(rentals.ops.cancelRental, { id: gone.id }, ctx({ userId: gone.renterId, role: 'member' }));
-    await until('both bookings', async () => ((await bookingState(active.id)) === 'confirmed' && (await bookingState(gone.id)) === 'cancelled' ? true : undefined));
+    await until('both bookings', async () =>
+      (await bookingState(active.id)) === 'confirmed' && (await bookingState(gone.id)) === 'cancelled'
+        ? true
+        : undefined,
+    );
 
     // While a rebuild holds the claim, rental events reach its staging copy too.
     const staged = rentalFacts(kayak.id, periodOf(1, 80));
@@ -679,16 +936,30 @@ describe('rebuild', () => {
 
     const outcome = await rebuildAndWait();
     assert.equal(outcome.outcome, 'completed', outcome.error);
-    const truth = await rentalsSql<{ id: string; status: string }[]>`select id, status from rentals.rentals where confirmed_at is not null order by id`;
+    const truth = await rentalsSql<
+      { id: string; status: string }[]
+    >`select id, status from rentals.rentals where confirmed_at is not null order by id`;
     const state = (status: string) => (status === 'completed' || status === 'cancelled' ? status : 'confirmed');
-    const rows = await sql<{ rental_id: string; state: string }[]>`select rental_id, state from catalog.bookings order by rental_id`;
-    assert.deepEqual(rows.map((r) => [r.rental_id, r.state]), truth.map((r) => [r.id, state(r.status)]), 'the bookings are exactly rentals’ confirmed rentals');
+    const rows = await sql<
+      { rental_id: string; state: string }[]
+    >`select rental_id, state from catalog.bookings order by rental_id`;
+    assert.deepEqual(
+      rows.map((r) => [r.rental_id, r.state]),
+      truth.map((r) => [r.id, state(r.status)]),
+      'the bookings are exactly rentals’ confirmed rentals',
+    );
     assert.equal(outcome.bookings, truth.length);
     assert.deepEqual(await freeFor(tag, kayakPeriod), [paddle.id]);
     assert.deepEqual(await freeFor(tag, paddlePeriod), [kayak.id, paddle.id].sort());
 
     // The rebuilt bookings keep their final states: a late confirmation of the cancelled rental books nothing.
-    const late = message('rentals.rentalConfirmed', gone.id, { rentalId: gone.id, itemId: paddle.id, renterId: gone.renterId, ownerId: owner.userId, ...paddlePeriod });
+    const late = message('rentals.rentalConfirmed', gone.id, {
+      rentalId: gone.id,
+      itemId: paddle.id,
+      renterId: gone.renterId,
+      ownerId: owner.userId,
+      ...paddlePeriod,
+    });
     assert.equal(await deliver('bookRental', late), 'applied');
     assert.equal(await bookingState(gone.id), 'cancelled');
   });

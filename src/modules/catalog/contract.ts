@@ -11,7 +11,10 @@ export const catalogItemSchema = z
   .object({
     id: z.uuid(),
     ownerId: z.uuid(),
-    ownerName: z.string().nullable().describe("The owner's display name; null while unknown or once the account is deleted"),
+    ownerName: z
+      .string()
+      .nullable()
+      .describe("The owner's display name; null while unknown or once the account is deleted"),
     title: z.string(),
     description: z.string(),
     category: z.string(),
@@ -39,7 +42,10 @@ const amount = z.coerce.number().int().min(0).max(100_000_000);
 const rebuildCounts = {
   items: z.int(),
   owners: z.int(),
-  bookings: z.int().optional().describe('Rentals that hold or held an item, as rentals listed them (absent for rebuilds that predate bookings)'),
+  bookings: z
+    .int()
+    .optional()
+    .describe('Rentals that hold or held an item, as rentals listed them (absent for rebuilds that predate bookings)'),
 };
 
 /** Where the read model stands: its generation, freshness and rebuilds. */
@@ -49,7 +55,12 @@ const rebuildStatusSchema = z
     lastEventAt: z.iso.datetime().nullable().describe('When the newest applied event happened'),
     lagSeconds: z.number().nullable().describe('Now minus lastEventAt'),
     running: z
-      .object({ rebuildId: z.uuid(), startedAt: z.iso.datetime(), phase: z.enum(['items', 'owners', 'bookings', 'swap']), ...rebuildCounts })
+      .object({
+        rebuildId: z.uuid(),
+        startedAt: z.iso.datetime(),
+        phase: z.enum(['items', 'owners', 'bookings', 'swap']),
+        ...rebuildCounts,
+      })
       .nullable(),
     last: z
       .object({
@@ -81,15 +92,32 @@ export const catalog = defineContract({
       kind: 'query',
       summary: 'Search the catalog',
       input: z.strictObject({
-        q: z.string().max(200).optional().describe('Words to find in title (weighs most), category, then description; "quotes", or and -not work as on search engines'),
+        q: z
+          .string()
+          .max(200)
+          .optional()
+          .describe(
+            'Words to find in title (weighs most), category, then description; "quotes", or and -not work as on search engines',
+          ),
         category: category.optional(),
         minPrice: amount.optional().describe('Lowest daily price in minor units; needs currency'),
         maxPrice: amount.optional().describe('Highest daily price in minor units; needs currency'),
         currency: moneySchema.shape.currency.optional().describe('Only items priced in this currency'),
-        availableFrom: dayOrInstant('start').optional().describe('With availableTo: only items free for the whole period; a whole day (00:00 UTC) or an ISO date-time, read as rentals reads from'),
-        availableTo: dayOrInstant('end').optional().describe('End of the period: a whole day (through its end) or an ISO date-time (exclusive), read as rentals reads to'),
+        availableFrom: dayOrInstant('start')
+          .optional()
+          .describe(
+            'With availableTo: only items free for the whole period; a whole day (00:00 UTC) or an ISO date-time, read as rentals reads from',
+          ),
+        availableTo: dayOrInstant('end')
+          .optional()
+          .describe(
+            'End of the period: a whole day (through its end) or an ISO date-time (exclusive), read as rentals reads to',
+          ),
         status: itemStatusSchema.optional().describe('Without it, every status but retired'),
-        sort: z.enum(['relevance', 'newest', 'price_asc', 'price_desc']).optional().describe('Default: relevance with q, newest without'),
+        sort: z
+          .enum(['relevance', 'newest', 'price_asc', 'price_desc'])
+          .optional()
+          .describe('Default: relevance with q, newest without'),
         limit: z.coerce.number().int().min(1).max(50).default(20),
         cursor: z.string().min(1).max(500).optional().describe('nextCursor of the previous page, with the same search'),
       }),
@@ -105,7 +133,19 @@ export const catalog = defineContract({
         status: 200,
         auth: 'none',
         tag: 'Catalog',
-        query: ['q', 'category', 'minPrice', 'maxPrice', 'currency', 'availableFrom', 'availableTo', 'status', 'sort', 'limit', 'cursor'],
+        query: [
+          'q',
+          'category',
+          'minPrice',
+          'maxPrice',
+          'currency',
+          'availableFrom',
+          'availableTo',
+          'status',
+          'sort',
+          'limit',
+          'cursor',
+        ],
         description:
           'Eventually consistent: items appear shortly after inventory changes them. Keyset pagination: items listed while you page do not shift or repeat entries.',
       },
@@ -123,7 +163,8 @@ export const catalog = defineContract({
         status: 202,
         auth: 'required',
         tag: 'Operations',
-        description: 'Starts a rebuild; follow it with GET /v1/admin/catalog/rebuild. Searches keep answering from the current catalog until the swap.',
+        description:
+          'Starts a rebuild; follow it with GET /v1/admin/catalog/rebuild. Searches keep answering from the current catalog until the swap.',
       },
     }),
     // Operator: the read model's generation, lag and the running or last rebuild.

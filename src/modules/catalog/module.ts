@@ -37,7 +37,12 @@ export const catalogModule = defineModule<typeof catalog, CatalogDeps>({
       searchCacheTtlSeconds: SEARCH_CACHE_TTL_SECONDS,
       rebuilds: backgroundRebuilds(),
       log: platform.log,
-      deadLetters: { db, table: catalogEvents.deadLetters, replay: platform.events.replay.bind(platform.events), module: 'catalog' },
+      deadLetters: {
+        db,
+        table: catalogEvents.deadLetters,
+        replay: platform.events.replay.bind(platform.events),
+        module: 'catalog',
+      },
     };
   },
   events: catalogEvents,

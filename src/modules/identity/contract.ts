@@ -103,7 +103,11 @@ export const identity = defineContract({
       kind: 'command',
       summary: 'Update my account',
       input: z
-        .strictObject({ displayName: displayName.optional(), password: password.optional(), currentPassword: z.string().max(128).optional() })
+        .strictObject({
+          displayName: displayName.optional(),
+          password: password.optional(),
+          currentPassword: z.string().max(128).optional(),
+        })
         .refine((v) => v.password === undefined || v.currentPassword !== undefined, {
           message: 'currentPassword is required to change the password',
           path: ['currentPassword'],
@@ -121,9 +125,21 @@ export const identity = defineContract({
         limit: z.coerce.number().int().min(1).max(100).default(20),
         offset: z.coerce.number().int().min(0).max(100_000).default(0),
       }),
-      output: z.object({ items: z.array(userSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+      output: z.object({
+        items: z.array(userSchema),
+        total: z.number().int(),
+        limit: z.number().int(),
+        offset: z.number().int(),
+      }),
       errors: ['notAdmin'],
-      http: { method: 'get', path: '/v1/users', status: 200, auth: 'required', tag: 'Users', query: ['limit', 'offset'] },
+      http: {
+        method: 'get',
+        path: '/v1/users',
+        status: 200,
+        auth: 'required',
+        tag: 'Users',
+        query: ['limit', 'offset'],
+      },
     }),
     // Admin: changes a user's role.
     updateUser: op({
@@ -173,9 +189,17 @@ export const identity = defineContract({
   },
   events: {
     // Someone opened an account.
-    userRegistered: event({ summary: 'A user registered', version: 1, payload: z.object({ userId: z.uuid(), displayName: z.string() }) }),
+    userRegistered: event({
+      summary: 'A user registered',
+      version: 1,
+      payload: z.object({ userId: z.uuid(), displayName: z.string() }),
+    }),
     // A user's public profile changed.
-    userProfileChanged: event({ summary: "A user's public profile changed", version: 1, payload: z.object({ userId: z.uuid(), displayName: z.string() }) }),
+    userProfileChanged: event({
+      summary: "A user's public profile changed",
+      version: 1,
+      payload: z.object({ userId: z.uuid(), displayName: z.string() }),
+    }),
     // An account was deleted by an admin.
     userDeleted: event({ summary: 'A user was deleted', version: 1, payload: z.object({ userId: z.uuid() }) }),
   },

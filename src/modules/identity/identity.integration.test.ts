@@ -87,7 +87,9 @@ describe('register', () => {
     assert.equal(user.role, 'member');
     assert.equal(user.displayName, 'Test User');
     assert.ok(!('passwordHash' in user));
-    const [row] = await sql<{ email: string; password_hash: string }[]>`select email, password_hash from identity.users where id = ${user.id}`;
+    const [row] = await sql<
+      { email: string; password_hash: string }[]
+    >`select email, password_hash from identity.users where id = ${user.id}`;
     assert.equal(row?.email, email.toLowerCase());
     assert.match(row!.password_hash, /^scrypt\$/);
     assert.ok(!row!.password_hash.includes(PASSWORD));
@@ -100,7 +102,14 @@ describe('register', () => {
     );
     assert.equal(error.kind, 'invalid');
     assert.deepEqual(error.errors?.map((e) => e.path).sort(), ['displayName', 'email', 'password']);
-    await rejectsWith(bus.call(identity.ops.register, { email: uniqueEmail(), password: PASSWORD, displayName: 'x', role: 'admin' } as never, ctx()), 'validationFailed');
+    await rejectsWith(
+      bus.call(
+        identity.ops.register,
+        { email: uniqueEmail(), password: PASSWORD, displayName: 'x', role: 'admin' } as never,
+        ctx(),
+      ),
+      'validationFailed',
+    );
   });
 
   test('emails are unique case-insensitively', async () => {
@@ -109,7 +118,9 @@ describe('register', () => {
     const error = await rejectsWith(register(email.toUpperCase()), 'identity.emailTaken');
     assert.equal(error.kind, 'conflict');
     await rejectsWith(register(email.replace('dup', 'DuP')), 'identity.emailTaken');
-    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from identity.users where lower(email) = ${email}`;
+    const [row] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from identity.users where lower(email) = ${email}`;
     assert.equal(row?.n, 1);
   });
 
@@ -122,7 +133,9 @@ describe('register', () => {
     assert.equal(ok.length, 1);
     assert.equal(failed.length, 9);
     for (const f of failed) assert.equal((f.reason as AppError).code, 'identity.emailTaken');
-    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from identity.users where lower(email) = ${email}`;
+    const [row] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from identity.users where lower(email) = ${email}`;
     assert.equal(row?.n, 1);
   });
 });
@@ -140,14 +153,18 @@ describe('login and validateToken', () => {
     assert.equal(claims.role, 'member');
     const ttl = (Date.parse(claims.expiresAt) - Date.now()) / 1000;
     assert.ok(ttl > 850 && ttl <= 900, `expires in ${ttl}s`);
-    const [session] = await sql<{ user_id: string; revoked_at: Date | null }[]>`select user_id, revoked_at from identity.sessions where id = ${claims.sessionId}`;
+    const [session] = await sql<
+      { user_id: string; revoked_at: Date | null }[]
+    >`select user_id, revoked_at from identity.sessions where id = ${claims.sessionId}`;
     assert.equal(session?.user_id, user.id);
     assert.equal(session?.revoked_at, null);
   });
 
   test('refresh tokens are stored hashed, never in the clear', async () => {
     const { tokens, caller } = await member();
-    const rows = await sql<{ token_hash: string }[]>`select token_hash from identity.refresh_tokens where session_id = ${caller.sessionId!}`;
+    const rows = await sql<
+      { token_hash: string }[]
+    >`select token_hash from identity.refresh_tokens where session_id = ${caller.sessionId!}`;
     assert.equal(rows.length, 1);
     assert.notEqual(rows[0]!.token_hash, tokens.refreshToken);
   });
@@ -189,12 +206,21 @@ describe('refresh', () => {
     assert.equal((await validate(third.accessToken)).sessionId, caller.sessionId);
     const rows = await sql<{ used: boolean }[]>`
       select used_at is not null as used from identity.refresh_tokens where session_id = ${caller.sessionId!} order by created_at`;
-    assert.deepEqual(rows.map((r) => r.used), [true, true, false]);
-    await rejectsWith(bus.call(identity.ops.refresh, { refreshToken: next.refreshToken }, ctx()), 'identity.invalidRefreshToken');
+    assert.deepEqual(
+      rows.map((r) => r.used),
+      [true, true, false],
+    );
+    await rejectsWith(
+      bus.call(identity.ops.refresh, { refreshToken: next.refreshToken }, ctx()),
+      'identity.invalidRefreshToken',
+    );
   });
 
   test('an unknown refresh token is refused', async () => {
-    await rejectsWith(bus.call(identity.ops.refresh, { refreshToken: 'not-a-real-token' }, ctx()), 'identity.invalidRefreshToken');
+    await rejectsWith(
+      bus.call(identity.ops.refresh, { refreshToken: 'not-a-real-token' }, ctx()),
+      'identity.invalidRefreshToken',
+    );
   });
 
   test('reuse of a rotated token revokes the whole family', async () => {
@@ -208,10 +234,16 @@ describe('refresh', () => {
     const sessionId = (await validate(third.accessToken)).sessionId;
 
     // The first token leaked and is replayed.
-    await rejectsWith(bus.call(identity.ops.refresh, { refreshToken: first.refreshToken }, ctx()), 'identity.invalidRefreshToken');
+    await rejectsWith(
+      bus.call(identity.ops.refresh, { refreshToken: first.refreshToken }, ctx()),
+      'identity.invalidRefreshToken',
+    );
 
     // The newest refresh token of the family is dead too, and so is every access token.
-    await rejectsWith(bus.call(identity.ops.refresh, { refreshToken: third.refreshToken }, ctx()), 'identity.invalidRefreshToken');
+    await rejectsWith(
+      bus.call(identity.ops.refresh, { refreshToken: third.refreshToken }, ctx()),
+      'identity.invalidRefreshToken',
+    );
     for (const token of [first.accessToken, second.accessToken, third.accessToken]) {
       await rejectsWith(validate(token), 'identity.invalidToken');
     }
@@ -231,7 +263,8 @@ describe('refresh', () => {
     );
     const ok = results.filter((r) => r.status === 'fulfilled');
     assert.equal(ok.length, 1);
-    for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as AppError).code, 'identity.invalidRefreshToken');
+    for (const r of results)
+      if (r.status === 'rejected') assert.equal((r.reason as AppError).code, 'identity.invalidRefreshToken');
   });
 });
 
@@ -245,7 +278,10 @@ describe('logout', () => {
     assert.deepEqual(await bus.call(identity.ops.logout, {}, ctx(caller)), {});
 
     await rejectsWith(validate(tokens.accessToken), 'identity.invalidToken');
-    await rejectsWith(bus.call(identity.ops.refresh, { refreshToken: tokens.refreshToken }, ctx()), 'identity.invalidRefreshToken');
+    await rejectsWith(
+      bus.call(identity.ops.refresh, { refreshToken: tokens.refreshToken }, ctx()),
+      'identity.invalidRefreshToken',
+    );
     const row = await sessionRow(caller.sessionId!);
     assert.ok(row?.revoked_at instanceof Date);
     assert.equal(row?.revoked_reason, 'logout');
@@ -281,14 +317,20 @@ describe('roles and admin operations', () => {
   test('members cannot use admin operations', async () => {
     const { caller, user } = await member();
     await rejectsWith(bus.call(identity.ops.listUsers, {}, ctx(caller)), 'identity.notAdmin');
-    await rejectsWith(bus.call(identity.ops.updateUser, { id: user.id, role: 'admin' }, ctx(caller)), 'identity.notAdmin');
+    await rejectsWith(
+      bus.call(identity.ops.updateUser, { id: user.id, role: 'admin' }, ctx(caller)),
+      'identity.notAdmin',
+    );
     await rejectsWith(bus.call(identity.ops.deleteUser, { id: admin.userId }, ctx(caller)), 'identity.notAdmin');
     const [row] = await sql<{ role: string }[]>`select role from identity.users where id = ${user.id}`;
     assert.equal(row?.role, 'member');
   });
 
   test('unknown user ids are not found', async () => {
-    await rejectsWith(bus.call(identity.ops.updateUser, { id: randomUUID(), role: 'admin' }, ctx(admin)), 'identity.userNotFound');
+    await rejectsWith(
+      bus.call(identity.ops.updateUser, { id: randomUUID(), role: 'admin' }, ctx(admin)),
+      'identity.userNotFound',
+    );
     await rejectsWith(bus.call(identity.ops.deleteUser, { id: randomUUID() }, ctx(admin)), 'identity.userNotFound');
     await rejectsWith(bus.call(identity.ops.getPublicProfile, { id: randomUUID() }, ctx()), 'identity.userNotFound');
   });
@@ -298,10 +340,15 @@ describe('roles and admin operations', () => {
     await validate(tokens.accessToken); // warm the cache
     assert.deepEqual(await bus.call(identity.ops.deleteUser, { id: user.id }, ctx(admin)), {});
     await rejectsWith(validate(tokens.accessToken), 'identity.invalidToken');
-    await rejectsWith(bus.call(identity.ops.refresh, { refreshToken: tokens.refreshToken }, ctx()), 'identity.invalidRefreshToken');
+    await rejectsWith(
+      bus.call(identity.ops.refresh, { refreshToken: tokens.refreshToken }, ctx()),
+      'identity.invalidRefreshToken',
+    );
     await rejectsWith(login(email), 'identity.invalidCredentials');
     const [users] = await sql<{ n: number }[]>`select count(*)::int as n from identity.users where id = ${user.id}`;
-    const [sessions] = await sql<{ n: number }[]>`select count(*)::int as n from identity.sessions where user_id = ${user.id}`;
+    const [sessions] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from identity.sessions where user_id = ${user.id}`;
     assert.equal(users?.n, 0);
     assert.equal(sessions?.n, 0);
     // The email is free again.
@@ -313,7 +360,10 @@ describe('roles and admin operations', () => {
     const b = await register();
     const page = await bus.call(identity.ops.listUsers, { limit: 2, offset: 0 }, ctx(admin));
     assert.equal(page.limit, 2);
-    assert.deepEqual(page.items.map((u) => u.id), [b.id, a.id]);
+    assert.deepEqual(
+      page.items.map((u) => u.id),
+      [b.id, a.id],
+    );
     const [row] = await sql<{ n: number }[]>`select count(*)::int as n from identity.users`;
     assert.equal(page.total, row?.n);
     assert.ok(page.items.every((u) => !('passwordHash' in u)));
@@ -322,7 +372,9 @@ describe('roles and admin operations', () => {
 
 describe('ensureAdmin', () => {
   test('ADMIN_EMAIL at startup created an admin who can log in', async () => {
-    const [row] = await sql<{ id: string; email: string; role: string }[]>`select id, email, role from identity.users where id = ${admin.userId}`;
+    const [row] = await sql<
+      { id: string; email: string; role: string }[]
+    >`select id, email, role from identity.users where id = ${admin.userId}`;
     assert.equal(row?.email, ADMIN_EMAIL.toLowerCase());
     assert.equal(row?.role, 'admin');
     assert.equal(admin.role, 'admin');
@@ -333,7 +385,11 @@ describe('ensureAdmin', () => {
     const created = await bus.call(identity.ops.ensureAdmin, { email, password: 'first password 123' }, ctx());
     assert.equal(created.role, 'admin');
     assert.equal(created.displayName, 'Administrator');
-    const again = await bus.call(identity.ops.ensureAdmin, { email: email.toUpperCase(), password: 'second password 123' }, ctx());
+    const again = await bus.call(
+      identity.ops.ensureAdmin,
+      { email: email.toUpperCase(), password: 'second password 123' },
+      ctx(),
+    );
     assert.equal(again.id, created.id);
     assert.equal(again.role, 'admin');
     assert.ok(await login(email, 'first password 123'));
@@ -347,7 +403,11 @@ describe('ensureAdmin', () => {
     const user = await register(email);
     const tokens = await login(email);
     assert.equal((await validate(tokens.accessToken)).role, 'member'); // cached as member
-    const promoted = await bus.call(identity.ops.ensureAdmin, { email: email.toUpperCase(), password: 'ignored password 123' }, ctx());
+    const promoted = await bus.call(
+      identity.ops.ensureAdmin,
+      { email: email.toUpperCase(), password: 'ignored password 123' },
+      ctx(),
+    );
     assert.equal(promoted.id, user.id);
     assert.equal(promoted.role, 'admin');
     assert.ok(await login(email, PASSWORD));
@@ -362,14 +422,24 @@ describe('me and profiles', () => {
     const updated = await bus.call(identity.ops.updateMe, { displayName: '  New Name  ' }, ctx(caller));
     assert.equal(updated.displayName, 'New Name');
     assert.ok(Date.parse(updated.updatedAt) >= Date.parse(user.updatedAt));
-    assert.deepEqual(await bus.call(identity.ops.getPublicProfile, { id: user.id }, ctx()), { id: user.id, displayName: 'New Name' });
+    assert.deepEqual(await bus.call(identity.ops.getPublicProfile, { id: user.id }, ctx()), {
+      id: user.id,
+      displayName: 'New Name',
+    });
   });
 
   test('changing the password needs the current one', async () => {
     const { caller, email } = await member();
-    await rejectsWith(bus.call(identity.ops.updateMe, { password: 'a brand new password' }, ctx(caller)), 'validationFailed');
     await rejectsWith(
-      bus.call(identity.ops.updateMe, { password: 'a brand new password', currentPassword: 'wrong password' }, ctx(caller)),
+      bus.call(identity.ops.updateMe, { password: 'a brand new password' }, ctx(caller)),
+      'validationFailed',
+    );
+    await rejectsWith(
+      bus.call(
+        identity.ops.updateMe,
+        { password: 'a brand new password', currentPassword: 'wrong password' },
+        ctx(caller),
+      ),
       'identity.wrongPassword',
     );
     assert.ok(await login(email, PASSWORD));
@@ -382,9 +452,16 @@ describe('me and profiles', () => {
     const { caller, email, tokens: current } = await member();
     const other = await login(email);
     const otherClaims = await validate(other.accessToken);
-    await bus.call(identity.ops.updateMe, { password: 'another new passphrase', currentPassword: PASSWORD }, ctx(caller));
+    await bus.call(
+      identity.ops.updateMe,
+      { password: 'another new passphrase', currentPassword: PASSWORD },
+      ctx(caller),
+    );
     await rejectsWith(validate(other.accessToken), 'identity.invalidToken');
-    await rejectsWith(bus.call(identity.ops.refresh, { refreshToken: other.refreshToken }, ctx()), 'identity.invalidRefreshToken');
+    await rejectsWith(
+      bus.call(identity.ops.refresh, { refreshToken: other.refreshToken }, ctx()),
+      'identity.invalidRefreshToken',
+    );
     assert.equal((await sessionRow(otherClaims.sessionId))?.revoked_reason, 'password changed');
     // The session that changed it goes on.
     assert.equal((await validate(current.accessToken)).sessionId, caller.sessionId);
@@ -393,7 +470,10 @@ describe('me and profiles', () => {
 
   test('a weak new password is refused with 422 weakPassword and changes nothing', async () => {
     const { caller, email } = await member();
-    const error = await rejectsWith(bus.call(identity.ops.updateMe, { password: 'aaaaabbbbb', currentPassword: PASSWORD }, ctx(caller)), 'identity.weakPassword');
+    const error = await rejectsWith(
+      bus.call(identity.ops.updateMe, { password: 'aaaaabbbbb', currentPassword: PASSWORD }, ctx(caller)),
+      'identity.weakPassword',
+    );
     assert.equal(error.kind, 'unprocessable');
     assert.ok(await login(email, PASSWORD));
   });

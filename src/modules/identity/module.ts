@@ -26,7 +26,8 @@ export const identityModule = defineModule<typeof identity, IdentityDeps>({
   migrations: fileURLToPath(new URL('../../../migrations/identity', import.meta.url)),
   async setup(platform) {
     const { config } = platform;
-    if (config.jwtSecretIsDefault) platform.log.warn('JWT_SECRET is not set: using the development secret (never do this in production)');
+    if (config.jwtSecretIsDefault)
+      platform.log.warn('JWT_SECRET is not set: using the development secret (never do this in production)');
     return {
       db: (await platform.database('identity')).db,
       publish: createPublisher(identityEvents.outbox, 'identity'),
@@ -43,11 +44,29 @@ export const identityModule = defineModule<typeof identity, IdentityDeps>({
     };
   },
   events: identityEvents,
-  handlers: { register, login, refresh, logout, validateToken, getMe, updateMe, listUsers, updateUser, deleteUser, getPublicProfile, ensureAdmin, exportUsers },
+  handlers: {
+    register,
+    login,
+    refresh,
+    logout,
+    validateToken,
+    getMe,
+    updateMe,
+    listUsers,
+    updateUser,
+    deleteUser,
+    getPublicProfile,
+    ensureAdmin,
+    exportUsers,
+  },
   async start(_deps, platform) {
     const { ADMIN_EMAIL, ADMIN_PASSWORD } = platform.config;
     if (ADMIN_EMAIL && ADMIN_PASSWORD) {
-      await platform.bus.call(identity.ops.ensureAdmin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, systemContext());
+      await platform.bus.call(
+        identity.ops.ensureAdmin,
+        { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+        systemContext(),
+      );
       platform.log.info('admin account ensured from ADMIN_EMAIL');
     }
   },

@@ -25,7 +25,10 @@ const category = z
 const version = z.int().min(1).max(2_147_483_647);
 /** If-Match as sent over HTTP ("3", 3, W/"3", *) or a plain version number from the bus. */
 const ifMatch = z
-  .union([version, z.string().regex(/^\s*(?:\*|(?:W\/)?"[1-9]\d{0,8}"|[1-9]\d{0,8})\s*$/, 'must be an item version such as "3"')])
+  .union([
+    version,
+    z.string().regex(/^\s*(?:\*|(?:W\/)?"[1-9]\d{0,8}"|[1-9]\d{0,8})\s*$/, 'must be an item version such as "3"'),
+  ])
   .optional()
   .describe('The item version (its ETag) the change is based on; a stale one fails with 412');
 const expectedVersion = version.optional().describe('Fail with versionMismatch unless the item is at this version');
@@ -42,7 +45,9 @@ export const itemSchema = z
     dailyPrice: moneySchema,
     deposit: moneySchema,
     condition: itemConditionSchema,
-    status: itemStatusSchema.describe('Its listing: available (listed, rentable for any free period), retired (withdrawn); reserved and in_use are legacy states rentals no longer set (bookings are in the rental calendar)'),
+    status: itemStatusSchema.describe(
+      'Its listing: available (listed, rentable for any free period), retired (withdrawn); reserved and in_use are legacy states rentals no longer set (bookings are in the rental calendar)',
+    ),
     version: version.describe('Starts at 1 and grows by 1 on every change; sent as the ETag'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -65,12 +70,20 @@ const listingChanges = listingFacts.omit({ ownerId: true }).partial();
 const statusMove = z.object({
   from: itemStatusSchema,
   to: itemStatusSchema,
-  reservationId: z.uuid().nullable().describe('The reservation the move concerns: the one reserving, using, released or returned; null for retire'),
+  reservationId: z
+    .uuid()
+    .nullable()
+    .describe('The reservation the move concerns: the one reserving, using, released or returned; null for retire'),
 });
 
 const historyEntry = {
   version: version.describe('The item version this change produced'),
-  actorId: z.uuid().nullable().describe("The user who made the change; null for platform calls without a caller, and for anyone but the item's owner and admins"),
+  actorId: z
+    .uuid()
+    .nullable()
+    .describe(
+      "The user who made the change; null for platform calls without a caller, and for anyone but the item's owner and admins",
+    ),
   occurredAt: z.iso.datetime(),
 };
 
@@ -82,7 +95,11 @@ export const itemHistoryEventSchema = z
       .object({
         type: z.literal('baseline'),
         ...historyEntry,
-        data: listingFacts.extend({ status: itemStatusSchema, reservationId: z.uuid().nullable(), createdAt: z.iso.datetime() }),
+        data: listingFacts.extend({
+          status: itemStatusSchema,
+          reservationId: z.uuid().nullable(),
+          createdAt: z.iso.datetime(),
+        }),
       })
       .describe('The whole state of an item listed before history was kept, at the version its history starts from'),
     z.object({ type: z.literal('updated'), ...historyEntry, data: listingChanges }),
@@ -117,7 +134,10 @@ export const inventory = defineContract({
         status: itemStatusSchema.optional().describe('Without it, every status but retired'),
         ownerId: z.uuid().optional(),
         currency: moneySchema.shape.currency.optional(),
-        sort: z.enum(['createdAt', 'dailyPrice', 'title']).default('createdAt').describe('dailyPrice compares amounts only; filter by currency to compare like with like'),
+        sort: z
+          .enum(['createdAt', 'dailyPrice', 'title'])
+          .default('createdAt')
+          .describe('dailyPrice compares amounts only; filter by currency to compare like with like'),
         order: z.enum(['asc', 'desc']).default('desc'),
       }),
       output: z.object({ items: z.array(itemSchema), total: z.int(), limit: z.int(), offset: z.int() }),
@@ -137,7 +157,15 @@ export const inventory = defineContract({
       input: itemId,
       output: itemSchema,
       errors: ['itemNotFound'],
-      http: { method: 'get', path: '/v1/items/{id}', status: 200, auth: 'none', tag: 'Items', params: ['id'], etag: 'version' },
+      http: {
+        method: 'get',
+        path: '/v1/items/{id}',
+        status: 200,
+        auth: 'none',
+        tag: 'Items',
+        params: ['id'],
+        etag: 'version',
+      },
     }),
     // Every change ever made to an item, oldest first: the audit trail its current state is rebuilt from. Who made a change (and which reservation a move concerned) only its owner and admins see.
     getItemHistory: op({
@@ -146,7 +174,14 @@ export const inventory = defineContract({
       input: itemId,
       output: z.object({ itemId: z.uuid(), events: z.array(itemHistoryEventSchema) }).meta({ id: 'ItemHistory' }),
       errors: ['itemNotFound'],
-      http: { method: 'get', path: '/v1/items/{id}/history', status: 200, auth: 'optional', tag: 'Items', params: ['id'] },
+      http: {
+        method: 'get',
+        path: '/v1/items/{id}/history',
+        status: 200,
+        auth: 'optional',
+        tag: 'Items',
+        params: ['id'],
+      },
     }),
     // Lists a new item owned by the caller, available at once.
     createItem: op({
@@ -162,7 +197,15 @@ export const inventory = defineContract({
       }),
       output: itemSchema,
       errors: ['currencyMismatch'],
-      http: { method: 'post', path: '/v1/items', status: 201, auth: 'required', tag: 'Items', etag: 'version', idempotencyKey: true },
+      http: {
+        method: 'post',
+        path: '/v1/items',
+        status: 201,
+        auth: 'required',
+        tag: 'Items',
+        etag: 'version',
+        idempotencyKey: true,
+      },
     }),
     // Owner or admin edits an item's listing; a change that is already in effect is a no-op.
     updateItem: op({
@@ -199,7 +242,15 @@ export const inventory = defineContract({
       input: z.strictObject({ id: z.uuid(), ifMatch }),
       output: itemSchema,
       errors: ['itemNotFound', 'notOwner', 'versionMismatch', 'illegalTransition'],
-      http: { method: 'delete', path: '/v1/items/{id}', status: 204, auth: 'required', tag: 'Items', params: ['id'], headers: { ifMatch: 'if-match' } },
+      http: {
+        method: 'delete',
+        path: '/v1/items/{id}',
+        status: 204,
+        auth: 'required',
+        tag: 'Items',
+        params: ['id'],
+        headers: { ifMatch: 'if-match' },
+      },
     }),
     // Rental saga: holds an available item for a reservation; repeating it for the same reservation succeeds.
     reserveItem: op({

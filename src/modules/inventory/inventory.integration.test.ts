@@ -22,7 +22,8 @@ after(async () => {
 const ops = inventory.ops;
 const as = (userId: string, role: 'member' | 'admin' = 'member') => systemContext({ caller: { userId, role } });
 const system = () => systemContext();
-const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx = system()) => host.platform.bus.call(op, input, ctx);
+const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx = system()) =>
+  host.platform.bus.call(op, input, ctx);
 
 function draft(overrides: Partial<InputOf<typeof ops.createItem>> = {}): InputOf<typeof ops.createItem> {
   return { ...tentListing, ...overrides };
@@ -44,11 +45,20 @@ describe('inventory (bus, PostgreSQL)', () => {
 
   test('createItem needs a caller, one currency and no read-only fields', async () => {
     await failsWith(call(ops.createItem, draft()), 'unauthorized');
-    const mismatch = await failsWith(call(ops.createItem, draft({ deposit: { amount: 1, currency: 'USD' } }), as(owner)), 'inventory.currencyMismatch');
+    const mismatch = await failsWith(
+      call(ops.createItem, draft({ deposit: { amount: 1, currency: 'USD' } }), as(owner)),
+      'inventory.currencyMismatch',
+    );
     assert.equal(mismatch.kind, 'invalid');
-    const invalid = await failsWith(call(ops.createItem, { ...draft(), ownerId: randomUUID(), status: 'retired' } as never, as(owner)), 'validationFailed');
+    const invalid = await failsWith(
+      call(ops.createItem, { ...draft(), ownerId: randomUUID(), status: 'retired' } as never, as(owner)),
+      'validationFailed',
+    );
     assert.match(JSON.stringify(invalid.errors), /ownerId/);
-    await failsWith(call(ops.createItem, draft({ dailyPrice: { amount: -5, currency: 'EUR' } }), as(owner)), 'validationFailed');
+    await failsWith(
+      call(ops.createItem, draft({ dailyPrice: { amount: -5, currency: 'EUR' } }), as(owner)),
+      'validationFailed',
+    );
   });
 
   test('getItem of an unknown id is itemNotFound', async () => {
@@ -61,14 +71,34 @@ describe('inventory (bus, PostgreSQL)', () => {
     assert.equal(v2.version, 2);
     assert.equal(v2.title, 'Bigger tent');
     assert.ok(Date.parse(v2.updatedAt) >= Date.parse(item.updatedAt));
-    const v3 = await call(ops.updateItem, { id: item.id, dailyPrice: { amount: 2000, currency: 'EUR' }, ifMatch: '"2"' }, as(owner));
+    const v3 = await call(
+      ops.updateItem,
+      { id: item.id, dailyPrice: { amount: 2000, currency: 'EUR' }, ifMatch: '"2"' },
+      as(owner),
+    );
     assert.equal(v3.version, 3);
-    const same = await call(ops.updateItem, { id: item.id, title: 'Bigger tent', dailyPrice: { amount: 2000, currency: 'EUR' } }, as(owner));
+    const same = await call(
+      ops.updateItem,
+      { id: item.id, title: 'Bigger tent', dailyPrice: { amount: 2000, currency: 'EUR' } },
+      as(owner),
+    );
     assert.equal(same.version, 3);
-    const both = await call(ops.updateItem, { id: item.id, dailyPrice: { amount: 20, currency: 'USD' }, deposit: { amount: 100, currency: 'USD' }, ifMatch: 'W/"3"' }, as(owner));
+    const both = await call(
+      ops.updateItem,
+      {
+        id: item.id,
+        dailyPrice: { amount: 20, currency: 'USD' },
+        deposit: { amount: 100, currency: 'USD' },
+        ifMatch: 'W/"3"',
+      },
+      as(owner),
+    );
     assert.equal(both.version, 4);
     assert.equal(both.deposit.currency, 'USD');
-    await failsWith(call(ops.updateItem, { id: item.id, deposit: { amount: 100, currency: 'EUR' } }, as(owner)), 'inventory.currencyMismatch');
+    await failsWith(
+      call(ops.updateItem, { id: item.id, deposit: { amount: 100, currency: 'EUR' } }, as(owner)),
+      'inventory.currencyMismatch',
+    );
     assert.equal((await call(ops.getItem, { id: item.id })).version, 4);
   });
 
@@ -86,7 +116,10 @@ describe('inventory (bus, PostgreSQL)', () => {
   test('a stale If-Match is versionMismatch and changes nothing', async () => {
     const item = await call(ops.createItem, draft(), as(owner));
     await call(ops.updateItem, { id: item.id, title: 'Second' }, as(owner));
-    const error = await failsWith(call(ops.updateItem, { id: item.id, title: 'Third', ifMatch: '"1"' }, as(owner)), 'inventory.versionMismatch');
+    const error = await failsWith(
+      call(ops.updateItem, { id: item.id, title: 'Third', ifMatch: '"1"' }, as(owner)),
+      'inventory.versionMismatch',
+    );
     assert.equal(error.kind, 'precondition_failed');
     await failsWith(call(ops.retireItem, { id: item.id, ifMatch: 1 }, as(owner)), 'inventory.versionMismatch');
     const now = await call(ops.getItem, { id: item.id });
@@ -96,7 +129,9 @@ describe('inventory (bus, PostgreSQL)', () => {
 
   test('concurrent edits with the same If-Match: exactly one wins', async () => {
     const item = await call(ops.createItem, draft(), as(owner));
-    const attempts = Array.from({ length: 8 }, (_, i) => call(ops.updateItem, { id: item.id, title: `Writer ${i}`, ifMatch: '"1"' }, as(owner)));
+    const attempts = Array.from({ length: 8 }, (_, i) =>
+      call(ops.updateItem, { id: item.id, title: `Writer ${i}`, ifMatch: '"1"' }, as(owner)),
+    );
     const results = await Promise.allSettled(attempts);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -110,7 +145,9 @@ describe('inventory (bus, PostgreSQL)', () => {
 
   test('concurrent edits without If-Match all apply, one version each', async () => {
     const item = await call(ops.createItem, draft(), as(owner));
-    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => call(ops.updateItem, { id: item.id, title: `Edit ${i}` }, as(owner))));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => call(ops.updateItem, { id: item.id, title: `Edit ${i}` }, as(owner))),
+    );
     assert.deepEqual(results.map((r) => r.version).sort(), [2, 3, 4, 5]);
     assert.equal((await call(ops.getItem, { id: item.id })).version, 5);
   });
@@ -129,10 +166,23 @@ describe('inventory (bus, PostgreSQL)', () => {
         { title: 'Echo', amount: 500 },
       ];
       for (const spec of specs) {
-        const item = await call(ops.createItem, draft({ category, title: spec.title, dailyPrice: { amount: spec.amount, currency: 'EUR' } }), as(lister));
+        const item = await call(
+          ops.createItem,
+          draft({ category, title: spec.title, dailyPrice: { amount: spec.amount, currency: 'EUR' } }),
+          as(lister),
+        );
         created.push({ id: item.id, title: spec.title, amount: spec.amount });
       }
-      await call(ops.createItem, draft({ category, title: 'Dollar', dailyPrice: { amount: 50, currency: 'USD' }, deposit: { amount: 0, currency: 'USD' } }), as(randomUUID()));
+      await call(
+        ops.createItem,
+        draft({
+          category,
+          title: 'Dollar',
+          dailyPrice: { amount: 50, currency: 'USD' },
+          deposit: { amount: 0, currency: 'USD' },
+        }),
+        as(randomUUID()),
+      );
       await call(ops.retireItem, { id: created[4]!.id }, as(lister));
     });
 
@@ -147,7 +197,10 @@ describe('inventory (bus, PostgreSQL)', () => {
 
     test('a status filter shows retired items', async () => {
       const page = await call(ops.listItems, { category, status: 'retired' });
-      assert.deepEqual(page.items.map((i) => i.id), [created[4]!.id]);
+      assert.deepEqual(
+        page.items.map((i) => i.id),
+        [created[4]!.id],
+      );
       const available = await call(ops.listItems, { category, status: 'available' });
       assert.equal(available.total, 5);
     });
@@ -157,7 +210,10 @@ describe('inventory (bus, PostgreSQL)', () => {
       assert.equal(mine.total, 4);
       assert.ok(mine.items.every((i) => i.ownerId === lister));
       const dollars = await call(ops.listItems, { category, currency: 'USD' });
-      assert.deepEqual(dollars.items.map((i) => i.title), ['Dollar']);
+      assert.deepEqual(
+        dollars.items.map((i) => i.title),
+        ['Dollar'],
+      );
       const nobody = await call(ops.listItems, { ownerId: randomUUID() });
       assert.deepEqual(nobody, { items: [], total: 0, limit: 20, offset: 0 });
     });
@@ -165,21 +221,43 @@ describe('inventory (bus, PostgreSQL)', () => {
     test('sorts by price, title and creation time', async () => {
       const eur = { category, currency: 'EUR' } as const;
       const cheapest = await call(ops.listItems, { ...eur, sort: 'dailyPrice', order: 'asc' });
-      assert.deepEqual(cheapest.items.map((i) => i.dailyPrice.amount), [100, 200, 300, 400]);
+      assert.deepEqual(
+        cheapest.items.map((i) => i.dailyPrice.amount),
+        [100, 200, 300, 400],
+      );
       const dearest = await call(ops.listItems, { ...eur, sort: 'dailyPrice', order: 'desc' });
-      assert.deepEqual(dearest.items.map((i) => i.dailyPrice.amount), [400, 300, 200, 100]);
+      assert.deepEqual(
+        dearest.items.map((i) => i.dailyPrice.amount),
+        [400, 300, 200, 100],
+      );
       const byTitle = await call(ops.listItems, { ...eur, sort: 'title', order: 'asc' });
-      assert.deepEqual(byTitle.items.map((i) => i.title), ['alpha', 'Bravo', 'Charlie', 'Delta']);
+      assert.deepEqual(
+        byTitle.items.map((i) => i.title),
+        ['alpha', 'Bravo', 'Charlie', 'Delta'],
+      );
       const oldest = await call(ops.listItems, { ...eur, sort: 'createdAt', order: 'asc' });
-      assert.deepEqual(oldest.items.map((i) => i.id), created.slice(0, 4).map((c) => c.id));
+      assert.deepEqual(
+        oldest.items.map((i) => i.id),
+        created.slice(0, 4).map((c) => c.id),
+      );
       const newest = await call(ops.listItems, eur);
-      assert.deepEqual(newest.items.map((i) => i.id), created.slice(0, 4).map((c) => c.id).reverse());
+      assert.deepEqual(
+        newest.items.map((i) => i.id),
+        created
+          .slice(0, 4)
+          .map((c) => c.id)
+          .reverse(),
+      );
     });
 
     test('pages with limit and offset, never overlapping', async () => {
       const pages = [];
-      for (let offset = 0; offset < 5; offset += 2) pages.push(await call(ops.listItems, { category, limit: 2, offset, sort: 'title', order: 'asc' }));
-      assert.deepEqual(pages.map((p) => p.items.length), [2, 2, 1]);
+      for (let offset = 0; offset < 5; offset += 2)
+        pages.push(await call(ops.listItems, { category, limit: 2, offset, sort: 'title', order: 'asc' }));
+      assert.deepEqual(
+        pages.map((p) => p.items.length),
+        [2, 2, 1],
+      );
       assert.ok(pages.every((p) => p.total === 5 && p.limit === 2));
       const ids = pages.flatMap((p) => p.items.map((i) => i.id));
       assert.equal(new Set(ids).size, 5);
@@ -204,11 +282,17 @@ describe('inventory (bus, PostgreSQL)', () => {
       assert.equal(retired.status, 'retired');
       assert.equal(retired.version, 2);
       assert.equal((await call(ops.getItem, { id: item.id })).status, 'retired');
-      const edit = await failsWith(call(ops.updateItem, { id: item.id, title: 'Back' }, as(owner)), 'inventory.itemRetired');
+      const edit = await failsWith(
+        call(ops.updateItem, { id: item.id, title: 'Back' }, as(owner)),
+        'inventory.itemRetired',
+      );
       assert.equal(edit.kind, 'conflict');
       const again = await failsWith(call(ops.retireItem, { id: item.id }, as(owner)), 'inventory.illegalTransition');
       assert.match(again.detail, /retired → retired/);
-      await failsWith(call(ops.reserveItem, { id: item.id, reservationId: randomUUID() }), 'inventory.illegalTransition');
+      await failsWith(
+        call(ops.reserveItem, { id: item.id, reservationId: randomUUID() }),
+        'inventory.illegalTransition',
+      );
       await failsWith(call(ops.retireItem, { id: randomUUID() }, as(owner)), 'inventory.itemNotFound');
     });
 
@@ -231,23 +315,35 @@ describe('inventory (bus, PostgreSQL)', () => {
       // A retry (even carrying the version it was first sent with) succeeds without a change.
       assert.deepEqual(await call(ops.reserveItem, { id: item.id, reservationId: r1, expectedVersion: 1 }), reserved);
 
-      const other = await failsWith(call(ops.reserveItem, { id: item.id, reservationId: r2 }), 'inventory.illegalTransition');
+      const other = await failsWith(
+        call(ops.reserveItem, { id: item.id, reservationId: r2 }),
+        'inventory.illegalTransition',
+      );
       assert.match(other.detail, /reserved → reserved/);
       await failsWith(call(ops.markItemInUse, { id: item.id, reservationId: r2 }), 'inventory.reservationMismatch');
       await failsWith(call(ops.retireItem, { id: item.id }, as(owner)), 'inventory.illegalTransition');
       await failsWith(call(ops.markItemReturned, { id: item.id, reservationId: r1 }), 'inventory.illegalTransition');
 
-      await failsWith(call(ops.markItemInUse, { id: item.id, reservationId: r1, expectedVersion: 1 }), 'inventory.versionMismatch');
+      await failsWith(
+        call(ops.markItemInUse, { id: item.id, reservationId: r1, expectedVersion: 1 }),
+        'inventory.versionMismatch',
+      );
       const inUse = await call(ops.markItemInUse, { id: item.id, reservationId: r1, expectedVersion: 2 });
       assert.equal(inUse.status, 'in_use');
       assert.equal(inUse.version, 3);
       assert.deepEqual(await call(ops.markItemInUse, { id: item.id, reservationId: r1 }), inUse);
 
-      const release = await failsWith(call(ops.releaseItem, { id: item.id, reservationId: r1 }), 'inventory.illegalTransition');
+      const release = await failsWith(
+        call(ops.releaseItem, { id: item.id, reservationId: r1 }),
+        'inventory.illegalTransition',
+      );
       assert.match(release.detail, /in_use → available/);
       const retire = await failsWith(call(ops.retireItem, { id: item.id }, as(owner)), 'inventory.illegalTransition');
       assert.match(retire.detail, /in_use → retired/);
-      await failsWith(call(ops.updateItem, { id: item.id, title: 'x', ifMatch: 2 }, as(owner)), 'inventory.versionMismatch');
+      await failsWith(
+        call(ops.updateItem, { id: item.id, title: 'x', ifMatch: 2 }, as(owner)),
+        'inventory.versionMismatch',
+      );
 
       const returned = await call(ops.markItemReturned, { id: item.id, reservationId: r1 });
       assert.equal(returned.status, 'available');
@@ -273,15 +369,22 @@ describe('inventory (bus, PostgreSQL)', () => {
     test('two reservations racing for one item: exactly one gets it', async () => {
       const item = await call(ops.createItem, draft(), as(owner));
       const contenders = Array.from({ length: 6 }, () => randomUUID());
-      const results = await Promise.allSettled(contenders.map((reservationId) => call(ops.reserveItem, { id: item.id, reservationId })));
+      const results = await Promise.allSettled(
+        contenders.map((reservationId) => call(ops.reserveItem, { id: item.id, reservationId })),
+      );
       const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [contenders[i]] : []));
       assert.equal(won.length, 1);
-      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as AppError).code, 'inventory.illegalTransition');
+      for (const r of results)
+        if (r.status === 'rejected') assert.equal((r.reason as AppError).code, 'inventory.illegalTransition');
       const final = await call(ops.getItem, { id: item.id });
       assert.equal(final.version, 2);
       const history = await call(ops.getItemHistory, { id: item.id }, as(owner));
       const last = history.events.at(-1);
-      assert.equal(last?.type === 'status_changed' && last.data.reservationId, won[0], 'its owner sees which reservation won');
+      assert.equal(
+        last?.type === 'status_changed' && last.data.reservationId,
+        won[0],
+        'its owner sees which reservation won',
+      );
     });
 
     test('saga commands on an unknown item are itemNotFound', async () => {

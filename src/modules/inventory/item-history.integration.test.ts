@@ -42,7 +42,8 @@ const publicFold = (events: Parameters<typeof foldHistory>[0]) => {
   const { reservationId: _held, ...item } = foldHistory(events);
   return item;
 };
-const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx: CallContext) => host.platform.bus.call(op, input, ctx);
+const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx: CallContext) =>
+  host.platform.bus.call(op, input, ctx);
 
 async function counts(itemId: string): Promise<{ history: number; outbox: number }> {
   const [row] = await sql<{ history: number; outbox: number }[]>`
@@ -101,24 +102,97 @@ describe('item history and events (bus, PostgreSQL)', () => {
 
     const R1 = randomUUID();
     const R2 = randomUUID();
-    const steps: [string, () => Promise<unknown>, { type: string; actorId: string | null; data: unknown; event: string }][] = [
+    const steps: [
+      string,
+      () => Promise<unknown>,
+      { type: string; actorId: string | null; data: unknown; event: string },
+    ][] = [
       [
         'owner edit',
-        () => call(ops.updateItem, { id, title: 'Family tent', condition: 'good', dailyPrice: { amount: 1500, currency: 'EUR' } }, asOwner()),
+        () =>
+          call(
+            ops.updateItem,
+            { id, title: 'Family tent', condition: 'good', dailyPrice: { amount: 1500, currency: 'EUR' } },
+            asOwner(),
+          ),
         { type: 'updated', actorId: owner, data: { title: 'Family tent' }, event: 'inventory.itemUpdated' },
       ],
       [
         'admin edit',
-        () => call(ops.updateItem, { id, dailyPrice: { amount: 20, currency: 'USD' }, deposit: { amount: 100, currency: 'USD' } }, asAdmin()),
-        { type: 'updated', actorId: admin, data: { dailyPrice: { amount: 20, currency: 'USD' }, deposit: { amount: 100, currency: 'USD' } }, event: 'inventory.itemUpdated' },
+        () =>
+          call(
+            ops.updateItem,
+            { id, dailyPrice: { amount: 20, currency: 'USD' }, deposit: { amount: 100, currency: 'USD' } },
+            asAdmin(),
+          ),
+        {
+          type: 'updated',
+          actorId: admin,
+          data: { dailyPrice: { amount: 20, currency: 'USD' }, deposit: { amount: 100, currency: 'USD' } },
+          event: 'inventory.itemUpdated',
+        },
       ],
-      ['reserve', () => call(ops.reserveItem, { id, reservationId: R1 }, saga()), { type: 'status_changed', actorId: null, data: { from: 'available', to: 'reserved', reservationId: R1 }, event: 'inventory.itemStatusChanged' }],
-      ['mark in use', () => call(ops.markItemInUse, { id, reservationId: R1 }, saga()), { type: 'status_changed', actorId: null, data: { from: 'reserved', to: 'in_use', reservationId: R1 }, event: 'inventory.itemStatusChanged' }],
-      ['mark returned', () => call(ops.markItemReturned, { id, reservationId: R1 }, saga()), { type: 'status_changed', actorId: null, data: { from: 'in_use', to: 'available', reservationId: R1 }, event: 'inventory.itemStatusChanged' }],
+      [
+        'reserve',
+        () => call(ops.reserveItem, { id, reservationId: R1 }, saga()),
+        {
+          type: 'status_changed',
+          actorId: null,
+          data: { from: 'available', to: 'reserved', reservationId: R1 },
+          event: 'inventory.itemStatusChanged',
+        },
+      ],
+      [
+        'mark in use',
+        () => call(ops.markItemInUse, { id, reservationId: R1 }, saga()),
+        {
+          type: 'status_changed',
+          actorId: null,
+          data: { from: 'reserved', to: 'in_use', reservationId: R1 },
+          event: 'inventory.itemStatusChanged',
+        },
+      ],
+      [
+        'mark returned',
+        () => call(ops.markItemReturned, { id, reservationId: R1 }, saga()),
+        {
+          type: 'status_changed',
+          actorId: null,
+          data: { from: 'in_use', to: 'available', reservationId: R1 },
+          event: 'inventory.itemStatusChanged',
+        },
+      ],
       // A saga step that carries the user it acts for records that user.
-      ['reserve for a user', () => call(ops.reserveItem, { id, reservationId: R2 }, asAdmin()), { type: 'status_changed', actorId: admin, data: { from: 'available', to: 'reserved', reservationId: R2 }, event: 'inventory.itemStatusChanged' }],
-      ['release', () => call(ops.releaseItem, { id, reservationId: R2 }, saga()), { type: 'status_changed', actorId: null, data: { from: 'reserved', to: 'available', reservationId: R2 }, event: 'inventory.itemStatusChanged' }],
-      ['retire', () => call(ops.retireItem, { id }, asOwner()), { type: 'status_changed', actorId: owner, data: { from: 'available', to: 'retired', reservationId: null }, event: 'inventory.itemStatusChanged' }],
+      [
+        'reserve for a user',
+        () => call(ops.reserveItem, { id, reservationId: R2 }, asAdmin()),
+        {
+          type: 'status_changed',
+          actorId: admin,
+          data: { from: 'available', to: 'reserved', reservationId: R2 },
+          event: 'inventory.itemStatusChanged',
+        },
+      ],
+      [
+        'release',
+        () => call(ops.releaseItem, { id, reservationId: R2 }, saga()),
+        {
+          type: 'status_changed',
+          actorId: null,
+          data: { from: 'reserved', to: 'available', reservationId: R2 },
+          event: 'inventory.itemStatusChanged',
+        },
+      ],
+      [
+        'retire',
+        () => call(ops.retireItem, { id }, asOwner()),
+        {
+          type: 'status_changed',
+          actorId: owner,
+          data: { from: 'available', to: 'retired', reservationId: null },
+          event: 'inventory.itemStatusChanged',
+        },
+      ],
     ];
     for (const [what, write, expected] of steps) {
       const before = await counts(id);
@@ -127,7 +201,11 @@ describe('item history and events (bus, PostgreSQL)', () => {
       const recorded = await latest(id);
       assert.equal(recorded.sameTransaction, true, `${what}: history written outside the item's transaction`);
       assert.equal(recorded.sameTime, true, `${what}: event written outside the item's transaction`);
-      assert.deepEqual({ type: recorded.type, actorId: recorded.actorId, data: recorded.data, event: recorded.event }, expected, what);
+      assert.deepEqual(
+        { type: recorded.type, actorId: recorded.actorId, data: recorded.data, event: recorded.event },
+        expected,
+        what,
+      );
       const version = before.history + 1;
       const facts = expected.type === 'updated' ? { changes: expected.data } : (expected.data as object);
       assert.deepEqual(recorded.payload, { itemId: id, ownerId: owner, version, ...facts }, what);
@@ -150,14 +228,32 @@ describe('item history and events (bus, PostgreSQL)', () => {
     await call(ops.releaseItem, { id, reservationId: randomUUID() }, saga());
     await call(ops.markItemReturned, { id, reservationId: randomUUID() }, saga());
     // Failed and refused writes.
-    await failsWith(call(ops.updateItem, { id, title: 'Stale', ifMatch: '"1"' }, asOwner()), 'inventory.versionMismatch');
-    await failsWith(call(ops.markItemInUse, { id, reservationId: R1, expectedVersion: 2 }, saga()), 'inventory.versionMismatch');
-    await failsWith(call(ops.updateItem, { id, title: 'Mine' }, systemContext({ caller: { userId: randomUUID(), role: 'member' } })), 'inventory.notOwner');
-    await failsWith(call(ops.updateItem, { id, deposit: { amount: 1, currency: 'USD' } }, asOwner()), 'inventory.currencyMismatch');
+    await failsWith(
+      call(ops.updateItem, { id, title: 'Stale', ifMatch: '"1"' }, asOwner()),
+      'inventory.versionMismatch',
+    );
+    await failsWith(
+      call(ops.markItemInUse, { id, reservationId: R1, expectedVersion: 2 }, saga()),
+      'inventory.versionMismatch',
+    );
+    await failsWith(
+      call(ops.updateItem, { id, title: 'Mine' }, systemContext({ caller: { userId: randomUUID(), role: 'member' } })),
+      'inventory.notOwner',
+    );
+    await failsWith(
+      call(ops.updateItem, { id, deposit: { amount: 1, currency: 'USD' } }, asOwner()),
+      'inventory.currencyMismatch',
+    );
     await failsWith(call(ops.reserveItem, { id, reservationId: randomUUID() }, saga()), 'inventory.illegalTransition');
-    await failsWith(call(ops.markItemInUse, { id, reservationId: randomUUID() }, saga()), 'inventory.reservationMismatch');
+    await failsWith(
+      call(ops.markItemInUse, { id, reservationId: randomUUID() }, saga()),
+      'inventory.reservationMismatch',
+    );
     await failsWith(call(ops.retireItem, { id }, asOwner()), 'inventory.illegalTransition');
-    await failsWith(call(ops.createItem, { ...tent, deposit: { amount: 1, currency: 'USD' } }, asOwner()), 'inventory.currencyMismatch');
+    await failsWith(
+      call(ops.createItem, { ...tent, deposit: { amount: 1, currency: 'USD' } }, asOwner()),
+      'inventory.currencyMismatch',
+    );
 
     assert.deepEqual(await counts(id), settled);
     const current = await call(ops.getItem, { id }, saga());
@@ -167,11 +263,16 @@ describe('item history and events (bus, PostgreSQL)', () => {
   test('concurrent writers: one history row and one event per version', async () => {
     const item = await call(ops.createItem, tent, asOwner());
     // Five writers: each loses at most four races, within changeItem's retries.
-    const written = await Promise.all(Array.from({ length: 5 }, (_, i) => call(ops.updateItem, { id: item.id, title: `Edit ${i}` }, asOwner())));
+    const written = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => call(ops.updateItem, { id: item.id, title: `Edit ${i}` }, asOwner())),
+    );
     assert.deepEqual(written.map((w) => w.version).sort(), [2, 3, 4, 5, 6]);
     assert.deepEqual(await counts(item.id), { history: 6, outbox: 6 });
     const history = await call(ops.getItemHistory, { id: item.id }, asOwner());
-    assert.deepEqual(history.events.map((e) => e.version), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      history.events.map((e) => e.version),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.deepEqual({ id: item.id, ...publicFold(history.events) }, await call(ops.getItem, { id: item.id }, saga()));
   });
 
@@ -180,10 +281,19 @@ describe('item history and events (bus, PostgreSQL)', () => {
     const publish = (async () => {
       throw new Error('outbox unavailable');
     }) as unknown as Publish;
-    const failing = { ...asOwner(), deps: { db, reads: primaryReads(db), cache: host.platform.cache, publish }, bus: host.platform.bus };
+    const failing = {
+      ...asOwner(),
+      deps: { db, reads: primaryReads(db), cache: host.platform.cache, publish },
+      bus: host.platform.bus,
+    };
 
     const item = await call(ops.createItem, tent, asOwner());
-    const change = () => changeItem(failing, item.id, undefined, () => ({ kind: 'write', columns: { title: 'Lost' }, change: { type: 'updated', data: { title: 'Lost' } } }));
+    const change = () =>
+      changeItem(failing, item.id, undefined, () => ({
+        kind: 'write',
+        columns: { title: 'Lost' },
+        change: { type: 'updated', data: { title: 'Lost' } },
+      }));
     await assert.rejects(change(), /outbox unavailable/);
     const current = await call(ops.getItem, { id: item.id }, saga());
     assert.deepEqual([current.title, current.version], [tent.title, 1]);
@@ -198,7 +308,8 @@ describe('item history and events (bus, PostgreSQL)', () => {
   test('property: after any sequence of 30+ edits and moves, the history replays to the current item', async () => {
     const reservations = [randomUUID(), randomUUID()];
     const actor = fc.constantFrom('owner', 'admin', 'saga');
-    const money = (currency: string) => fc.record({ amount: fc.integer({ min: 0, max: 50_000 }), currency: fc.constant(currency) });
+    const money = (currency: string) =>
+      fc.record({ amount: fc.integer({ min: 0, max: 50_000 }), currency: fc.constant(currency) });
     const edit = fc.constantFrom('EUR', 'EUR', 'USD').chain((currency) =>
       fc.record(
         {
@@ -213,16 +324,42 @@ describe('item history and events (bus, PostgreSQL)', () => {
       ),
     );
     const command = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ kind: fc.constant('update' as const), edit, by: fc.constantFrom('owner', 'admin'), stale: fc.boolean() }) },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant('update' as const),
+          edit,
+          by: fc.constantFrom('owner', 'admin'),
+          stale: fc.boolean(),
+        }),
+      },
       {
         weight: 6,
-        arbitrary: fc.record({ kind: fc.constantFrom('reserve', 'release', 'markInUse', 'markReturned' as const), reservation: fc.constantFrom(0, 1), by: actor }),
+        arbitrary: fc.record({
+          kind: fc.constantFrom('reserve', 'release', 'markInUse', 'markReturned' as const),
+          reservation: fc.constantFrom(0, 1),
+          by: actor,
+        }),
       },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('retire' as const), by: fc.constantFrom('owner', 'admin') }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('retire' as const), by: fc.constantFrom('owner', 'admin') }),
+      },
     );
     const contexts = { owner: asOwner, admin: asAdmin, saga } as const;
-    const tolerated = new Set(['inventory.illegalTransition', 'inventory.reservationMismatch', 'inventory.itemRetired', 'inventory.versionMismatch', 'inventory.currencyMismatch']);
-    const sagaOps = { reserve: ops.reserveItem, release: ops.releaseItem, markInUse: ops.markItemInUse, markReturned: ops.markItemReturned } as const;
+    const tolerated = new Set([
+      'inventory.illegalTransition',
+      'inventory.reservationMismatch',
+      'inventory.itemRetired',
+      'inventory.versionMismatch',
+      'inventory.currencyMismatch',
+    ]);
+    const sagaOps = {
+      reserve: ops.reserveItem,
+      release: ops.releaseItem,
+      markInUse: ops.markItemInUse,
+      markReturned: ops.markItemReturned,
+    } as const;
 
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 30, maxLength: 45 }), async (commands) => {
@@ -233,14 +370,22 @@ describe('item history and events (bus, PostgreSQL)', () => {
         for (const c of commands) {
           const ctx = contexts[c.by as keyof typeof contexts]();
           const run = () => {
-            if (c.kind === 'update') return call(ops.updateItem, { id, ...c.edit, ...(c.stale && version > 1 ? { ifMatch: version - 1 } : {}) }, ctx);
+            if (c.kind === 'update')
+              return call(
+                ops.updateItem,
+                { id, ...c.edit, ...(c.stale && version > 1 ? { ifMatch: version - 1 } : {}) },
+                ctx,
+              );
             if (c.kind === 'retire') return call(ops.retireItem, { id }, ctx);
             return call(sagaOps[c.kind], { id, reservationId: reservations[c.reservation]! }, ctx);
           };
           try {
             const after = await run();
             if (after.version !== version) actors.push(ctx.caller?.userId ?? null);
-            assert.ok(after.version === version || after.version === version + 1, 'a write moves one version at a time');
+            assert.ok(
+              after.version === version || after.version === version + 1,
+              'a write moves one version at a time',
+            );
             version = after.version;
           } catch (error) {
             if (!(error instanceof AppError && tolerated.has(error.code))) throw error;
@@ -250,10 +395,22 @@ describe('item history and events (bus, PostgreSQL)', () => {
         const history = await call(ops.getItemHistory, { id }, asOwner());
         assert.equal(history.itemId, id);
         assert.deepEqual({ id, ...publicFold(history.events) }, current, 'rebuilt from history');
-        assert.deepEqual(history.events.map((e) => e.version), Array.from({ length: current.version }, (_, i) => i + 1));
-        assert.deepEqual(history.events.map((e) => e.actorId), actors);
-        const events = await sql<{ version: number }[]>`select (payload ->> 'version')::int as version from inventory.outbox where aggregate_id = ${id} order by seq`;
-        assert.deepEqual(events.map((e) => e.version), history.events.map((e) => e.version), 'one event per version, in order');
+        assert.deepEqual(
+          history.events.map((e) => e.version),
+          Array.from({ length: current.version }, (_, i) => i + 1),
+        );
+        assert.deepEqual(
+          history.events.map((e) => e.actorId),
+          actors,
+        );
+        const events = await sql<
+          { version: number }[]
+        >`select (payload ->> 'version')::int as version from inventory.outbox where aggregate_id = ${id} order by seq`;
+        assert.deepEqual(
+          events.map((e) => e.version),
+          history.events.map((e) => e.version),
+          'one event per version, in order',
+        );
       }),
       { numRuns: 4 },
     );
@@ -264,14 +421,24 @@ describe('item history and events (bus, PostgreSQL)', () => {
     const reservationId = randomUUID();
     await call(ops.reserveItem, { id: item.id, reservationId }, saga());
     const stranger = systemContext({ caller: { userId: randomUUID(), role: 'member' } });
-    for (const [who, ctx] of [['anonymous', saga()], ['another member', stranger]] as const) {
+    for (const [who, ctx] of [
+      ['anonymous', saga()],
+      ['another member', stranger],
+    ] as const) {
       const seen = await call(ops.getItemHistory, { id: item.id }, ctx);
-      assert.deepEqual(seen.events.map((e) => e.actorId), [null, null], who);
+      assert.deepEqual(
+        seen.events.map((e) => e.actorId),
+        [null, null],
+        who,
+      );
       assert.equal(JSON.stringify(seen).includes(reservationId), false, `${who} sees no reservation id`);
     }
     for (const ctx of [asOwner(), asAdmin()]) {
       const seen = await call(ops.getItemHistory, { id: item.id }, ctx);
-      assert.deepEqual(seen.events.map((e) => e.actorId), [owner, null]);
+      assert.deepEqual(
+        seen.events.map((e) => e.actorId),
+        [owner, null],
+      );
       assert.equal(JSON.stringify(seen).includes(reservationId), true);
     }
   });
@@ -282,8 +449,14 @@ describe('item history and events (bus, PostgreSQL)', () => {
 
   test('item_history is append-only: UPDATE, DELETE and TRUNCATE are refused', async () => {
     const item = await call(ops.createItem, tent, asOwner());
-    await assert.rejects(sql`update inventory.item_history set actor_id = null where item_id = ${item.id}`, /append-only: UPDATE refused/);
-    await assert.rejects(sql`delete from inventory.item_history where item_id = ${item.id}`, /append-only: DELETE refused/);
+    await assert.rejects(
+      sql`update inventory.item_history set actor_id = null where item_id = ${item.id}`,
+      /append-only: UPDATE refused/,
+    );
+    await assert.rejects(
+      sql`delete from inventory.item_history where item_id = ${item.id}`,
+      /append-only: DELETE refused/,
+    );
     await assert.rejects(sql`truncate inventory.item_history`, /append-only: TRUNCATE refused/);
     assert.deepEqual(await counts(item.id), { history: 1, outbox: 1 });
   });
@@ -295,7 +468,9 @@ describe('item history and events (bus, PostgreSQL)', () => {
     const deadline = Date.now() + 5_000;
     let unsent = -1;
     while (Date.now() < deadline) {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from inventory.outbox where aggregate_id = ${item.id} and sent_at is null`;
+      const [row] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from inventory.outbox where aggregate_id = ${item.id} and sent_at is null`;
       unsent = row!.n;
       if (unsent === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -310,17 +485,29 @@ describe('item history and events (bus, PostgreSQL)', () => {
     await sql`
       insert into inventory.items (id, owner_id, title, description, category, currency, daily_price_amount, deposit_amount, condition, status, reservation_id, version, created_at, updated_at)
       values (${id}, ${owner}, 'Old ladder', '', 'tools', 'EUR', 300, 2000, 'worn', 'reserved', ${reservationId}, 5, now() - interval '3 days', now() - interval '1 day')`;
-    const backfill = readFileSync(new URL('../../../migrations/inventory/0002_history_baseline.sql', import.meta.url), 'utf8');
+    const backfill = readFileSync(
+      new URL('../../../migrations/inventory/0002_history_baseline.sql', import.meta.url),
+      'utf8',
+    );
     await sql.unsafe(backfill);
     await sql.unsafe(backfill);
 
     const history = await call(ops.getItemHistory, { id }, asOwner());
-    assert.deepEqual(history.events.map((e) => [e.version, e.type, e.actorId]), [[5, 'baseline', null]]);
+    assert.deepEqual(
+      history.events.map((e) => [e.version, e.type, e.actorId]),
+      [[5, 'baseline', null]],
+    );
     assert.deepEqual({ id, ...publicFold(history.events) }, await call(ops.getItem, { id }, saga()));
 
     await call(ops.markItemInUse, { id, reservationId }, saga());
     const later = await call(ops.getItemHistory, { id }, asOwner());
-    assert.deepEqual(later.events.map((e) => [e.version, e.type]), [[5, 'baseline'], [6, 'status_changed']]);
+    assert.deepEqual(
+      later.events.map((e) => [e.version, e.type]),
+      [
+        [5, 'baseline'],
+        [6, 'status_changed'],
+      ],
+    );
     assert.deepEqual({ id, ...publicFold(later.events) }, await call(ops.getItem, { id }, saga()));
   });
 });

@@ -27,5 +27,17 @@ export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
   },
   events: inventoryEvents,
   subscriptions: (deps) => inventorySubscriptions(deps),
-  handlers: { listItems, getItem, getItemHistory, createItem, updateItem, retireItem, reserveItem, releaseItem, markItemInUse, markItemReturned, exportItemHistory },
+  handlers: {
+    listItems,
+    getItem,
+    getItemHistory,
+    createItem,
+    updateItem,
+    retireItem,
+    reserveItem,
+    releaseItem,
+    markItemInUse,
+    markItemReturned,
+    exportItemHistory,
+  },
 });

@@ -16,14 +16,21 @@ export function inventorySubscriptions(deps: InventoryDeps): SubscriptionSpec[] 
     // A user was deleted: their items are retired (still readable, never rentable again), in the inbox's transaction.
     on(identity.events.userDeleted, 'retireOwnerItems', async (message, tx) => {
       const ctx = systemContext();
-      const listed = await tx.select().from(items).where(and(eq(items.ownerId, message.payload.userId), ne(items.status, 'retired'))).for('update');
+      const listed = await tx
+        .select()
+        .from(items)
+        .where(and(eq(items.ownerId, message.payload.userId), ne(items.status, 'retired')))
+        .for('update');
       for (const before of listed) {
         const [after] = await tx
           .update(items)
           .set({ status: 'retired', reservationId: null, version: sql`${items.version} + 1`, updatedAt: sql`now()` })
           .where(eq(items.id, before.id))
           .returning();
-        await recordChange(tx, deps, ctx, after!, { type: 'status_changed', data: { from: before.status, to: 'retired', reservationId: null } });
+        await recordChange(tx, deps, ctx, after!, {
+          type: 'status_changed',
+          data: { from: before.status, to: 'retired', reservationId: null },
+        });
         // Written through at once: a rolled-back retirement heals when the cached item expires.
         await rememberItem(deps, after!);
       }

@@ -23,7 +23,11 @@ export const notificationSchema = z
     kind: notificationKindSchema,
     title: z.string(),
     body: z.string(),
-    data: z.record(z.string(), z.unknown()).describe('Ids and facts the notification is about, e.g. itemId, status; for rentals rentalId, from, to and role (owner or renter)'),
+    data: z
+      .record(z.string(), z.unknown())
+      .describe(
+        'Ids and facts the notification is about, e.g. itemId, status; for rentals rentalId, from, to and role (owner or renter)',
+      ),
     createdAt: z.iso.datetime(),
     readAt: z.iso.datetime().nullable().describe('When the user marked it read; null while unread'),
   })
@@ -60,7 +64,8 @@ export const notifications = defineContract({
         auth: 'required',
         tag: 'Notifications',
         query: ['unread', 'limit', 'cursor'],
-        description: 'Keyset pagination: notifications arriving while you page do not shift or repeat entries. Live updates: GET /v1/notifications/stream.',
+        description:
+          'Keyset pagination: notifications arriving while you page do not shift or repeat entries. Live updates: GET /v1/notifications/stream.',
       },
     }),
     // The caller has seen a notification; marking it again keeps the first read time.
@@ -71,7 +76,14 @@ export const notifications = defineContract({
       output: notificationSchema,
       errors: ['notificationNotFound'],
       idempotent: true,
-      http: { method: 'post', path: '/v1/notifications/{id}/read', status: 200, auth: 'required', tag: 'Notifications', params: ['id'] },
+      http: {
+        method: 'post',
+        path: '/v1/notifications/{id}/read',
+        status: 200,
+        auth: 'required',
+        tag: 'Notifications',
+        params: ['id'],
+      },
     }),
     ...deadLetterOps('notifications'),
   },

@@ -18,7 +18,14 @@ before(async () => {
   const config = parseConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', NODE_ENV: 'test' });
   const log = createLogger({ level: 'silent', pretty: false, name: 'test' });
   host = await hostModules({ config, log, service: 'test', modules: [notificationsModule], events: 'in-process' });
-  app = createApp({ name: 'test', log, metrics: host.platform.metrics, bodyLimitBytes: 1024, corsOrigins: [], readiness: async () => ({}) });
+  app = createApp({
+    name: 'test',
+    log,
+    metrics: host.platform.metrics,
+    bodyLimitBytes: 1024,
+    corsOrigins: [],
+    readiness: async () => ({}),
+  });
   // Tokens are user ids here: this test is about the feed, not about identity.
   const authenticate = async (token: string) => {
     if (!/^[0-9a-f-]{36}$/.test(token)) throw platformErrors.unauthorized();
@@ -34,7 +41,15 @@ after(async () => {
 function registered(userId: string) {
   const messageId = randomUUID();
   return {
-    envelope: { messageId, event: 'identity.userRegistered', version: 1, aggregateId: userId, correlationId: messageId, causationId: messageId, occurredAt: new Date().toISOString() },
+    envelope: {
+      messageId,
+      event: 'identity.userRegistered',
+      version: 1,
+      aggregateId: userId,
+      correlationId: messageId,
+      causationId: messageId,
+      occurredAt: new Date().toISOString(),
+    },
     payload: { userId, displayName: 'Solo' },
   };
 }
@@ -42,7 +57,9 @@ function registered(userId: string) {
 test('without Redis, a committed notification reaches its user’s stream in the same process, and no one else’s', async () => {
   const alice = randomUUID();
   const bob = randomUUID();
-  const stream = readEventStream(await app.request('/v1/notifications/stream', { headers: { authorization: `Bearer ${alice}` } }));
+  const stream = readEventStream(
+    await app.request('/v1/notifications/stream', { headers: { authorization: `Bearer ${alice}` } }),
+  );
   try {
     await stream.next((e) => e.event === 'ready');
     assert.equal(await host.platform.events.replay('notifications.welcomeUser', registered(bob)), 'applied');

@@ -35,7 +35,12 @@ export const notificationsModule = defineModule<typeof notifications, Notificati
       origin,
       committed: new CommitRelay({ database, db: database.db, origin, live, log: platform.log }),
       log: platform.log,
-      deadLetters: { db: database.db, table: notificationsEvents.deadLetters, replay: platform.events.replay.bind(platform.events), module: 'notifications' },
+      deadLetters: {
+        db: database.db,
+        table: notificationsEvents.deadLetters,
+        replay: platform.events.replay.bind(platform.events),
+        module: 'notifications',
+      },
     };
   },
   events: notificationsEvents,
@@ -46,9 +51,15 @@ export const notificationsModule = defineModule<typeof notifications, Notificati
     on(inventory.events.itemCreated, 'notifyItemListed', (message, tx) => notifyItemListed(message, tx, deps)),
     on(inventory.events.itemUpdated, 'trackItemTitle', (message, tx) => trackItemTitle(message, tx)),
     on(inventory.events.itemStatusChanged, 'notifyItemStatus', (message, tx) => notifyItemStatus(message, tx, deps)),
-    on(rentals.events.rentalConfirmed, 'notifyRentalConfirmed', (message, tx) => notifyRental(message, tx, deps, 'rentalConfirmed')),
-    on(rentals.events.rentalCompleted, 'notifyRentalCompleted', (message, tx) => notifyRental(message, tx, deps, 'rentalCompleted')),
-    on(rentals.events.rentalCancelled, 'notifyRentalCancelled', (message, tx) => notifyRental(message, tx, deps, 'rentalCancelled')),
+    on(rentals.events.rentalConfirmed, 'notifyRentalConfirmed', (message, tx) =>
+      notifyRental(message, tx, deps, 'rentalConfirmed'),
+    ),
+    on(rentals.events.rentalCompleted, 'notifyRentalCompleted', (message, tx) =>
+      notifyRental(message, tx, deps, 'rentalCompleted'),
+    ),
+    on(rentals.events.rentalCancelled, 'notifyRentalCancelled', (message, tx) =>
+      notifyRental(message, tx, deps, 'rentalCancelled'),
+    ),
   ],
   handlers: { listNotifications, markNotificationRead, ...deadLetterHandlers },
   async start(deps) {

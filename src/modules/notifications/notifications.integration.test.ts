@@ -83,7 +83,15 @@ function createItem(owner: Caller, title?: string) {
 /** A message as a transport would deliver it, for replaying through a consumer. */
 function message<P>(event: string, aggregateId: string, payload: P): EventMessage<P> {
   const messageId = randomUUID();
-  const envelope: Envelope = { messageId, event, version: 1, aggregateId, correlationId: messageId, causationId: messageId, occurredAt: new Date().toISOString() };
+  const envelope: Envelope = {
+    messageId,
+    event,
+    version: 1,
+    aggregateId,
+    correlationId: messageId,
+    causationId: messageId,
+    occurredAt: new Date().toISOString(),
+  };
   return { envelope, payload };
 }
 
@@ -96,12 +104,18 @@ async function sentMessage(event: string, itemId: string): Promise<EventMessage>
 }
 
 async function countBySource(messageId: string): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from notifications.notifications where source_message_id = ${messageId}`;
+  const [row] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from notifications.notifications where source_message_id = ${messageId}`;
   return row!.n;
 }
 
 before(async () => {
-  host = await startTestHost([identityModule, inventoryModule, notificationsModule], { ADMIN_EMAIL, ADMIN_PASSWORD, EVENT_RETRY_DELAY_MS: '10' });
+  host = await startTestHost([identityModule, inventoryModule, notificationsModule], {
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    EVENT_RETRY_DELAY_MS: '10',
+  });
   bus = host.platform.bus;
   sql = postgres(host.databaseUrl, { max: 2, onnotice: () => {} });
   const tokens = await bus.call(identity.ops.login, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, ctx());
@@ -136,7 +150,8 @@ describe('reactions to events', () => {
     const owner = stranger();
     const item = await createItem(owner, 'Kayak');
     const first = randomUUID();
-    const kindsFor = async () => (await inbox(owner, { limit: 100 })).items.filter((n) => n.data.itemId === item.id).map((n) => n.kind);
+    const kindsFor = async () =>
+      (await inbox(owner, { limit: 100 })).items.filter((n) => n.data.itemId === item.id).map((n) => n.kind);
     await bus.call(inventory.ops.reserveItem, { id: item.id, reservationId: first }, ctx());
     const reserved = await waitForNotification(owner, (n) => n.kind === 'itemReserved');
     assert.equal(reserved.title, '“Kayak” is reserved');
@@ -151,7 +166,10 @@ describe('reactions to events', () => {
     await waitForNotification(owner, (n) => n.kind === 'itemReleased');
     await bus.call(inventory.ops.retireItem, { id: item.id }, ctx(owner));
     await host.platform.events.drain();
-    assert.deepEqual((await kindsFor()).sort(), ['itemInUse', 'itemListed', 'itemReleased', 'itemReserved', 'itemReserved', 'itemReturned'].sort());
+    assert.deepEqual(
+      (await kindsFor()).sort(),
+      ['itemInUse', 'itemListed', 'itemReleased', 'itemReserved', 'itemReserved', 'itemReturned'].sort(),
+    );
   });
 
   test('a renamed item is named by its new title', async () => {
@@ -168,13 +186,29 @@ describe('reactions to events', () => {
     const item = await createItem(owner, 'Ladder');
     await waitForNotification(owner, (n) => n.kind === 'itemListed');
     await sql`delete from notifications.item_titles where item_id = ${item.id}`;
-    const move = { itemId: item.id, ownerId: owner.userId, version: 9, from: 'available', to: 'reserved', reservationId: randomUUID() };
-    await host.platform.events.replay('notifications.notifyItemStatus', message('inventory.itemStatusChanged', item.id, move));
+    const move = {
+      itemId: item.id,
+      ownerId: owner.userId,
+      version: 9,
+      from: 'available',
+      to: 'reserved',
+      reservationId: randomUUID(),
+    };
+    await host.platform.events.replay(
+      'notifications.notifyItemStatus',
+      message('inventory.itemStatusChanged', item.id, move),
+    );
     assert.equal((await waitForNotification(owner, (n) => n.kind === 'itemReserved')).title, '“Ladder” is reserved');
 
     const unknown = { ...move, itemId: randomUUID() };
-    await host.platform.events.replay('notifications.notifyItemStatus', message('inventory.itemStatusChanged', unknown.itemId, unknown));
-    assert.equal((await waitForNotification(owner, (n) => n.data.itemId === unknown.itemId)).title, 'Your item is reserved');
+    await host.platform.events.replay(
+      'notifications.notifyItemStatus',
+      message('inventory.itemStatusChanged', unknown.itemId, unknown),
+    );
+    assert.equal(
+      (await waitForNotification(owner, (n) => n.data.itemId === unknown.itemId)).title,
+      'Your item is reserved',
+    );
   });
 
   test('identity.userDeleted: the inbox goes with the account', async () => {
@@ -209,10 +243,22 @@ describe('rentals', () => {
     // Three whole days inside one month, whatever today is.
     let start = 10;
     while (new Date(Date.now() + start * DAY).getUTCDate() > 25) start += 1;
-    return { owner, renter, facts: { rentalId: randomUUID(), itemId: item.id, ownerId: owner.userId, renterId: renter.userId, ...period(start, 3) } };
+    return {
+      owner,
+      renter,
+      facts: {
+        rentalId: randomUUID(),
+        itemId: item.id,
+        ownerId: owner.userId,
+        renterId: renter.userId,
+        ...period(start, 3),
+      },
+    };
   }
   const kindsOf = async (caller: Caller, rentalId: string) =>
-    (await inbox(caller, { limit: 100 })).items.filter((n) => n.data.rentalId === rentalId).map((n) => [n.kind, n.data.role]);
+    (await inbox(caller, { limit: 100 })).items
+      .filter((n) => n.data.rentalId === rentalId)
+      .map((n) => [n.kind, n.data.role]);
 
   test('rentals.rentalConfirmed: the owner hears the item was rented for the period, the renter that it is confirmed', async () => {
     const { owner, renter, facts } = await rental('Drill');
@@ -222,7 +268,13 @@ describe('rentals', () => {
     const toOwner = await waitForNotification(owner, (n) => n.data.rentalId === facts.rentalId);
     assert.equal(toOwner.kind, 'rentalConfirmed');
     assert.match(toOwner.title, new RegExp(`^“Drill” was rented for ${first}–${last} ${month}( \\d{4})?$`));
-    assert.deepEqual(toOwner.data, { rentalId: facts.rentalId, itemId: facts.itemId, from: facts.from, to: facts.to, role: 'owner' });
+    assert.deepEqual(toOwner.data, {
+      rentalId: facts.rentalId,
+      itemId: facts.itemId,
+      from: facts.from,
+      to: facts.to,
+      role: 'owner',
+    });
     const toRenter = await waitForNotification(renter, (n) => n.data.rentalId === facts.rentalId);
     assert.equal(toRenter.title, 'Your rental of “Drill” is confirmed');
     assert.equal(toRenter.data.role, 'renter');
@@ -230,13 +282,22 @@ describe('rentals', () => {
 
   test('rentals.rentalCompleted and rentalCancelled tell both; the renter hears the deposit was released', async () => {
     const returned = await rental('Tent');
-    await host.platform.events.replay('notifications.notifyRentalCompleted', message('rentals.rentalCompleted', returned.facts.rentalId, returned.facts));
+    await host.platform.events.replay(
+      'notifications.notifyRentalCompleted',
+      message('rentals.rentalCompleted', returned.facts.rentalId, returned.facts),
+    );
     const toRenter = await waitForNotification(returned.renter, (n) => n.data.rentalId === returned.facts.rentalId);
-    assert.deepEqual([toRenter.kind, toRenter.title, toRenter.body], ['rentalCompleted', 'Your rental of “Tent” is complete', '“Tent” was returned; your deposit was released.']);
+    assert.deepEqual(
+      [toRenter.kind, toRenter.title, toRenter.body],
+      ['rentalCompleted', 'Your rental of “Tent” is complete', '“Tent” was returned; your deposit was released.'],
+    );
     assert.deepEqual(await kindsOf(returned.owner, returned.facts.rentalId), [['rentalCompleted', 'owner']]);
 
     const cancelled = await rental('Canoe');
-    await host.platform.events.replay('notifications.notifyRentalCancelled', message('rentals.rentalCancelled', cancelled.facts.rentalId, cancelled.facts));
+    await host.platform.events.replay(
+      'notifications.notifyRentalCancelled',
+      message('rentals.rentalCancelled', cancelled.facts.rentalId, cancelled.facts),
+    );
     const toOwner = await waitForNotification(cancelled.owner, (n) => n.data.rentalId === cancelled.facts.rentalId);
     assert.deepEqual([toOwner.kind, toOwner.title], ['rentalCancelled', 'Rental of “Canoe” cancelled']);
     assert.deepEqual(await kindsOf(cancelled.renter, cancelled.facts.rentalId), [['rentalCancelled', 'renter']]);
@@ -245,10 +306,25 @@ describe('rentals', () => {
   test('an item inventory does not know: "your item" to the owner, "the item" to the renter', async () => {
     const owner = stranger();
     const renter = stranger();
-    const facts = { rentalId: randomUUID(), itemId: randomUUID(), ownerId: owner.userId, renterId: renter.userId, ...period(10, 2) };
-    await host.platform.events.replay('notifications.notifyRentalConfirmed', message('rentals.rentalConfirmed', facts.rentalId, facts));
-    assert.match((await waitForNotification(owner, (n) => n.data.rentalId === facts.rentalId)).title, /^Your item was rented for /);
-    assert.equal((await waitForNotification(renter, (n) => n.data.rentalId === facts.rentalId)).title, 'Your rental of the item is confirmed');
+    const facts = {
+      rentalId: randomUUID(),
+      itemId: randomUUID(),
+      ownerId: owner.userId,
+      renterId: renter.userId,
+      ...period(10, 2),
+    };
+    await host.platform.events.replay(
+      'notifications.notifyRentalConfirmed',
+      message('rentals.rentalConfirmed', facts.rentalId, facts),
+    );
+    assert.match(
+      (await waitForNotification(owner, (n) => n.data.rentalId === facts.rentalId)).title,
+      /^Your item was rented for /,
+    );
+    assert.equal(
+      (await waitForNotification(renter, (n) => n.data.rentalId === facts.rentalId)).title,
+      'Your rental of the item is confirmed',
+    );
   });
 
   test('the same message twice, or past the inbox, makes one notification for each of owner and renter', async () => {
@@ -270,15 +346,25 @@ describe('rentals', () => {
   test('the renter’s live stream gets the rental notification', async () => {
     const a = await member('Renter');
     const { facts } = await rental('Kayak');
-    const response = await host.app.request('/v1/notifications/stream', { headers: { authorization: `Bearer ${a.token}` } });
+    const response = await host.app.request('/v1/notifications/stream', {
+      headers: { authorization: `Bearer ${a.token}` },
+    });
     assert.equal(response.status, 200);
     const stream = readEventStream(response);
     try {
       await stream.next((e) => e.event === 'ready');
       const mine = { ...facts, renterId: a.caller.userId };
-      await host.platform.events.replay('notifications.notifyRentalConfirmed', message('rentals.rentalConfirmed', mine.rentalId, mine));
-      const pushed = notificationOf(await stream.next((e) => e.event === 'notification' && notificationOf(e).data.rentalId === mine.rentalId));
-      assert.deepEqual([pushed.userId, pushed.kind, pushed.title], [a.caller.userId, 'rentalConfirmed', 'Your rental of “Kayak” is confirmed']);
+      await host.platform.events.replay(
+        'notifications.notifyRentalConfirmed',
+        message('rentals.rentalConfirmed', mine.rentalId, mine),
+      );
+      const pushed = notificationOf(
+        await stream.next((e) => e.event === 'notification' && notificationOf(e).data.rentalId === mine.rentalId),
+      );
+      assert.deepEqual(
+        [pushed.userId, pushed.kind, pushed.title],
+        [a.caller.userId, 'rentalConfirmed', 'Your rental of “Kayak” is confirmed'],
+      );
     } finally {
       await stream.cancel();
     }
@@ -289,7 +375,12 @@ describe('once per event', () => {
   test('the same message delivered twice makes one notification', async () => {
     const owner = stranger();
     const itemId = randomUUID();
-    const created = message('inventory.itemCreated', itemId, { itemId, version: 1, ...listing('Projector'), ownerId: owner.userId });
+    const created = message('inventory.itemCreated', itemId, {
+      itemId,
+      version: 1,
+      ...listing('Projector'),
+      ownerId: owner.userId,
+    });
     const outcomes = [
       await host.platform.events.replay('notifications.notifyItemListed', created),
       await host.platform.events.replay('notifications.notifyItemListed', created),
@@ -327,7 +418,10 @@ describe('the inbox', () => {
     for (let i = 0; i < n; i++) {
       // Notifications of the same millisecond have no order among themselves.
       await new Promise((r) => setTimeout(r, 2));
-      await host.platform.events.replay('notifications.welcomeUser', message('identity.userRegistered', caller.userId, { userId: caller.userId, displayName: `N${i}` }));
+      await host.platform.events.replay(
+        'notifications.welcomeUser',
+        message('identity.userRegistered', caller.userId, { userId: caller.userId, displayName: `N${i}` }),
+      );
     }
     return caller;
   }
@@ -344,7 +438,10 @@ describe('the inbox', () => {
       pages++;
     } while (cursor);
     assert.equal(pages, 3);
-    assert.deepEqual(seen, ['N4', 'N3', 'N2', 'N1', 'N0'].map((name) => `Welcome to Shareloop, ${name}!`));
+    assert.deepEqual(
+      seen,
+      ['N4', 'N3', 'N2', 'N1', 'N0'].map((name) => `Welcome to Shareloop, ${name}!`),
+    );
   });
 
   test('unread=true, unreadCount, and marking read', async () => {
@@ -358,15 +455,24 @@ describe('the inbox', () => {
     assert.equal(again.readAt, read.readAt, 'marking again keeps the first read time');
     const unread = await inbox(caller, { unread: 'true' });
     assert.equal(unread.unreadCount, 2);
-    assert.deepEqual(unread.items.map((n) => n.id), [all.items[0]!.id, all.items[2]!.id]);
+    assert.deepEqual(
+      unread.items.map((n) => n.id),
+      [all.items[0]!.id, all.items[2]!.id],
+    );
     assert.equal((await inbox(caller, { unread: 'false' })).items.length, 3);
   });
 
   test("another user's notification is not found, and stays unread", async () => {
     const owner = await withNotifications(1);
     const [notice] = (await inbox(owner)).items;
-    await rejectsWith(bus.call(notifications.ops.markNotificationRead, { id: notice!.id }, ctx(stranger())), 'notifications.notificationNotFound');
-    await rejectsWith(bus.call(notifications.ops.markNotificationRead, { id: randomUUID() }, ctx(owner)), 'notifications.notificationNotFound');
+    await rejectsWith(
+      bus.call(notifications.ops.markNotificationRead, { id: notice!.id }, ctx(stranger())),
+      'notifications.notificationNotFound',
+    );
+    await rejectsWith(
+      bus.call(notifications.ops.markNotificationRead, { id: randomUUID() }, ctx(owner)),
+      'notifications.notificationNotFound',
+    );
     assert.equal((await inbox(owner)).unreadCount, 1);
   });
 
@@ -389,15 +495,21 @@ describe('dead letters', () => {
     await rejectsWith(bus.call(notifications.ops.listDeadLetters, {}, ctx(caller)), 'notifications.notAdmin');
     const pending = await bus.call(notifications.ops.listDeadLetters, { pending: 'true' }, ctx(admin));
     assert.ok(pending.items.some((d) => d.id === id));
-    assert.deepEqual(await bus.call(notifications.ops.replayDeadLetter, { id }, ctx(admin)), { id, outcome: 'applied' });
+    assert.deepEqual(await bus.call(notifications.ops.replayDeadLetter, { id }, ctx(admin)), {
+      id,
+      outcome: 'applied',
+    });
     assert.equal((await inbox(caller)).items[0]?.title, 'Welcome to Shareloop, Late!');
     assert.ok((await bus.call(notifications.ops.getDeadLetter, { id }, ctx(admin))).replayedAt);
   });
 });
 
 describe('GET /v1/notifications/stream', () => {
-  const open = (app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> }, token?: string, path = '/v1/notifications/stream') =>
-    app.request(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const open = (
+    app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+    token?: string,
+    path = '/v1/notifications/stream',
+  ) => app.request(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
 
   test("pushes the caller's new notifications, and only the caller's", async () => {
     const a = await member('Alice');
@@ -410,12 +522,16 @@ describe('GET /v1/notifications/stream', () => {
       await stream.next((e) => e.event === 'ready');
       const bobs = await createItem(b.caller, 'Bob’s saw');
       const alices = await createItem(a.caller, 'Alice’s sander');
-      const pushed = notificationOf(await stream.next((e) => e.event === 'notification' && notificationOf(e).data.itemId === alices.id));
+      const pushed = notificationOf(
+        await stream.next((e) => e.event === 'notification' && notificationOf(e).data.itemId === alices.id),
+      );
       assert.equal(pushed.userId, a.caller.userId);
       assert.equal(pushed.kind, 'itemListed');
       await waitForNotification(b.caller, (n) => n.data.itemId === bobs.id);
       await new Promise((r) => setTimeout(r, 300));
-      const leaked = stream.seen.filter((e) => e.event === 'notification' && notificationOf(e).userId !== a.caller.userId);
+      const leaked = stream.seen.filter(
+        (e) => e.event === 'notification' && notificationOf(e).userId !== a.caller.userId,
+      );
       assert.deepEqual(leaked, []);
     } finally {
       await stream.cancel();
@@ -435,7 +551,11 @@ describe('GET /v1/notifications/stream', () => {
 
   test('accepts the token as access_token for EventSource clients', async () => {
     const a = await member('Query');
-    const response = await open(host.app, undefined, `/v1/notifications/stream?access_token=${encodeURIComponent(a.token)}`);
+    const response = await open(
+      host.app,
+      undefined,
+      `/v1/notifications/stream?access_token=${encodeURIComponent(a.token)}`,
+    );
     assert.equal(response.status, 200);
     const stream = readEventStream(response);
     await stream.next((e) => e.event === 'ready');
@@ -494,18 +614,35 @@ describe('GET /v1/notifications/stream', () => {
     /** An app with only the stream, on quick timers. */
     function quickApp() {
       const { config, log, metrics, redis } = host.platform;
-      const app = createApp({ name: 'stream-test', log, metrics, bodyLimitBytes: 1024, corsOrigins: [], readiness: async () => ({}) });
+      const app = createApp({
+        name: 'stream-test',
+        log,
+        metrics,
+        bodyLimitBytes: 1024,
+        corsOrigins: [],
+        readiness: async () => ({}),
+      });
       const authenticate = async (token: string, callCtx: Parameters<Bus['call']>[2]) => {
         const claims = await bus.call(identity.ops.validateToken, { token }, callCtx);
         return { userId: claims.userId, role: claims.role };
       };
-      mountNotificationStream(app, { authenticate, timeoutMs: config.REQUEST_TIMEOUT_MS, redis, log, heartbeatMs: 50, revalidateMs: 100 });
+      mountNotificationStream(app, {
+        authenticate,
+        timeoutMs: config.REQUEST_TIMEOUT_MS,
+        redis,
+        log,
+        heartbeatMs: 50,
+        revalidateMs: 100,
+      });
       return app;
     }
 
     const subscribers = async (userId: string) => {
       const redis = host.platform.redis!;
-      const [, count] = (await redis.pubsub('NUMSUB', `${redis.options.keyPrefix}notifications:live:${userId}`)) as [string, number];
+      const [, count] = (await redis.pubsub('NUMSUB', `${redis.options.keyPrefix}notifications:live:${userId}`)) as [
+        string,
+        number,
+      ];
       return count;
     };
 
@@ -527,7 +664,14 @@ describe('GET /v1/notifications/stream', () => {
       const a = await member('Logout');
       const stream = readEventStream(await open(quickApp(), a.token));
       await stream.next((e) => e.event === 'ready');
-      await bus.call(identity.ops.logout, {}, ctx({ ...a.caller, sessionId: (await bus.call(identity.ops.validateToken, { token: a.token }, ctx())).sessionId }));
+      await bus.call(
+        identity.ops.logout,
+        {},
+        ctx({
+          ...a.caller,
+          sessionId: (await bus.call(identity.ops.validateToken, { token: a.token }, ctx())).sessionId,
+        }),
+      );
       const error = await stream.next((e) => e.event === 'error');
       assert.equal(JSON.parse(error.data ?? '{}').status, 401);
       await stream.closed();

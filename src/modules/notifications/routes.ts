@@ -29,7 +29,10 @@ export interface NotificationStreamOptions {
   maxPendingWrites?: number;
 }
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
 
 const route = createRoute({
   method: 'get',
@@ -38,18 +41,23 @@ const route = createRoute({
   tags: ['Notifications'],
   summary: 'Stream my new notifications (server-sent events)',
   description: [
-    'A text/event-stream of the caller\'s notifications as they are created, and only the caller\'s.',
+    "A text/event-stream of the caller's notifications as they are created, and only the caller's.",
     'Events: `ready` once the stream listens (notifications created before it are not replayed: list them with GET /v1/notifications);',
     '`notification` with a Notification as JSON data and its id as the event id; `error` with a problem as JSON data just before the server ends the stream',
     '(the token expired or was revoked: within about 2 s of a logout or password change). A comment line is sent every 15 s as a heartbeat.',
     'A user may hold a few streams open at once (NOTIFICATION_STREAMS_PER_USER, default 5); more get 429.',
-    'Authenticate with `Authorization: Bearer <access token>`. Browsers\' EventSource cannot send headers, so the access token is also accepted as',
+    "Authenticate with `Authorization: Bearer <access token>`. Browsers' EventSource cannot send headers, so the access token is also accepted as",
     'the `access_token` query parameter (RFC 6750 §2.3), on this route only: prefer the header wherever you can, since URLs may be logged by proxies.',
   ].join(' '),
   security: [{ bearerAuth: [] }],
   request: {
     query: z.object({
-      access_token: z.string().min(1).max(4096).optional().describe('The access token, for clients that cannot send an Authorization header (EventSource)'),
+      access_token: z
+        .string()
+        .min(1)
+        .max(4096)
+        .optional()
+        .describe('The access token, for clients that cannot send an Authorization header (EventSource)'),
     }),
   },
   responses: {
@@ -105,7 +113,12 @@ export function mountNotificationStream(app: App, options: NotificationStreamOpt
     c.set('caller', caller);
     const held = open.get(caller.userId) ?? 0;
     if (held >= maxStreams) {
-      throw new AppError('tooManyStreams', 'rate_limited', `At most ${maxStreams} notification streams may be open at once; close one first.`, { retryAfterSeconds: 5 });
+      throw new AppError(
+        'tooManyStreams',
+        'rate_limited',
+        `At most ${maxStreams} notification streams may be open at once; close one first.`,
+        { retryAfterSeconds: 5 },
+      );
     }
     open.set(caller.userId, held + 1);
     const release = () => {
@@ -151,7 +164,8 @@ export function mountNotificationStream(app: App, options: NotificationStreamOpt
     const notify = (notification: Notification) => {
       if (notification.userId !== caller.userId) return;
       const checked = notificationSchema.safeParse(notification);
-      if (checked.success) send(() => stream.writeSSE({ event: 'notification', id: checked.data.id, data: JSON.stringify(checked.data) }));
+      if (checked.success)
+        send(() => stream.writeSSE({ event: 'notification', id: checked.data.id, data: JSON.stringify(checked.data) }));
     };
 
     let unsubscribe: () => Promise<void>;
@@ -159,7 +173,12 @@ export function mountNotificationStream(app: App, options: NotificationStreamOpt
       unsubscribe = await feed.subscribe(caller.userId, notify);
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'notification stream could not listen');
-      await stream.writeSSE({ event: 'error', data: JSON.stringify(toProblem(platformErrors.unavailable('Live notifications are unavailable; retry shortly.'), route.path)) });
+      await stream.writeSSE({
+        event: 'error',
+        data: JSON.stringify(
+          toProblem(platformErrors.unavailable('Live notifications are unavailable; retry shortly.'), route.path),
+        ),
+      });
       return;
     }
     const heartbeat = setInterval(() => send(() => stream.write(': heartbeat\n\n')), heartbeatMs);

@@ -54,7 +54,10 @@ export const walletBalanceSchema = z
   .meta({ id: 'WalletBalance' });
 
 export const walletSchema = z
-  .object({ userId, balances: z.array(walletBalanceSchema).describe('One per currency the user has ever held, by currency code') })
+  .object({
+    userId,
+    balances: z.array(walletBalanceSchema).describe('One per currency the user has ever held, by currency code'),
+  })
   .meta({ id: 'Wallet' });
 
 /** One ledger transaction as the caller sees it: only the entries on the caller's own accounts. */
@@ -142,10 +145,24 @@ export const payments = defineContract({
       summary: 'List my wallet transactions',
       input: z.strictObject({
         limit: z.coerce.number().int().min(1).max(100).default(20),
-        cursor: z.string().regex(/^[1-9]\d{0,17}$/, 'must be a nextCursor from a previous page').optional().describe('nextCursor of the previous page'),
+        cursor: z
+          .string()
+          .regex(/^[1-9]\d{0,17}$/, 'must be a nextCursor from a previous page')
+          .optional()
+          .describe('nextCursor of the previous page'),
       }),
-      output: z.object({ transactions: z.array(walletTransactionSchema), nextCursor: z.string().nullable().describe('null on the last page') }),
-      http: { method: 'get', path: '/v1/wallet/transactions', status: 200, auth: 'required', tag: 'Wallet', query: ['limit', 'cursor'] },
+      output: z.object({
+        transactions: z.array(walletTransactionSchema),
+        nextCursor: z.string().nullable().describe('null on the last page'),
+      }),
+      http: {
+        method: 'get',
+        path: '/v1/wallet/transactions',
+        status: 200,
+        auth: 'required',
+        tag: 'Wallet',
+        query: ['limit', 'cursor'],
+      },
     }),
     // Adds money to the caller's wallet, charged through the payment provider; a failed charge moves no money.
     // Send an Idempotency-Key to retry safely: a repeat is answered from the first response, never charged twice.
@@ -155,7 +172,14 @@ export const payments = defineContract({
       input: z.strictObject({ amount, currency: currencySchema }),
       output: topUpSchema,
       errors: ['currencyNotSupported', 'paymentDeclined', 'providerUnavailable'],
-      http: { method: 'post', path: '/v1/wallet/top-ups', status: 201, auth: 'required', tag: 'Wallet', idempotencyKey: true },
+      http: {
+        method: 'post',
+        path: '/v1/wallet/top-ups',
+        status: 201,
+        auth: 'required',
+        tag: 'Wallet',
+        idempotencyKey: true,
+      },
     }),
     // Rental saga: holds the rental's total (fee + deposit) in the payer's wallet; repeats of an operationId return the first result.
     authorizePayment: op({
@@ -181,11 +205,28 @@ export const payments = defineContract({
         authorizationId,
         payeeId: userId.describe('Who is paid: the item owner'),
         currency: currencySchema.describe("Must be the authorization's currency"),
-        feeAmount: z.int().min(0).max(MAX_AMOUNT).describe('Charged to the payer (the rental fee, plus any deduction from the deposit); at most the authorized amount'),
-        platformFeeBasisPoints: z.int().min(0).max(10_000).default(0).describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
+        feeAmount: z
+          .int()
+          .min(0)
+          .max(MAX_AMOUNT)
+          .describe(
+            'Charged to the payer (the rental fee, plus any deduction from the deposit); at most the authorized amount',
+          ),
+        platformFeeBasisPoints: z
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(0)
+          .describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
       }),
       output: authorizationSchema,
-      errors: ['authorizationNotFound', 'illegalTransition', 'currencyMismatch', 'captureExceedsAuthorization', 'operationKeyReused'],
+      errors: [
+        'authorizationNotFound',
+        'illegalTransition',
+        'currencyMismatch',
+        'captureExceedsAuthorization',
+        'operationKeyReused',
+      ],
       idempotent: true,
     }),
     // Rental saga compensation: the whole hold back to the payer; voiding a voided authorization succeeds unchanged.
@@ -226,14 +267,27 @@ export const payments = defineContract({
         payeeId: userId.describe('Who is paid: the item owner'),
         currency: currencySchema.describe("Must be the authorization's currency"),
         feeAmount: z.int().min(0).max(MAX_AMOUNT).describe('Charged to the payer; at most the authorized amount'),
-        platformFeeBasisPoints: z.int().min(0).max(10_000).default(0).describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
+        platformFeeBasisPoints: z
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(0)
+          .describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
       }),
       output: z.object({
         gid: z.string(),
         xid: z.string().describe('The prepared transaction (xid8), to verify its outcome when finishing'),
         alreadyPrepared: z.boolean(),
       }),
-      errors: ['authorizationNotFound', 'illegalTransition', 'currencyMismatch', 'captureExceedsAuthorization', 'operationKeyReused', 'invalidTransactionId', 'settlementUnsupported'],
+      errors: [
+        'authorizationNotFound',
+        'illegalTransition',
+        'currencyMismatch',
+        'captureExceedsAuthorization',
+        'operationKeyReused',
+        'invalidTransactionId',
+        'settlementUnsupported',
+      ],
     }),
     // Rental settlement, one phase: the capture runs inside the coordinator's own local transaction, which payments shares (same process, same database); it commits or rolls back with it.
     settleInSharedTransaction: op({
@@ -246,10 +300,22 @@ export const payments = defineContract({
         payeeId: userId.describe('Who is paid: the item owner'),
         currency: currencySchema.describe("Must be the authorization's currency"),
         feeAmount: z.int().min(0).max(MAX_AMOUNT).describe('Charged to the payer; at most the authorized amount'),
-        platformFeeBasisPoints: z.int().min(0).max(10_000).default(0).describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
+        platformFeeBasisPoints: z
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(0)
+          .describe('Share of feeAmount kept by the platform, in 1/100 %, rounded half up'),
       }),
       output: z.object({ authorizationId: z.uuid(), status: z.string() }),
-      errors: ['authorizationNotFound', 'illegalTransition', 'currencyMismatch', 'captureExceedsAuthorization', 'operationKeyReused', 'notInSharedTransaction'],
+      errors: [
+        'authorizationNotFound',
+        'illegalTransition',
+        'currencyMismatch',
+        'captureExceedsAuthorization',
+        'operationKeyReused',
+        'notInSharedTransaction',
+      ],
     }),
     // Rental settlement, two-phase commit: commits or rolls back a prepared settlement as the coordinator decided; repeating it succeeds.
     finishPrepared: op({
@@ -258,7 +324,11 @@ export const payments = defineContract({
       input: z.strictObject({
         gid: z.string().min(1).max(200),
         decision: z.enum(['commit', 'rollback']),
-        xid: z.string().regex(/^\d{1,20}$/).optional().describe("The participant's vote, to verify a settlement that is already gone"),
+        xid: z
+          .string()
+          .regex(/^\d{1,20}$/)
+          .optional()
+          .describe("The participant's vote, to verify a settlement that is already gone"),
       }),
       output: z.object({ gid: z.string(), outcome: z.enum(['committed', 'rolled-back', 'absent']) }),
       errors: ['invalidTransactionId', 'settlementUnsupported', 'settlementOutcomeMismatch'],
@@ -280,7 +350,7 @@ export const payments = defineContract({
           accountKind: z.string().describe('wallet, holds, platform_fees, external_cash'),
           accountOwnerId: z.uuid().nullable(),
           currency: z.string(),
-          amount: z.int().describe('Signed, minor units; a transaction\'s entries sum to zero'),
+          amount: z.int().describe("Signed, minor units; a transaction's entries sum to zero"),
           authorizationId: z.uuid().nullable(),
           reference: z.string().nullable(),
           createdAt: z.iso.datetime(),

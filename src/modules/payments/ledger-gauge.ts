@@ -22,7 +22,8 @@ export function registerLedgerGauge(registry: Registry, db: Db): Gauge {
         .catch(() => []);
       this.reset();
       // Both kinds for every currency in use, 0 until money moves there (a platform fee of 0 % creates no fee account).
-      for (const currency of new Set(rows.map((r) => r.currency))) for (const kind of ['holds', 'platform_fees']) this.set({ kind, currency }, 0);
+      for (const currency of new Set(rows.map((r) => r.currency)))
+        for (const kind of ['holds', 'platform_fees']) this.set({ kind, currency }, 0);
       for (const row of rows) this.set({ kind: row.kind, currency: row.currency }, Number(row.total));
     },
   });

@@ -26,7 +26,10 @@ export const paymentsModule = defineModule<typeof payments, PaymentsDeps>({
   async setup(platform) {
     const settings = providerSettingsFrom(process.env);
     if (settings.failureRate > 0 || settings.declineRate > 0 || settings.latencyMs > 0) {
-      platform.log.warn({ provider: settings }, 'simulated payment provider fails, declines or delays charges as configured');
+      platform.log.warn(
+        { provider: settings },
+        'simulated payment provider fails, declines or delays charges as configured',
+      );
     }
     const { db } = await platform.database('payments');
     registerLedgerGauge(platform.metrics.registry, db);

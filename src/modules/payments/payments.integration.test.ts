@@ -28,7 +28,8 @@ after(async () => {
 const ops = payments.ops;
 type Authorization = OutputOf<typeof ops.authorizePayment>;
 const as = (userId: string) => systemContext({ caller: { userId, role: 'member' } });
-const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx = systemContext()) => host.platform.bus.call(op, input, ctx);
+const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx = systemContext()) =>
+  host.platform.bus.call(op, input, ctx);
 const key = () => `op-${randomUUID()}`;
 
 async function topUp(userId: string, amount: number, currency = 'EUR') {
@@ -48,10 +49,18 @@ async function balanceOf(userId: string, currency = 'EUR') {
 }
 
 const authorize = (payerId: string, amount: number, overrides: Partial<InputOf<typeof ops.authorizePayment>> = {}) =>
-  call(ops.authorizePayment, { operationId: key(), payerId, amount, currency: 'EUR', reference: `rental-${randomUUID()}`, ...overrides });
+  call(ops.authorizePayment, {
+    operationId: key(),
+    payerId,
+    amount,
+    currency: 'EUR',
+    reference: `rental-${randomUUID()}`,
+    ...overrides,
+  });
 
 async function platformFees(currency = 'EUR'): Promise<number> {
-  const [row] = await sql`select coalesce(sum(balance), 0)::bigint as total from payments.accounts where kind = 'platform_fees' and currency = ${currency}`;
+  const [row] =
+    await sql`select coalesce(sum(balance), 0)::bigint as total from payments.accounts where kind = 'platform_fees' and currency = ${currency}`;
   return Number(row!.total);
 }
 
@@ -92,7 +101,10 @@ describe('payments (bus, PostgreSQL)', () => {
     });
 
     test('invalid amounts and currencies are field errors', async () => {
-      const error = await failsWith(call(ops.topUpWallet, { amount: 0, currency: 'eur' }, as(randomUUID())), 'validationFailed');
+      const error = await failsWith(
+        call(ops.topUpWallet, { amount: 0, currency: 'eur' }, as(randomUUID())),
+        'validationFailed',
+      );
       assert.deepEqual(error.errors?.map((e) => e.path).sort(), ['amount', 'currency']);
       await failsWith(call(ops.topUpWallet, { amount: 100, currency: 'XAU' }, as(randomUUID())), 'validationFailed');
     });
@@ -102,23 +114,51 @@ describe('payments (bus, PostgreSQL)', () => {
       for (const amount of [100, 200, 300, 400, 500]) await topUp(payer, amount);
       const owner = randomUUID();
       const auth = await authorize(payer, 1000);
-      await call(ops.capturePayment, { operationId: key(), authorizationId: auth.id, payeeId: owner, currency: 'EUR', feeAmount: 600 });
+      await call(ops.capturePayment, {
+        operationId: key(),
+        authorizationId: auth.id,
+        payeeId: owner,
+        currency: 'EUR',
+        feeAmount: 600,
+      });
 
       const first = await call(ops.listWalletTransactions, { limit: 3 }, as(payer));
-      assert.deepEqual(first.transactions.map((t) => [t.kind, t.amount]), [['capture', -600], ['authorization', 0], ['top_up', 500]]);
-      assert.deepEqual(first.transactions[0]!.entries, [{ account: 'wallet', amount: 400 }, { account: 'holds', amount: -1000 }]);
-      assert.deepEqual(first.transactions[1]!.entries, [{ account: 'wallet', amount: -1000 }, { account: 'holds', amount: 1000 }]);
+      assert.deepEqual(
+        first.transactions.map((t) => [t.kind, t.amount]),
+        [
+          ['capture', -600],
+          ['authorization', 0],
+          ['top_up', 500],
+        ],
+      );
+      assert.deepEqual(first.transactions[0]!.entries, [
+        { account: 'wallet', amount: 400 },
+        { account: 'holds', amount: -1000 },
+      ]);
+      assert.deepEqual(first.transactions[1]!.entries, [
+        { account: 'wallet', amount: -1000 },
+        { account: 'holds', amount: 1000 },
+      ]);
       assert.equal(first.transactions[0]!.authorizationId, auth.id);
       assert.equal(first.transactions[0]!.reference, auth.reference);
       assert.ok(first.nextCursor);
       const second = await call(ops.listWalletTransactions, { limit: 3, cursor: first.nextCursor }, as(payer));
-      assert.deepEqual(second.transactions.map((t) => t.amount), [400, 300, 200]);
+      assert.deepEqual(
+        second.transactions.map((t) => t.amount),
+        [400, 300, 200],
+      );
       const last = await call(ops.listWalletTransactions, { limit: 3, cursor: second.nextCursor! }, as(payer));
-      assert.deepEqual(last.transactions.map((t) => t.amount), [100]);
+      assert.deepEqual(
+        last.transactions.map((t) => t.amount),
+        [100],
+      );
       assert.equal(last.nextCursor, null);
 
       const ownerView = await call(ops.listWalletTransactions, {}, as(owner));
-      assert.deepEqual(ownerView.transactions.map((t) => [t.kind, t.amount, t.entries]), [['capture', 600, [{ account: 'wallet', amount: 600 }]]]);
+      assert.deepEqual(
+        ownerView.transactions.map((t) => [t.kind, t.amount, t.entries]),
+        [['capture', 600, [{ account: 'wallet', amount: 600 }]]],
+      );
     });
   });
 
@@ -176,18 +216,36 @@ describe('payments (bus, PostgreSQL)', () => {
       const owner = randomUUID();
       const auth = await authorize(payer, 3_000);
       const capture = { authorizationId: auth.id, payeeId: owner, currency: 'EUR', feeAmount: 1_000 };
-      const mismatch = await failsWith(call(ops.capturePayment, { ...capture, operationId: key(), currency: 'USD' }), 'payments.currencyMismatch');
+      const mismatch = await failsWith(
+        call(ops.capturePayment, { ...capture, operationId: key(), currency: 'USD' }),
+        'payments.currencyMismatch',
+      );
       assert.equal(mismatch.kind, 'conflict');
       assert.match(mismatch.detail, /EUR, not USD/);
-      await failsWith(call(ops.capturePayment, { ...capture, operationId: key(), feeAmount: 3_001 }), 'payments.captureExceedsAuthorization');
-      await failsWith(call(ops.capturePayment, { ...capture, operationId: key(), authorizationId: randomUUID() }), 'payments.authorizationNotFound');
-      await failsWith(call(ops.capturePayment, { ...capture, operationId: key(), platformFeeBasisPoints: 10_001 }), 'validationFailed');
+      await failsWith(
+        call(ops.capturePayment, { ...capture, operationId: key(), feeAmount: 3_001 }),
+        'payments.captureExceedsAuthorization',
+      );
+      await failsWith(
+        call(ops.capturePayment, { ...capture, operationId: key(), authorizationId: randomUUID() }),
+        'payments.authorizationNotFound',
+      );
+      await failsWith(
+        call(ops.capturePayment, { ...capture, operationId: key(), platformFeeBasisPoints: 10_001 }),
+        'validationFailed',
+      );
       assert.deepEqual(await balanceOf(payer), { currency: 'EUR', balance: 5_000, available: 2_000, held: 3_000 });
 
       await call(ops.capturePayment, { ...capture, operationId: key() });
-      const again = await failsWith(call(ops.capturePayment, { ...capture, operationId: key() }), 'payments.illegalTransition');
+      const again = await failsWith(
+        call(ops.capturePayment, { ...capture, operationId: key() }),
+        'payments.illegalTransition',
+      );
       assert.match(again.detail, /is captured/);
-      await failsWith(call(ops.voidAuthorization, { operationId: key(), authorizationId: auth.id }), 'payments.illegalTransition');
+      await failsWith(
+        call(ops.voidAuthorization, { operationId: key(), authorizationId: auth.id }),
+        'payments.illegalTransition',
+      );
     });
 
     test('void returns the hold; voiding again succeeds unchanged; a voided one cannot be captured', async () => {
@@ -200,9 +258,24 @@ describe('payments (bus, PostgreSQL)', () => {
       const again = await call(ops.voidAuthorization, { operationId: key(), authorizationId: auth.id });
       assert.deepEqual(again, voided);
       assert.deepEqual(await balanceOf(payer), { currency: 'EUR', balance: 4_000, available: 4_000, held: 0 });
-      await failsWith(call(ops.capturePayment, { operationId: key(), authorizationId: auth.id, payeeId: randomUUID(), currency: 'EUR', feeAmount: 1 }), 'payments.illegalTransition');
-      await failsWith(call(ops.refundPayment, { operationId: key(), authorizationId: auth.id }), 'payments.illegalTransition');
-      await failsWith(call(ops.voidAuthorization, { operationId: key(), authorizationId: randomUUID() }), 'payments.authorizationNotFound');
+      await failsWith(
+        call(ops.capturePayment, {
+          operationId: key(),
+          authorizationId: auth.id,
+          payeeId: randomUUID(),
+          currency: 'EUR',
+          feeAmount: 1,
+        }),
+        'payments.illegalTransition',
+      );
+      await failsWith(
+        call(ops.refundPayment, { operationId: key(), authorizationId: auth.id }),
+        'payments.illegalTransition',
+      );
+      await failsWith(
+        call(ops.voidAuthorization, { operationId: key(), authorizationId: randomUUID() }),
+        'payments.authorizationNotFound',
+      );
     });
 
     test('refund reverses a capture in full; refunding again succeeds unchanged', async () => {
@@ -210,8 +283,18 @@ describe('payments (bus, PostgreSQL)', () => {
       const owner = randomUUID();
       const feesBefore = await platformFees();
       const auth = await authorize(payer, 10_000);
-      await failsWith(call(ops.refundPayment, { operationId: key(), authorizationId: auth.id }), 'payments.illegalTransition');
-      await call(ops.capturePayment, { operationId: key(), authorizationId: auth.id, payeeId: owner, currency: 'EUR', feeAmount: 3_000, platformFeeBasisPoints: 500 });
+      await failsWith(
+        call(ops.refundPayment, { operationId: key(), authorizationId: auth.id }),
+        'payments.illegalTransition',
+      );
+      await call(ops.capturePayment, {
+        operationId: key(),
+        authorizationId: auth.id,
+        payeeId: owner,
+        currency: 'EUR',
+        feeAmount: 3_000,
+        platformFeeBasisPoints: 500,
+      });
       assert.deepEqual(await balanceOf(owner), { currency: 'EUR', balance: 2_850, available: 2_850, held: 0 });
       const refunded = await call(ops.refundPayment, { operationId: key(), authorizationId: auth.id });
       assert.equal(refunded.status, 'refunded');
@@ -227,14 +310,26 @@ describe('payments (bus, PostgreSQL)', () => {
       const payer = await funded(5_000);
       const owner = randomUUID();
       const auth = await authorize(payer, 5_000);
-      await call(ops.capturePayment, { operationId: key(), authorizationId: auth.id, payeeId: owner, currency: 'EUR', feeAmount: 4_000 });
+      await call(ops.capturePayment, {
+        operationId: key(),
+        authorizationId: auth.id,
+        payeeId: owner,
+        currency: 'EUR',
+        feeAmount: 4_000,
+      });
       const spent = await authorize(owner, 3_000); // the owner spends most of it on a rental of their own
-      const error = await failsWith(call(ops.refundPayment, { operationId: key(), authorizationId: auth.id }), 'payments.insufficientFunds');
+      const error = await failsWith(
+        call(ops.refundPayment, { operationId: key(), authorizationId: auth.id }),
+        'payments.insufficientFunds',
+      );
       assert.match(error.detail, new RegExp(`user ${owner}`));
       assert.equal((await call(ops.getAuthorization, { authorizationId: auth.id })).status, 'captured');
       assert.deepEqual(await balanceOf(owner), { currency: 'EUR', balance: 4_000, available: 1_000, held: 3_000 });
       await call(ops.voidAuthorization, { operationId: key(), authorizationId: spent.id });
-      assert.equal((await call(ops.refundPayment, { operationId: key(), authorizationId: auth.id })).status, 'refunded');
+      assert.equal(
+        (await call(ops.refundPayment, { operationId: key(), authorizationId: auth.id })).status,
+        'refunded',
+      );
       assert.deepEqual(await balanceOf(payer), { currency: 'EUR', balance: 5_000, available: 5_000, held: 0 });
     });
 
@@ -252,10 +347,20 @@ describe('payments (bus, PostgreSQL)', () => {
       assert.deepEqual(second, first);
       assert.deepEqual(await balanceOf(payer), { currency: 'EUR', balance: 10_000, available: 6_000, held: 4_000 });
 
-      const capture = { operationId: key(), authorizationId: first.id, payeeId: randomUUID(), currency: 'EUR', feeAmount: 1_000 };
+      const capture = {
+        operationId: key(),
+        authorizationId: first.id,
+        payeeId: randomUUID(),
+        currency: 'EUR',
+        feeAmount: 1_000,
+      };
       const captured = await call(ops.capturePayment, capture);
       assert.deepEqual(await call(ops.capturePayment, capture), captured);
-      assert.deepEqual(await call(ops.capturePayment, { ...capture, platformFeeBasisPoints: 0 }), captured, 'a default sent explicitly is the same parameters');
+      assert.deepEqual(
+        await call(ops.capturePayment, { ...capture, platformFeeBasisPoints: 0 }),
+        captured,
+        'a default sent explicitly is the same parameters',
+      );
       assert.deepEqual(await balanceOf(payer), { currency: 'EUR', balance: 9_000, available: 9_000, held: 0 });
 
       const refund = { operationId: key(), authorizationId: first.id };
@@ -270,9 +375,15 @@ describe('payments (bus, PostgreSQL)', () => {
       const payer = await funded(10_000);
       const operationId = key();
       const auth = await authorize(payer, 1_000, { operationId });
-      const reused = await failsWith(authorize(payer, 1_001, { operationId, reference: auth.reference }), 'payments.operationKeyReused');
+      const reused = await failsWith(
+        authorize(payer, 1_001, { operationId, reference: auth.reference }),
+        'payments.operationKeyReused',
+      );
       assert.equal(reused.kind, 'conflict');
-      await failsWith(call(ops.voidAuthorization, { operationId, authorizationId: auth.id }), 'payments.operationKeyReused');
+      await failsWith(
+        call(ops.voidAuthorization, { operationId, authorizationId: auth.id }),
+        'payments.operationKeyReused',
+      );
       assert.deepEqual(await balanceOf(payer), { currency: 'EUR', balance: 10_000, available: 9_000, held: 1_000 });
     });
 
@@ -288,12 +399,20 @@ describe('payments (bus, PostgreSQL)', () => {
 
     test('20 concurrent identical authorizations make exactly one hold', async () => {
       const payer = await funded(10_000);
-      const input = { operationId: key(), payerId: payer, amount: 3_000, currency: 'EUR', reference: `rental-${randomUUID()}` };
+      const input = {
+        operationId: key(),
+        payerId: payer,
+        amount: 3_000,
+        currency: 'EUR',
+        reference: `rental-${randomUUID()}`,
+      };
       const results = await Promise.all(Array.from({ length: 20 }, () => call(ops.authorizePayment, input)));
       for (const result of results) assert.deepEqual(result, results[0]);
-      const holds = await sql`select count(*)::int as n from payments.authorizations where reference = ${input.reference}`;
+      const holds =
+        await sql`select count(*)::int as n from payments.authorizations where reference = ${input.reference}`;
       assert.equal(holds[0]!.n, 1);
-      const postings = await sql`select count(*)::int as n from payments.ledger_transactions where authorization_id = ${results[0]!.id}`;
+      const postings =
+        await sql`select count(*)::int as n from payments.ledger_transactions where authorization_id = ${results[0]!.id}`;
       assert.equal(postings[0]!.n, 1);
       assert.deepEqual(await balanceOf(payer), { currency: 'EUR', balance: 10_000, available: 7_000, held: 3_000 });
     });
@@ -314,7 +433,13 @@ describe('payments (bus, PostgreSQL)', () => {
       const payer = await funded(2_000);
       const auth = await authorize(payer, 2_000);
       const [capture, voided] = await Promise.allSettled([
-        call(ops.capturePayment, { operationId: key(), authorizationId: auth.id, payeeId: randomUUID(), currency: 'EUR', feeAmount: 500 }),
+        call(ops.capturePayment, {
+          operationId: key(),
+          authorizationId: auth.id,
+          payeeId: randomUUID(),
+          currency: 'EUR',
+          feeAmount: 500,
+        }),
         call(ops.voidAuthorization, { operationId: key(), authorizationId: auth.id }),
       ]);
       assert.equal([capture, voided].filter((r) => r.status === 'fulfilled').length, 1);
@@ -334,9 +459,24 @@ describe('payments (bus, PostgreSQL)', () => {
         Promise.all(Array.from({ length: 8 }, () => authorize(bob, 1_000))),
       ]);
       const settle = (auth: Authorization, payeeId: string) =>
-        call(ops.capturePayment, { operationId: key(), authorizationId: auth.id, payeeId, currency: 'EUR', feeAmount: 400, platformFeeBasisPoints: 250 });
-      const captured = await Promise.all([...fromAlice.map((a) => settle(a, bob)), ...fromBob.map((a) => settle(a, alice))]);
-      await Promise.all(captured.slice(0, 4).concat(captured.slice(8, 12)).map((a) => call(ops.refundPayment, { operationId: key(), authorizationId: a.id })));
+        call(ops.capturePayment, {
+          operationId: key(),
+          authorizationId: auth.id,
+          payeeId,
+          currency: 'EUR',
+          feeAmount: 400,
+          platformFeeBasisPoints: 250,
+        });
+      const captured = await Promise.all([
+        ...fromAlice.map((a) => settle(a, bob)),
+        ...fromBob.map((a) => settle(a, alice)),
+      ]);
+      await Promise.all(
+        captured
+          .slice(0, 4)
+          .concat(captured.slice(8, 12))
+          .map((a) => call(ops.refundPayment, { operationId: key(), authorizationId: a.id })),
+      );
       const expected = 50_000 - 4 * 400 + 4 * 390; // four captures each way stand, each paying 400 and earning 390
       assert.deepEqual(await balanceOf(alice), { currency: 'EUR', balance: expected, available: expected, held: 0 });
       assert.deepEqual(await balanceOf(bob), { currency: 'EUR', balance: expected, available: expected, held: 0 });
@@ -347,7 +487,14 @@ describe('payments (bus, PostgreSQL)', () => {
     test('runs inside the caller’s transaction: the caller’s rollback undoes it', async () => {
       const payer = await funded(3_000);
       const auth = await authorize(payer, 3_000);
-      const input = { operationId: key(), authorizationId: auth.id, payeeId: randomUUID(), currency: 'EUR', feeAmount: 1_000, platformFeeBasisPoints: 0 };
+      const input = {
+        operationId: key(),
+        authorizationId: auth.id,
+        payeeId: randomUUID(),
+        currency: 'EUR',
+        feeAmount: 1_000,
+        platformFeeBasisPoints: 0,
+      };
       const rolledBack = new Error('caller aborts');
       await assert.rejects(
         db.transaction(async (tx) => {
@@ -366,9 +513,19 @@ describe('payments (bus, PostgreSQL)', () => {
     test('a failed settlement leaves the caller’s transaction usable', async () => {
       const payer = await funded(3_000);
       const auth = await authorize(payer, 3_000);
-      const input = { operationId: key(), authorizationId: auth.id, payeeId: randomUUID(), currency: 'EUR', feeAmount: 1_000, platformFeeBasisPoints: 0 };
+      const input = {
+        operationId: key(),
+        authorizationId: auth.id,
+        payeeId: randomUUID(),
+        currency: 'EUR',
+        feeAmount: 1_000,
+        platformFeeBasisPoints: 0,
+      };
       const outcome = await db.transaction(async (tx) => {
-        await assert.rejects(settleInTransaction(tx, { ...input, currency: 'USD' }), (e) => e instanceof AppError && e.code === 'payments.currencyMismatch');
+        await assert.rejects(
+          settleInTransaction(tx, { ...input, currency: 'USD' }),
+          (e) => e instanceof AppError && e.code === 'payments.currencyMismatch',
+        );
         return settleInTransaction(tx, input);
       });
       assert.equal(outcome.status, 'captured');
@@ -384,8 +541,9 @@ describe('payments (bus, PostgreSQL)', () => {
       try {
         other = await startTestHost([paymentsModule]);
       } finally {
-        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
+        for (const [k, v] of Object.entries(saved))
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
       }
       try {
         await run(other);
@@ -401,7 +559,10 @@ describe('payments (bus, PostgreSQL)', () => {
     test('a failing provider is providerUnavailable and moves no money', async () => {
       await withProvider({ PAYMENT_PROVIDER_FAILURE_RATE: '1' }, async (h) => {
         const userId = randomUUID();
-        const error = await failsWith(h.platform.bus.call(ops.topUpWallet, { amount: 100, currency: 'EUR' }, as(userId)), 'payments.providerUnavailable');
+        const error = await failsWith(
+          h.platform.bus.call(ops.topUpWallet, { amount: 100, currency: 'EUR' }, as(userId)),
+          'payments.providerUnavailable',
+        );
         assert.match(error.detail, /No money was moved/);
         await movedNothing(h, userId);
       });
@@ -410,13 +571,22 @@ describe('payments (bus, PostgreSQL)', () => {
     test('a declined charge is paymentDeclined; a slow one is abandoned; an unsettled currency is refused', async () => {
       await withProvider({ PAYMENT_PROVIDER_DECLINE_RATE: '1', PAYMENT_PROVIDER_CURRENCIES: 'EUR,USD' }, async (h) => {
         const userId = randomUUID();
-        await failsWith(h.platform.bus.call(ops.topUpWallet, { amount: 100, currency: 'EUR' }, as(userId)), 'payments.paymentDeclined');
-        await failsWith(h.platform.bus.call(ops.topUpWallet, { amount: 100, currency: 'JPY' }, as(userId)), 'payments.currencyNotSupported');
+        await failsWith(
+          h.platform.bus.call(ops.topUpWallet, { amount: 100, currency: 'EUR' }, as(userId)),
+          'payments.paymentDeclined',
+        );
+        await failsWith(
+          h.platform.bus.call(ops.topUpWallet, { amount: 100, currency: 'JPY' }, as(userId)),
+          'payments.currencyNotSupported',
+        );
         await movedNothing(h, userId);
       });
       await withProvider({ PAYMENT_PROVIDER_LATENCY_MS: '2000', PAYMENT_PROVIDER_TIMEOUT_MS: '50' }, async (h) => {
         const userId = randomUUID();
-        await failsWith(h.platform.bus.call(ops.topUpWallet, { amount: 100, currency: 'EUR' }, as(userId)), 'payments.providerUnavailable');
+        await failsWith(
+          h.platform.bus.call(ops.topUpWallet, { amount: 100, currency: 'EUR' }, as(userId)),
+          'payments.providerUnavailable',
+        );
         await movedNothing(h, userId);
       });
     });
@@ -424,7 +594,8 @@ describe('payments (bus, PostgreSQL)', () => {
 
   describe('the ledger in the database', () => {
     test('an unbalanced transaction is refused at commit', async () => {
-      const account = await sql`select id, currency from payments.accounts where kind = 'wallet' and currency = 'EUR' limit 1`;
+      const account =
+        await sql`select id, currency from payments.accounts where kind = 'wallet' and currency = 'EUR' limit 1`;
       const { id: accountId } = account[0]!;
       const transactionId = randomUUID();
       await assert.rejects(
@@ -435,7 +606,10 @@ describe('payments (bus, PostgreSQL)', () => {
         /does not balance/,
       );
       await assert.rejects(
-        sql.begin((tx) => tx`insert into payments.ledger_transactions (id, kind, currency) values (${randomUUID()}, 'top_up', 'EUR')`),
+        sql.begin(
+          (tx) =>
+            tx`insert into payments.ledger_transactions (id, kind, currency) values (${randomUUID()}, 'top_up', 'EUR')`,
+        ),
         /does not balance: 0 entries/,
       );
     });
@@ -455,7 +629,10 @@ describe('payments (bus, PostgreSQL)', () => {
       await assert.rejects(sql`delete from payments.ledger_entries`, /append-only/);
       await assert.rejects(sql`delete from payments.ledger_transactions`, /append-only/);
       await assert.rejects(sql`truncate payments.ledger_entries cascade`, /append-only/);
-      await assert.rejects(sql`update payments.accounts set balance = -1 where id = ${eur!.id}`, /accounts_non_negative_check/);
+      await assert.rejects(
+        sql`update payments.accounts set balance = -1 where id = ${eur!.id}`,
+        /accounts_non_negative_check/,
+      );
     });
 
     // Last, so it checks everything the tests above wrote.
@@ -465,7 +642,9 @@ describe('payments (bus, PostgreSQL)', () => {
         from payments.ledger_transactions t left join payments.ledger_entries e on e.transaction_id = t.id
         group by t.id having coalesce(sum(e.amount), 0) <> 0 or count(e.id) < 2`;
       assert.deepEqual([...unbalanced], []);
-      const [{ n }] = (await sql`select count(*)::int as n from payments.ledger_transactions`) as unknown as [{ n: number }];
+      const [{ n }] = (await sql`select count(*)::int as n from payments.ledger_transactions`) as unknown as [
+        { n: number },
+      ];
       assert.ok(n > 50, `expected the suite to have written many transactions, found ${n}`);
 
       const drifted = await sql`
@@ -474,7 +653,8 @@ describe('payments (bus, PostgreSQL)', () => {
         group by a.id having a.balance <> coalesce(sum(e.amount), 0)`;
       assert.deepEqual([...drifted], []);
 
-      const perCurrency = await sql`select currency, sum(balance)::bigint as total from payments.accounts group by currency`;
+      const perCurrency =
+        await sql`select currency, sum(balance)::bigint as total from payments.accounts group by currency`;
       for (const row of perCurrency) assert.equal(Number(row.total), 0, `${row.currency} does not sum to zero`);
       const negative = await sql`select id from payments.accounts where kind in ('wallet', 'holds') and balance < 0`;
       assert.deepEqual([...negative], []);

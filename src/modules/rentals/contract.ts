@@ -26,16 +26,20 @@ export const sagaStepNameSchema = z.enum([
 ]);
 
 const rentalMoney = z
-  .object({ amount: z.int().min(0).describe('Minor units, e.g. 1500 for 15.00'), currency: z.string().describe('ISO 4217, e.g. EUR') })
+  .object({
+    amount: z.int().min(0).describe('Minor units, e.g. 1500 for 15.00'),
+    currency: z.string().describe('ISO 4217, e.g. EUR'),
+  })
   .meta({ id: 'RentalMoney' });
-
 
 /** One step of a rental's saga as it was persisted, with its timestamps. */
 export const sagaStepSchema = z
   .object({
     name: sagaStepNameSchema,
     kind: z.enum(['forward', 'compensation', 'settlement']),
-    status: z.enum(['started', 'waiting', 'succeeded', 'failed', 'skipped']).describe('waiting: the handover step waits for the start of the period (or the owner)'),
+    status: z
+      .enum(['started', 'waiting', 'succeeded', 'failed', 'skipped'])
+      .describe('waiting: the handover step waits for the start of the period (or the owner)'),
     attempts: z.int(),
     startedAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().nullable(),
@@ -59,17 +63,25 @@ export const rentalSchema = z
     deposit: rentalMoney.describe('Held with the fee and given back at return'),
     total: rentalMoney.describe('fee + deposit: what is held from the renter while the rental is active'),
     authorizationId: z.uuid().nullable().describe("The payment hold on the renter's wallet"),
-    failure: z.object({ code: z.string(), detail: z.string() }).nullable().describe('Why the rental was undone, when it was'),
+    failure: z
+      .object({ code: z.string(), detail: z.string() })
+      .nullable()
+      .describe('Why the rental was undone, when it was'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     confirmedAt: z.iso.datetime().nullable(),
-    handedOverAt: z.iso.datetime().nullable().describe('When the renter got the item: the owner recorded the handover, or the period started'),
+    handedOverAt: z.iso
+      .datetime()
+      .nullable()
+      .describe('When the renter got the item: the owner recorded the handover, or the period started'),
     cancelledAt: z.iso.datetime().nullable(),
     completedAt: z.iso.datetime().nullable(),
   })
   .meta({ id: 'Rental' });
 
-export const rentalDetailsSchema = rentalSchema.extend({ steps: z.array(sagaStepSchema).describe('Saga steps in the order they started') }).meta({ id: 'RentalDetails' });
+export const rentalDetailsSchema = rentalSchema
+  .extend({ steps: z.array(sagaStepSchema).describe('Saga steps in the order they started') })
+  .meta({ id: 'RentalDetails' });
 
 const rentalId = z.strictObject({ id: z.uuid() });
 const gid = z.string().min(1).max(200).describe('A two-phase transaction id, sl:<coordinator>:<participant>:<uuid>');
@@ -133,7 +145,9 @@ export const rentals = defineContract({
           .string()
           .regex(/^[\x21-\x7E]{1,255}$/)
           .optional()
-          .describe("The request's Idempotency-Key: one renter's requests with one key get one rental, however often they are retried"),
+          .describe(
+            "The request's Idempotency-Key: one renter's requests with one key get one rental, however often they are retried",
+          ),
       }),
       output: rentalDetailsSchema,
       errors: [
@@ -151,7 +165,14 @@ export const rentals = defineContract({
         'rentalPending',
         'requestKeyReused',
       ],
-      http: { method: 'post', path: '/v1/rentals', status: 201, auth: 'required', tag: 'Rentals', idempotencyKey: 'requestKey' },
+      http: {
+        method: 'post',
+        path: '/v1/rentals',
+        status: 201,
+        auth: 'required',
+        tag: 'Rentals',
+        idempotencyKey: 'requestKey',
+      },
     }),
     // One rental with its saga steps; only its renter, its owner or an admin see it.
     getRental: op({
@@ -167,13 +188,23 @@ export const rentals = defineContract({
       kind: 'query',
       summary: 'List my rentals',
       input: z.strictObject({
-        role: z.enum(['renter', 'owner', 'any']).default('any').describe('Rentals where I am the renter, the owner, or either'),
+        role: z
+          .enum(['renter', 'owner', 'any'])
+          .default('any')
+          .describe('Rentals where I am the renter, the owner, or either'),
         status: rentalStatusSchema.optional(),
         limit: z.coerce.number().int().min(1).max(100).default(20),
         offset: z.coerce.number().int().min(0).max(100_000).default(0),
       }),
       output: z.object({ rentals: z.array(rentalSchema), total: z.int(), limit: z.int(), offset: z.int() }),
-      http: { method: 'get', path: '/v1/rentals', status: 200, auth: 'required', tag: 'Rentals', query: ['role', 'status', 'limit', 'offset'] },
+      http: {
+        method: 'get',
+        path: '/v1/rentals',
+        status: 200,
+        auth: 'required',
+        tag: 'Rentals',
+        query: ['role', 'status', 'limit', 'offset'],
+      },
     }),
     // Before the handover the renter cancels or the owner declines (an admin may do either): the whole hold (fee + deposit) goes back and the period is freed.
     cancelRental: op({
@@ -185,7 +216,14 @@ export const rentals = defineContract({
       output: rentalDetailsSchema,
       errors: ['rentalNotFound', 'notParticipant', 'notCancellable', 'rentalPending'],
       idempotent: true,
-      http: { method: 'post', path: '/v1/rentals/{id}/cancel', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
+      http: {
+        method: 'post',
+        path: '/v1/rentals/{id}/cancel',
+        status: 200,
+        auth: 'required',
+        tag: 'Rentals',
+        params: ['id'],
+      },
     }),
     // The owner (or an admin) records that the renter picked the item up: the rental becomes active. Allowed from the start of the period; at the start it happens by itself.
     handOverRental: op({
@@ -196,7 +234,14 @@ export const rentals = defineContract({
       output: rentalDetailsSchema,
       errors: ['rentalNotFound', 'notParticipant', 'handoverTooEarly', 'cannotHandOver', 'rentalPending'],
       idempotent: true,
-      http: { method: 'post', path: '/v1/rentals/{id}/handover', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
+      http: {
+        method: 'post',
+        path: '/v1/rentals/{id}/handover',
+        status: 200,
+        auth: 'required',
+        tag: 'Rentals',
+        params: ['id'],
+      },
     }),
     // The item is back: completes the rental and, atomically with it, pays the fee to the owner and gives the deposit back.
     returnRental: op({
@@ -206,15 +251,34 @@ export const rentals = defineContract({
       summary: 'Return a rented item and settle',
       input: rentalId,
       output: rentalDetailsSchema,
-      errors: ['rentalNotFound', 'notParticipant', 'notReturnable', 'notHandedOver', 'settlementRejected', 'settlementFailed', 'settlementUnavailable', 'settlementInDoubt'],
-      http: { method: 'post', path: '/v1/rentals/{id}/return', status: 200, auth: 'required', tag: 'Rentals', params: ['id'] },
+      errors: [
+        'rentalNotFound',
+        'notParticipant',
+        'notReturnable',
+        'notHandedOver',
+        'settlementRejected',
+        'settlementFailed',
+        'settlementUnavailable',
+        'settlementInDoubt',
+      ],
+      http: {
+        method: 'post',
+        path: '/v1/rentals/{id}/return',
+        status: 200,
+        auth: 'required',
+        tag: 'Rentals',
+        params: ['id'],
+      },
     }),
     // System callers (the catalog's rebuild): every rental that was ever confirmed, with its status now, a page at a time in id order.
     listBookings: op({
       kind: 'query',
       summary: 'Rentals that hold or held their item (system)',
       input: z.strictObject({
-        after: z.uuid().optional().describe('rentalId of the last booking of the previous page; omit for the first page'),
+        after: z
+          .uuid()
+          .optional()
+          .describe('rentalId of the last booking of the previous page; omit for the first page'),
         limit: z.int().min(1).max(500).default(100),
       }),
       output: z.object({
@@ -240,7 +304,22 @@ export const rentals = defineContract({
       input: changeFeedInput,
       output: changeFeedOutput(
         rentalSchema
-          .pick({ id: true, itemId: true, ownerId: true, renterId: true, from: true, to: true, days: true, dailyPrice: true, fee: true, deposit: true, createdAt: true, confirmedAt: true, cancelledAt: true, completedAt: true })
+          .pick({
+            id: true,
+            itemId: true,
+            ownerId: true,
+            renterId: true,
+            from: true,
+            to: true,
+            days: true,
+            dailyPrice: true,
+            fee: true,
+            deposit: true,
+            createdAt: true,
+            confirmedAt: true,
+            cancelledAt: true,
+            completedAt: true,
+          })
           .extend({ status: z.string().describe('As rentals names it now; the warehouse keeps it as text') }),
       ),
     }),

@@ -45,13 +45,26 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
     },
     events: rentalsEvents,
     subscriptions: () => rentalsSubscriptions(),
-    handlers: { createRental, getRental, listRentals, listBookings, cancelRental, handOverRental, returnRental, twoPhaseDecision, exportRentals },
+    handlers: {
+      createRental,
+      getRental,
+      listRentals,
+      listBookings,
+      cancelRental,
+      handOverRental,
+      returnRental,
+      twoPhaseDecision,
+      exportRentals,
+    },
     async start(deps) {
       deps.stopRecovery = startRecovery(deps);
     },
     async stop(deps) {
       await deps.stopRecovery?.();
-      await Promise.race([Promise.allSettled([...deps.running.values()]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
+      await Promise.race([
+        Promise.allSettled([...deps.running.values()]),
+        new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS)),
+      ]);
       if (deps.settlement.kind === 'ready') await deps.settlement.sql.end({ timeout: 5 });
     },
   });

@@ -3,7 +3,19 @@ import { after, before, describe, test } from 'node:test';
 import { runChild } from '../../../test/rentals/support/child.ts';
 import { checkInvariants } from '../../../test/rentals/support/invariants.ts';
 import { faultPlan } from '../../../test/rentals/support/faults.ts';
-import { as, createWorldDatabases, eventually, failsWith, listItem, newUser, periodOf, startWorld, topUp, type Databases, type World } from '../../../test/rentals/support/world.ts';
+import {
+  as,
+  createWorldDatabases,
+  eventually,
+  failsWith,
+  listItem,
+  newUser,
+  periodOf,
+  startWorld,
+  topUp,
+  type Databases,
+  type World,
+} from '../../../test/rentals/support/world.ts';
 import { payments } from '../payments/contract.ts';
 import { operationIdOf } from './domain/saga.ts';
 import { rentals } from './contract.ts';
@@ -21,7 +33,11 @@ after(async () => {
 });
 
 const bus = () => world.bus;
-const wallet = async (userId: string) => (await bus().call(payments.ops.getWallet, {}, as(userId))).balances.find((b) => b.currency === 'EUR') ?? { balance: 0, held: 0 };
+const wallet = async (userId: string) =>
+  (await bus().call(payments.ops.getWallet, {}, as(userId))).balances.find((b) => b.currency === 'EUR') ?? {
+    balance: 0,
+    held: 0,
+  };
 
 async function activeRental() {
   const owner = newUser();
@@ -38,12 +54,23 @@ describe('one-phase settlement (rentals and payments in one database and process
     const { owner, renter, rental } = await activeRental();
     const returned = await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner));
     assert.equal(returned.status, 'completed');
-    assert.deepEqual(returned.steps.at(-1) && [returned.steps.at(-1)!.name, returned.steps.at(-1)!.status], ['settle', 'succeeded']);
-    assert.deepEqual([(await wallet(owner)).balance, (await wallet(renter)).balance, (await wallet(renter)).held], [2_000, 18_000, 0]);
+    assert.deepEqual(returned.steps.at(-1) && [returned.steps.at(-1)!.name, returned.steps.at(-1)!.status], [
+      'settle',
+      'succeeded',
+    ]);
+    assert.deepEqual(
+      [(await wallet(owner)).balance, (await wallet(renter)).balance, (await wallet(renter)).held],
+      [2_000, 18_000, 0],
+    );
     const [log] = await world.sql.rentals<{ n: number }[]>`select count(*)::int as n from rentals.two_phase_log`;
     assert.equal(log?.n, 0, 'no two-phase transaction was needed');
-    const events = await world.sql.rentals<{ event: string }[]>`select event from rentals.outbox where aggregate_id = ${rental.id} order by seq`;
-    assert.deepEqual(events.map((e) => e.event), ['rentals.rentalConfirmed', 'rentals.rentalCompleted']);
+    const events = await world.sql.rentals<
+      { event: string }[]
+    >`select event from rentals.outbox where aggregate_id = ${rental.id} order by seq`;
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['rentals.rentalConfirmed', 'rentals.rentalCompleted'],
+    );
     // Idempotent: returning again answers the completed rental and moves no money.
     assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))).status, 'completed');
     assert.equal((await wallet(owner)).balance, 2_000);
@@ -52,8 +79,15 @@ describe('one-phase settlement (rentals and payments in one database and process
 
   test('concurrent returns settle once', async () => {
     const { owner, renter, rental } = await activeRental();
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))));
-    for (const r of results) assert.equal(r.status === 'fulfilled' && r.value.status, 'completed', String(r.status === 'rejected' && r.reason));
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))),
+    );
+    for (const r of results)
+      assert.equal(
+        r.status === 'fulfilled' && r.value.status,
+        'completed',
+        String(r.status === 'rejected' && r.reason),
+      );
     assert.deepEqual([(await wallet(owner)).balance, (await wallet(renter)).balance], [2_000, 18_000]);
     await checkInvariants(world.sql);
   });
@@ -64,7 +98,10 @@ describe('one-phase settlement (rentals and payments in one database and process
     await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)), 'rentals.injectedFailure');
     const after = await bus().call(rentals.ops.getRental, { id: rental.id }, as(owner));
     assert.equal(after.status, 'active', 'the rental is still active');
-    assert.deepEqual(after.steps.at(-1) && [after.steps.at(-1)!.name, after.steps.at(-1)!.status], ['settle', 'failed']);
+    assert.deepEqual(after.steps.at(-1) && [after.steps.at(-1)!.name, after.steps.at(-1)!.status], [
+      'settle',
+      'failed',
+    ]);
     assert.deepEqual([(await wallet(owner)).balance, (await wallet(renter)).held], [0, 7_000], 'no money moved');
     assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))).status, 'completed');
     assert.deepEqual([(await wallet(owner)).balance, (await wallet(renter)).balance], [2_000, 18_000]);
@@ -97,11 +134,20 @@ describe('one-phase settlement (rentals and payments in one database and process
 
   test('payments refusing its share (the hold is gone) rolls rentals back too: 409 settlementRejected', async () => {
     const { owner, renter, rental } = await activeRental();
-    await bus().call(payments.ops.voidAuthorization, { operationId: operationIdOf(rental.id, 'void'), authorizationId: rental.authorizationId! }, as(renter));
-    const refused = await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)), 'rentals.settlementRejected');
+    await bus().call(
+      payments.ops.voidAuthorization,
+      { operationId: operationIdOf(rental.id, 'void'), authorizationId: rental.authorizationId! },
+      as(renter),
+    );
+    const refused = await failsWith(
+      bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)),
+      'rentals.settlementRejected',
+    );
     assert.equal(refused.kind, 'conflict');
     assert.equal((await bus().call(rentals.ops.getRental, { id: rental.id }, as(owner))).status, 'active');
-    const [completed] = await world.sql.rentals<{ n: number }[]>`select count(*)::int as n from rentals.outbox where aggregate_id = ${rental.id} and event = 'rentals.rentalCompleted'`;
+    const [completed] = await world.sql.rentals<
+      { n: number }[]
+    >`select count(*)::int as n from rentals.outbox where aggregate_id = ${rental.id} and event = 'rentals.rentalCompleted'`;
     assert.equal(completed?.n, 0, 'no rentalCompleted was published');
   });
 
@@ -111,14 +157,22 @@ describe('one-phase settlement (rentals and payments in one database and process
     const item = await listItem(bus(), owner);
     await topUp(bus(), renter, 20_000);
     const start = Date.now() + 2_500;
-    const rental = await bus().call(rentals.ops.createRental, { itemId: item.id, from: new Date(start).toISOString(), to: new Date(start + 86_400_000).toISOString() }, as(renter));
+    const rental = await bus().call(
+      rentals.ops.createRental,
+      { itemId: item.id, from: new Date(start).toISOString(), to: new Date(start + 86_400_000).toISOString() },
+      as(renter),
+    );
     assert.equal(rental.status, 'confirmed');
     await world.stop();
     world = await startWorld({ faults, dbs });
-    const active = await eventually('the handover after the restart', async () => {
-      const now = await bus().call(rentals.ops.getRental, { id: rental.id }, as(renter));
-      return now.status === 'active' ? now : undefined;
-    }, 15_000);
+    const active = await eventually(
+      'the handover after the restart',
+      async () => {
+        const now = await bus().call(rentals.ops.getRental, { id: rental.id }, as(renter));
+        return now.status === 'active' ? now : undefined;
+      },
+      15_000,
+    );
     assert.ok(Date.parse(active.handedOverAt!) >= start);
     assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))).status, 'completed');
   });

@@ -3,7 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { checkInvariants } from '../../../test/rentals/support/invariants.ts';
 import { faultPlan } from '../../../test/rentals/support/faults.ts';
-import { as, eventually, failsWith, listItem, newUser, periodOf, rent, startWorld, topUp, type World } from '../../../test/rentals/support/world.ts';
+import {
+  as,
+  eventually,
+  failsWith,
+  listItem,
+  newUser,
+  periodOf,
+  rent,
+  startWorld,
+  topUp,
+  type World,
+} from '../../../test/rentals/support/world.ts';
 import { inventory } from '../inventory/contract.ts';
 import { payments } from '../payments/contract.ts';
 import { systemContext } from '../../shared/bus/context.ts';
@@ -24,7 +35,8 @@ async function balance(userId: string, currency = 'EUR') {
   return wallet.balances.find((b) => b.currency === currency) ?? { currency, balance: 0, available: 0, held: 0 };
 }
 const item = (id: string) => bus().call(inventory.ops.getItem, { id }, as(newUser()));
-const get = (id: string, userId: string, role = 'member') => bus().call(rentals.ops.getRental, { id }, as(userId, role));
+const get = (id: string, userId: string, role = 'member') =>
+  bus().call(rentals.ops.getRental, { id }, as(userId, role));
 
 /** An owner with an item (10.00/day, 50.00 deposit) and a renter with 200.00. */
 async function scene(funds = 20_000) {
@@ -50,7 +62,10 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     const started = Date.now();
     const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...period }, as(renter));
     assert.equal(rental.status, 'active');
-    assert.deepEqual([rental.days, rental.fee.amount, rental.deposit.amount, rental.total.amount, rental.fee.currency], [3, 3_000, 5_000, 8_000, 'EUR']);
+    assert.deepEqual(
+      [rental.days, rental.fee.amount, rental.deposit.amount, rental.total.amount, rental.fee.currency],
+      [3, 3_000, 5_000, 8_000, 'EUR'],
+    );
     assert.deepEqual(
       rental.steps.map((s) => [s.name, s.kind, s.status, s.attempts]),
       [
@@ -60,12 +75,17 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
         ['markItemInUse', 'forward', 'succeeded', 1],
       ],
     );
-    for (const s of rental.steps) assert.ok(s.finishedAt && s.finishedAt >= s.startedAt, `step ${s.name} has its timestamps`);
+    for (const s of rental.steps)
+      assert.ok(s.finishedAt && s.finishedAt >= s.startedAt, `step ${s.name} has its timestamps`);
     assert.ok(rental.confirmedAt, 'the rental was confirmed');
     assert.ok(rental.handedOverAt, 'a period that has started is handed over at once');
     assert.equal((await item(listed.id)).status, 'available', 'the item stays listed: the booking is in the calendar');
     assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 12_000, held: 8_000 });
-    const auth = await bus().call(payments.ops.getAuthorization, { authorizationId: rental.authorizationId! }, as(renter));
+    const auth = await bus().call(
+      payments.ops.getAuthorization,
+      { authorizationId: rental.authorizationId! },
+      as(renter),
+    );
     assert.deepEqual([auth.status, auth.amount, auth.reference], ['authorized', 8_000, `rental:${rental.id}`]);
 
     const returned = await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner));
@@ -75,16 +95,34 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     assert.equal(returned.steps.at(-1)?.status, 'succeeded');
     assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 17_000, available: 17_000, held: 0 });
     assert.deepEqual(await balance(owner), { currency: 'EUR', balance: 3_000, available: 3_000, held: 0 });
-    assert.equal((await bus().call(payments.ops.getAuthorization, { authorizationId: rental.authorizationId! }, as(renter))).status, 'captured');
-    await eventually('the item to be available again (rentalCompleted → inventory)', async () => ((await item(listed.id)).status === 'available' ? true : undefined), 10_000);
+    assert.equal(
+      (await bus().call(payments.ops.getAuthorization, { authorizationId: rental.authorizationId! }, as(renter)))
+        .status,
+      'captured',
+    );
+    await eventually(
+      'the item to be available again (rentalCompleted → inventory)',
+      async () => ((await item(listed.id)).status === 'available' ? true : undefined),
+      10_000,
+    );
     // Returning again answers the completed rental and moves no money.
     assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))).status, 'completed');
     assert.equal((await balance(owner)).balance, 3_000);
 
-    const outbox = await world.sql.rentals<{ event: string }[]>`select event from rentals.outbox where aggregate_id = ${rental.id} order by seq`;
-    assert.deepEqual(outbox.map((o) => o.event), ['rentals.rentalConfirmed', 'rentals.rentalCompleted']);
-    const log = await world.sql.rentals<{ state: string; outcome: string }[]>`select state, outcome from rentals.two_phase_log`;
-    assert.ok(log.some((l) => l.state === 'done' && l.outcome === 'commit'), 'the settlement is logged as committed');
+    const outbox = await world.sql.rentals<
+      { event: string }[]
+    >`select event from rentals.outbox where aggregate_id = ${rental.id} order by seq`;
+    assert.deepEqual(
+      outbox.map((o) => o.event),
+      ['rentals.rentalConfirmed', 'rentals.rentalCompleted'],
+    );
+    const log = await world.sql.rentals<
+      { state: string; outcome: string }[]
+    >`select state, outcome from rentals.two_phase_log`;
+    assert.ok(
+      log.some((l) => l.state === 'done' && l.outcome === 'commit'),
+      'the settlement is logged as committed',
+    );
     await invariantsHold();
     console.log(`# happy path rent + return: ${Date.now() - started} ms`);
   });
@@ -101,17 +139,46 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
   describe('business rules', () => {
     test('you cannot rent your own item; dates start today or later, are ordered, at most 90 days long and 365 days ahead', async () => {
       const { owner, renter, item: listed } = await scene();
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, as(owner)), 'rentals.ownItem');
-      const past = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() };
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...past }, as(renter)), 'rentals.invalidPeriod');
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, as(owner)),
+        'rentals.ownItem',
+      );
+      const past = {
+        from: new Date(Date.now() - 86_400_000).toISOString(),
+        to: new Date(Date.now() + 86_400_000).toISOString(),
+      };
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...past }, as(renter)),
+        'rentals.invalidPeriod',
+      );
       const p = periodOf(2);
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, from: p.to, to: p.from }, as(renter)), 'rentals.invalidPeriod');
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(91) }, as(renter)), 'rentals.periodTooLong');
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 400) }, as(renter)), 'rentals.startsTooFarAhead');
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, from: '0000-01-01', to: '9999-12-31' }, as(renter)), 'validationFailed');
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: randomUUID(), ...periodOf(2) }, as(renter)), 'rentals.itemNotFound');
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, systemContext()), 'unauthorized');
-      const [count] = await world.sql.rentals<{ n: number }[]>`select count(*)::int as n from rentals.rentals where item_id = ${listed.id}`;
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, from: p.to, to: p.from }, as(renter)),
+        'rentals.invalidPeriod',
+      );
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(91) }, as(renter)),
+        'rentals.periodTooLong',
+      );
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 400) }, as(renter)),
+        'rentals.startsTooFarAhead',
+      );
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, from: '0000-01-01', to: '9999-12-31' }, as(renter)),
+        'validationFailed',
+      );
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: randomUUID(), ...periodOf(2) }, as(renter)),
+        'rentals.itemNotFound',
+      );
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, systemContext()),
+        'unauthorized',
+      );
+      const [count] = await world.sql.rentals<
+        { n: number }[]
+      >`select count(*)::int as n from rentals.rentals where item_id = ${listed.id}`;
       assert.equal(count?.n, 0, 'no rental was recorded');
     });
 
@@ -120,21 +187,35 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3, 1) }, as(renter));
       const other = newUser();
       await topUp(bus(), other, 20_000);
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3, 2) }, as(other)), 'rentals.periodTaken');
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3, 2) }, as(other)),
+        'rentals.periodTaken',
+      );
       assert.deepEqual(await balance(other), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
     });
 
     test('a rental that would hold more than payments can hold is refused', async () => {
       const owner = newUser();
       const listed = await listItem(bus(), owner, { daily: 90_000_000, deposit: 0 });
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, as(newUser())), 'rentals.amountTooLarge');
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, as(newUser())),
+        'rentals.amountTooLarge',
+      );
     });
 
     test('a free item (no price, no deposit) needs no payment step', async () => {
       const owner = newUser();
       const listed = await listItem(bus(), owner, { daily: 0, deposit: 0 });
       const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, as(newUser()));
-      assert.deepEqual(rental.steps.map((s) => [s.name, s.status]), [['reserveItem', 'succeeded'], ['authorizePayment', 'skipped'], ['confirmRental', 'succeeded'], ['markItemInUse', 'succeeded']]);
+      assert.deepEqual(
+        rental.steps.map((s) => [s.name, s.status]),
+        [
+          ['reserveItem', 'succeeded'],
+          ['authorizePayment', 'skipped'],
+          ['confirmRental', 'succeeded'],
+          ['markItemInUse', 'succeeded'],
+        ],
+      );
       const returned = await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner));
       assert.equal(returned.status, 'completed');
     });
@@ -143,15 +224,24 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
   describe('failures are compensated', () => {
     test('insufficient funds: 422, the item is released, nothing is held', async () => {
       const { renter, item: listed } = await scene(1_000);
-      const refused = await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)), 'rentals.insufficientFunds');
+      const refused = await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)),
+        'rentals.insufficientFunds',
+      );
       assert.equal(refused.kind, 'unprocessable');
       assert.match(refused.detail, /cancelled and nothing is reserved or held/);
-      const [row] = await world.sql.rentals<{ id: string; status: string }[]>`select id, status from rentals.rentals where item_id = ${listed.id}`;
+      const [row] = await world.sql.rentals<
+        { id: string; status: string }[]
+      >`select id, status from rentals.rentals where item_id = ${listed.id}`;
       assert.equal(row?.status, 'cancelled');
       const details = await get(row!.id, renter);
       assert.deepEqual(
         details.steps.map((s) => [s.name, s.status]),
-        [['reserveItem', 'succeeded'], ['authorizePayment', 'failed'], ['cancelRental', 'succeeded']],
+        [
+          ['reserveItem', 'succeeded'],
+          ['authorizePayment', 'failed'],
+          ['cancelRental', 'succeeded'],
+        ],
       );
       assert.equal(details.failure?.code, 'rentals.insufficientFunds');
       assert.equal((await item(listed.id)).status, 'available');
@@ -162,7 +252,10 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     test('a retired item: 409 itemUnavailable, no money held', async () => {
       const { owner, renter, item: listed } = await scene();
       await bus().call(inventory.ops.retireItem, { id: listed.id }, as(owner));
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)), 'rentals.itemUnavailable');
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)),
+        'rentals.itemUnavailable',
+      );
       assert.equal((await balance(renter)).held, 0);
       await invariantsHold();
     });
@@ -171,20 +264,35 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       test(`a failure injected at ${step} ends compensated`, async () => {
         const { renter, item: listed } = await scene();
         faults.plan(listed.id, [{ point: `before:${step}`, effect: 'fail' }]);
-        await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)), 'rentals.rentalFailed');
-        const [row] = await world.sql.rentals<{ id: string; status: string }[]>`select id, status from rentals.rentals where item_id = ${listed.id}`;
+        await failsWith(
+          bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)),
+          'rentals.rentalFailed',
+        );
+        const [row] = await world.sql.rentals<
+          { id: string; status: string }[]
+        >`select id, status from rentals.rentals where item_id = ${listed.id}`;
         const details = await get(row!.id, renter);
         assert.equal(details.status, 'cancelled');
         const failed = details.steps.find((s) => s.status === 'failed');
         assert.equal(failed?.name, step);
         assert.equal(failed?.error?.code, 'rentals.injectedFailure');
         const undo = details.steps.filter((s) => s.kind === 'compensation').map((s) => s.name);
-        const expected = { reserveItem: ['cancelRental'], authorizePayment: ['cancelRental'], confirmRental: ['voidAuthorization', 'cancelRental'], markItemInUse: ['voidAuthorization', 'cancelRental'] };
+        const expected = {
+          reserveItem: ['cancelRental'],
+          authorizePayment: ['cancelRental'],
+          confirmRental: ['voidAuthorization', 'cancelRental'],
+          markItemInUse: ['voidAuthorization', 'cancelRental'],
+        };
         assert.deepEqual(undo, expected[step]);
         assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
         assert.equal((await item(listed.id)).status, 'available');
-        const events = await world.sql.rentals<{ event: string }[]>`select event from rentals.outbox where aggregate_id = ${row!.id} order by seq`;
-        assert.deepEqual(events.map((e) => e.event), step === 'markItemInUse' ? ['rentals.rentalConfirmed', 'rentals.rentalCancelled'] : []);
+        const events = await world.sql.rentals<
+          { event: string }[]
+        >`select event from rentals.outbox where aggregate_id = ${row!.id} order by seq`;
+        assert.deepEqual(
+          events.map((e) => e.event),
+          step === 'markItemInUse' ? ['rentals.rentalConfirmed', 'rentals.rentalCancelled'] : [],
+        );
         await invariantsHold();
       });
     }
@@ -193,13 +301,26 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       for (const step of ['authorizePayment', 'markItemInUse'] as const) {
         const { renter, item: listed } = await scene();
         faults.plan(listed.id, [{ point: `after:${step}`, effect: 'noAnswer' }]);
-        const refused = await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)), 'rentals.rentalFailed');
+        const refused = await failsWith(
+          bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)),
+          'rentals.rentalFailed',
+        );
         assert.equal(refused.kind, 'timeout');
-        const [row] = await world.sql.rentals<{ id: string }[]>`select id from rentals.rentals where item_id = ${listed.id}`;
+        const [row] = await world.sql.rentals<
+          { id: string }[]
+        >`select id from rentals.rentals where item_id = ${listed.id}`;
         const details = await get(row!.id, renter);
         assert.equal(details.status, 'cancelled');
-        assert.equal(details.steps.find((s) => s.name === step)?.attempts, 2, 'the step was tried again before giving up');
-        assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 }, `${step}: the hold was voided`);
+        assert.equal(
+          details.steps.find((s) => s.name === step)?.attempts,
+          2,
+          'the step was tried again before giving up',
+        );
+        assert.deepEqual(
+          await balance(renter),
+          { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 },
+          `${step}: the hold was voided`,
+        );
         assert.equal((await item(listed.id)).status, 'available', `${step}: the item is listed`);
       }
       await invariantsHold();
@@ -216,11 +337,22 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     test('a compensation that gets no answer is retried until it succeeds', async () => {
       const { renter, item: listed } = await scene(1_000);
       faults.plan(listed.id, [{ point: 'before:cancelRental', effect: 'noAnswer', times: 3 }]);
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)), 'rentals.insufficientFunds');
-      const [row] = await world.sql.rentals<{ id: string }[]>`select id from rentals.rentals where item_id = ${listed.id}`;
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(3) }, as(renter)),
+        'rentals.insufficientFunds',
+      );
+      const [row] = await world.sql.rentals<
+        { id: string }[]
+      >`select id from rentals.rentals where item_id = ${listed.id}`;
       const details = await get(row!.id, renter);
       assert.equal(details.status, 'cancelled');
-      assert.deepEqual([details.steps.find((s) => s.name === 'cancelRental')?.status, details.steps.find((s) => s.name === 'cancelRental')?.attempts], ['succeeded', 4]);
+      assert.deepEqual(
+        [
+          details.steps.find((s) => s.name === 'cancelRental')?.status,
+          details.steps.find((s) => s.name === 'cancelRental')?.attempts,
+        ],
+        ['succeeded', 4],
+      );
       assert.equal((await item(listed.id)).status, 'available');
     });
   });
@@ -235,10 +367,18 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const started = Date.now();
       const results = await Promise.all(renters.map((r) => rent(bus(), r, listed.id, period)));
       const ok = results.filter((r) => 'rental' in r);
-      const refused = results.filter((r): r is { error: import('../../shared/bus/errors.ts').AppError } => 'error' in r);
+      const refused = results.filter(
+        (r): r is { error: import('../../shared/bus/errors.ts').AppError } => 'error' in r,
+      );
       assert.equal(ok.length, 1, JSON.stringify(refused.map((r) => r.error.code)));
-      for (const r of refused) assert.ok(['rentals.periodTaken', 'rentals.itemUnavailable'].includes(r.error.code) && r.error.kind === 'conflict', `refused with ${r.error.code}`);
-      console.log(`# 20 concurrent rentals of one item: ${Date.now() - started} ms, refusals: ${[...new Set(refused.map((r) => r.error.code))].join(', ')}`);
+      for (const r of refused)
+        assert.ok(
+          ['rentals.periodTaken', 'rentals.itemUnavailable'].includes(r.error.code) && r.error.kind === 'conflict',
+          `refused with ${r.error.code}`,
+        );
+      console.log(
+        `# 20 concurrent rentals of one item: ${Date.now() - started} ms, refusals: ${[...new Set(refused.map((r) => r.error.code))].join(', ')}`,
+      );
       const held = await Promise.all(renters.map((r) => balance(r)));
       assert.equal(held.filter((b) => b.held > 0).length, 1, 'only the winner has money held');
       await invariantsHold();
@@ -249,7 +389,10 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const renters = Array.from({ length: 20 }, newUser);
       await Promise.all(renters.map((r) => topUp(bus(), r, 20_000)));
       const results = await Promise.all(renters.map((r, i) => rent(bus(), r, listed.id, periodOf(1, 1 + 2 * i))));
-      assert.deepEqual(results.map((r) => ('rental' in r ? r.rental.status : r.error.code)), Array(20).fill('confirmed'));
+      assert.deepEqual(
+        results.map((r) => ('rental' in r ? r.rental.status : r.error.code)),
+        Array(20).fill('confirmed'),
+      );
       await invariantsHold();
     });
 
@@ -267,23 +410,42 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
 
   describe('request keys (the Idempotency-Key, passed to the op)', () => {
     const rentalsWithKey = async (requestKey: string) =>
-      (await world.sql.rentals<{ n: number }[]>`select count(*)::int as n from rentals.rentals where request_key = ${requestKey}`)[0]!.n;
+      (
+        await world.sql.rentals<
+          { n: number }[]
+        >`select count(*)::int as n from rentals.rentals where request_key = ${requestKey}`
+      )[0]!.n;
 
     test('a retry under the same key gets the same rental and holds nothing more; another request under it is 422', async () => {
       const { owner, renter, item: listed } = await scene(40_000);
       const period = periodOf(2);
       const requestKey = randomUUID();
-      const first = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, as(renter));
+      const first = await bus().call(
+        rentals.ops.createRental,
+        { itemId: listed.id, ...period, requestKey },
+        as(renter),
+      );
       // The item is in use now: only the key lets the retry through to the same answer.
-      const again = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, as(renter));
+      const again = await bus().call(
+        rentals.ops.createRental,
+        { itemId: listed.id, ...period, requestKey },
+        as(renter),
+      );
       assert.deepEqual([again.id, again.status], [first.id, 'active']);
       assert.equal((await balance(renter)).held, first.total.amount);
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 10), requestKey }, as(renter)), 'rentals.requestKeyReused');
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 10), requestKey }, as(renter)),
+        'rentals.requestKeyReused',
+      );
       // Keys are the renter's own: another renter's request under the same key is a new rental.
       const other = newUser();
       await topUp(bus(), other, 20_000);
       const another = await listItem(bus(), owner, { daily: 1_000, deposit: 5_000 });
-      const theirs = await bus().call(rentals.ops.createRental, { itemId: another.id, ...period, requestKey }, as(other));
+      const theirs = await bus().call(
+        rentals.ops.createRental,
+        { itemId: another.id, ...period, requestKey },
+        as(other),
+      );
       assert.notEqual(theirs.id, first.id);
       assert.equal(await rentalsWithKey(requestKey), 2);
       await invariantsHold();
@@ -293,11 +455,20 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const { renter, item: listed } = await scene(40_000);
       const period = periodOf(3);
       const requestKey = randomUUID();
-      const answers = await Promise.all(Array.from({ length: 10 }, () => bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, as(renter))));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, as(renter)),
+        ),
+      );
       assert.equal(new Set(answers.map((a) => a.id)).size, 1);
       assert.ok(answers.every((a) => a.status === 'active'));
       assert.equal(await rentalsWithKey(requestKey), 1);
-      assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 40_000, available: 40_000 - answers[0]!.total.amount, held: answers[0]!.total.amount });
+      assert.deepEqual(await balance(renter), {
+        currency: 'EUR',
+        balance: 40_000,
+        available: 40_000 - answers[0]!.total.amount,
+        held: answers[0]!.total.amount,
+      });
       await invariantsHold();
     });
 
@@ -307,7 +478,10 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const period = periodOf(2);
       const requestKey = randomUUID();
       const hurried = systemContext({ caller: { userId: renter, role: 'member' }, timeoutMs: 1_000 });
-      await failsWith(bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, hurried), 'rentals.rentalPending');
+      await failsWith(
+        bus().call(rentals.ops.createRental, { itemId: listed.id, ...period, requestKey }, hurried),
+        'rentals.rentalPending',
+      );
       const finished = await eventually('the retry to answer the rental', async () => {
         const answer = await rent(bus(), renter, listed.id, period, requestKey);
         if ('rental' in answer) return answer.rental;
@@ -341,21 +515,39 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const { owner, renter, item: listed } = await scene();
       const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 3) }, as(renter));
       assert.equal(rental.status, 'confirmed');
-      assert.deepEqual(rental.steps.at(-1) && [rental.steps.at(-1)!.name, rental.steps.at(-1)!.status], ['markItemInUse', 'waiting'], 'the handover waits for the start');
+      assert.deepEqual(
+        rental.steps.at(-1) && [rental.steps.at(-1)!.name, rental.steps.at(-1)!.status],
+        ['markItemInUse', 'waiting'],
+        'the handover waits for the start',
+      );
       await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)), 'rentals.notHandedOver');
       await failsWith(bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner)), 'rentals.handoverTooEarly');
       await failsWith(bus().call(rentals.ops.handOverRental, { id: rental.id }, as(renter)), 'rentals.notParticipant');
       await failsWith(bus().call(rentals.ops.cancelRental, { id: rental.id }, as(newUser())), 'rentals.rentalNotFound');
       const cancelled = await bus().call(rentals.ops.cancelRental, { id: rental.id }, as(renter));
       assert.equal(cancelled.status, 'cancelled');
-      assert.deepEqual(cancelled.failure, { code: 'rentals.cancelled', detail: 'Cancelled by the renter before the handover; fee and deposit refunded in full.' });
-      assert.deepEqual(cancelled.steps.filter((s) => s.kind === 'compensation').map((s) => [s.name, s.status]), [['voidAuthorization', 'succeeded'], ['cancelRental', 'succeeded']]);
+      assert.deepEqual(cancelled.failure, {
+        code: 'rentals.cancelled',
+        detail: 'Cancelled by the renter before the handover; fee and deposit refunded in full.',
+      });
+      assert.deepEqual(
+        cancelled.steps.filter((s) => s.kind === 'compensation').map((s) => [s.name, s.status]),
+        [
+          ['voidAuthorization', 'succeeded'],
+          ['cancelRental', 'succeeded'],
+        ],
+      );
       assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
       assert.equal((await item(listed.id)).status, 'available');
       assert.equal((await bus().call(rentals.ops.cancelRental, { id: rental.id }, as(renter))).status, 'cancelled');
       await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)), 'rentals.notReturnable');
-      const events = await world.sql.rentals<{ event: string }[]>`select event from rentals.outbox where aggregate_id = ${rental.id} order by seq`;
-      assert.deepEqual(events.map((e) => e.event), ['rentals.rentalConfirmed', 'rentals.rentalCancelled']);
+      const events = await world.sql.rentals<
+        { event: string }[]
+      >`select event from rentals.outbox where aggregate_id = ${rental.id} order by seq`;
+      assert.deepEqual(
+        events.map((e) => e.event),
+        ['rentals.rentalConfirmed', 'rentals.rentalCancelled'],
+      );
       await invariantsHold();
     });
 
@@ -363,9 +555,14 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const { owner, renter, item: listed } = await scene();
       const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 5) }, as(renter));
       const declined = await bus().call(rentals.ops.cancelRental, { id: rental.id }, as(owner));
-      assert.deepEqual([declined.status, declined.failure?.detail], ['cancelled', 'Declined by the owner before the handover; fee and deposit refunded in full.']);
+      assert.deepEqual(
+        [declined.status, declined.failure?.detail],
+        ['cancelled', 'Declined by the owner before the handover; fee and deposit refunded in full.'],
+      );
       assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
-      const again = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 5) }, as(newUser(), 'member')).catch((e: unknown) => e);
+      const again = await bus()
+        .call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 5) }, as(newUser(), 'member'))
+        .catch((e: unknown) => e);
       assert.notEqual((again as { code?: string }).code, 'rentals.periodTaken', 'the period is free again');
     });
 
@@ -376,15 +573,25 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...period }, as(renter));
       assert.deepEqual([rental.status, rental.handedOverAt], ['confirmed', null]);
       await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)), 'rentals.notHandedOver');
-      const [lease] = await world.sql.rentals<{ at: Date }[]>`select lease_expires_at as at from rentals.rentals where id = ${rental.id}`;
+      const [lease] = await world.sql.rentals<
+        { at: Date }[]
+      >`select lease_expires_at as at from rentals.rentals where id = ${rental.id}`;
       assert.equal(lease?.at.getTime(), start, 'the timer is the lease, persisted: it runs out at the start');
-      const active = await eventually('the automatic handover', async () => {
-        const now = await get(rental.id, renter);
-        return now.status === 'active' ? now : undefined;
-      }, 10_000);
+      const active = await eventually(
+        'the automatic handover',
+        async () => {
+          const now = await get(rental.id, renter);
+          return now.status === 'active' ? now : undefined;
+        },
+        10_000,
+      );
       assert.ok(active.handedOverAt && Date.parse(active.handedOverAt) >= start, 'not before the start');
       assert.equal(active.steps.find((s) => s.name === 'markItemInUse')?.status, 'succeeded');
-      assert.equal((await bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner))).status, 'active', 'a handover after it answers it unchanged');
+      assert.equal(
+        (await bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner))).status,
+        'active',
+        'a handover after it answers it unchanged',
+      );
       await failsWith(bus().call(rentals.ops.cancelRental, { id: rental.id }, as(renter)), 'rentals.notCancellable');
       assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))).status, 'completed');
       await invariantsHold();
@@ -393,11 +600,17 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     test('the owner records the handover from the start of the period', async () => {
       const { owner, renter, item: listed } = await scene();
       const start = Date.now() + 800;
-      const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, from: new Date(start).toISOString(), to: new Date(start + 86_400_000).toISOString() }, as(renter));
+      const rental = await bus().call(
+        rentals.ops.createRental,
+        { itemId: listed.id, from: new Date(start).toISOString(), to: new Date(start + 86_400_000).toISOString() },
+        as(renter),
+      );
       await failsWith(bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner)), 'rentals.handoverTooEarly');
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, start - Date.now())));
       const handed = await eventually('the handover', async () => {
-        const answer = await bus().call(rentals.ops.handOverRental, { id: rental.id }, as(owner)).catch((e: unknown) => e);
+        const answer = await bus()
+          .call(rentals.ops.handOverRental, { id: rental.id }, as(owner))
+          .catch((e: unknown) => e);
         return (answer as { status?: string }).status === 'active' ? answer : undefined;
       });
       assert.equal((handed as { status: string }).status, 'active');
@@ -408,7 +621,10 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, as(renter));
       await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(renter)), 'rentals.notParticipant');
       await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(newUser())), 'rentals.rentalNotFound');
-      assert.equal((await bus().call(rentals.ops.returnRental, { id: rental.id }, as(newUser(), 'admin'))).status, 'completed');
+      assert.equal(
+        (await bus().call(rentals.ops.returnRental, { id: rental.id }, as(newUser(), 'admin'))).status,
+        'completed',
+      );
       assert.equal((await balance(owner)).balance, 2_000);
     });
 
@@ -416,20 +632,40 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       const { owner, renter, item: listed } = await scene();
       const rental = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2) }, as(renter));
       const started = Date.now();
-      const results = await Promise.allSettled(Array.from({ length: 5 }, () => bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))));
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () => bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner))),
+      );
       assert.ok(Date.now() - started < 2_500, `5 concurrent returns took ${Date.now() - started} ms`);
-      assert.ok(results.some((r) => r.status === 'fulfilled'), 'one return succeeded');
-      for (const r of results) if (r.status === 'rejected') assert.equal(r.reason.code, 'rentals.notReturnable', String(r.reason));
+      assert.ok(
+        results.some((r) => r.status === 'fulfilled'),
+        'one return succeeded',
+      );
+      for (const r of results)
+        if (r.status === 'rejected') assert.equal(r.reason.code, 'rentals.notReturnable', String(r.reason));
       assert.deepEqual(await balance(owner), { currency: 'EUR', balance: 2_000, available: 2_000, held: 0 });
       assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 18_000, available: 18_000, held: 0 });
       await invariantsHold();
     });
 
     test('twoPhaseDecision answers abort for an unknown transaction and refuses a foreign GID', async () => {
-      const answer = await bus().call(rentals.ops.twoPhaseDecision, { gid: `sl:rentals:payments:${randomUUID()}` }, as(newUser()));
+      const answer = await bus().call(
+        rentals.ops.twoPhaseDecision,
+        { gid: `sl:rentals:payments:${randomUUID()}` },
+        as(newUser()),
+      );
       assert.equal(answer.decision, 'abort');
-      await failsWith(bus().call(rentals.ops.twoPhaseDecision, { gid: `sl:other:payments:${randomUUID()}` }, as(newUser())), 'validationFailed');
-      await failsWith(bus().call(payments.ops.finishPrepared, { gid: `sl:rentals:rentals:${randomUUID()}`, decision: 'commit' }, as(newUser())), 'payments.invalidTransactionId');
+      await failsWith(
+        bus().call(rentals.ops.twoPhaseDecision, { gid: `sl:other:payments:${randomUUID()}` }, as(newUser())),
+        'validationFailed',
+      );
+      await failsWith(
+        bus().call(
+          payments.ops.finishPrepared,
+          { gid: `sl:rentals:rentals:${randomUUID()}`, decision: 'commit' },
+          as(newUser()),
+        ),
+        'payments.invalidTransactionId',
+      );
     });
   });
 });

@@ -21,7 +21,12 @@ export function rentalsSubscriptions(): SubscriptionSpec[] {
           leaseExpiresAt: sql`now()`,
           updatedAt: sql`now()`,
         })
-        .where(and(or(eq(rentalsTable.renterId, userId), eq(rentalsTable.ownerId, userId)), inArray(rentalsTable.status, ['confirmed'])));
+        .where(
+          and(
+            or(eq(rentalsTable.renterId, userId), eq(rentalsTable.ownerId, userId)),
+            inArray(rentalsTable.status, ['confirmed']),
+          ),
+        );
     }),
   ];
 }

@@ -53,12 +53,19 @@ export class AdminApi {
       delete rest[name];
     }
     const body = hint.method === 'get' || hint.method === 'delete' ? undefined : rest;
-    return (await this.request(hint.method.toUpperCase(), `${path}${query.size > 0 ? `?${query}` : ''}`, body, true)) as OutputOf<O>;
+    return (await this.request(
+      hint.method.toUpperCase(),
+      `${path}${query.size > 0 ? `?${query}` : ''}`,
+      body,
+      true,
+    )) as OutputOf<O>;
   }
 
   /** GET /readyz: whether the server and its databases answer. */
   async ready(): Promise<boolean> {
-    const response = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(this.timeoutMs) }).catch(() => undefined);
+    const response = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(this.timeoutMs) }).catch(
+      () => undefined,
+    );
     return response?.status === 200;
   }
 
@@ -79,14 +86,18 @@ export class AdminApi {
     const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     if (!response.ok) {
       const problem = parsed as { code?: string; detail?: string; title?: string } | undefined;
-      throw new AdminApiError(`${method} ${path} answered ${response.status}${problem?.code ? ` ${problem.code}` : ''}: ${problem?.detail ?? problem?.title ?? text.slice(0, 200)}`);
+      throw new AdminApiError(
+        `${method} ${path} answered ${response.status}${problem?.code ? ` ${problem.code}` : ''}: ${problem?.detail ?? problem?.title ?? text.slice(0, 200)}`,
+      );
     }
     return parsed;
   }
 
   private async logIn(): Promise<string> {
     const { email, password } = this.credentials;
-    const tokens = (await this.request('POST', '/v1/auth/login', { email, password }, false)) as { accessToken: string };
+    const tokens = (await this.request('POST', '/v1/auth/login', { email, password }, false)) as {
+      accessToken: string;
+    };
     return tokens.accessToken;
   }
 }

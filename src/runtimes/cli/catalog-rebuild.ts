@@ -33,8 +33,18 @@ const POLL_MS = 500;
 
 const { values } = parseCommandLine(COMMAND, USAGE, { remote: { type: 'string' }, service: { type: 'boolean' } });
 const config = loadConfig();
-const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: COMMAND });
-const channel = await openOperatorChannel({ command: COMMAND, config, log, remote: values.remote, service: values.service ? [catalog as unknown as AnyContract] : undefined });
+const log = createLogger({
+  level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+  pretty: config.LOG_PRETTY,
+  name: COMMAND,
+});
+const channel = await openOperatorChannel({
+  command: COMMAND,
+  config,
+  log,
+  remote: values.remote,
+  service: values.service ? [catalog as unknown as AnyContract] : undefined,
+});
 process.once('SIGINT', () => void channel.close().finally(() => process.exit(130)));
 
 const tty = process.stderr.isTTY;
@@ -59,7 +69,9 @@ try {
     const { outcome, items, owners, startedAt, finishedAt, error } = status.last;
     const seconds = ((Date.parse(finishedAt) - Date.parse(startedAt)) / 1000).toFixed(1);
     if (outcome === 'completed') {
-      process.stdout.write(`catalog rebuilt: ${items} items, ${owners} owners in ${seconds} s (generation ${status.generation})\n`);
+      process.stdout.write(
+        `catalog rebuilt: ${items} items, ${owners} owners in ${seconds} s (generation ${status.generation})\n`,
+      );
       exitCode = 0;
     } else {
       process.stderr.write(`catalog rebuild failed after ${seconds} s: ${error ?? 'unknown error'}\n`);
@@ -67,7 +79,9 @@ try {
     break;
   }
 } catch (error) {
-  process.stderr.write(`catalog rebuild could not run: ${error instanceof AppError ? `${error.code}: ${error.detail}` : (error as Error).message}\n`);
+  process.stderr.write(
+    `catalog rebuild could not run: ${error instanceof AppError ? `${error.code}: ${error.detail}` : (error as Error).message}\n`,
+  );
 } finally {
   await channel.close();
 }

@@ -9,9 +9,20 @@ export const USAGE_EXIT = 2;
  * Parses an operator command's arguments: `--help` prints usage and exits 0; an unknown flag,
  * a missing value or a stray argument prints one line and exits 2.
  */
-export function parseCommandLine<O extends Options>(command: string, usage: string, options: O, argv = process.argv.slice(2), allowPositionals = false) {
+export function parseCommandLine<O extends Options>(
+  command: string,
+  usage: string,
+  options: O,
+  argv = process.argv.slice(2),
+  allowPositionals = false,
+) {
   try {
-    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } } as O, strict: true, allowPositionals: allowPositionals as true });
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as O,
+      strict: true,
+      allowPositionals: allowPositionals as true,
+    });
     if ((parsed.values as { help?: boolean }).help) {
       process.stdout.write(`${usage.trim()}\n`);
       process.exit(0);

@@ -27,15 +27,27 @@ Where it runs:
 The admin API needs ADMIN_TOKEN (an admin's access token), or ADMIN_EMAIL and ADMIN_PASSWORD.
 `;
 
-const { values, positionals } = parseCommandLine(COMMAND, USAGE, { remote: { type: 'string' } }, process.argv.slice(2), true);
+const { values, positionals } = parseCommandLine(
+  COMMAND,
+  USAGE,
+  { remote: { type: 'string' } },
+  process.argv.slice(2),
+  true,
+);
 const [command, moduleName, id, ...extra] = positionals;
-if (!['list', 'show', 'replay'].includes(command ?? '')) usageError(COMMAND, command ? `unknown command "${command}"` : 'a command is required');
+if (!['list', 'show', 'replay'].includes(command ?? ''))
+  usageError(COMMAND, command ? `unknown command "${command}"` : 'a command is required');
 if (command !== 'list' && (!moduleName || !id)) usageError(COMMAND, `${command} needs <module> <id>`);
 if (extra.length > 0 || (command === 'list' && id)) usageError(COMMAND, `unexpected argument "${extra[0] ?? id}"`);
 const modules = moduleName ? [moduleName] : withDeadLetters.map((m) => m.contract.name);
 const unknown = modules.find((name) => !withDeadLetters.some((m) => m.contract.name === name));
-if (unknown) usageError(COMMAND, `no module "${unknown}" with dead letters (have: ${withDeadLetters.map((m) => m.contract.name).join(', ')})`);
-const opOf = (module: string, name: string) => (withDeadLetters.find((m) => m.contract.name === module)!.contract.ops as Record<string, Op>)[name]!;
+if (unknown)
+  usageError(
+    COMMAND,
+    `no module "${unknown}" with dead letters (have: ${withDeadLetters.map((m) => m.contract.name).join(', ')})`,
+  );
+const opOf = (module: string, name: string) =>
+  (withDeadLetters.find((m) => m.contract.name === module)!.contract.ops as Record<string, Op>)[name]!;
 
 const config = loadConfig();
 const log = createLogger({ level: 'warn', pretty: false, name: COMMAND });
@@ -43,14 +55,20 @@ const channel = await openOperatorChannel({ command: COMMAND, config, log, remot
 try {
   if (command === 'list') {
     for (const module of modules) {
-      const { items } = (await channel.call(opOf(module, 'listDeadLetters'), { limit: 100 })) as { items: Record<string, unknown>[] };
+      const { items } = (await channel.call(opOf(module, 'listDeadLetters'), { limit: 100 })) as {
+        items: Record<string, unknown>[];
+      };
       process.stdout.write(`${module}: ${items.length} dead letter(s)\n`);
       for (const item of items) {
-        process.stdout.write(`  ${item.id}  ${item.event}  consumer=${item.consumer}  attempts=${item.attempts}  ${item.replayedAt ? `replayed ${item.replayedAt}` : 'pending'}\n`);
+        process.stdout.write(
+          `  ${item.id}  ${item.event}  consumer=${item.consumer}  attempts=${item.attempts}  ${item.replayedAt ? `replayed ${item.replayedAt}` : 'pending'}\n`,
+        );
       }
     }
   } else if (command === 'show') {
-    process.stdout.write(`${JSON.stringify(await channel.call(opOf(moduleName!, 'getDeadLetter'), { id }), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(await channel.call(opOf(moduleName!, 'getDeadLetter'), { id }), null, 2)}\n`,
+    );
   } else {
     const result = await channel.call(opOf(moduleName!, 'replayDeadLetter'), { id });
     process.stdout.write(`replayed: ${JSON.stringify(result)}\n`);

@@ -33,15 +33,28 @@ const modules: { name: string; folder: string }[] = [
   ...allModules.flatMap((m) => (m.migrations ? [{ name: m.contract.name, folder: m.migrations }] : [])),
   { name: PLATFORM, folder: PLATFORM_MIGRATIONS },
 ];
-const embedded = usesEmbeddedDatabase(config, allModules.map((m) => m.contract.name));
+const embedded = usesEmbeddedDatabase(
+  config,
+  allModules.map((m) => m.contract.name),
+);
 const owner = embedded ? dataDirOwner(config.DATA_DIR) : undefined;
 const serverUrl = values.remote ?? owner?.url;
-if (owner && !owner.url) fail(COMMAND, `DATA_DIR ${config.DATA_DIR} is in use by the ${owner.role} (pid ${owner.pid}); run this when it has finished`);
+if (owner && !owner.url)
+  fail(
+    COMMAND,
+    `DATA_DIR ${config.DATA_DIR} is in use by the ${owner.role} (pid ${owner.pid}); run this when it has finished`,
+  );
 
 if (serverUrl) {
-  const where = owner && !values.remote ? `the ${owner.role} at ${serverUrl} (pid ${owner.pid}), which holds DATA_DIR ${config.DATA_DIR},` : `the server at ${serverUrl}`;
-  if (!(await new AdminApi(serverUrl.replace(/\/+$/, ''), {}).ready())) fail(COMMAND, `${where} is not ready (GET /readyz): see its logs`);
-  process.stdout.write(`migrated: ${where} applied every migration when it started and is ready (restart it to apply newer ones)\n`);
+  const where =
+    owner && !values.remote
+      ? `the ${owner.role} at ${serverUrl} (pid ${owner.pid}), which holds DATA_DIR ${config.DATA_DIR},`
+      : `the server at ${serverUrl}`;
+  if (!(await new AdminApi(serverUrl.replace(/\/+$/, ''), {}).ready()))
+    fail(COMMAND, `${where} is not ready (GET /readyz): see its logs`);
+  process.stdout.write(
+    `migrated: ${where} applied every migration when it started and is ready (restart it to apply newer ones)\n`,
+  );
   process.exit(0);
 }
 

@@ -48,15 +48,25 @@ export async function openOperatorChannel(options: {
       log,
       service: command,
       modules: [],
-      connect: (platform) => routeRemoteModules({ platform, credentials: serviceCredentials({ secret: config.INTERNAL_SERVICE_SECRET, service: command }), contracts }),
+      connect: (platform) =>
+        routeRemoteModules({
+          platform,
+          credentials: serviceCredentials({ secret: config.INTERNAL_SERVICE_SECRET, service: command }),
+          contracts,
+        }),
     }).catch((error: unknown) => fail(command, startUpFailure(error)));
     return { kind: 'service', call: (op, input) => host.platform.bus.call(op, input, ctx()), close: () => host.stop() };
   }
-  const embedded = usesEmbeddedDatabase(config, allModules.map((m) => m.contract.name));
+  const embedded = usesEmbeddedDatabase(
+    config,
+    allModules.map((m) => m.contract.name),
+  );
   const owner = embedded ? dataDirOwner(config.DATA_DIR) : undefined;
   if (owner?.url) {
     const channel = adminApiChannel(command, owner.url);
-    process.stderr.write(`${command}: DATA_DIR ${config.DATA_DIR} is held by the ${owner.role} at ${owner.url} (pid ${owner.pid}); using its admin API\n`);
+    process.stderr.write(
+      `${command}: DATA_DIR ${config.DATA_DIR} is held by the ${owner.role} at ${owner.url} (pid ${owner.pid}); using its admin API\n`,
+    );
     return channel;
   }
   let lock;
@@ -65,7 +75,9 @@ export async function openOperatorChannel(options: {
   } catch (error) {
     return fail(command, startUpFailure(error));
   }
-  const host = await hostModules({ config, log, service: command, modules: allModules }).catch((error: unknown) => fail(command, startUpFailure(error)));
+  const host = await hostModules({ config, log, service: command, modules: allModules }).catch((error: unknown) =>
+    fail(command, startUpFailure(error)),
+  );
   return {
     kind: 'local',
     call: (op, input) => host.platform.bus.call(op, input, ctx()),
@@ -78,7 +90,11 @@ export async function openOperatorChannel(options: {
 
 function adminApiChannel(command: string, url: string): OperatorChannel {
   const credentials = adminCredentials();
-  if (!credentials) fail(command, `the server at ${url} is reached through its admin API: set ADMIN_TOKEN (an admin's access token), or ADMIN_EMAIL and ADMIN_PASSWORD`);
+  if (!credentials)
+    fail(
+      command,
+      `the server at ${url} is reached through its admin API: set ADMIN_TOKEN (an admin's access token), or ADMIN_EMAIL and ADMIN_PASSWORD`,
+    );
   const api = new AdminApi(url.replace(/\/+$/, ''), credentials);
   return { kind: 'admin-api', call: (op, input) => api.call(op, input), close: async () => {} };
 }

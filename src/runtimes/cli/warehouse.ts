@@ -36,7 +36,9 @@ interface Client {
 }
 
 function usage(): never {
-  process.stderr.write('usage: npm run warehouse -- etl [--full|--rebuild] | export [dir] | report revenue|utilization|rentals [--from D] [--to D] [--group-by G] | runs [--remote]\n');
+  process.stderr.write(
+    'usage: npm run warehouse -- etl [--full|--rebuild] | export [dir] | report revenue|utilization|rentals [--from D] [--to D] [--group-by G] | runs [--remote]\n',
+  );
   process.exit(2);
 }
 
@@ -64,7 +66,11 @@ async function duckdbHeldElsewhere(): Promise<boolean> {
 }
 
 async function localClient(): Promise<Client> {
-  const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'warehouse' });
+  const log = createLogger({
+    level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+    pretty: config.LOG_PRETTY,
+    name: 'warehouse',
+  });
   // The schedule stays off here: this process runs what it is asked, then exits.
   process.env.WAREHOUSE_ETL_INTERVAL = '0';
   const host: Host = await hostModules({ config, log, service: 'warehouse-cli', modules: allModules });
@@ -78,8 +84,15 @@ async function remoteClient(): Promise<Client> {
   const base = process.env.WAREHOUSE_API_URL ?? `http://127.0.0.1:${config.PORT}`;
   let token = process.env.SHARELOOP_TOKEN;
   if (!token) {
-    if (!config.ADMIN_EMAIL || !config.ADMIN_PASSWORD) throw new Error('a server holds the warehouse: set SHARELOOP_TOKEN (an admin access token) or ADMIN_EMAIL and ADMIN_PASSWORD');
-    const login = await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }) });
+    if (!config.ADMIN_EMAIL || !config.ADMIN_PASSWORD)
+      throw new Error(
+        'a server holds the warehouse: set SHARELOOP_TOKEN (an admin access token) or ADMIN_EMAIL and ADMIN_PASSWORD',
+      );
+    const login = await fetch(`${base}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }),
+    });
     if (!login.ok) throw new Error(`login to ${base} failed: ${login.status}`);
     token = ((await login.json()) as { accessToken: string }).accessToken;
   }
@@ -88,17 +101,28 @@ async function remoteClient(): Promise<Client> {
       const http = op.http!;
       const values = input as Record<string, unknown>;
       let path = http.path;
-      for (const param of http.params ?? []) path = path.replace(`{${param}}`, encodeURIComponent(String(values[param])));
+      for (const param of http.params ?? [])
+        path = path.replace(`{${param}}`, encodeURIComponent(String(values[param])));
       const query = new URLSearchParams();
       for (const key of http.query ?? []) if (values[key] !== undefined) query.set(key, String(values[key]));
-      const body = http.method === 'get' ? undefined : JSON.stringify(Object.fromEntries(Object.entries(values).filter(([k]) => !(http.params ?? []).includes(k))));
+      const body =
+        http.method === 'get'
+          ? undefined
+          : JSON.stringify(
+              Object.fromEntries(Object.entries(values).filter(([k]) => !(http.params ?? []).includes(k))),
+            );
       const response = await fetch(`${base}${path}${query.size ? `?${query}` : ''}`, {
         method: http.method.toUpperCase(),
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         ...(body ? { body } : {}),
       });
       const payload = (await response.json()) as Record<string, unknown>;
-      if (!response.ok) throw new AppError(String(payload.code ?? 'internal'), 'internal', String(payload.detail ?? response.statusText));
+      if (!response.ok)
+        throw new AppError(
+          String(payload.code ?? 'internal'),
+          'internal',
+          String(payload.detail ?? response.statusText),
+        );
       return payload as never;
     },
     stop: async () => {},
@@ -110,7 +134,14 @@ const pad = (value: unknown, width: number) => String(value).padEnd(width);
 /** Prints rows as an aligned table. */
 function printTable(rows: readonly Record<string, unknown>[]): void {
   if (rows.length === 0) return void process.stdout.write('(no rows)\n');
-  const flat = rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v && typeof v === 'object' ? (v as { amount?: unknown }).amount ?? JSON.stringify(v) : v ?? ''])));
+  const flat = rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [
+        k,
+        v && typeof v === 'object' ? ((v as { amount?: unknown }).amount ?? JSON.stringify(v)) : (v ?? ''),
+      ]),
+    ),
+  );
   const columns = Object.keys(flat[0]!);
   const widths = columns.map((c) => Math.max(c.length, ...flat.map((r) => String(r[c]).length)));
   process.stdout.write(`${columns.map((c, i) => pad(c, widths[i]!)).join('  ')}\n`);
@@ -135,7 +166,9 @@ async function etl(client: Client): Promise<boolean> {
   }
   const rows = Object.values(run.tables).reduce((n, t) => n + t.loaded, 0);
   const seconds = (run.durationMs ?? 0) / 1000;
-  process.stdout.write(`warehouse run ${run.status}: ${Object.keys(run.tables).length} tables, ${rows} rows loaded in ${seconds.toFixed(1)} s${seconds > 0 ? ` (${Math.round(rows / seconds)} rows/s)` : ''}${run.error ? ` — ${run.error}` : ''}\n`);
+  process.stdout.write(
+    `warehouse run ${run.status}: ${Object.keys(run.tables).length} tables, ${rows} rows loaded in ${seconds.toFixed(1)} s${seconds > 0 ? ` (${Math.round(rows / seconds)} rows/s)` : ''}${run.error ? ` — ${run.error}` : ''}\n`,
+  );
   return run.status === 'succeeded';
 }
 
@@ -144,11 +177,17 @@ async function report(client: Client): Promise<boolean> {
   const period = { ...(flag('--from') ? { from: flag('--from') } : {}), ...(flag('--to') ? { to: flag('--to') } : {}) };
   const groupBy = flag('--group-by');
   if (name === 'revenue') {
-    const result = await client.call(analytics.ops.revenueReport, { ...period, ...(groupBy ? { groupBy: groupBy as 'day' } : {}) });
+    const result = await client.call(analytics.ops.revenueReport, {
+      ...period,
+      ...(groupBy ? { groupBy: groupBy as 'day' } : {}),
+    });
     process.stdout.write(`revenue by ${result.groupBy}, ${result.period.from} – ${result.period.to}\n`);
     printTable(result.rows);
   } else if (name === 'utilization') {
-    const result = await client.call(analytics.ops.utilizationReport, { ...period, ...(groupBy ? { groupBy: groupBy as 'item' } : {}) });
+    const result = await client.call(analytics.ops.utilizationReport, {
+      ...period,
+      ...(groupBy ? { groupBy: groupBy as 'item' } : {}),
+    });
     process.stdout.write(`utilization by ${result.groupBy}, ${result.period.from} – ${result.period.to}\n`);
     printTable(result.rows);
   } else if (name === 'rentals') {
@@ -163,7 +202,10 @@ async function exportParquet(client: Client): Promise<boolean> {
   const result = await client.call(analytics.ops.exportWarehouse, {});
   const target = rest[0] ? resolve(rest[0]) : result.directory;
   if (target !== result.directory) cpSync(result.directory, target, { recursive: true });
-  for (const table of result.tables) process.stdout.write(`${pad(table.name, 16)} ${join(target, table.name)}${table.partitionBy ? ` (partitioned by ${table.partitionBy})` : ''}\n`);
+  for (const table of result.tables)
+    process.stdout.write(
+      `${pad(table.name, 16)} ${join(target, table.name)}${table.partitionBy ? ` (partitioned by ${table.partitionBy})` : ''}\n`,
+    );
   return true;
 }
 
@@ -176,11 +218,18 @@ try {
   else if (command === 'report') ok = await report(client);
   else if (command === 'export') ok = await exportParquet(client);
   else {
-    printTable((await client.call(analytics.ops.listRuns, { limit: 20 })).runs.map(({ tables, window, ...run }) => ({ ...run, rows: Object.values(tables).reduce((n, t) => n + t.loaded, 0) })));
+    printTable(
+      (await client.call(analytics.ops.listRuns, { limit: 20 })).runs.map(({ tables, window, ...run }) => ({
+        ...run,
+        rows: Object.values(tables).reduce((n, t) => n + t.loaded, 0),
+      })),
+    );
     ok = true;
   }
 } catch (error) {
-  process.stderr.write(`warehouse ${command} failed: ${error instanceof AppError ? `${error.code}: ${error.detail}` : (error as Error).message}\n`);
+  process.stderr.write(
+    `warehouse ${command} failed: ${error instanceof AppError ? `${error.code}: ${error.detail}` : (error as Error).message}\n`,
+  );
 } finally {
   await client?.stop();
 }

@@ -52,7 +52,14 @@ export class Bus {
         op,
         // A literal, not a spread: spreading cost ~2 µs per call (bench/bus-overhead.ts).
         run: (input, ctx) =>
-          handler(input as never, { requestId: ctx.requestId, trace: ctx.trace, caller: ctx.caller, deadline: ctx.deadline, deps, bus: this }),
+          handler(input as never, {
+            requestId: ctx.requestId,
+            trace: ctx.trace,
+            caller: ctx.caller,
+            deadline: ctx.deadline,
+            deps,
+            bus: this,
+          }),
       });
     }
   }
@@ -71,15 +78,23 @@ export class Bus {
   async call<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
     const local = this.local.get(op.name);
     const { observe } = this.options;
-    if (!observe) return local ? ((await this.dispatch(local, input, ctx)) as OutputOf<O>) : this.callRemote(op, input, ctx);
+    if (!observe)
+      return local ? ((await this.dispatch(local, input, ctx)) as OutputOf<O>) : this.callRemote(op, input, ctx);
     const started = performance.now();
     const transport = local ? 'local' : 'http';
     try {
-      const output = local ? ((await this.dispatch(local, input, ctx)) as OutputOf<O>) : await this.callRemote(op, input, ctx);
+      const output = local
+        ? ((await this.dispatch(local, input, ctx)) as OutputOf<O>)
+        : await this.callRemote(op, input, ctx);
       observe(op.name, transport, 'ok', (performance.now() - started) / 1000);
       return output;
     } catch (error) {
-      observe(op.name, transport, error instanceof AppError ? error.kind : 'internal', (performance.now() - started) / 1000);
+      observe(
+        op.name,
+        transport,
+        error instanceof AppError ? error.kind : 'internal',
+        (performance.now() - started) / 1000,
+      );
       throw error;
     }
   }
@@ -120,7 +135,8 @@ export class Bus {
 function asUnavailable(error: unknown): never {
   if (error instanceof AppError) throw error;
   if (isDatabaseUnavailable(error)) throw databaseUnavailable(error);
-  if (isRedisUnavailable(error)) throw platformErrors.unavailable('Redis is unavailable (failing over?); retry shortly.', 1);
+  if (isRedisUnavailable(error))
+    throw platformErrors.unavailable('Redis is unavailable (failing over?); retry shortly.', 1);
   throw error;
 }
 

@@ -94,7 +94,12 @@ export interface Contract<
   error(code: keyof Errs & string, detail: string, extra?: { retryAfterSeconds?: number }): AppError;
 }
 
-export type AnyContract = Contract<string, Record<string, ErrorKind>, Record<string, OpSpec>, Record<string, EventSpec>>;
+export type AnyContract = Contract<
+  string,
+  Record<string, ErrorKind>,
+  Record<string, OpSpec>,
+  Record<string, EventSpec>
+>;
 
 /** Declares a module contract; checks that every op lists only declared errors. */
 export function defineContract<

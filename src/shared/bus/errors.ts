@@ -86,14 +86,22 @@ export const platformErrors = {
   forbidden: (detail = 'You are not allowed to do this.') => new AppError('forbidden', 'forbidden', detail),
   notFound: (detail = 'No such resource.') => new AppError('notFound', 'not_found', detail),
   tooLarge: (limit: number) => new AppError('payloadTooLarge', 'too_large', `The request body exceeds ${limit} bytes.`),
-  deadlineExceeded: (op: string) => new AppError('deadlineExceeded', 'timeout', `The deadline passed before ${op} completed.`),
+  deadlineExceeded: (op: string) =>
+    new AppError('deadlineExceeded', 'timeout', `The deadline passed before ${op} completed.`),
   unavailable: (detail: string, retryAfterSeconds?: number) =>
-    new AppError('serviceUnavailable', 'unavailable', detail, retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    new AppError(
+      'serviceUnavailable',
+      'unavailable',
+      detail,
+      retryAfterSeconds === undefined ? {} : { retryAfterSeconds },
+    ),
   internal: () => new AppError('internal', 'internal', 'An unexpected error occurred.'),
 } as const;
 
 /** Converts zod issues into field errors with dotted paths. */
-export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): FieldError[] {
+export function fieldErrors(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): FieldError[] {
   return issues.map((issue) => ({
     path: issue.path.map(String).join('.') || '(root)',
     message: issue.message,

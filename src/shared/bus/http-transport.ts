@@ -7,7 +7,13 @@ import type { Op } from './contract.ts';
 import type { CallContext } from './context.ts';
 import { AppError } from './errors.ts';
 import type { ServiceCredentials } from './service-credentials.ts';
-import { INTERNAL_BUS_PATH, SERVICE_CREDENTIAL_REJECTED, wireHeaders, wireReplySchema, type WireRequest } from './wire.ts';
+import {
+  INTERNAL_BUS_PATH,
+  SERVICE_CREDENTIAL_REJECTED,
+  wireHeaders,
+  wireReplySchema,
+  type WireRequest,
+} from './wire.ts';
 
 /** Picks instances of the target module (discovery + health + load balancing). */
 export interface InstanceSelector {
@@ -47,7 +53,13 @@ export class HttpTransport implements RemoteTransport {
     });
   }
 
-  private async send(endpoint: Endpoint, op: Op, payload: string, ctx: CallContext, signal: AbortSignal): Promise<unknown> {
+  private async send(
+    endpoint: Endpoint,
+    op: Op,
+    payload: string,
+    ctx: CallContext,
+    signal: AbortSignal,
+  ): Promise<unknown> {
     const end = this.options.selector.begin(endpoint);
     let ok = false;
     try {
@@ -67,7 +79,12 @@ export class HttpTransport implements RemoteTransport {
       const text = await response.body.text();
       const reply = wireReplySchema.safeParse(safeJson(text));
       if (!reply.success) {
-        throw new HopFailure('status', endpoint.id, true, `${endpoint.id} answered ${response.statusCode} without a bus reply`);
+        throw new HopFailure(
+          'status',
+          endpoint.id,
+          true,
+          `${endpoint.id} answered ${response.statusCode} without a bus reply`,
+        );
       }
       if ('error' in reply.data) {
         const error = AppError.fromJSON(reply.data.error);
@@ -75,7 +92,8 @@ export class HttpTransport implements RemoteTransport {
           throw new AppError('internal', 'internal', 'An internal call was refused; check INTERNAL_SERVICE_SECRET.');
         }
         // A draining instance refused the call before running it: safe to send elsewhere.
-        if (error.code === 'draining') throw new HopFailure('draining', endpoint.id, false, `${endpoint.id} is draining`);
+        if (error.code === 'draining')
+          throw new HopFailure('draining', endpoint.id, false, `${endpoint.id} is draining`);
         // The instance answered with a typed error: it is reachable and working, whatever the error
         // (a 500 for one odd input must not eject it). Only transport failures count against it.
         ok = true;

@@ -20,13 +20,28 @@ const DEFAULT_REMAINING_MS = 10_000;
  * Serves the bus calls of the modules this process hosts at POST /internal/bus/:op, for
  * callers that present a valid service credential.
  */
-export function mountInternalBus(app: Hono<any>, options: { bus: Bus; credentials: ServiceCredentials; isDraining: () => boolean; log: Logger }): void {
+export function mountInternalBus(
+  app: Hono<any>,
+  options: { bus: Bus; credentials: ServiceCredentials; isDraining: () => boolean; log: Logger },
+): void {
   app.post(`${INTERNAL_BUS_PATH}/:op`, async function internalBus(c) {
     if (!(await options.credentials.verify(bearerToken(c.req.header('authorization'))))) {
-      return c.json({ error: new AppError(SERVICE_CREDENTIAL_REJECTED, 'unauthorized', 'A valid internal service credential is required.').toJSON() }, 401);
+      return c.json(
+        {
+          error: new AppError(
+            SERVICE_CREDENTIAL_REJECTED,
+            'unauthorized',
+            'A valid internal service credential is required.',
+          ).toJSON(),
+        },
+        401,
+      );
     }
     if (options.isDraining()) {
-      return c.json({ error: new AppError('draining', 'unavailable', 'This instance is shutting down.').toJSON() }, 503);
+      return c.json(
+        { error: new AppError('draining', 'unavailable', 'This instance is shutting down.').toJSON() },
+        503,
+      );
     }
     const opName = c.req.param('op');
     try {
@@ -37,13 +52,19 @@ export function mountInternalBus(app: Hono<any>, options: { bus: Bus; credential
       const ctx: CallContext = {
         requestId: c.req.header(wireHeaders.requestId) ?? crypto.randomUUID(),
         // The request's own span (requestContext), so what this call publishes hangs under the hop's span.
-        trace: (c.get('trace') as TraceContext | undefined) ?? childSpan(parseTraceparent(c.req.header(wireHeaders.traceparent))),
+        trace:
+          (c.get('trace') as TraceContext | undefined) ??
+          childSpan(parseTraceparent(c.req.header(wireHeaders.traceparent))),
         deadline: Date.now() + (Number.isFinite(remaining) && remaining > 0 ? remaining : DEFAULT_REMAINING_MS),
         ...(body.data.caller ? { caller: body.data.caller } : {}),
       };
       const version = options.bus.versionOf(opName);
       if (version !== undefined && version !== body.data.contractVersion) {
-        throw new AppError('contractVersionMismatch', 'internal', `${opName} is version ${version}; the caller was built against ${body.data.contractVersion}.`);
+        throw new AppError(
+          'contractVersionMismatch',
+          'internal',
+          `${opName} is version ${version}; the caller was built against ${body.data.contractVersion}.`,
+        );
       }
       return c.json({ output: await options.bus.dispatchRemote(opName, body.data.input, ctx) });
     } catch (error) {

@@ -44,9 +44,22 @@ export async function routeRemoteModules(options: {
     const anyOp = Object.values(contract.ops)[0];
     if (!anyOp || bus.hosts(anyOp.name)) continue;
     const module = contract.name;
-    const source = discoveryFromConfig({ module, env: process.env, redis: platform.redis, log, refreshMs: config.HEALTH_INTERVAL_MS });
+    const source = discoveryFromConfig({
+      module,
+      env: process.env,
+      redis: platform.redis,
+      log,
+      refreshMs: config.HEALTH_INTERVAL_MS,
+    });
     await source.start();
-    const pool = new InstancePool({ source, module, healthPath: '/readyz', intervalMs: config.HEALTH_INTERVAL_MS, timeoutMs: config.HEALTH_TIMEOUT_MS, log });
+    const pool = new InstancePool({
+      source,
+      module,
+      healthPath: '/readyz',
+      intervalMs: config.HEALTH_INTERVAL_MS,
+      timeoutMs: config.HEALTH_TIMEOUT_MS,
+      log,
+    });
     await pool.start();
     started.push({ source, pool });
     const policy = new TargetPolicy(
@@ -61,7 +74,10 @@ export async function routeRemoteModules(options: {
       },
       { log, metrics },
     );
-    bus.route(module, new HttpTransport({ module, selector: selectorOf(pool, config.LB_STRATEGY), policy, credentials }));
+    bus.route(
+      module,
+      new HttpTransport({ module, selector: selectorOf(pool, config.LB_STRATEGY), policy, credentials }),
+    );
     log.info({ module, instances: source.instances().length, strategy: config.LB_STRATEGY }, 'remote module routed');
   }
   return async () => {

@@ -13,7 +13,11 @@ export interface ServiceCredentials {
   verify(token: string | undefined): Promise<boolean>;
 }
 
-export function serviceCredentials(options: { secret: string; service: string; ttlSeconds?: number }): ServiceCredentials {
+export function serviceCredentials(options: {
+  secret: string;
+  service: string;
+  ttlSeconds?: number;
+}): ServiceCredentials {
   const key = new TextEncoder().encode(options.secret);
   const ttl = options.ttlSeconds ?? 60;
   let current: { token: Promise<string>; renewAt: number } | undefined;
@@ -38,7 +42,11 @@ export function serviceCredentials(options: { secret: string; service: string; t
       const knownUntil = verified.get(token);
       if (knownUntil !== undefined && knownUntil > Date.now()) return true;
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM], audience: AUDIENCE, requiredClaims: ['exp', 'iss'] });
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: [ALGORITHM],
+          audience: AUDIENCE,
+          requiredClaims: ['exp', 'iss'],
+        });
         if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
         verified.set(token, payload.exp! * 1000);
         return true;

@@ -11,7 +11,7 @@ export class RedisCache implements Cache {
   // Reads degrade to misses while Redis fails over (the caller loads from its database);
   // writes and deletes throw, so a revocation that could not be stored is retried.
   async get(key: string): Promise<string | undefined> {
-    return ((await this.redis.get(this.prefix + key).catch(() => null)) ?? undefined);
+    return (await this.redis.get(this.prefix + key).catch(() => null)) ?? undefined;
   }
 
   async getMany(keys: string[]): Promise<(string | undefined)[]> {

@@ -14,14 +14,19 @@ export interface RedisSettings {
 }
 
 /** Whether any Redis is configured. */
-export const hasRedis = (s: RedisSettings): boolean => Boolean(s.REDIS_URL) || s.REDIS_SENTINELS.length > 0 || s.REDIS_CLUSTER_NODES.length > 0;
+export const hasRedis = (s: RedisSettings): boolean =>
+  Boolean(s.REDIS_URL) || s.REDIS_SENTINELS.length > 0 || s.REDIS_CLUSTER_NODES.length > 0;
 
 /**
  * Opens the configured Redis: REDIS_CLUSTER_NODES (a Cluster; keys that a command, MULTI or
  * script uses together carry a {hash tag}), else REDIS_SENTINELS + REDIS_SENTINEL_NAME (the
  * master Sentinel names, followed across failovers), else REDIS_URL. Undefined when none.
  */
-export function createRedis(settings: RedisSettings, log: Logger, overrides: RedisOptions = {}): RedisClient | undefined {
+export function createRedis(
+  settings: RedisSettings,
+  log: Logger,
+  overrides: RedisOptions = {},
+): RedisClient | undefined {
   const base: RedisOptions = { keyPrefix: settings.REDIS_KEY_PREFIX, maxRetriesPerRequest: 2, ...overrides };
   let redis: RedisClient | undefined;
   if (settings.REDIS_CLUSTER_NODES.length > 0) {
@@ -36,7 +41,12 @@ export function createRedis(settings: RedisSettings, log: Logger, overrides: Red
       slotsRefreshTimeout: 2000,
     });
   } else if (settings.REDIS_SENTINELS.length > 0) {
-    redis = new Redis({ ...base, sentinels: settings.REDIS_SENTINELS, name: settings.REDIS_SENTINEL_NAME, sentinelRetryStrategy: (n) => Math.min(n * 100, 1000) });
+    redis = new Redis({
+      ...base,
+      sentinels: settings.REDIS_SENTINELS,
+      name: settings.REDIS_SENTINEL_NAME,
+      sentinelRetryStrategy: (n) => Math.min(n * 100, 1000),
+    });
   } else if (settings.REDIS_URL) {
     redis = new Redis(settings.REDIS_URL, base);
   }
@@ -82,7 +92,9 @@ export const slotOf = (redis: RedisClient, key: string): string => `{${keyPrefix
 export function isRedisUnavailable(error: unknown): boolean {
   const e = error as { name?: string; message?: string };
   if (e?.name === 'MaxRetriesPerRequestError' || e?.name === 'ClusterAllFailedError') return true;
-  return /^(Connection is closed|Stream isn't writeable|CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|Command timed out|Failed to refresh slots cache|None of startup nodes is available)/.test(e?.message ?? '');
+  return /^(Connection is closed|Stream isn't writeable|CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|Command timed out|Failed to refresh slots cache|None of startup nodes is available)/.test(
+    e?.message ?? '',
+  );
 }
 
 export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster;

@@ -82,7 +82,13 @@ export class RingCache implements Cache {
 
   async add(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     const node = this.ring.lookup(placementOf(key))!;
-    return (await this.degrade(node, () => node.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX'), null)) === 'OK';
+    return (
+      (await this.degrade(
+        node,
+        () => node.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX'),
+        null,
+      )) === 'OK'
+    );
   }
 
   async del(...keys: string[]): Promise<void> {
@@ -108,7 +114,10 @@ export class RingCache implements Cache {
     } catch (error) {
       if (!this.warned.has(node.id)) {
         this.warned.add(node.id);
-        this.options.log?.warn({ node: node.id.replace(/\/\/[^@]*@/, '//'), err: (error as Error).message }, 'cache node unavailable; serving misses');
+        this.options.log?.warn(
+          { node: node.id.replace(/\/\/[^@]*@/, '//'), err: (error as Error).message },
+          'cache node unavailable; serving misses',
+        );
       }
       return fallback;
     }

@@ -105,7 +105,10 @@ describe('moduleDatabaseUrl', () => {
   const config = parseConfig({ DATABASE_URL: 'postgres://shared/db' });
 
   test('a module-specific URL wins over DATABASE_URL', () => {
-    assert.equal(moduleDatabaseUrl('identity', config, { IDENTITY_DATABASE_URL: 'postgres://own/db' }), 'postgres://own/db');
+    assert.equal(
+      moduleDatabaseUrl('identity', config, { IDENTITY_DATABASE_URL: 'postgres://own/db' }),
+      'postgres://own/db',
+    );
   });
 
   test('falls back to DATABASE_URL, and to nothing (embedded) without it', () => {

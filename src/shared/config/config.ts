@@ -7,15 +7,27 @@ const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
-const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 /** A postgres:// URL naming one host or several (`postgres://u@h1:5432,h2:5433/db`), which z.url() rejects. */
-const postgresUrl = z.string().refine((v) => parsePostgresUrl(v) !== undefined, 'must be a postgres:// URL (several hosts allowed: postgres://h1:5432,h2:5433/db)');
+const postgresUrl = z
+  .string()
+  .refine(
+    (v) => parsePostgresUrl(v) !== undefined,
+    'must be a postgres:// URL (several hosts allowed: postgres://h1:5432,h2:5433/db)',
+  );
 
 /** "host:port,host:port" (Sentinels, Cluster seed nodes). */
 const hostList = z
   .string()
-  .transform((v, ctx) => parseHostList(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be host:port,host:port' }), z.NEVER));
+  .transform(
+    (v, ctx) => parseHostList(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be host:port,host:port' }), z.NEVER),
+  );
 
 const DEV_JWT_SECRET = 'shareloop-development-secret-change-me-0000';
 const DEV_INTERNAL_SECRET = 'shareloop-internal-development-secret-0000';
@@ -48,9 +60,17 @@ export const configSchema = z
     JWT_ISSUER: z.string().min(1).default('shareloop'),
     JWT_AUDIENCE: z.string().min(1).default('shareloop-api'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
-    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 86_400),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(30 * 86_400),
     CORS_ORIGINS: csv.default([]),
-    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -93,7 +113,8 @@ export const configSchema = z
   })
   .transform((c, ctx) => {
     for (const key of ['JWT_SECRET', 'INTERNAL_SERVICE_SECRET'] as const) {
-      if (c.NODE_ENV === 'production' && !c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+      if (c.NODE_ENV === 'production' && !c[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
     }
     return {
       ...c,
@@ -139,9 +160,15 @@ export function requireDeploymentSecret(config: Config): void {
 export function moduleReadUrls(module: string, config: Config, env = process.env): string[] {
   const own = env[`${module.toUpperCase()}_DATABASE_READ_URLS`];
   if (!own) return config.DATABASE_READ_URLS;
-  const urls = own.split(',').map((s) => s.trim()).filter(Boolean);
+  const urls = own
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = urls.find((url) => !parsePostgresUrl(url));
-  if (bad !== undefined) throw new ConfigError(`Invalid configuration: ${module.toUpperCase()}_DATABASE_READ_URLS must list postgres:// URLs`);
+  if (bad !== undefined)
+    throw new ConfigError(
+      `Invalid configuration: ${module.toUpperCase()}_DATABASE_READ_URLS must list postgres:// URLs`,
+    );
   return urls;
 }
 

@@ -8,8 +8,14 @@ export class ConfigError extends Error {}
  * start with `prefix` (a module's own, e.g. `RENTALS_`); an empty value counts as unset.
  * Throws a ConfigError with one line naming the first bad variable.
  */
-export function envSettings<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, prefix = ''): z.output<S> {
-  const present = Object.fromEntries(Object.entries(env).filter(([key, v]) => key.startsWith(prefix) && v !== undefined && v !== ''));
+export function envSettings<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  prefix = '',
+): z.output<S> {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, v]) => key.startsWith(prefix) && v !== undefined && v !== ''),
+  );
   const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

@@ -40,7 +40,9 @@ export async function changeWindow(db: Db, input: ChangeFeedInput): Promise<Chan
   return {
     since: input.since,
     until,
-    ...(input.after && separator > 0 ? { after: { xid: input.after.slice(0, separator), key: input.after.slice(separator + 1) } } : {}),
+    ...(input.after && separator > 0
+      ? { after: { xid: input.after.slice(0, separator), key: input.after.slice(separator + 1) } }
+      : {}),
   };
 }
 
@@ -57,7 +59,17 @@ export function changedIn(window: ChangeWindow, changeXid: SQLWrapper, key: SQLW
 export const changeOrder = (changeXid: SQLWrapper, key: SQLWrapper) => [asc(changeXid as SQL), asc(key as SQL)];
 
 /** The page's answer: its rows, the next cursor when the page was full, and the window's until. */
-export function changePage<R extends { changeXid: string }, O>(rows: readonly R[], window: ChangeWindow, limit: number, keyOf: (row: R) => string, view: (row: R) => O) {
+export function changePage<R extends { changeXid: string }, O>(
+  rows: readonly R[],
+  window: ChangeWindow,
+  limit: number,
+  keyOf: (row: R) => string,
+  view: (row: R) => O,
+) {
   const last = rows.at(-1);
-  return { rows: rows.map(view), next: rows.length === limit && last ? `${last.changeXid}:${keyOf(last)}` : null, until: window.until };
+  return {
+    rows: rows.map(view),
+    next: rows.length === limit && last ? `${last.changeXid}:${keyOf(last)}` : null,
+    until: window.until,
+  };
 }

@@ -22,7 +22,10 @@ after(() => {
 function tryInChild(dataDir: string): { code: number | null; output: string } {
   const script = `import { lockDataDir } from './src/shared/db/data-dir-lock.ts';
 try { lockDataDir(${JSON.stringify(dataDir)}, 'child'); console.log('acquired'); } catch (e) { console.log(e.name + ': ' + e.message); process.exit(3); }`;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return { code: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -43,7 +46,12 @@ test('a held directory is refused to another process with one line naming the ow
 
   const refused = tryInChild(dir);
   assert.equal(refused.code, 3, refused.output);
-  assert.match(refused.output, new RegExp(`^DataDirLockedError: DATA_DIR .* is in use by another Shareloop process \\(monolith, pid ${process.pid}, at http://127\\.0\\.0\\.1:3999\\)`));
+  assert.match(
+    refused.output,
+    new RegExp(
+      `^DataDirLockedError: DATA_DIR .* is in use by another Shareloop process \\(monolith, pid ${process.pid}, at http://127\\.0\\.0\\.1:3999\\)`,
+    ),
+  );
   assert.equal(refused.output.trim().split('\n').length, 1, 'one line');
 
   lock.release();
@@ -56,7 +64,10 @@ test('a held directory is refused to another process with one line naming the ow
 test('a lock whose process is gone is taken over; so is one naming this very pid (a restarted container)', async () => {
   for (const pid of [await deadPid(), process.pid]) {
     const dir = freshDir();
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, role: 'monolith', startedAt: '2026-01-01T00:00:00.000Z', url: 'http://127.0.0.1:1' }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid, role: 'monolith', startedAt: '2026-01-01T00:00:00.000Z', url: 'http://127.0.0.1:1' }),
+    );
     assert.equal(dataDirOwner(dir), undefined, 'a stale lock has no live owner');
     const lock = lockDataDir(dir, 'monolith');
     assert.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
@@ -85,10 +96,18 @@ test('dataDirOwner names a live holder in another process', async () => {
   const dir = freshDir();
   const script = `import { lockDataDir } from './src/shared/db/data-dir-lock.ts';
 lockDataDir(${JSON.stringify(dir)}, 'holder').advertise('http://127.0.0.1:4000'); console.log('held'); setTimeout(() => {}, 30000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
-    assert.deepEqual({ ...dataDirOwner(dir), startedAt: undefined }, { pid: child.pid, role: 'holder', url: 'http://127.0.0.1:4000', startedAt: undefined });
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()),
+    );
+    assert.deepEqual(
+      { ...dataDirOwner(dir), startedAt: undefined },
+      { pid: child.pid, role: 'holder', url: 'http://127.0.0.1:4000', startedAt: undefined },
+    );
     assert.throws(() => lockDataDir(dir, 'second'), DataDirLockedError);
   } finally {
     child.kill('SIGKILL');
@@ -108,21 +127,37 @@ test('an in-memory database (DATA_DIR=memory://) has nothing to lock', () => {
 
 test('several processes starting at once on a stale lock: exactly one takes it over', async () => {
   const dir = freshDir();
-  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), role: 'monolith', startedAt: '2026-01-01T00:00:00.000Z' }));
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    JSON.stringify({ pid: await deadPid(), role: 'monolith', startedAt: '2026-01-01T00:00:00.000Z' }),
+  );
   // Each child waits for the same instant, tries once, says how it went, then holds what it got until killed.
   const script = `import { lockDataDir } from './src/shared/db/data-dir-lock.ts';
 while (Date.now() < ${Date.now() + 6000}) {}
 try { lockDataDir(${JSON.stringify(dir)}, 'racer'); console.log('acquired'); } catch (e) { console.log(e.name); }
 setTimeout(() => {}, 60000);`;
-  const children = Array.from({ length: 4 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const children = Array.from({ length: 4 }, () =>
+    spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   try {
     const outcomes = await Promise.all(
-      children.map((child) => new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => resolve(d.toString().trim())))),
+      children.map(
+        (child) =>
+          new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => resolve(d.toString().trim()))),
+      ),
     );
     assert.equal(outcomes.filter((o) => o === 'acquired').length, 1, outcomes.join(', '));
     assert.equal(outcomes.filter((o) => o === 'DataDirLockedError').length, 3, outcomes.join(', '));
   } finally {
     for (const child of children) child.kill('SIGKILL');
-    await Promise.all(children.map((child) => new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null)))));
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null))),
+      ),
+    );
   }
 });

@@ -105,7 +105,8 @@ function acquire(path: string, owner: LockOwner, dataDir: string): void {
     // Stale (its process is gone) or unreadable: remove it, unless another taker replaced it meanwhile.
     withTakeoverMutex(path, () => {
       const again = readOwner(path);
-      if (!again || (again.pid === current?.pid && again.startedAt === current.startedAt)) rmSync(path, { force: true });
+      if (!again || (again.pid === current?.pid && again.startedAt === current.startedAt))
+        rmSync(path, { force: true });
     });
   }
   throw new Error(`could not take the lock ${path}: it keeps changing hands`);
@@ -157,7 +158,9 @@ function withTakeoverMutex(path: string, run: () => void): void {
 function readOwner(path: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
-    return typeof owner.pid === 'number' && Number.isInteger(owner.pid) && owner.pid > 0 ? (owner as LockOwner) : undefined;
+    return typeof owner.pid === 'number' && Number.isInteger(owner.pid) && owner.pid > 0
+      ? (owner as LockOwner)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -51,7 +51,10 @@ function occupancy(pool: string, client: postgres.Sql, max: number): PoolOccupan
 }
 
 /** Opens a postgres.js pool as drizzle wants it; onQuery is told of every statement sent. */
-function openClient(url: string, options: { max: number; onQuery?: (() => void) | undefined; replication?: Replication | undefined }): { client: postgres.Sql; db: Db } {
+function openClient(
+  url: string,
+  options: { max: number; onQuery?: (() => void) | undefined; replication?: Replication | undefined },
+): { client: postgres.Sql; db: Db } {
   const client = postgres(url, {
     max: options.max,
     idle_timeout: 30,
@@ -107,7 +110,10 @@ export function openPostgres(
 }
 
 /** Opens a read replica's pool, counted like the primary's. */
-export function openReplica(url: string, options: { max: number; onQuery?: () => void }): { db: Db; occupancy(pool: string): PoolOccupancy; close(): Promise<void> } {
+export function openReplica(
+  url: string,
+  options: { max: number; onQuery?: () => void },
+): { db: Db; occupancy(pool: string): PoolOccupancy; close(): Promise<void> } {
   const { client, db } = openClient(url, options);
   return { db, occupancy: (pool) => occupancy(pool, client, options.max), close: () => client.end({ timeout: 5 }) };
 }

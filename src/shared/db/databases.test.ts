@@ -8,10 +8,16 @@ import { createMetrics } from '../observability/metrics.ts';
 import { Databases, databaseMetrics } from './databases.ts';
 
 const metrics = createMetrics('test');
-const databases = new Databases({ dataDir: 'memory://', poolMax: 2, log: createLogger({ level: 'silent', pretty: false, name: 'test' }), metrics: databaseMetrics(metrics) });
+const databases = new Databases({
+  dataDir: 'memory://',
+  poolMax: 2,
+  log: createLogger({ level: 'silent', pretty: false, name: 'test' }),
+  metrics: databaseMetrics(metrics),
+});
 after(() => databases.closeAll());
 
-const counted = async (name: string) => (await metrics.dbQueries.get()).values.find((v) => v.labels.database === name)?.value ?? 0;
+const counted = async (name: string) =>
+  (await metrics.dbQueries.get()).values.find((v) => v.labels.database === name)?.value ?? 0;
 
 test('db_pool_connections shows the connections a running statement holds', async () => {
   const url = await createDatabase(testServers().pgUrl);
@@ -21,10 +27,16 @@ test('db_pool_connections shows the connections a running statement holds', asyn
   await new Promise((r) => setTimeout(r, 200));
   const during = (await metrics.registry.getSingleMetric('db_pool_connections')!.get()).values;
   await sleeping;
-  const inUse = during.find((v) => v.labels.database === name && v.labels.pool === 'primary' && v.labels.state === 'in_use');
+  const inUse = during.find(
+    (v) => v.labels.database === name && v.labels.pool === 'primary' && v.labels.state === 'in_use',
+  );
   assert.equal(inUse?.value, 1, `one connection in use while the statement runs: ${JSON.stringify(during)}`);
   const after = (await metrics.registry.getSingleMetric('db_pool_connections')!.get()).values;
-  assert.equal(after.find((v) => v.labels.database === name && v.labels.state === 'in_use')?.value, 0, 'released after');
+  assert.equal(
+    after.find((v) => v.labels.database === name && v.labels.state === 'in_use')?.value,
+    0,
+    'released after',
+  );
 });
 
 test('db_queries_total counts every statement sent, BEGIN and COMMIT included, by database', async () => {

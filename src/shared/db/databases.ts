@@ -26,7 +26,13 @@ export function databaseMetrics(metrics: {
   dbReplicaLag: DatabaseMetrics['replicaLag'];
   dbPoolSources: DatabaseMetrics['pools'];
 }): DatabaseMetrics {
-  return { queries: metrics.dbQueries, reads: metrics.dbReads, failovers: metrics.dbFailovers, replicaLag: metrics.dbReplicaLag, pools: metrics.dbPoolSources };
+  return {
+    queries: metrics.dbQueries,
+    reads: metrics.dbReads,
+    failovers: metrics.dbFailovers,
+    replicaLag: metrics.dbReplicaLag,
+    pools: metrics.dbPoolSources,
+  };
 }
 
 /** Replicas and failover: how reads are routed and how often servers are asked their role. */
@@ -46,7 +52,13 @@ export class Databases {
   private readonly poolSources: (() => ({ database: string } & PoolOccupancy)[])[] = [];
 
   constructor(
-    private readonly options: { dataDir: string; poolMax: number; log: Logger; metrics?: DatabaseMetrics; replication?: ReplicationSettings },
+    private readonly options: {
+      dataDir: string;
+      poolMax: number;
+      log: Logger;
+      metrics?: DatabaseMetrics;
+      replication?: ReplicationSettings;
+    },
   ) {}
 
   /** The database at url (with its read replicas), or the embedded one when url is undefined. */
@@ -59,12 +71,18 @@ export class Databases {
       this.open.set(key, database);
       const name = url ? databaseName(url) : 'pglite';
       const { metrics } = this.options;
-      void database.then((d) => {
-        const source = () => d.pools().map((p) => ({ database: name, ...p }));
-        this.poolSources.push(source);
-        metrics?.pools.add(source);
-      }, () => {});
-      void database.then((d) => this.options.log.info({ database: d.label, replicas: readUrls.length }, 'database opened'), () => {});
+      void database.then(
+        (d) => {
+          const source = () => d.pools().map((p) => ({ database: name, ...p }));
+          this.poolSources.push(source);
+          metrics?.pools.add(source);
+        },
+        () => {},
+      );
+      void database.then(
+        (d) => this.options.log.info({ database: d.label, replicas: readUrls.length }, 'database opened'),
+        () => {},
+      );
     }
     return database;
   }
@@ -85,9 +103,15 @@ export class Databases {
       log,
       onFailover: (from, to) => {
         failovers?.inc();
-        log.warn({ database: name, from: `${from.host}:${from.port}`, to: `${to.host}:${to.port}` }, 'database failover seen');
+        log.warn(
+          { database: name, from: `${from.host}:${from.port}`, to: `${to.host}:${to.port}` },
+          'database failover seen',
+        );
       },
-      onObserved: (lags) => lags.forEach((lag, i) => metrics?.replicaLag.set({ database: name, replica: `replica${i + 1}` }, lag === undefined ? -1 : lag / 1000)),
+      onObserved: (lags) =>
+        lags.forEach((lag, i) =>
+          metrics?.replicaLag.set({ database: name, replica: `replica${i + 1}` }, lag === undefined ? -1 : lag / 1000),
+        ),
     });
     await replication.start();
     followingPrimaries.set(url, replication);
@@ -109,7 +133,11 @@ export class Databases {
                 database: name,
                 ...(metrics ? { reads: metrics.reads } : {}),
               });
-              return { reads, pools: () => replicas.map((r, i) => r.occupancy(`replica${i + 1}`)), close: async () => void (await Promise.allSettled(replicas.map((r) => r.close()))) };
+              return {
+                reads,
+                pools: () => replicas.map((r, i) => r.occupancy(`replica${i + 1}`)),
+                close: async () => void (await Promise.allSettled(replicas.map((r) => r.close()))),
+              };
             },
           }
         : {}),
@@ -155,4 +183,3 @@ function databaseName(url: string): string {
     return 'unknown';
   }
 }
-

@@ -14,7 +14,9 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   if (sqlState(error) !== '23505') return false;
   if (!constraint) return true;
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const name = (e as { constraint_name?: string; constraint?: string }).constraint_name ?? (e as { constraint?: string }).constraint;
+    const name =
+      (e as { constraint_name?: string; constraint?: string }).constraint_name ??
+      (e as { constraint?: string }).constraint;
     if (name) return name === constraint;
   }
   return false;

@@ -35,7 +35,10 @@ export const followingPrimaries = new Map<string, Replication>();
  * How another pool on url connects: to the primary its Replication follows (postgres.js given
  * the first host only), else as given (several hosts: the first that is a primary).
  */
-export function primaryTarget(url: string): { url: string; options: { socket?: () => Socket; target_session_attrs?: 'primary' } } {
+export function primaryTarget(url: string): {
+  url: string;
+  options: { socket?: () => Socket; target_session_attrs?: 'primary' };
+} {
   const replication = followingPrimaries.get(url);
   if (replication) return { url: replication.writeUrl, options: followPrimary(replication) };
   return { url, options: (parsePostgresUrl(url)?.hosts.length ?? 1) > 1 ? { target_session_attrs: 'primary' } : {} };

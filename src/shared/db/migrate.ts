@@ -13,7 +13,11 @@ const MIGRATIONS_SCHEMA = 'drizzle';
  * starters (several instances of a service), on a dedicated connection.
  */
 export async function migrateModule(database: Database, url: string | undefined, module: string, folder: string) {
-  const config = { migrationsFolder: folder, migrationsSchema: MIGRATIONS_SCHEMA, migrationsTable: `__migrations_${module}` };
+  const config = {
+    migrationsFolder: folder,
+    migrationsSchema: MIGRATIONS_SCHEMA,
+    migrationsTable: `__migrations_${module}`,
+  };
   if (!url) {
     await migratePglite(database.db as unknown as PgliteDatabase, config);
     return;

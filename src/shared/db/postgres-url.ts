@@ -20,7 +20,14 @@ const urlShape = /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]+)(\/[^?#]*)?(\?[^#]
 export function parsePostgresUrl(url: string): PostgresUrl | undefined {
   const match = urlShape.exec(url);
   if (!match) return undefined;
-  const [, scheme, userInfo = '', hostList, path = '', query = ''] = match as unknown as [string, string, string | undefined, string, string | undefined, string | undefined];
+  const [, scheme, userInfo = '', hostList, path = '', query = ''] = match as unknown as [
+    string,
+    string,
+    string | undefined,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
   const hosts: PgHost[] = [];
   for (const part of hostList.split(',')) {
     const hostPort = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(part.trim());

@@ -13,8 +13,18 @@ const nameOf = (d: Db) => (d as unknown as { name: string }).name;
 test('reads go round robin to replicas under the lag bound; lagging or unknown ones are skipped; none left means the primary', () => {
   const lags: (number | undefined)[] = [10, 5000, undefined];
   const replication = { replicaLagMs: (i: number) => lags[i] } as unknown as Replication;
-  const reads = new ReplicaReads({ primary, replicas, replication, maxLagMs: 1000, writers: new RecentWriters(5000), database: 'x' });
-  assert.deepEqual([0, 1, 2, 3].map(() => nameOf(reads.db())), ['r1', 'r1', 'r1', 'r1']);
+  const reads = new ReplicaReads({
+    primary,
+    replicas,
+    replication,
+    maxLagMs: 1000,
+    writers: new RecentWriters(5000),
+    database: 'x',
+  });
+  assert.deepEqual(
+    [0, 1, 2, 3].map(() => nameOf(reads.db())),
+    ['r1', 'r1', 'r1', 'r1'],
+  );
   lags[1] = 0;
   assert.deepEqual(new Set([0, 1, 2, 3].map(() => nameOf(reads.db()))), new Set(['r1', 'r2']));
   lags.fill(undefined);

@@ -42,7 +42,8 @@ export class Replication {
 
   constructor(private readonly options: ReplicationOptions) {
     const timeoutMs = Math.max(2000, options.probeMs * 4);
-    for (const host of options.write.hosts) this.probes.set(keyOf(host), new ServerProbe(options.write.forHost(host), timeoutMs));
+    for (const host of options.write.hosts)
+      this.probes.set(keyOf(host), new ServerProbe(options.write.forHost(host), timeoutMs));
     this.readKeys = options.readUrls.map((url) => {
       const parsed = new URL(url);
       const key = `${parsed.hostname}:${parsed.port || '5432'}`;
@@ -145,10 +146,17 @@ export class Replication {
       while (this.history.length > 1 && this.history[0]!.at < at - HISTORY_MS) this.history.shift();
       this.lastPrimaryAt = state.at;
     }
-    if (previous && !next) this.options.log.warn({ primary: keyOf(previous) }, 'database primary lost; writes answer 503 until one is found');
+    if (previous && !next)
+      this.options.log.warn(
+        { primary: keyOf(previous) },
+        'database primary lost; writes answer 503 until one is found',
+      );
     if (next && (!previous || keyOf(previous) !== keyOf(next))) {
       const before = this.lastKnown;
-      this.options.log.warn({ primary: keyOf(next), previous: before ? keyOf(before) : undefined }, 'database primary found');
+      this.options.log.warn(
+        { primary: keyOf(next), previous: before ? keyOf(before) : undefined },
+        'database primary found',
+      );
       if (before && keyOf(before) !== keyOf(next)) this.options.onFailover?.(before, next);
       this.lastKnown = next;
     }

@@ -17,7 +17,13 @@ export class ServerProbe {
     readonly url: string,
     private readonly timeoutMs: number,
   ) {
-    this.sql = postgres(url, { max: 1, connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)), onnotice: () => {}, fetch_types: false, prepare: false });
+    this.sql = postgres(url, {
+      max: 1,
+      connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+      onnotice: () => {},
+      fetch_types: false,
+      prepare: false,
+    });
   }
 
   /** The server's state now; down when it does not answer within the timeout. */

@@ -10,17 +10,27 @@ import { StaticSource } from './static-source.ts';
 const redis = { options: {} } as Redis;
 
 test('<MODULE>_URLS wins over <MODULE>_DNS and Redis', () => {
-  const source = discoveryFromConfig({ module: 'inventory', env: { INVENTORY_URLS: 'http://a:1', INVENTORY_DNS: 'inv:1' }, redis });
+  const source = discoveryFromConfig({
+    module: 'inventory',
+    env: { INVENTORY_URLS: 'http://a:1', INVENTORY_DNS: 'inv:1' },
+    redis,
+  });
   assert.ok(source instanceof StaticSource, 'static source');
   assert.deepEqual(source.instances(), [{ id: 'http://a:1', url: 'http://a:1' }]);
 });
 
 test('<MODULE>_DNS wins over Redis', () => {
-  assert.ok(discoveryFromConfig({ module: 'inventory', env: { INVENTORY_DNS: 'inv:1' }, redis }) instanceof DnsSource, 'DNS source');
+  assert.ok(
+    discoveryFromConfig({ module: 'inventory', env: { INVENTORY_DNS: 'inv:1' }, redis }) instanceof DnsSource,
+    'DNS source',
+  );
 });
 
 test('otherwise the Redis registry, when Redis is configured', () => {
-  assert.ok(discoveryFromConfig({ module: 'inventory', env: { INVENTORY_URLS: ' ' }, redis }) instanceof RedisRegistry, 'Redis registry');
+  assert.ok(
+    discoveryFromConfig({ module: 'inventory', env: { INVENTORY_URLS: ' ' }, redis }) instanceof RedisRegistry,
+    'Redis registry',
+  );
 });
 
 test('no discovery configured: the error names the variables to set', () => {

@@ -29,7 +29,10 @@ export function discoveryFromConfig(options: DiscoveryConfigOptions): DiscoveryS
   const dns = env[names.dns]?.trim();
   if (urls) {
     const source = StaticSource.parse(urls, names.urls);
-    log?.info({ module, source: 'static', urls: source.instances().map((i) => i.url) }, 'discovery: static instance list');
+    log?.info(
+      { module, source: 'static', urls: source.instances().map((i) => i.url) },
+      'discovery: static instance list',
+    );
     return source;
   }
   if (dns) {
@@ -40,5 +43,7 @@ export function discoveryFromConfig(options: DiscoveryConfigOptions): DiscoveryS
     log?.info({ module, source: 'redis' }, 'discovery: Redis registry');
     return new RedisRegistry({ redis, module, refreshMs, log });
   }
-  throw new Error(`No discovery configured for module "${module}": set ${names.urls} (comma-separated urls) or ${names.dns} (name:port), or configure REDIS_URL for the Redis registry`);
+  throw new Error(
+    `No discovery configured for module "${module}": set ${names.urls} (comma-separated urls) or ${names.dns} (name:port), or configure REDIS_URL for the Redis registry`,
+  );
 }

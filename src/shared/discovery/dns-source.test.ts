@@ -12,15 +12,27 @@ test('localhost:port resolves to one instance per address', async () => {
   try {
     const urls = source.instances().map((i) => i.url);
     assert.ok(urls.includes('http://127.0.0.1:4001'), urls.join(','));
-    assert.ok(urls.every((url) => url === 'http://127.0.0.1:4001' || url === 'http://[::1]:4001'), urls.join(','));
-    assert.deepEqual(source.instances().map((i) => i.id), urls);
+    assert.ok(
+      urls.every((url) => url === 'http://127.0.0.1:4001' || url === 'http://[::1]:4001'),
+      urls.join(','),
+    );
+    assert.deepEqual(
+      source.instances().map((i) => i.id),
+      urls,
+    );
   } finally {
     await source.stop();
   }
 });
 
 test('the name is resolved again every refreshMs; a missing name means no instances, a DNS outage keeps the last ones', async () => {
-  const answers: (string[] | Error)[] = [['10.0.0.2', '10.0.0.1'], ['10.0.0.1', 'fd00::3'], dnsError('ETIMEOUT'), dnsError('ENOTFOUND'), ['10.0.0.9']];
+  const answers: (string[] | Error)[] = [
+    ['10.0.0.2', '10.0.0.1'],
+    ['10.0.0.1', 'fd00::3'],
+    dnsError('ETIMEOUT'),
+    dnsError('ENOTFOUND'),
+    ['10.0.0.9'],
+  ];
   const seen: string[][] = [];
   const source = new DnsSource({
     target: 'inventory.shop.svc.cluster.local:4001',

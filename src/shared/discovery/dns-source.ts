@@ -73,10 +73,15 @@ export class DnsSource implements DiscoverySource {
       if (!this.running) return;
       if (this.failing) this.log?.info({ name: this.hostname }, 'discovery: DNS resolves again');
       this.failing = false;
-      if (this.list.set(instances)) this.log?.info({ name: this.hostname, instances: instances.length }, 'discovery: DNS instances changed');
+      if (this.list.set(instances))
+        this.log?.info({ name: this.hostname, instances: instances.length }, 'discovery: DNS instances changed');
     } catch (err) {
       // A transient DNS failure keeps the last known instances.
-      if (this.running && !this.failing) this.log?.warn({ name: this.hostname, err: (err as Error).message }, 'discovery: DNS lookup failed; keeping last instances');
+      if (this.running && !this.failing)
+        this.log?.warn(
+          { name: this.hostname, err: (err as Error).message },
+          'discovery: DNS lookup failed; keeping last instances',
+        );
       this.failing = true;
     } finally {
       if (this.running) this.schedule();

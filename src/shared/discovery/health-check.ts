@@ -6,7 +6,10 @@ export interface HealthResult {
 }
 
 /** GETs `url`; healthy on a 2xx answer within `timeoutMs`. Never throws. */
-export async function checkHealth(url: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<HealthResult> {
+export async function checkHealth(
+  url: string,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<HealthResult> {
   const { timeoutMs, signal } = options;
   const controller = new AbortController();
   let timedOut = false;
@@ -17,7 +20,11 @@ export async function checkHealth(url: string, options: { timeoutMs: number; sig
   const onAbort = () => controller.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const response = await fetch(url, { signal: controller.signal, redirect: 'manual', headers: { accept: 'application/json' } });
+    const response = await fetch(url, {
+      signal: controller.signal,
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
     await response.arrayBuffer(); // drain, so the connection can be reused
     return response.ok ? { ok: true } : { ok: false, reason: `HTTP ${response.status}` };
   } catch (err) {

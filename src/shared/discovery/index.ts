@@ -10,4 +10,9 @@ export { StaticSource } from './static-source.ts';
 export { DnsSource, type DnsSourceOptions } from './dns-source.ts';
 export { RedisRegistry, type RedisRegistryOptions } from './redis-registry.ts';
 export { registerInstance, type RegisterInstanceOptions, type Registration } from './register-instance.ts';
-export { InstancePool, type BalancingStrategy, type InstancePoolOptions, type InstanceStatus } from './instance-pool.ts';
+export {
+  InstancePool,
+  type BalancingStrategy,
+  type InstancePoolOptions,
+  type InstanceStatus,
+} from './instance-pool.ts';

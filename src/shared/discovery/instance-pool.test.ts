@@ -7,7 +7,12 @@ import { InstanceList } from './instance-list.ts';
 import { InstancePool, type InstancePoolOptions } from './instance-pool.ts';
 
 /** An instance serving /readyz with a status the test can flip, or hanging ('hang'), after `delayMs`. */
-async function startInstance(): Promise<{ instance: Instance; status: number | 'hang'; delayMs: number; close(): Promise<void> }> {
+async function startInstance(): Promise<{
+  instance: Instance;
+  status: number | 'hang';
+  delayMs: number;
+  close(): Promise<void>;
+}> {
   const server = createServer((req, res) => {
     const status = handle.status;
     if (status === 'hang') return;
@@ -64,7 +69,9 @@ afterEach(async () => {
 
 async function setup(count: number, options: Partial<InstancePoolOptions> = {}) {
   // Sorted by id, the order in which sources and the pool list instances.
-  const servers = (await Promise.all(Array.from({ length: count }, startInstance))).sort((x, y) => (x.instance.id < y.instance.id ? -1 : 1));
+  const servers = (await Promise.all(Array.from({ length: count }, startInstance))).sort((x, y) =>
+    x.instance.id < y.instance.id ? -1 : 1,
+  );
   cleanups.push(() => Promise.all(servers.map((s) => s.close())).then(() => {}));
   const source = fakeSource(servers.map((s) => s.instance));
   const log = recordingLog();
@@ -94,7 +101,10 @@ test('reported failures eject an instance after failureThreshold in a row; a suc
   assert.deepEqual(ids(pool.healthy()), [b.id]);
   for (let n = 0; n < 4; n++) assert.equal(pool.pick('round_robin')?.id, b.id);
   assert.equal(pool.status().find((s) => s.id === a.id)?.healthy, false);
-  assert.ok(log.lines.some((l) => l.level === 'warn' && l.msg.includes('ejected') && l.obj.instance === a.id), 'ejection logged');
+  assert.ok(
+    log.lines.some((l) => l.level === 'warn' && l.msg.includes('ejected') && l.obj.instance === a.id),
+    'ejection logged',
+  );
 });
 
 test('an ejected instance stays out despite reported successes, and returns after passing an active check', async () => {
@@ -106,7 +116,10 @@ test('an ejected instance stays out despite reported successes, and returns afte
   assert.ok(!ids(pool.healthy()).includes(a.id), 'a reported success does not bring it back');
   servers[0]!.status = 200;
   await waitFor('a back', () => ids(pool.healthy()).includes(a.id));
-  assert.ok(log.lines.some((l) => l.level === 'info' && l.msg.includes('returned') && l.obj.instance === a.id), 'return logged');
+  assert.ok(
+    log.lines.some((l) => l.level === 'info' && l.msg.includes('returned') && l.obj.instance === a.id),
+    'return logged',
+  );
 });
 
 test('a passively ejected instance returns at the next passing active check', async () => {
@@ -123,7 +136,13 @@ test('a check that started before an ejection cannot undo it', async () => {
   cleanups.push(() => servers[0]!.close());
   servers[0]!.delayMs = 150;
   const log = recordingLog();
-  const pool = new InstancePool({ source: fakeSource([servers[0]!.instance]), module: 'inventory', log, intervalMs: 1_000, failureThreshold: 1 });
+  const pool = new InstancePool({
+    source: fakeSource([servers[0]!.instance]),
+    module: 'inventory',
+    log,
+    intervalMs: 1_000,
+    failureThreshold: 1,
+  });
   await pool.start(); // its first check is now in flight
   cleanups.push(() => pool.stop());
   pool.reportFailure(servers[0]!.instance);
@@ -158,7 +177,10 @@ test('all instances down: pick() answers undefined, and serves again once one re
   for (const s of servers) s.status = 503;
   await waitFor('all ejected', () => pool.healthy().length === 0);
   assert.equal(pool.pick('round_robin'), undefined);
-  assert.ok(log.lines.some((l) => l.level === 'warn' && l.msg.includes('no healthy instances')), 'outage logged');
+  assert.ok(
+    log.lines.some((l) => l.level === 'warn' && l.msg.includes('no healthy instances')),
+    'outage logged',
+  );
   servers[1]!.status = 200;
   await waitFor('one back', () => pool.pick('round_robin')?.id === servers[1]!.instance.id);
 });
@@ -187,7 +209,9 @@ test('consistent_hash is sticky per key, and falls back to round robin without a
 
 test('membership follows the source and onChange reports the healthy set', async () => {
   const changes: string[][] = [];
-  const { servers, source, pool, ids } = await setup(2, { onChange: (healthy) => changes.push(healthy.map((i) => i.id)) });
+  const { servers, source, pool, ids } = await setup(2, {
+    onChange: (healthy) => changes.push(healthy.map((i) => i.id)),
+  });
   const [a, b] = servers.map((s) => s.instance) as [Instance, Instance];
   source.set([b]);
   assert.deepEqual(ids(pool.healthy()), [b.id]);

@@ -184,7 +184,15 @@ export class InstancePool {
       seen.add(instance.id);
       const known = this.members.get(instance.id);
       if (known && known.instance.url === instance.url) continue;
-      const member: Member = { instance, healthy: true, consecutiveFailures: 0, outstanding: 0, ejectedAt: undefined, ejections: 0, check: undefined };
+      const member: Member = {
+        instance,
+        healthy: true,
+        consecutiveFailures: 0,
+        outstanding: 0,
+        ejectedAt: undefined,
+        ejections: 0,
+        check: undefined,
+      };
       this.members.set(instance.id, member);
       this.check(member); // optimistic: it serves now, and the first check ejects it if it is down
     }
@@ -218,7 +226,10 @@ export class InstancePool {
       })
       .catch((err: unknown) => {
         member.check = undefined;
-        this.log.warn({ module: this.module, instance: member.instance.id, err: (err as Error).message }, 'discovery: health check bookkeeping failed');
+        this.log.warn(
+          { module: this.module, instance: member.instance.id, err: (err as Error).message },
+          'discovery: health check bookkeeping failed',
+        );
       });
     return member.check;
   }
@@ -227,7 +238,10 @@ export class InstancePool {
     member.healthy = false;
     member.ejections++;
     member.ejectedAt = Date.now();
-    this.log.warn({ module: this.module, instance: member.instance.id, url: member.instance.url, reason }, 'discovery: instance ejected');
+    this.log.warn(
+      { module: this.module, instance: member.instance.id, url: member.instance.url, reason },
+      'discovery: instance ejected',
+    );
     this.updateHealthy();
   }
 
@@ -236,7 +250,10 @@ export class InstancePool {
     member.healthy = true;
     member.consecutiveFailures = 0;
     member.ejectedAt = undefined;
-    this.log.info({ module: this.module, instance: member.instance.id, url: member.instance.url, downMs }, 'discovery: instance returned');
+    this.log.info(
+      { module: this.module, instance: member.instance.id, url: member.instance.url, downMs },
+      'discovery: instance returned',
+    );
     this.updateHealthy();
   }
 
@@ -247,7 +264,8 @@ export class InstancePool {
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const same = next.length === this.healthyList.length && next.every((i, n) => i === this.healthyList[n]);
     if (same) return;
-    if (next.length === 0) this.log.warn({ module: this.module, known: this.members.size }, 'discovery: no healthy instances');
+    if (next.length === 0)
+      this.log.warn({ module: this.module, known: this.members.size }, 'discovery: no healthy instances');
     this.healthyList = Object.freeze(next);
     this.ring = undefined;
     try {

@@ -46,7 +46,11 @@ test('a watcher sees registrations within a second (pub/sub) and deregistrations
     assert.deepEqual(ids(registry.instances()), ['node-4002']);
     await b.stop();
     await waitFor('all deregistered', () => registry.instances().length === 0, 1_000);
-    assert.equal(await redis.exists(registryKeys(redis, module).members, registryKeys(redis, module).urls), 0, 'nothing left behind');
+    assert.equal(
+      await redis.exists(registryKeys(redis, module).members, registryKeys(redis, module).urls),
+      0,
+      'nothing left behind',
+    );
   } finally {
     await Promise.all([a.stop(), b.stop(), registry.stop()]);
   }
@@ -129,7 +133,11 @@ test('deployments sharing a Redis (different keyPrefix) see only their own insta
   try {
     await waitFor('blue sees its instance', () => blueRegistry.instances().length === 1, 1_000);
     assert.equal(await redis.exists(`${blue.options.keyPrefix}discovery:${module}`), 1, 'stored under the prefix');
-    assert.equal(((await redis.pubsub('NUMSUB', registryKeys(green, module).channel)) as [string, number])[1], 1, 'green listens on its own channel');
+    assert.equal(
+      ((await redis.pubsub('NUMSUB', registryKeys(green, module).channel)) as [string, number])[1],
+      1,
+      'green listens on its own channel',
+    );
     await new Promise((done) => setTimeout(done, 50));
     assert.deepEqual(greenRegistry.instances(), []);
   } finally {

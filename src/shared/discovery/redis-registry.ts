@@ -63,7 +63,8 @@ export class RedisRegistry implements DiscoverySource {
     const subscriber = duplicateClient(this.redis);
     let subscriberFailing = false;
     subscriber.on('error', (err: Error) => {
-      if (!subscriberFailing) this.log?.warn({ module: this.module, err: err.message }, 'discovery: registry subscription error');
+      if (!subscriberFailing)
+        this.log?.warn({ module: this.module, err: err.message }, 'discovery: registry subscription error');
       subscriberFailing = true;
     });
     subscriber.on('message', () => this.refresh());
@@ -117,7 +118,11 @@ export class RedisRegistry implements DiscoverySource {
           if (this.failing) this.log?.info({ module: this.module }, 'discovery: registry readable again');
           this.failing = false;
         } catch (err) {
-          if (this.running && !this.failing) this.log?.warn({ module: this.module, err: (err as Error).message }, 'discovery: registry read failed; keeping last instances');
+          if (this.running && !this.failing)
+            this.log?.warn(
+              { module: this.module, err: (err as Error).message },
+              'discovery: registry read failed; keeping last instances',
+            );
           this.failing = true;
           this.schedule(this.refreshMs);
         }
@@ -127,7 +132,13 @@ export class RedisRegistry implements DiscoverySource {
   }
 
   private async read(): Promise<void> {
-    const [now, live, urls] = (await this.redis.eval(READ, 2, this.keys.members, this.keys.urls, this.keys.channel)) as [number, string[], (string | null)[]];
+    const [now, live, urls] = (await this.redis.eval(
+      READ,
+      2,
+      this.keys.members,
+      this.keys.urls,
+      this.keys.channel,
+    )) as [number, string[], (string | null)[]];
     if (!this.running) return;
     const instances: Instance[] = [];
     let nextExpiry = Infinity;
@@ -136,7 +147,8 @@ export class RedisRegistry implements DiscoverySource {
       if (url) instances.push({ id: live[i]!, url });
       nextExpiry = Math.min(nextExpiry, Number(live[i + 1]));
     }
-    if (this.list.set(instances)) this.log?.info({ module: this.module, instances: instances.length }, 'discovery: registry instances changed');
+    if (this.list.set(instances))
+      this.log?.info({ module: this.module, instances: instances.length }, 'discovery: registry instances changed');
     // Wake up just after the next entry would expire, in case its heartbeat has stopped.
     this.schedule(Math.min(this.refreshMs, Math.max(1, nextExpiry - now + 5)));
   }

@@ -52,7 +52,8 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
   const { redis, module, instance, ttlMs = 10_000, log } = options;
   if (!(ttlMs > 0)) throw new Error(`registerInstance: ttlMs must be positive, got ${ttlMs}`);
   const keys = registryKeys(redis, module);
-  const heartbeat = () => redis.eval(HEARTBEAT, 2, keys.members, keys.urls, instance.id, instance.url, Math.round(ttlMs), keys.channel);
+  const heartbeat = () =>
+    redis.eval(HEARTBEAT, 2, keys.members, keys.urls, instance.id, instance.url, Math.round(ttlMs), keys.channel);
 
   await heartbeat();
   let running = true;
@@ -65,16 +66,23 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
       if (failing) log?.info({ module, instance: instance.id }, 'discovery: registry heartbeat recovered');
       failing = false;
     } catch (err) {
-      if (!failing) log?.warn({ module, instance: instance.id, err: (err as Error).message }, 'discovery: registry heartbeat failed');
+      if (!failing)
+        log?.warn(
+          { module, instance: instance.id, err: (err as Error).message },
+          'discovery: registry heartbeat failed',
+        );
       failing = true;
     }
   };
   const schedule = () => {
-    timer = setTimeout(() => {
-      void beat().then(() => {
-        if (running) schedule();
-      });
-    }, Math.max(1, Math.floor(ttlMs / 3)));
+    timer = setTimeout(
+      () => {
+        void beat().then(() => {
+          if (running) schedule();
+        });
+      },
+      Math.max(1, Math.floor(ttlMs / 3)),
+    );
     timer.unref();
   };
   schedule();
@@ -88,7 +96,10 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
       try {
         await redis.eval(DEREGISTER, 2, keys.members, keys.urls, instance.id, instance.url, keys.channel);
       } catch (err) {
-        log?.warn({ module, instance: instance.id, err: (err as Error).message }, 'discovery: deregistration failed; the entry expires by TTL');
+        log?.warn(
+          { module, instance: instance.id, err: (err as Error).message },
+          'discovery: deregistration failed; the entry expires by TTL',
+        );
       }
     },
   };

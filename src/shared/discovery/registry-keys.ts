@@ -9,5 +9,9 @@ import { slotOf, type RedisClient } from '../cache/redis-client.ts';
  */
 export function registryKeys(redis: RedisClient, module: string): { members: string; urls: string; channel: string } {
   const prefix = redis.options.keyPrefix ?? '';
-  return { members: `discovery:${module}`, urls: `discovery:${slotOf(redis, `discovery:${module}`)}:urls`, channel: `${prefix}discovery:changed:${module}` };
+  return {
+    members: `discovery:${module}`,
+    urls: `discovery:${slotOf(redis, `discovery:${module}`)}:urls`,
+    channel: `${prefix}discovery:changed:${module}`,
+  };
 }

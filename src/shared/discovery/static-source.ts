@@ -40,7 +40,8 @@ function normalizeUrl(value: string, name: string): string {
   } catch {
     throw new Error(`${name}: "${value}" is not a url`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: "${value}" is not an http(s) url`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`${name}: "${value}" is not an http(s) url`);
   if (url.username || url.password) throw new Error(`${name}: "${url.host}" must not carry credentials`);
   if (url.search || url.hash) throw new Error(`${name}: "${value}" must be a base url without query or fragment`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;

@@ -27,7 +27,11 @@ export function bindSubscription(options: {
   const applyOnce = async (message: EventMessage) => {
     const payload = spec.event.payload.parse(message.payload);
     const outcome = await db.transaction(async (tx) => {
-      const fresh = await tx.insert(inbox).values({ consumer, messageId: message.envelope.messageId }).onConflictDoNothing().returning();
+      const fresh = await tx
+        .insert(inbox)
+        .values({ consumer, messageId: message.envelope.messageId })
+        .onConflictDoNothing()
+        .returning();
       if (fresh.length === 0) return 'duplicate' as const;
       await spec.handle({ envelope: message.envelope, payload }, tx);
       return 'applied' as const;
@@ -66,7 +70,10 @@ export function bindSubscription(options: {
         attempts,
       });
       metrics.eventsConsumed.inc({ consumer, outcome: 'dead_lettered' });
-      options.log.error({ consumer, messageId: message.envelope.messageId, attempts, error: text }, 'message dead-lettered');
+      options.log.error(
+        { consumer, messageId: message.envelope.messageId, attempts, error: text },
+        'message dead-lettered',
+      );
     },
   };
 }
@@ -74,5 +81,11 @@ export function bindSubscription(options: {
 /** A consumer span in the trace of the request that published the event (its envelope's traceparent). */
 function consumeSpan(consumer: string, message: EventMessage) {
   const parent = parseTraceparent(message.envelope.traceparent);
-  return startSpan(`consume ${consumer}`, childSpan(parent), parent?.spanId, { 'messaging.consumer.group.name': consumer, 'messaging.message.id': message.envelope.messageId }, 'consumer');
+  return startSpan(
+    `consume ${consumer}`,
+    childSpan(parent),
+    parent?.spanId,
+    { 'messaging.consumer.group.name': consumer, 'messaging.message.id': message.envelope.messageId },
+    'consumer',
+  );
 }

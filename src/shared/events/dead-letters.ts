@@ -34,7 +34,14 @@ export function deadLetterOps(module: string) {
       }),
       output: z.object({ items: z.array(deadLetterSchema) }),
       errors: ['notAdmin'],
-      http: { method: 'get', path: base, status: 200, auth: 'required', tag: 'Operations', query: ['pending', 'limit'] },
+      http: {
+        method: 'get',
+        path: base,
+        status: 200,
+        auth: 'required',
+        tag: 'Operations',
+        query: ['pending', 'limit'],
+      },
     }),
     // One dead letter with its envelope, payload, error and attempt count.
     getDeadLetter: op({
@@ -53,13 +60,24 @@ export function deadLetterOps(module: string) {
       output: z.object({ id: z.uuid(), outcome: z.enum(['applied', 'duplicate']) }),
       errors: ['notAdmin', 'deadLetterNotFound', 'replayFailed'],
       idempotent: true,
-      http: { method: 'post', path: `${base}/{id}/replay`, status: 200, auth: 'required', tag: 'Operations', params: ['id'] },
+      http: {
+        method: 'post',
+        path: `${base}/{id}/replay`,
+        status: 200,
+        auth: 'required',
+        tag: 'Operations',
+        params: ['id'],
+      },
     }),
   };
 }
 
 /** Errors the dead-letter ops declare; spread into the module contract's errors. */
-export const deadLetterErrors = { notAdmin: 'forbidden', deadLetterNotFound: 'not_found', replayFailed: 'unprocessable' } as const;
+export const deadLetterErrors = {
+  notAdmin: 'forbidden',
+  deadLetterNotFound: 'not_found',
+  replayFailed: 'unprocessable',
+} as const;
 
 /** Runs a dead letter's message through its consumer again (provided by the platform). */
 export type Replay = (consumer: string, message: EventMessage) => Promise<'applied' | 'duplicate'>;
@@ -119,9 +137,17 @@ export const deadLetterHandlers: {
     } catch (error) {
       if (error instanceof AppError && error.code === platformErrors.notFound().code) throw error;
       // The cause stays in the logs: consumer errors can carry internals.
-      throw new AppError(`${module}.replayFailed`, 'unprocessable', `Consumer ${row.consumer} failed again; the message stays dead-lettered.`, { cause: error });
+      throw new AppError(
+        `${module}.replayFailed`,
+        'unprocessable',
+        `Consumer ${row.consumer} failed again; the message stays dead-lettered.`,
+        { cause: error },
+      );
     }
-    await db.update(table).set({ replayedAt: new Date() }).where(and(eq(table.id, row.id), isNull(table.replayedAt)));
+    await db
+      .update(table)
+      .set({ replayedAt: new Date() })
+      .where(and(eq(table.id, row.id), isNull(table.replayedAt)));
     return { id: row.id, outcome };
   },
 };

@@ -30,14 +30,34 @@ export class EventHost {
   /** One backlog reading serves every gauge of a scrape. */
   private reading: { at: number; value: Promise<BacklogReading> } | undefined;
 
-  constructor(private readonly options: { mode: EventMode; config: Config; redis: RedisClient | undefined; consumerName: string; log: Logger; metrics: Metrics }) {
+  constructor(
+    private readonly options: {
+      mode: EventMode;
+      config: Config;
+      redis: RedisClient | undefined;
+      consumerName: string;
+      log: Logger;
+      metrics: Metrics;
+    },
+  ) {
     const { mode, config, log } = options;
     const policy = { maxAttempts: config.EVENT_MAX_ATTEMPTS, retryDelayMs: config.EVENT_RETRY_DELAY_MS };
     const concurrency = config.EVENT_CONCURRENCY;
     if (mode === 'in-process') this.transport = new InProcessTransport({ policy, concurrency, log });
     if (mode === 'redis-streams') {
-      if (!options.redis) throw new Error('Invalid configuration: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is required for Redis Streams events (split mode)');
-      this.streams = new RedisStreamsTransport({ redis: options.redis, consumerName: options.consumerName, policy, concurrency, maxLength: config.EVENT_STREAM_MAXLEN, minReplicas: config.EVENT_STREAM_MIN_REPLICAS, log });
+      if (!options.redis)
+        throw new Error(
+          'Invalid configuration: REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is required for Redis Streams events (split mode)',
+        );
+      this.streams = new RedisStreamsTransport({
+        redis: options.redis,
+        consumerName: options.consumerName,
+        policy,
+        concurrency,
+        maxLength: config.EVENT_STREAM_MAXLEN,
+        minReplicas: config.EVENT_STREAM_MIN_REPLICAS,
+        log,
+      });
       this.transport = this.streams;
     }
   }
@@ -45,15 +65,39 @@ export class EventHost {
   private readonly streams: RedisStreamsTransport | undefined;
 
   /** Registers a module's outbox and subscriptions. */
-  addModule(module: string, tables: EventTables | undefined, subscriptions: SubscriptionSpec[], database: Database): void {
+  addModule(
+    module: string,
+    tables: EventTables | undefined,
+    subscriptions: SubscriptionSpec[],
+    database: Database,
+  ): void {
     const { log, metrics, config } = this.options;
     if (tables && this.transport) {
-      this.relays.push(new OutboxRelay({ module, database, outbox: tables.outbox, transport: this.transport, log, metrics, pollMs: config.OUTBOX_POLL_MS }));
+      this.relays.push(
+        new OutboxRelay({
+          module,
+          database,
+          outbox: tables.outbox,
+          transport: this.transport,
+          log,
+          metrics,
+          pollMs: config.OUTBOX_POLL_MS,
+        }),
+      );
     }
-    if (subscriptions.length > 0 && !tables) throw new Error(`${module} subscribes to events but declares no event tables`);
+    if (subscriptions.length > 0 && !tables)
+      throw new Error(`${module} subscribes to events but declares no event tables`);
     if (tables) this.deadLetterCounts.push(() => countDeadLetters(database.db, tables.deadLetters));
     for (const spec of subscriptions) {
-      const bound = bindSubscription({ module, spec, db: database.db, inbox: tables!.inbox, deadLetters: tables!.deadLetters, log, metrics });
+      const bound = bindSubscription({
+        module,
+        spec,
+        db: database.db,
+        inbox: tables!.inbox,
+        deadLetters: tables!.deadLetters,
+        log,
+        metrics,
+      });
       this.subscriptions.set(bound.consumer, bound);
     }
   }
@@ -77,11 +121,16 @@ export class EventHost {
     const { metrics } = this.options;
     this.unregister.push(
       metrics.outboxBacklog.add(async () => (await this.backlog()).outboxes.map((o) => [{ module: o.module }, o.rows])),
-      metrics.outboxOldestAge.add(async () => (await this.backlog()).outboxes.map((o) => [{ module: o.module }, o.ageSeconds])),
-      metrics.pendingAge.add(async () => (await this.backlog()).consumers.map((c) => [{ consumer: c.consumer }, c.ageSeconds])),
+      metrics.outboxOldestAge.add(async () =>
+        (await this.backlog()).outboxes.map((o) => [{ module: o.module }, o.ageSeconds]),
+      ),
+      metrics.pendingAge.add(async () =>
+        (await this.backlog()).consumers.map((c) => [{ consumer: c.consumer }, c.ageSeconds]),
+      ),
       metrics.deadLetters.add(async () => {
         const counts = new Map([...this.subscriptions.keys()].map((consumer) => [consumer, 0]));
-        for (const d of (await Promise.all(this.deadLetterCounts.map((read) => read()))).flat()) counts.set(d.consumer, d.count);
+        for (const d of (await Promise.all(this.deadLetterCounts.map((read) => read()))).flat())
+          counts.set(d.consumer, d.count);
         return [...counts].map(([consumer, count]) => [{ consumer }, count]);
       }),
     );
@@ -106,17 +155,26 @@ export class EventHost {
   private async readBacklog(): Promise<BacklogReading> {
     const now = Date.now();
     const ageOf = (oldest: Date | null) => (oldest ? Math.max(0, (now - oldest.getTime()) / 1000) : 0);
-    const relays = await Promise.all(this.relays.map(async (relay) => ({ module: relay.module, events: await relay.backlog() })));
+    const relays = await Promise.all(
+      this.relays.map(async (relay) => ({ module: relay.module, events: await relay.backlog() })),
+    );
     const outboxes = relays.map(({ module, events }) => {
       const oldest = events.map((e) => e.oldest?.getTime() ?? now);
-      return { module, rows: events.reduce((sum, e) => sum + e.rows, 0), ageSeconds: ageOf(oldest.length > 0 ? new Date(Math.min(...oldest)) : null) };
+      return {
+        module,
+        rows: events.reduce((sum, e) => sum + e.rows, 0),
+        ageSeconds: ageOf(oldest.length > 0 ? new Date(Math.min(...oldest)) : null),
+      };
     });
     const streams = this.streams ? await this.streams.backlog() : [];
     const unsent = new Map(relays.flatMap((r) => r.events).map((e) => [e.event, e.oldest]));
     const consumers = this.streams
       ? streams.map((s) => ({ consumer: s.consumer, ageSeconds: ageOf(s.oldest) }))
       : // In-process delivery happens before a row is marked sent: an unsent row is an event its consumers have yet to apply.
-        [...this.subscriptions.values()].map((s) => ({ consumer: s.consumer, ageSeconds: ageOf(unsent.get(s.event) ?? null) }));
+        [...this.subscriptions.values()].map((s) => ({
+          consumer: s.consumer,
+          ageSeconds: ageOf(unsent.get(s.event) ?? null),
+        }));
     return { outboxes, consumers, streams };
   }
 

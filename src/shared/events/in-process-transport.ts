@@ -17,12 +17,19 @@ export class InProcessTransport implements EventTransport {
   constructor(private readonly options: { policy: DeliveryPolicy; concurrency: number; log: Logger }) {}
 
   async publish(messages: EventMessage[]): Promise<void> {
-    await inLanes(messages, (m) => m.envelope.aggregateId, this.options.concurrency, async (message) => {
-      const subscriptions = this.subscriptions.get(message.envelope.event) ?? [];
-      const delivered = await Promise.allSettled(subscriptions.map((subscription) => this.deliver(subscription, message)));
-      const failure = delivered.find((d) => d.status === 'rejected');
-      if (failure) throw failure.reason;
-    });
+    await inLanes(
+      messages,
+      (m) => m.envelope.aggregateId,
+      this.options.concurrency,
+      async (message) => {
+        const subscriptions = this.subscriptions.get(message.envelope.event) ?? [];
+        const delivered = await Promise.allSettled(
+          subscriptions.map((subscription) => this.deliver(subscription, message)),
+        );
+        const failure = delivered.find((d) => d.status === 'rejected');
+        if (failure) throw failure.reason;
+      },
+    );
   }
 
   async subscribe(subscription: BoundSubscription): Promise<void> {
@@ -45,7 +52,10 @@ export class InProcessTransport implements EventTransport {
         if (attempt >= maxAttempts) return subscription.deadLetter(message, error, attempt);
         // Stopping: leave the row unsent; it is redelivered after restart.
         if (this.stopped) throw error;
-        this.options.log.warn({ consumer: subscription.consumer, attempt, err: (error as Error).message }, 'delivery failed, retrying');
+        this.options.log.warn(
+          { consumer: subscription.consumer, attempt, err: (error as Error).message },
+          'delivery failed, retrying',
+        );
         await new Promise((r) => setTimeout(r, retryDelayMs * 2 ** (attempt - 1)));
       }
     }

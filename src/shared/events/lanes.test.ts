@@ -10,15 +10,20 @@ test('items of one key run in order, one at a time; keys run side by side up to 
   let running = 0;
   let most = 0;
   const runningKeys = new Set<string>();
-  await inLanes(items, (i) => i[0]!, 2, async (item) => {
-    assert.ok(!runningKeys.has(item[0]!), `${item}: its key was already running`);
-    runningKeys.add(item[0]!);
-    most = Math.max(most, ++running);
-    await tick(item === 'a1' ? 20 : 2);
-    running--;
-    runningKeys.delete(item[0]!);
-    done.push(item);
-  });
+  await inLanes(
+    items,
+    (i) => i[0]!,
+    2,
+    async (item) => {
+      assert.ok(!runningKeys.has(item[0]!), `${item}: its key was already running`);
+      runningKeys.add(item[0]!);
+      most = Math.max(most, ++running);
+      await tick(item === 'a1' ? 20 : 2);
+      running--;
+      runningKeys.delete(item[0]!);
+      done.push(item);
+    },
+  );
   assert.equal(done.length, items.length);
   for (const key of 'abcd') {
     assert.deepEqual(
@@ -35,12 +40,17 @@ test('a failure stops the lanes and is thrown once the running ones have stopped
   const started: string[] = [];
   let settled = 0;
   await assert.rejects(
-    inLanes(['a1', 'b1', 'a2', 'b2', 'c1'], (i) => i[0]!, 2, async (item) => {
-      started.push(item);
-      if (item === 'a1') throw new Error('boom');
-      await tick(10);
-      settled++;
-    }),
+    inLanes(
+      ['a1', 'b1', 'a2', 'b2', 'c1'],
+      (i) => i[0]!,
+      2,
+      async (item) => {
+        started.push(item);
+        if (item === 'a1') throw new Error('boom');
+        await tick(10);
+        settled++;
+      },
+    ),
     /boom/,
   );
   assert.deepEqual(started, ['a1', 'b1'], 'nothing starts after the failure');

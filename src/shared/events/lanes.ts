@@ -4,7 +4,12 @@
  * different aggregates side by side while each aggregate's events stay in order. A failure
  * stops the lanes from going on; it is thrown once every lane running has come to a stop.
  */
-export async function inLanes<T>(items: readonly T[], keyOf: (item: T) => string, limit: number, run: (item: T) => Promise<void>): Promise<void> {
+export async function inLanes<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  limit: number,
+  run: (item: T) => Promise<void>,
+): Promise<void> {
   const lanes = new Map<string, T[]>();
   for (const item of items) {
     const key = keyOf(item);

@@ -42,7 +42,9 @@ export function createPublisher(outbox: OutboxTable, module: string) {
       ...(meta.ctx?.caller ? { userId: meta.ctx.caller.userId } : {}),
       ...(meta.ctx ? { traceparent: formatTraceparent(meta.ctx.trace) } : {}),
     };
-    await tx.insert(outbox).values({ messageId, event: event.name, aggregateId: meta.aggregateId, envelope, payload: parsed });
+    await tx
+      .insert(outbox)
+      .values({ messageId, event: event.name, aggregateId: meta.aggregateId, envelope, payload: parsed });
     // A transaction that NOTIFYs cannot be prepared (2PC): such callers pass notify: false and
     // the relay's polling picks the row up.
     if (meta.notify !== false) await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${module})`);

@@ -26,7 +26,8 @@ export interface RedisStreamsOptions {
 
 const streamOf = (event: string) => `stream:${event}`;
 // Tagged with its stream's slot: acknowledging clears both in one MULTI, also on a Redis Cluster.
-const attemptsOf = (redis: RedisClient, stream: string, group: string) => `stream-attempts:${slotOf(redis, stream)}:${group}`;
+const attemptsOf = (redis: RedisClient, stream: string, group: string) =>
+  `stream-attempts:${slotOf(redis, stream)}:${group}`;
 
 type StreamEntries = [id: string, fields: string[]][];
 
@@ -63,7 +64,8 @@ export class RedisStreamsTransport implements EventTransport {
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
     // Too few replicas have the appends: not sent yet, the relay retries (consumers dedupe a repeat).
-    if (minReplicas > 0 && Number(results.at(-1)?.[1]) < minReplicas) throw new Error(`only ${String(results.at(-1)?.[1])} Redis replicas acknowledged the events`);
+    if (minReplicas > 0 && Number(results.at(-1)?.[1]) < minReplicas)
+      throw new Error(`only ${String(results.at(-1)?.[1])} Redis replicas acknowledged the events`);
   }
 
   async subscribe(subscription: BoundSubscription): Promise<void> {
@@ -71,7 +73,13 @@ export class RedisStreamsTransport implements EventTransport {
     const group = subscription.consumer;
     try {
       // ioredis does not apply keyPrefix to XGROUP (its key follows a subcommand): add it here.
-      await this.options.redis.xgroup('CREATE', `${this.options.redis.options.keyPrefix ?? ''}${stream}`, group, '0', 'MKSTREAM');
+      await this.options.redis.xgroup(
+        'CREATE',
+        `${this.options.redis.options.keyPrefix ?? ''}${stream}`,
+        group,
+        '0',
+        'MKSTREAM',
+      );
     } catch (error) {
       if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
     }
@@ -98,7 +106,12 @@ export class RedisStreamsTransport implements EventTransport {
         const [next] = (await redis.xrange(stream, `(${lastDelivered}`, '+', 'COUNT', 1)) as StreamEntries;
         const undelivered = info?.lag === null || info?.lag === undefined ? (next ? 1 : 0) : Number(info.lag);
         const times = [oldestPendingId, next?.[0]].filter((id): id is string => Boolean(id)).map(timeOfId);
-        return { consumer, pending: Number(pending), undelivered, oldest: times.length > 0 ? new Date(Math.min(...times)) : null };
+        return {
+          consumer,
+          pending: Number(pending),
+          undelivered,
+          oldest: times.length > 0 ? new Date(Math.min(...times)) : null,
+        };
       }),
     );
   }
@@ -109,13 +122,27 @@ export class RedisStreamsTransport implements EventTransport {
     await Promise.allSettled(this.loops);
   }
 
-  private async readLoop(reader: RedisClient, subscription: BoundSubscription, stream: string, group: string): Promise<void> {
+  private async readLoop(
+    reader: RedisClient,
+    subscription: BoundSubscription,
+    stream: string,
+    group: string,
+  ): Promise<void> {
     const { consumerName, blockMs = 1000 } = this.options;
     while (this.running) {
       try {
-        const reply = (await reader.xreadgroup('GROUP', group, consumerName, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', stream, '>')) as
-          | [string, StreamEntries][]
-          | null;
+        const reply = (await reader.xreadgroup(
+          'GROUP',
+          group,
+          consumerName,
+          'COUNT',
+          100,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          stream,
+          '>',
+        )) as [string, StreamEntries][] | null;
         for (const [, entries] of reply ?? []) await this.handle(subscription, stream, group, entries, false);
       } catch (error) {
         if (!this.running) return;
@@ -133,40 +160,70 @@ export class RedisStreamsTransport implements EventTransport {
       try {
         let cursor = '0-0';
         do {
-          const [next, entries, deleted] = (await redis.xautoclaim(stream, group, consumerName, policy.retryDelayMs, cursor, 'COUNT', 100)) as [
-            string,
-            StreamEntries,
-            string[],
-          ];
-          if (deleted?.length) this.options.log.error({ consumer: group, ids: deleted }, 'pending stream entries were trimmed before delivery');
+          const [next, entries, deleted] = (await redis.xautoclaim(
+            stream,
+            group,
+            consumerName,
+            policy.retryDelayMs,
+            cursor,
+            'COUNT',
+            100,
+          )) as [string, StreamEntries, string[]];
+          if (deleted?.length)
+            this.options.log.error(
+              { consumer: group, ids: deleted },
+              'pending stream entries were trimmed before delivery',
+            );
           await this.handle(subscription, stream, group, entries, true);
           cursor = next;
         } while (cursor !== '0-0' && this.running);
       } catch (error) {
-        if (this.running) this.options.log.warn({ consumer: group, err: (error as Error).message }, 'stream reclaim failed');
+        if (this.running)
+          this.options.log.warn({ consumer: group, err: (error as Error).message }, 'stream reclaim failed');
       }
     }
   }
 
-  private async handle(subscription: BoundSubscription, stream: string, group: string, entries: StreamEntries, redelivery: boolean) {
+  private async handle(
+    subscription: BoundSubscription,
+    stream: string,
+    group: string,
+    entries: StreamEntries,
+    redelivery: boolean,
+  ) {
     const { redis, policy, concurrency } = this.options;
-    const messages = entries.flatMap(([id, fields]) => (fields ? [{ id, message: JSON.parse(fields[1] ?? 'null') as EventMessage }] : [])); // a claimed entry may have been deleted
+    const messages = entries.flatMap(([id, fields]) =>
+      fields ? [{ id, message: JSON.parse(fields[1] ?? 'null') as EventMessage }] : [],
+    ); // a claimed entry may have been deleted
     const done: string[] = [];
-    await inLanes(messages, (m) => m.message.envelope.aggregateId, concurrency, async ({ id, message }) => {
-      try {
-        await subscription.apply(message);
-        done.push(id);
-      } catch (error) {
-        const attempts = await redis.hincrby(attemptsOf(redis, stream, group), id, 1);
-        if (attempts >= policy.maxAttempts) {
-          await subscription.deadLetter(message, error, attempts);
+    await inLanes(
+      messages,
+      (m) => m.message.envelope.aggregateId,
+      concurrency,
+      async ({ id, message }) => {
+        try {
+          await subscription.apply(message);
           done.push(id);
-        } else {
-          this.options.log.warn({ consumer: group, id, attempts, redelivery, err: (error as Error).message }, 'delivery failed; will retry');
+        } catch (error) {
+          const attempts = await redis.hincrby(attemptsOf(redis, stream, group), id, 1);
+          if (attempts >= policy.maxAttempts) {
+            await subscription.deadLetter(message, error, attempts);
+            done.push(id);
+          } else {
+            this.options.log.warn(
+              { consumer: group, id, attempts, redelivery, err: (error as Error).message },
+              'delivery failed; will retry',
+            );
+          }
         }
-      }
-    });
-    if (done.length > 0) await redis.multi().xack(stream, group, ...done).hdel(attemptsOf(redis, stream, group), ...done).exec();
+      },
+    );
+    if (done.length > 0)
+      await redis
+        .multi()
+        .xack(stream, group, ...done)
+        .hdel(attemptsOf(redis, stream, group), ...done)
+        .exec();
   }
 }
 

@@ -80,7 +80,10 @@ export class OutboxRelay {
     try {
       while (this.running && (await this.relayBatch()) > 0);
     } catch (error) {
-      this.options.log.warn({ module: this.options.module, err: (error as Error).message }, 'outbox relay failed; will retry');
+      this.options.log.warn(
+        { module: this.options.module, err: (error as Error).message },
+        'outbox relay failed; will retry',
+      );
     }
   }
 
@@ -95,10 +98,23 @@ export class OutboxRelay {
    */
   private async relayBatchSingleSession(): Promise<number> {
     const { outbox, database, transport } = this.options;
-    const rows = await database.db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.seq)).limit(this.options.batchSize ?? 200);
+    const rows = await database.db
+      .select()
+      .from(outbox)
+      .where(isNull(outbox.sentAt))
+      .orderBy(asc(outbox.seq))
+      .limit(this.options.batchSize ?? 200);
     if (rows.length === 0) return 0;
     await transport.publish(rows.map((r): EventMessage => ({ envelope: r.envelope as Envelope, payload: r.payload })));
-    await database.db.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.seq, rows.map((r) => r.seq)));
+    await database.db
+      .update(outbox)
+      .set({ sentAt: new Date() })
+      .where(
+        inArray(
+          outbox.seq,
+          rows.map((r) => r.seq),
+        ),
+      );
     this.counted(rows);
     return rows.length;
   }
@@ -107,18 +123,39 @@ export class OutboxRelay {
     const { outbox, database, module, transport } = this.options;
     const limit = this.options.batchSize ?? 200;
     return database.db.transaction(async (tx) => {
-      const rows = await tx.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.seq)).limit(limit).for('update', { skipLocked: true });
+      const rows = await tx
+        .select()
+        .from(outbox)
+        .where(isNull(outbox.sentAt))
+        .orderBy(asc(outbox.seq))
+        .limit(limit)
+        .for('update', { skipLocked: true });
       if (rows.length === 0) return 0;
       const aggregates = [...new Set(rows.map((r) => r.aggregateId))];
-      const values = sql.join(aggregates.map((a) => sql`(${a})`), sql`, `);
+      const values = sql.join(
+        aggregates.map((a) => sql`(${a})`),
+        sql`, `,
+      );
       const locks = await tx.execute(
         sql`select v.a as aggregate, pg_try_advisory_xact_lock(hashtext(${`outbox:${module}:`} || v.a)) as locked from (values ${values}) as v(a)`,
       );
-      const mine = new Set((rowsOf(locks) as { aggregate: string; locked: boolean }[]).filter((l) => l.locked).map((l) => l.aggregate));
+      const mine = new Set(
+        (rowsOf(locks) as { aggregate: string; locked: boolean }[]).filter((l) => l.locked).map((l) => l.aggregate),
+      );
       const batch = rows.filter((r) => mine.has(r.aggregateId));
       if (batch.length === 0) return 0;
-      await transport.publish(batch.map((r): EventMessage => ({ envelope: r.envelope as Envelope, payload: r.payload })));
-      await tx.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.seq, batch.map((r) => r.seq)));
+      await transport.publish(
+        batch.map((r): EventMessage => ({ envelope: r.envelope as Envelope, payload: r.payload })),
+      );
+      await tx
+        .update(outbox)
+        .set({ sentAt: new Date() })
+        .where(
+          inArray(
+            outbox.seq,
+            batch.map((r) => r.seq),
+          ),
+        );
       this.counted(batch);
       return batch.length;
     });
@@ -145,7 +182,10 @@ export class OutboxRelay {
   async cleanup(): Promise<void> {
     const { outbox, database } = this.options;
     const before = new Date(Date.now() - (this.options.retentionMs ?? 24 * 3600_000));
-    await database.db.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, before))).catch(() => {});
+    await database.db
+      .delete(outbox)
+      .where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, before)))
+      .catch(() => {});
   }
 }
 

@@ -42,7 +42,11 @@ export function createApp(options: AppOptions): App {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const problem = toProblem(platformErrors.validation(fieldErrors(result.error.issues)), c.req.path, c.get('requestId'));
+        const problem = toProblem(
+          platformErrors.validation(fieldErrors(result.error.issues)),
+          c.req.path,
+          c.get('requestId'),
+        );
         return problemResponse(problem);
       }
       return undefined;
@@ -52,7 +56,22 @@ export function createApp(options: AppOptions): App {
   app.use('*', requestContext({ log, metrics }));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-site' }));
   if (options.corsOrigins.length > 0) {
-    app.use('*', cors({ origin: options.corsOrigins, exposeHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'], maxAge: 600 }));
+    app.use(
+      '*',
+      cors({
+        origin: options.corsOrigins,
+        exposeHeaders: [
+          'ETag',
+          'X-Request-Id',
+          'Retry-After',
+          'RateLimit-Limit',
+          'RateLimit-Remaining',
+          'RateLimit-Reset',
+          'RateLimit-Policy',
+        ],
+        maxAge: 600,
+      }),
+    );
   }
   if (options.rateLimit) app.use('*', options.rateLimit);
   app.use('*', limitBody(options.bodyLimitBytes));
@@ -65,7 +84,11 @@ export function createApp(options: AppOptions): App {
     if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
     return problemResponse(problem, headers);
   });
-  app.notFound((c) => problemResponse(toProblem(platformErrors.notFound(`No route for ${c.req.method} ${c.req.path}.`), c.req.path, c.get('requestId'))));
+  app.notFound((c) =>
+    problemResponse(
+      toProblem(platformErrors.notFound(`No route for ${c.req.method} ${c.req.path}.`), c.req.path, c.get('requestId')),
+    ),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok', service: options.name }));
   app.get('/readyz', async (c) => {
@@ -78,7 +101,13 @@ export function createApp(options: AppOptions): App {
   const metricsAllowed = tokenCheck(options.metricsToken);
   app.get('/metrics', async (c) => {
     if (!metricsAllowed(c.req.header('authorization'))) {
-      return problemResponse(toProblem(platformErrors.unauthorized('/metrics needs the METRICS_TOKEN bearer token.'), c.req.path, c.get('requestId')));
+      return problemResponse(
+        toProblem(
+          platformErrors.unauthorized('/metrics needs the METRICS_TOKEN bearer token.'),
+          c.req.path,
+          c.get('requestId'),
+        ),
+      );
     }
     c.header('content-type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
@@ -92,7 +121,8 @@ export function createApp(options: AppOptions): App {
  * request, ~40 µs); chunked bodies are counted by bodyLimit as they stream.
  */
 function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
-  const tooLarge = (c: Context<AppEnv>) => problemResponse(toProblem(platformErrors.tooLarge(maxSize), c.req.path, c.get('requestId')));
+  const tooLarge = (c: Context<AppEnv>) =>
+    problemResponse(toProblem(platformErrors.tooLarge(maxSize), c.req.path, c.get('requestId')));
   const streaming = bodyLimit({ maxSize, onError: tooLarge });
   return async function bodyLimitMiddleware(c, next) {
     const method = c.req.method;
@@ -122,14 +152,21 @@ export const DOCS_SCRIPT_PATH = '/docs/scalar.js';
 function docsScript(): () => Promise<string> {
   let script: Promise<string> | undefined;
   return () => {
-    script ??= readFile(fileURLToPath(new URL('./browser/standalone.js', import.meta.resolve('@scalar/api-reference'))), 'utf8');
+    script ??= readFile(
+      fileURLToPath(new URL('./browser/standalone.js', import.meta.resolve('@scalar/api-reference'))),
+      'utf8',
+    );
     return script;
   };
 }
 
 /** Serves the OpenAPI 3.1 document at /openapi.json and interactive docs at /docs (offline: script and fonts from this server). */
 export function mountDocs(app: App, info: { title: string; version: string; description: string }): void {
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
   app.doc31('/openapi.json', { openapi: '3.1.0', info });
   const script = docsScript();
   app.get(DOCS_SCRIPT_PATH, async (c) => {
@@ -137,5 +174,8 @@ export function mountDocs(app: App, info: { title: string; version: string; desc
     c.header('cache-control', 'public, max-age=86400');
     return c.body(await script());
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: info.title, cdn: DOCS_SCRIPT_PATH, withDefaultFonts: false }));
+  app.get(
+    '/docs',
+    Scalar({ url: '/openapi.json', pageTitle: info.title, cdn: DOCS_SCRIPT_PATH, withDefaultFonts: false }),
+  );
 }

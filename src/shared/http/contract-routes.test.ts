@@ -37,7 +37,11 @@ function notesApi() {
     timeoutMs: 5_000,
   });
   return (body: string, token?: string, contentType = 'application/json') =>
-    app.request('/v1/notes', { method: 'POST', body, headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    app.request('/v1/notes', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
 }
 
 test('a protected route refuses a request without valid credentials before looking at its input', async () => {

@@ -66,8 +66,14 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
   const queryKeys = http.query ?? [];
   const headerEntries = Object.entries(http.headers ?? {});
   const keyInput = typeof http.idempotencyKey === 'string' ? http.idempotencyKey : undefined;
-  if (keyInput !== undefined && !(keyInput in input.shape)) throw new Error(`${op.name}: idempotencyKey names "${keyInput}", which is not an input key`);
-  const nonBodyKeys = [...paramKeys, ...queryKeys, ...headerEntries.map(([key]) => key), ...(keyInput === undefined ? [] : [keyInput])];
+  if (keyInput !== undefined && !(keyInput in input.shape))
+    throw new Error(`${op.name}: idempotencyKey names "${keyInput}", which is not an input key`);
+  const nonBodyKeys = [
+    ...paramKeys,
+    ...queryKeys,
+    ...headerEntries.map(([key]) => key),
+    ...(keyInput === undefined ? [] : [keyInput]),
+  ];
   // Refined inputs cannot be omitted from; they are wholly body inputs.
   const bodyShape = nonBodyKeys.length > 0 ? input.omit(mask(nonBodyKeys)) : input;
   const hasBody = Object.keys(bodyShape.shape).length > 0;
@@ -79,7 +85,9 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
   if (queryKeys.length > 0) request.query = input.pick(mask(queryKeys)).strip();
   if (headerEntries.length > 0 || idempotent) {
     const headers = Object.fromEntries(headerEntries.map(([key, header]) => [header, input.shape[key]!]));
-    request.headers = z.object({ ...(idempotent ? { 'idempotency-key': idempotencyKeyHeaderSchema } : {}), ...headers }).strip();
+    request.headers = z
+      .object({ ...(idempotent ? { 'idempotency-key': idempotencyKeyHeaderSchema } : {}), ...headers })
+      .strip();
   }
   if (hasBody) request.body = { content: { 'application/json': { schema: bodyShape } }, required: true };
 
@@ -98,7 +106,10 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
     ...(http.description ? { description: http.description } : {}),
     ...(http.auth !== 'none' ? { security: [{ bearerAuth: [] }] } : {}),
     request,
-    responses: { ...successResponse(op, http), ...errorResponses(contract, op, http, hasBody) } as RouteConfig['responses'],
+    responses: {
+      ...successResponse(op, http),
+      ...errorResponses(contract, op, http, hasBody),
+    } as RouteConfig['responses'],
     ...(http.auth !== 'none' ? { middleware: [authenticated] as const } : {}),
   });
 
@@ -156,8 +167,10 @@ function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
 
 /** The Idempotency-Key handling of an op that asks for it; a misconfiguration fails at startup. */
 function idempotentResponseOf(op: Op, http: HttpHint, options: ContractRouteOptions): IdempotentResponse {
-  if (http.method === 'get' || http.auth !== 'required') throw new Error(`${op.name}: idempotencyKey needs a non-GET route with auth 'required'`);
-  if (!options.idempotency) throw new Error(`${op.name}: idempotencyKey is set but no idempotency store was configured`);
+  if (http.method === 'get' || http.auth !== 'required')
+    throw new Error(`${op.name}: idempotencyKey needs a non-GET route with auth 'required'`);
+  if (!options.idempotency)
+    throw new Error(`${op.name}: idempotencyKey is set but no idempotency store was configured`);
   return options.idempotency;
 }
 
@@ -168,8 +181,18 @@ function mask(keys: readonly string[]): Record<string, true> {
 function successResponse(op: Op, http: HttpHint) {
   if (http.status === 204) return { 204: { description: 'Done' } };
   const headers = {
-    ...(http.etag ? { ETag: { description: 'The representation version, for If-Match', schema: { type: 'string' as const } } } : {}),
-    ...(http.idempotencyKey ? { [REPLAYED_HEADER]: { description: 'true when this repeats the stored response to an earlier request with the same Idempotency-Key', schema: { type: 'string' as const } } } : {}),
+    ...(http.etag
+      ? { ETag: { description: 'The representation version, for If-Match', schema: { type: 'string' as const } } }
+      : {}),
+    ...(http.idempotencyKey
+      ? {
+          [REPLAYED_HEADER]: {
+            description:
+              'true when this repeats the stored response to an earlier request with the same Idempotency-Key',
+            schema: { type: 'string' as const },
+          },
+        }
+      : {}),
   };
   return {
     [http.status]: {
@@ -177,7 +200,9 @@ function successResponse(op: Op, http: HttpHint) {
       content: { 'application/json': { schema: op.output } },
       ...(Object.keys(headers).length > 0 ? { headers } : {}),
     },
-    ...(http.etag && http.method === 'get' ? { 304: { description: 'Not modified: If-None-Match names the current version' } } : {}),
+    ...(http.etag && http.method === 'get'
+      ? { 304: { description: 'Not modified: If-None-Match names the current version' } }
+      : {}),
   };
 }
 
@@ -188,14 +213,18 @@ function errorResponses(contract: AnyContract, op: Op, http: HttpHint, hasBody: 
   if (http.auth === 'required' || http.auth === 'optional') add(401, 'unauthorized');
   if (hasBody) add(413, 'payloadTooLarge');
   for (const name of op.errors ?? []) add(statusOfKind[contract.errors[name]!], `${contract.name}.${name}`);
-  if (http.idempotencyKey) for (const [code, kind] of Object.entries(idempotencyErrorKinds)) add(statusOfKind[kind], code);
+  if (http.idempotencyKey)
+    for (const [code, kind] of Object.entries(idempotencyErrorKinds)) add(statusOfKind[kind], code);
   add(429, 'rateLimited');
   add(500, 'internal');
   add(503, 'serviceUnavailable');
   return Object.fromEntries(
     [...byStatus].map(([status, codes]) => [
       status,
-      { description: `Problem: ${codes.join(', ')}`, content: { 'application/problem+json': { schema: problemSchema } } },
+      {
+        description: `Problem: ${codes.join(', ')}`,
+        content: { 'application/problem+json': { schema: problemSchema } },
+      },
     ]),
   );
 }

@@ -10,7 +10,11 @@ import { PLATFORM, PLATFORM_MIGRATIONS, idempotencyKeys } from '../db/platform-s
 import { DatabaseIdempotencyStore } from './idempotency-database.ts';
 import type { StoredResponse } from './idempotency-store.ts';
 
-const created: StoredResponse = { status: 201, headers: { 'content-type': 'application/json', etag: '"1"', location: '/v1/items/i1' }, body: '{"id":"i1","title":"Drill ✓ \\u0000"}' };
+const created: StoredResponse = {
+  status: 201,
+  headers: { 'content-type': 'application/json', etag: '"1"', location: '/v1/items/i1' },
+  body: '{"id":"i1","title":"Drill ✓ \\u0000"}',
+};
 const LEASE = 60_000;
 const DAY = 86_400_000;
 const key = (label: string) => `idem:${randomUUID()}:POST:/v1/items:${label}`;
@@ -50,7 +54,11 @@ for (const engine of ['pglite', 'postgres'] as const) {
       assert.equal(await store.complete(k, created, DAY), true);
       assert.deepEqual(await other.begin(k, 'fp', LEASE), { replay: created });
       assert.deepEqual(await store.begin(k, 'fp', LEASE), { replay: created }, 'replays do not consume the record');
-      assert.equal(await store.complete(k, { ...created, status: 500 }, DAY), false, 'a completed key is not overwritten');
+      assert.equal(
+        await store.complete(k, { ...created, status: 500 }, DAY),
+        false,
+        'a completed key is not overwritten',
+      );
       assert.equal(await store.begin(key('another'), 'fp', LEASE), 'started', 'another key is independent');
     });
 
@@ -97,7 +105,13 @@ for (const engine of ['pglite', 'postgres'] as const) {
       await sleep(400);
       const purged = await store.purgeExpired();
       assert.ok(purged >= 2, `purged ${purged}`);
-      const left = new Set((await (store as unknown as { db: Database['db'] }).db.select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((r) => r.key));
+      const left = new Set(
+        (
+          await (store as unknown as { db: Database['db'] }).db
+            .select({ key: idempotencyKeys.key })
+            .from(idempotencyKeys)
+        ).map((r) => r.key),
+      );
       assert.ok(left.has(kept), 'a record within its retention is kept');
       assert.ok(!left.has(expiring) && !left.has(abandoned), 'expired records (done or abandoned) are deleted');
       assert.equal(await other.begin(expiring, 'other', LEASE), 'started', 'an expired key is free again');
@@ -107,7 +121,9 @@ for (const engine of ['pglite', 'postgres'] as const) {
     test('50 concurrent begins on one key, from two pools: exactly one starts', async () => {
       for (let round = 0; round < 3; round++) {
         const k = key(`race-${round}`);
-        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? store : other).begin(k, 'fp', LEASE)));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? store : other).begin(k, 'fp', LEASE)),
+        );
         assert.equal(results.filter((r) => r === 'started').length, 1, `round ${round}`);
         assert.equal(results.filter((r) => r === 'in_flight').length, 49, `round ${round}`);
       }

@@ -23,7 +23,11 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
       const claimed = await this.db
         .insert(keys)
         .values({ key, fingerprint, response: null, expiresAt: inMs(leaseMs) })
-        .onConflictDoUpdate({ target: keys.key, set: { fingerprint, response: null, expiresAt: inMs(leaseMs) }, setWhere: lte(keys.expiresAt, now) })
+        .onConflictDoUpdate({
+          target: keys.key,
+          set: { fingerprint, response: null, expiresAt: inMs(leaseMs) },
+          setWhere: lte(keys.expiresAt, now),
+        })
         .returning({ key: keys.key });
       if (claimed.length > 0) return 'started';
       const [row] = await this.db

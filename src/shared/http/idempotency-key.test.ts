@@ -14,7 +14,13 @@ function assertInvalid(header: string) {
 }
 
 test('keys of 1 to 255 visible ASCII characters are accepted as they are', () => {
-  for (const key of ['a', '8e03978e-40d5-43e8-bc93-6894a57f9324', 'x'.repeat(255), '!~"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}', 'Ab0~']) {
+  for (const key of [
+    'a',
+    '8e03978e-40d5-43e8-bc93-6894a57f9324',
+    'x'.repeat(255),
+    '!~"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}',
+    'Ab0~',
+  ]) {
     assert.equal(parseIdempotencyKey(key), key);
   }
   const everyVisible = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
@@ -28,7 +34,22 @@ test("the draft's quoted form carries the same key as the plain form", () => {
 });
 
 test('empty, too long, spaced, control or non-ASCII keys are refused', () => {
-  for (const header of ['', 'x'.repeat(256), 'a b', ' ', 'a\tb', 'line\nbreak', 'nul\u0000', 'del\u007f', 'clé', 'ключ', '鍵', 'emoji😀', '"a b"', `"${'k'.repeat(256)}"`]) {
+  for (const header of [
+    '',
+    'x'.repeat(256),
+    'a b',
+    ' ',
+    'a\tb',
+    'line\nbreak',
+    'nul\u0000',
+    'del\u007f',
+    'clé',
+    'ключ',
+    '鍵',
+    'emoji😀',
+    '"a b"',
+    `"${'k'.repeat(256)}"`,
+  ]) {
     assertInvalid(header);
   }
 });
@@ -46,11 +67,25 @@ test('store keys are scoped to user, method and route, and carry no Redis Cluste
 });
 
 test('fingerprints ignore key order and whitespace at every depth', () => {
-  const a = requestFingerprint('POST', '/v1/items', noQuery, '{"title":"Drill","price":{"amount":800,"currency":"EUR"},"tags":["a","b"]}');
-  const b = requestFingerprint('post', '/v1/items', noQuery, ' {\n "tags": ["a", "b"],\n "price": {"currency": "EUR", "amount": 800.0},\n "title": "Drill"\n}\n');
+  const a = requestFingerprint(
+    'POST',
+    '/v1/items',
+    noQuery,
+    '{"title":"Drill","price":{"amount":800,"currency":"EUR"},"tags":["a","b"]}',
+  );
+  const b = requestFingerprint(
+    'post',
+    '/v1/items',
+    noQuery,
+    ' {\n "tags": ["a", "b"],\n "price": {"currency": "EUR", "amount": 800.0},\n "title": "Drill"\n}\n',
+  );
   assert.equal(a, b);
   assert.match(a, /^POST \/v1\/items sha256:[\w-]{43}$/);
-  assert.equal(requestFingerprint('POST', '/v1/x', noQuery, '{"s":"\\u00e9"}'), requestFingerprint('POST', '/v1/x', noQuery, '{"s":"é"}'), 'escapes are decoded');
+  assert.equal(
+    requestFingerprint('POST', '/v1/x', noQuery, '{"s":"\\u00e9"}'),
+    requestFingerprint('POST', '/v1/x', noQuery, '{"s":"é"}'),
+    'escapes are decoded',
+  );
 });
 
 test('fingerprints differ when anything that matters differs', () => {
@@ -73,11 +108,17 @@ test('query order does not matter; a body that is not JSON is compared as it is'
     requestFingerprint('POST', '/v1/x', new URLSearchParams('b=2&a=1&a=0'), ''),
     requestFingerprint('POST', '/v1/x', new URLSearchParams('a=0&a=1&b=2'), ''),
   );
-  assert.notEqual(requestFingerprint('POST', '/v1/x', noQuery, 'not json'), requestFingerprint('POST', '/v1/x', noQuery, 'not  json'));
+  assert.notEqual(
+    requestFingerprint('POST', '/v1/x', noQuery, 'not json'),
+    requestFingerprint('POST', '/v1/x', noQuery, 'not  json'),
+  );
 });
 
 test('canonical JSON sorts object keys, keeps array order and drops undefined like JSON does', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null }, u: undefined }), '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null }, u: undefined }),
+    '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+  );
   assert.equal(canonicalJson([undefined, 'x']), '[null,"x"]');
   assert.equal(canonicalJson('s'), '"s"');
 });

@@ -64,7 +64,9 @@ export function requestFingerprint(method: string, path: string, query: URLSearc
       // not JSON: compare byte for byte
     }
   }
-  const sorted = new URLSearchParams([...query].sort(([a, x], [b, y]) => (a === b ? compare(x, y) : compare(a, b)))).toString();
+  const sorted = new URLSearchParams(
+    [...query].sort(([a, x], [b, y]) => (a === b ? compare(x, y) : compare(a, b))),
+  ).toString();
   const hash = createHash('sha256').update(canonical).digest('base64url');
   return `${method.toUpperCase()} ${path}${sorted ? `?${sorted}` : ''} sha256:${hash}`;
 }

@@ -8,7 +8,11 @@ function clock(start = 1_700_000_000_000) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-const created: StoredResponse = { status: 201, headers: { 'content-type': 'application/json', etag: '"1"' }, body: '{"id":"i1"}' };
+const created: StoredResponse = {
+  status: 201,
+  headers: { 'content-type': 'application/json', etag: '"1"' },
+  body: '{"id":"i1"}',
+};
 const LEASE = 60_000;
 const DAY = 86_400_000;
 
@@ -49,7 +53,11 @@ test('a completed response is kept for its ttl, then forgotten', async () => {
   time.advance(LEASE / 2);
   await store.complete('k', created, DAY);
   time.advance(DAY - 1);
-  assert.deepEqual(await store.begin('k', 'fp', LEASE), { replay: created }, 'retention counts from completion, not from begin');
+  assert.deepEqual(
+    await store.begin('k', 'fp', LEASE),
+    { replay: created },
+    'retention counts from completion, not from begin',
+  );
   time.advance(1);
   assert.equal(await store.begin('k', 'fp', LEASE), 'started');
 });
@@ -63,7 +71,11 @@ test('release frees an in-flight key but never a completed one', async () => {
   await store.complete('k', created, DAY);
   await store.release('k');
   assert.deepEqual(await store.begin('k', 'fp', LEASE), { replay: created });
-  assert.equal(await store.complete('k', { ...created, status: 500 }, DAY), false, 'a completed key is not overwritten');
+  assert.equal(
+    await store.complete('k', { ...created, status: 500 }, DAY),
+    false,
+    'a completed key is not overwritten',
+  );
   assert.deepEqual(await store.begin('k', 'fp', LEASE), { replay: created });
 
   await store.release('never-begun');

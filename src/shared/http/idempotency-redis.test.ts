@@ -27,7 +27,11 @@ after(() => {
 });
 
 const uniqueKey = (label: string) => `idem:${randomUUID()}:POST:/v1/items:${label}`;
-const created: StoredResponse = { status: 201, headers: { 'content-type': 'application/json', etag: '"1"', location: '/v1/items/i1' }, body: '{"id":"i1","title":"Drill ✓"}' };
+const created: StoredResponse = {
+  status: 201,
+  headers: { 'content-type': 'application/json', etag: '"1"', location: '/v1/items/i1' },
+  body: '{"id":"i1","title":"Drill ✓"}',
+};
 const LEASE = 60_000;
 const DAY = 86_400_000;
 
@@ -50,7 +54,11 @@ test('a completed response replays byte for byte on another instance; other bodi
   assert.equal(await storeA.complete(key, created, DAY), true);
   assert.deepEqual(await storeB.begin(key, 'fp', LEASE), { replay: created });
   assert.equal(await storeB.begin(key, 'other', LEASE), 'mismatch');
-  assert.equal(await storeB.complete(key, { ...created, status: 500 }, DAY), false, 'a completed key is not overwritten');
+  assert.equal(
+    await storeB.complete(key, { ...created, status: 500 }, DAY),
+    false,
+    'a completed key is not overwritten',
+  );
   assert.deepEqual(await storeA.begin(key, 'fp', LEASE), { replay: created });
 });
 

@@ -30,7 +30,11 @@ return 1
 
 type Script = (key: string, ...args: string[]) => Promise<unknown>;
 
-const COMMANDS = { shareloopIdempotencyBegin: BEGIN_LUA, shareloopIdempotencyComplete: COMPLETE_LUA, shareloopIdempotencyRelease: RELEASE_LUA };
+const COMMANDS = {
+  shareloopIdempotencyBegin: BEGIN_LUA,
+  shareloopIdempotencyComplete: COMPLETE_LUA,
+  shareloopIdempotencyRelease: RELEASE_LUA,
+};
 
 /**
  * Idempotency records in Redis, shared by every gateway instance: each operation is one
@@ -46,18 +50,28 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     for (const [name, lua] of Object.entries(COMMANDS)) {
       if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys: 1, lua });
     }
-    this.scripts = Object.fromEntries(Object.keys(COMMANDS).map((name) => [name, commands[name]!.bind(redis)])) as typeof this.scripts;
+    this.scripts = Object.fromEntries(
+      Object.keys(COMMANDS).map((name) => [name, commands[name]!.bind(redis)]),
+    ) as typeof this.scripts;
   }
 
   async begin(key: string, fingerprint: string, leaseMs: number): Promise<BeginResult> {
-    const [state, response] = (await this.scripts.shareloopIdempotencyBegin(key, fingerprint, String(Math.max(1, Math.ceil(leaseMs))))) as [string, string?];
+    const [state, response] = (await this.scripts.shareloopIdempotencyBegin(
+      key,
+      fingerprint,
+      String(Math.max(1, Math.ceil(leaseMs))),
+    )) as [string, string?];
     if (state === 'replay') return { replay: JSON.parse(response!) as StoredResponse };
     if (state === 'started' || state === 'in_flight' || state === 'mismatch') return state;
     throw new Error(`unexpected idempotency state ${state}`);
   }
 
   async complete(key: string, response: StoredResponse, ttlMs: number): Promise<boolean> {
-    const stored = await this.scripts.shareloopIdempotencyComplete(key, JSON.stringify(response), String(Math.max(1, Math.ceil(ttlMs))));
+    const stored = await this.scripts.shareloopIdempotencyComplete(
+      key,
+      JSON.stringify(response),
+      String(Math.max(1, Math.ceil(ttlMs))),
+    );
     return stored === 1;
   }
 

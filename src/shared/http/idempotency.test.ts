@@ -27,7 +27,15 @@ const notes = defineContract({
       input: z.strictObject({ text: z.string(), tags: z.array(z.string()).default([]) }),
       output: noteSchema,
       errors: ['tooLong', 'busy'],
-      http: { method: 'post', path: '/v1/notes', status: 201, auth: 'required', tag: 'Notes', etag: 'version', idempotencyKey: true },
+      http: {
+        method: 'post',
+        path: '/v1/notes',
+        status: 201,
+        auth: 'required',
+        tag: 'Notes',
+        etag: 'version',
+        idempotencyKey: true,
+      },
     }),
     // Archives a note.
     archiveNote: op({
@@ -35,7 +43,15 @@ const notes = defineContract({
       summary: 'Archive a note',
       input: z.strictObject({ id: z.string() }),
       output: z.object({}),
-      http: { method: 'delete', path: '/v1/notes/{id}', status: 204, auth: 'required', tag: 'Notes', params: ['id'], idempotencyKey: true },
+      http: {
+        method: 'delete',
+        path: '/v1/notes/{id}',
+        status: 204,
+        auth: 'required',
+        tag: 'Notes',
+        params: ['id'],
+        idempotencyKey: true,
+      },
     }),
     // Reads a note, without Idempotency-Key support.
     touchNote: op({
@@ -43,7 +59,14 @@ const notes = defineContract({
       summary: 'Touch a note',
       input: z.strictObject({ id: z.string() }),
       output: noteSchema,
-      http: { method: 'post', path: '/v1/notes/{id}/touch', status: 200, auth: 'required', tag: 'Notes', params: ['id'] },
+      http: {
+        method: 'post',
+        path: '/v1/notes/{id}/touch',
+        status: 200,
+        auth: 'required',
+        tag: 'Notes',
+        params: ['id'],
+      },
     }),
   },
 });
@@ -91,19 +114,32 @@ function notesApi(options: Partial<IdempotencyOptions> = {}) {
   });
   mountDocs(app, { title: 'notes', version: '1', description: 'test' });
 
-  async function send(method: string, path: string, { user = 'alice', key, body }: { user?: string; key?: string; body?: unknown } = {}) {
+  async function send(
+    method: string,
+    path: string,
+    { user = 'alice', key, body }: { user?: string; key?: string; body?: unknown } = {},
+  ) {
     const headers: Record<string, string> = { authorization: `Bearer ${user}` };
     if (key !== undefined) headers['idempotency-key'] = key;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await app.request(path, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+    const res = await app.request(path, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined };
   }
-  const write = (body: unknown, options: { user?: string; key?: string } = {}) => send('POST', '/v1/notes', { ...options, body });
+  const write = (body: unknown, options: { user?: string; key?: string } = {}) =>
+    send('POST', '/v1/notes', { ...options, body });
   return { app, runs, behaviour, log, send, write };
 }
 
-function assertProblem(res: { status: number; headers: Headers; body: { code?: string; status?: number } }, status: number, code: string) {
+function assertProblem(
+  res: { status: number; headers: Headers; body: { code?: string; status?: number } },
+  status: number,
+  code: string,
+) {
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.headers.get('content-type'), 'application/problem+json');
   assert.equal(res.body.code, code);
@@ -187,7 +223,11 @@ test('a 4xx from the operation is stored and replayed, not run again', async () 
 
 test('a 5xx or 429 releases the key: the retry runs again, and its success is what replays', async () => {
   const api = notesApi();
-  api.behaviour.failures.push(new Error('database went away'), platformErrors.unavailable('Down for a moment.', 2), notes.error('busy', 'Too busy.'));
+  api.behaviour.failures.push(
+    new Error('database went away'),
+    platformErrors.unavailable('Down for a moment.', 2),
+    notes.error('busy', 'Too busy.'),
+  );
   assertProblem(await api.write({ text: 'hi' }, { key: 'k1' }), 500, 'internal');
   const unavailable = await api.write({ text: 'hi' }, { key: 'k1' });
   assertProblem(unavailable, 503, 'serviceUnavailable');
@@ -218,7 +258,11 @@ test('keys are scoped to the caller and to the route', async () => {
   assert.equal(bob.status, 201);
   assert.notEqual(bob.body.id, alice.body.id, "bob does not get alice's note");
   assert.equal(bob.headers.get('idempotent-replayed'), null);
-  assert.equal((await api.send('DELETE', '/v1/notes/n1', { key: 'shared' })).status, 204, 'the same key on another route is its own');
+  assert.equal(
+    (await api.send('DELETE', '/v1/notes/n1', { key: 'shared' })).status,
+    204,
+    'the same key on another route is its own',
+  );
   assert.equal(api.runs.write, 2);
   assert.equal(api.runs.archive, 1);
 });
@@ -286,11 +330,28 @@ test('a failing store refuses keyed requests with 503; a failed save still answe
 });
 
 test('misconfigured routes fail at startup', () => {
-  const base: HttpHint = { method: 'post', path: '/v1/x', status: 201, auth: 'required', tag: 'X', idempotencyKey: true };
+  const base: HttpHint = {
+    method: 'post',
+    path: '/v1/x',
+    status: 201,
+    auth: 'required',
+    tag: 'X',
+    idempotencyKey: true,
+  };
   const contractWith = (http: HttpHint) =>
-    defineContract({ name: 'x', version: 1, errors: {}, ops: { make: op({ kind: 'command', summary: 'Make', input: z.strictObject({}), output: z.object({}), http }) } });
+    defineContract({
+      name: 'x',
+      version: 1,
+      errors: {},
+      ops: { make: op({ kind: 'command', summary: 'Make', input: z.strictObject({}), output: z.object({}), http }) },
+    });
   const app = notesApi().app;
-  const options = { bus: new Bus(), authenticate: async () => ({ userId: 'u', role: 'member' }), timeoutMs: 1000, idempotency: idempotency({ store: new MemoryIdempotencyStore() }) };
+  const options = {
+    bus: new Bus(),
+    authenticate: async () => ({ userId: 'u', role: 'member' }),
+    timeoutMs: 1000,
+    idempotency: idempotency({ store: new MemoryIdempotencyStore() }),
+  };
   assert.throws(() => mountContract(app, contractWith({ ...base, auth: 'optional' }), options), /idempotencyKey needs/);
   assert.throws(() => mountContract(app, contractWith({ ...base, method: 'get' }), options), /idempotencyKey needs/);
   const { idempotency: _, ...withoutStore } = options;
@@ -301,7 +362,16 @@ test('misconfigured routes fail at startup', () => {
 test('OpenAPI documents the optional Idempotency-Key header, the replay header and 400/409/422', async () => {
   const api = notesApi();
   const doc = (await (await api.app.request('/openapi.json')).json()) as {
-    paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean; schema?: { maxLength?: number } }[]; responses: Record<string, { description: string; headers?: Record<string, unknown> }> }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          parameters?: { name: string; in: string; required?: boolean; schema?: { maxLength?: number } }[];
+          responses: Record<string, { description: string; headers?: Record<string, unknown> }>;
+        }
+      >
+    >;
   };
   const post = doc.paths['/v1/notes']!.post!;
   const header = post.parameters?.find((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
@@ -314,7 +384,10 @@ test('OpenAPI documents the optional Idempotency-Key header, the replay header a
   assert.ok(post.responses['201']!.headers?.['Idempotent-Replayed']);
   assert.ok(post.responses['201']!.headers?.ETag, 'the ETag header is still documented');
   const touch = doc.paths['/v1/notes/{id}/touch']!.post!;
-  assert.equal(touch.parameters?.some((p) => p.name.toLowerCase() === 'idempotency-key'), false);
+  assert.equal(
+    touch.parameters?.some((p) => p.name.toLowerCase() === 'idempotency-key'),
+    false,
+  );
   assert.equal(touch.responses['409'], undefined);
 });
 
@@ -331,27 +404,83 @@ test('an op that names an input for the key receives the parsed key, never one f
         summary: 'Place an order',
         input: z.strictObject({ sku: z.string(), requestKey: z.string().optional() }),
         output: z.object({ sku: z.string() }),
-        http: { method: 'post', path: '/v1/orders', status: 201, auth: 'required', tag: 'Orders', idempotencyKey: 'requestKey' },
+        http: {
+          method: 'post',
+          path: '/v1/orders',
+          status: 201,
+          auth: 'required',
+          tag: 'Orders',
+          idempotencyKey: 'requestKey',
+        },
       }),
     },
   });
   const bus = new Bus();
   bus.serve(orders, { placeOrder: async ({ sku, requestKey }) => (seen.push(requestKey), { sku }) }, {});
   const app = notesApi().app;
-  mountContract(app, orders, { bus, authenticate: async (token) => ({ userId: token, role: 'member' }), timeoutMs: 1000, idempotency: idempotency({ store: new MemoryIdempotencyStore() }) });
+  mountContract(app, orders, {
+    bus,
+    authenticate: async (token) => ({ userId: token, role: 'member' }),
+    timeoutMs: 1000,
+    idempotency: idempotency({ store: new MemoryIdempotencyStore() }),
+  });
   const place = (body: unknown, key?: string) =>
-    app.request('/v1/orders', { method: 'POST', headers: { authorization: 'Bearer bob', 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
+    app.request('/v1/orders', {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer bob',
+        'content-type': 'application/json',
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
+      body: JSON.stringify(body),
+    });
 
   assert.equal((await place({ sku: 'a' }, '"quoted-key"')).status, 201);
   assert.equal((await place({ sku: 'b' }, 'plain-key')).status, 201);
   assert.equal((await place({ sku: 'c' })).status, 201);
-  assert.deepEqual(seen, ['quoted-key', 'plain-key', undefined], 'the key in its plain form, or nothing without the header');
+  assert.deepEqual(
+    seen,
+    ['quoted-key', 'plain-key', undefined],
+    'the key in its plain form, or nothing without the header',
+  );
   assert.equal((await place({ sku: 'd', requestKey: 'smuggled' })).status, 400, 'the key input is not a body field');
   assert.equal(seen.length, 3);
-  const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }> };
+  const doc = (await (await app.request('/openapi.json')).json()) as {
+    paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+  };
   assert.doesNotMatch(JSON.stringify(doc.paths['/v1/orders']!.post.requestBody), /requestKey/);
   assert.throws(
-    () => mountContract(app, defineContract({ name: 'y', version: 1, errors: {}, ops: { make: op({ kind: 'command', summary: 'Make', input: z.strictObject({}), output: z.object({}), http: { method: 'post', path: '/v1/y', status: 201, auth: 'required', tag: 'Y', idempotencyKey: 'missing' } }) } }), { bus, authenticate: async () => ({ userId: 'u', role: 'member' }), timeoutMs: 1000, idempotency: idempotency({ store: new MemoryIdempotencyStore() }) }),
+    () =>
+      mountContract(
+        app,
+        defineContract({
+          name: 'y',
+          version: 1,
+          errors: {},
+          ops: {
+            make: op({
+              kind: 'command',
+              summary: 'Make',
+              input: z.strictObject({}),
+              output: z.object({}),
+              http: {
+                method: 'post',
+                path: '/v1/y',
+                status: 201,
+                auth: 'required',
+                tag: 'Y',
+                idempotencyKey: 'missing',
+              },
+            }),
+          },
+        }),
+        {
+          bus,
+          authenticate: async () => ({ userId: 'u', role: 'member' }),
+          timeoutMs: 1000,
+          idempotency: idempotency({ store: new MemoryIdempotencyStore() }),
+        },
+      ),
     /not an input key/,
   );
 });

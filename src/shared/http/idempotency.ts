@@ -2,7 +2,12 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import { AppError, platformErrors } from '../bus/errors.ts';
 import type { AppEnv } from './env.ts';
-import { idempotencyErrorKinds, idempotencyStoreKey, parseIdempotencyKey, requestFingerprint } from './idempotency-key.ts';
+import {
+  idempotencyErrorKinds,
+  idempotencyStoreKey,
+  parseIdempotencyKey,
+  requestFingerprint,
+} from './idempotency-key.ts';
 import type { BeginResult, IdempotencyStore, StoredResponse } from './idempotency-store.ts';
 import { problemResponse, toProblem } from './problem.ts';
 import type { WarnLog } from './rate-limit.ts';
@@ -25,7 +30,11 @@ export interface IdempotencyOptions {
  * Runs respond() at most once per Idempotency-Key, or answers from the key's record.
  * route is the route's path template, e.g. /v1/items/{id}.
  */
-export type IdempotentResponse = (c: Context<AppEnv>, route: string, respond: () => Promise<Response>) => Promise<Response>;
+export type IdempotentResponse = (
+  c: Context<AppEnv>,
+  route: string,
+  respond: () => Promise<Response>,
+) => Promise<Response>;
 
 /** Marks a response that repeats a stored one rather than a new execution (Stripe's header). */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -53,34 +62,63 @@ const consoleLog: WarnLog = { warn: (fields, message) => console.warn(message, f
  * when storing the response fails it is still sent, and the key frees itself at lease end.
  * Requests without an authenticated caller are not tracked (there is no one to scope to).
  */
-export function idempotency({ store, leaseMs = 60_000, retentionMs = 24 * HOUR_MS, retryAfterSeconds = 1, log = consoleLog }: IdempotencyOptions): IdempotentResponse {
-  if (!(leaseMs > 0) || !(retentionMs >= leaseMs)) throw new Error('idempotency: leaseMs must be positive and retentionMs at least leaseMs');
+export function idempotency({
+  store,
+  leaseMs = 60_000,
+  retentionMs = 24 * HOUR_MS,
+  retryAfterSeconds = 1,
+  log = consoleLog,
+}: IdempotencyOptions): IdempotentResponse {
+  if (!(leaseMs > 0) || !(retentionMs >= leaseMs))
+    throw new Error('idempotency: leaseMs must be positive and retentionMs at least leaseMs');
 
   return async function idempotentResponse(c, route, respond) {
     const header = c.req.header('idempotency-key');
     const caller = c.get('caller');
     if (header === undefined || !caller) return respond();
     const key = idempotencyStoreKey(caller.userId, c.req.method, route, parseIdempotencyKey(header));
-    const fingerprint = requestFingerprint(c.req.method, c.req.path, new URL(c.req.url).searchParams, await c.req.text());
+    const fingerprint = requestFingerprint(
+      c.req.method,
+      c.req.path,
+      new URL(c.req.url).searchParams,
+      await c.req.text(),
+    );
 
     let begun: BeginResult;
     try {
       begun = await store.begin(key, fingerprint, leaseMs);
     } catch (err) {
       log.warn({ err: errorMessage(err), route }, 'idempotency store failed; refusing the keyed request');
-      throw platformErrors.unavailable('Idempotency keys cannot be checked right now; retry shortly.', retryAfterSeconds);
+      throw platformErrors.unavailable(
+        'Idempotency keys cannot be checked right now; retry shortly.',
+        retryAfterSeconds,
+      );
     }
     if (begun === 'mismatch') {
-      throw new AppError('idempotencyKeyReused', idempotencyErrorKinds.idempotencyKeyReused, 'This Idempotency-Key was already used for a different request; use a new key.');
+      throw new AppError(
+        'idempotencyKeyReused',
+        idempotencyErrorKinds.idempotencyKeyReused,
+        'This Idempotency-Key was already used for a different request; use a new key.',
+      );
     }
     if (begun === 'in_flight') {
-      throw new AppError('idempotencyRequestInFlight', idempotencyErrorKinds.idempotencyRequestInFlight, 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-        retryAfterSeconds,
-      });
+      throw new AppError(
+        'idempotencyRequestInFlight',
+        idempotencyErrorKinds.idempotencyRequestInFlight,
+        'A request with this Idempotency-Key is still being processed; retry shortly.',
+        {
+          retryAfterSeconds,
+        },
+      );
     }
     if (begun !== 'started') return replay(c, begun.replay);
 
-    const release = () => store.release(key).catch((err: unknown) => log.warn({ err: errorMessage(err), route }, 'idempotency key not released; it frees itself at lease end'));
+    const release = () =>
+      store
+        .release(key)
+        .catch((err: unknown) =>
+          log.warn({ err: errorMessage(err), route }, 'idempotency key not released; it frees itself at lease end'),
+        );
     let response: Response;
     try {
       response = await respond();
@@ -98,7 +136,8 @@ export function idempotency({ store, leaseMs = 60_000, retentionMs = 24 * HOUR_M
       return response;
     }
     try {
-      if (!(await store.complete(key, await snapshot(response), retentionMs))) log.warn({ route, leaseMs }, 'idempotent response not stored: its lease ran out first');
+      if (!(await store.complete(key, await snapshot(response), retentionMs)))
+        log.warn({ route, leaseMs }, 'idempotent response not stored: its lease ran out first');
     } catch (err) {
       log.warn({ err: errorMessage(err), route }, 'idempotent response not stored; the key frees itself at lease end');
     }

@@ -18,12 +18,20 @@ export function isDateWithinBounds(value: string): boolean {
 /** Field errors for every string (or object key) in `value` that holds NUL or a lone surrogate. */
 export function unsafeTextErrors(value: unknown, path: string[] = [], errors: FieldError[] = []): FieldError[] {
   if (typeof value === 'string') {
-    if (UNSAFE_TEXT.test(value)) errors.push({ path: path.join('.') || '(root)', message: 'must not contain NUL characters or unpaired surrogates' });
+    if (UNSAFE_TEXT.test(value))
+      errors.push({
+        path: path.join('.') || '(root)',
+        message: 'must not contain NUL characters or unpaired surrogates',
+      });
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => unsafeTextErrors(item, [...path, String(i)], errors));
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
-      if (UNSAFE_TEXT.test(key)) errors.push({ path: path.join('.') || '(root)', message: 'keys must not contain NUL characters or unpaired surrogates' });
+      if (UNSAFE_TEXT.test(key))
+        errors.push({
+          path: path.join('.') || '(root)',
+          message: 'keys must not contain NUL characters or unpaired surrogates',
+        });
       else unsafeTextErrors(item, [...path, key], errors);
     }
   }
@@ -35,7 +43,8 @@ function hasUnsafeText(value: unknown): boolean {
   if (typeof value === 'string') return UNSAFE_TEXT.test(value);
   if (Array.isArray(value)) return value.some(hasUnsafeText);
   if (value !== null && typeof value === 'object') {
-    for (const key in value) if (UNSAFE_TEXT.test(key) || hasUnsafeText((value as Record<string, unknown>)[key])) return true;
+    for (const key in value)
+      if (UNSAFE_TEXT.test(key) || hasUnsafeText((value as Record<string, unknown>)[key])) return true;
   }
   return false;
 }
@@ -43,10 +52,21 @@ function hasUnsafeText(value: unknown): boolean {
 /** Throws a 400 validation error when any string of `value` holds NUL or a lone surrogate. */
 export function rejectUnsafeText(value: unknown): void {
   if (!hasUnsafeText(value)) return;
-  throw platformErrors.validation(unsafeTextErrors(value), 'Text must not contain NUL characters or unpaired surrogates.');
+  throw platformErrors.validation(
+    unsafeTextErrors(value),
+    'Text must not contain NUL characters or unpaired surrogates.',
+  );
 }
 
-type JsonSchema = { type?: unknown; format?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; allOf?: JsonSchema[] };
+type JsonSchema = {
+  type?: unknown;
+  format?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+};
 
 /** Paths ('*' for array items) of every date or date-time field of a schema's input, from its JSON Schema. */
 export function dateFieldPaths(schema: z.ZodType): string[][] {
@@ -75,7 +95,10 @@ export function inputGuard(schema: z.ZodType): (input: unknown) => void {
     for (const path of datePaths) {
       for (const [where, value] of valuesAt(input, path, [])) {
         if (typeof value === 'string' && !isDateWithinBounds(value)) {
-          errors.push({ path: where.join('.'), message: `must lie between ${DATE_INPUT_BOUNDS.min.slice(0, 10)} and ${DATE_INPUT_BOUNDS.max.slice(0, 10)}` });
+          errors.push({
+            path: where.join('.'),
+            message: `must lie between ${DATE_INPUT_BOUNDS.min.slice(0, 10)} and ${DATE_INPUT_BOUNDS.max.slice(0, 10)}`,
+          });
         }
       }
     }
@@ -87,6 +110,7 @@ function valuesAt(value: unknown, path: string[], at: string[]): [string[], unkn
   if (path.length === 0) return value === undefined ? [] : [[at, value]];
   if (value === null || typeof value !== 'object') return [];
   const [head, ...rest] = path as [string, ...string[]];
-  if (head === '*') return Array.isArray(value) ? value.flatMap((item, i) => valuesAt(item, rest, [...at, String(i)])) : [];
+  if (head === '*')
+    return Array.isArray(value) ? value.flatMap((item, i) => valuesAt(item, rest, [...at, String(i)])) : [];
   return valuesAt((value as Record<string, unknown>)[head], rest, [...at, head]);
 }

@@ -6,11 +6,25 @@ import { problemResponse, problemSchema, statusOfKind, toProblem } from './probl
 
 /** An error whose message, stack and cause all carry things a client must never see. */
 function leakyError(): Error {
-  const cause = Object.assign(new Error('duplicate key value violates unique constraint "users_email_lower_key"'), { code: '23505' });
-  return new Error('select "password_hash" from "identity"."users" where email = $1 -- postgres://admin:hunter2@db/shareloop', { cause });
+  const cause = Object.assign(new Error('duplicate key value violates unique constraint "users_email_lower_key"'), {
+    code: '23505',
+  });
+  return new Error(
+    'select "password_hash" from "identity"."users" where email = $1 -- postgres://admin:hunter2@db/shareloop',
+    { cause },
+  );
 }
 
-const LEAKS = [/password_hash/, /select /i, /postgres:\/\//, /hunter2/, /users_email_lower_key/, /\bat .+:\d+:\d+/, /stack/i, /\.ts\b/];
+const LEAKS = [
+  /password_hash/,
+  /select /i,
+  /postgres:\/\//,
+  /hunter2/,
+  /users_email_lower_key/,
+  /\bat .+:\d+:\d+/,
+  /stack/i,
+  /\.ts\b/,
+];
 
 function assertNoLeak(value: unknown) {
   const text = JSON.stringify(value);
@@ -38,11 +52,21 @@ describe('toProblem', () => {
   });
 
   test('an AppError never exposes its stack or its cause', () => {
-    const error = new AppError('payments.declined', 'unprocessable', 'The payment was declined.', { cause: leakyError() });
+    const error = new AppError('payments.declined', 'unprocessable', 'The payment was declined.', {
+      cause: leakyError(),
+    });
     const problem = toProblem(error, '/v1/pay', 'req-2');
     assert.equal(problem.status, 422);
     assert.equal(problem.detail, 'The payment was declined.');
-    assert.deepEqual(Object.keys(problem).sort(), ['code', 'detail', 'instance', 'requestId', 'status', 'title', 'type']);
+    assert.deepEqual(Object.keys(problem).sort(), [
+      'code',
+      'detail',
+      'instance',
+      'requestId',
+      'status',
+      'title',
+      'type',
+    ]);
     assertNoLeak(problem);
   });
 
@@ -62,7 +86,14 @@ describe('toProblem', () => {
 
   test('thrown non-errors and look-alikes of AppError are internal errors', () => {
     const lookalike = { code: 'identity.emailTaken', kind: 'conflict', detail: 'select * from users', message: 'x' };
-    for (const thrown of ['select 1', null, undefined, 42, lookalike, new TypeError("Cannot read properties of undefined (reading 'id')")]) {
+    for (const thrown of [
+      'select 1',
+      null,
+      undefined,
+      42,
+      lookalike,
+      new TypeError("Cannot read properties of undefined (reading 'id')"),
+    ]) {
       const problem = toProblem(thrown);
       assert.equal(problem.status, 500);
       assert.equal(problem.code, 'internal');
@@ -73,7 +104,10 @@ describe('toProblem', () => {
 
   test("hono's client errors become their 4xx problems; any other HTTPException is a bare 500", () => {
     assert.equal(toProblem(new HTTPException(400, { message: 'Malformed JSON in request body' })).status, 400);
-    assert.equal(toProblem(new HTTPException(400, { message: 'Malformed JSON in request body' })).code, 'validationFailed');
+    assert.equal(
+      toProblem(new HTTPException(400, { message: 'Malformed JSON in request body' })).code,
+      'validationFailed',
+    );
     assert.equal(toProblem(new HTTPException(415, { message: 'Unsupported Media Type' })).status, 415);
     assert.equal(toProblem(new HTTPException(413)).status, 413);
     const other = toProblem(new HTTPException(401, { message: 'select * from sessions', cause: leakyError() }));

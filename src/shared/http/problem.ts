@@ -60,7 +60,8 @@ export function problemType(code: string): string {
 
 /** Hono's own client errors (malformed JSON, wrong content type), as platform errors. */
 function fromHttpException(error: HTTPException): AppError | undefined {
-  if (error.status === 415) return new AppError('unsupportedMediaType', 'unsupported_media_type', 'Send the body as application/json.');
+  if (error.status === 415)
+    return new AppError('unsupportedMediaType', 'unsupported_media_type', 'Send the body as application/json.');
   if (error.status === 400) return platformErrors.validation([], 'The request body is not valid JSON.');
   if (error.status === 413) return new AppError('payloadTooLarge', 'too_large', 'The request body is too large.');
   return undefined;
@@ -69,7 +70,9 @@ function fromHttpException(error: HTTPException): AppError | undefined {
 /** Converts any thrown value to a problem; unknown errors become a bare 500. */
 export function toProblem(error: unknown, instance?: string, requestId?: string): Problem {
   const app =
-    error instanceof AppError ? error : (error instanceof HTTPException && fromHttpException(error)) || platformErrors.internal();
+    error instanceof AppError
+      ? error
+      : (error instanceof HTTPException && fromHttpException(error)) || platformErrors.internal();
   return {
     type: problemType(app.code),
     title: titleOfKind[app.kind],

@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import { Hono } from 'hono';
 import { clientIp, ipBucket, type TrustProxy } from './rate-limit-client-ip.ts';
 
-async function ipOf(peer: string | undefined, forwardedFor: string | undefined, trustProxy: TrustProxy): Promise<string | undefined> {
+async function ipOf(
+  peer: string | undefined,
+  forwardedFor: string | undefined,
+  trustProxy: TrustProxy,
+): Promise<string | undefined> {
   let seen: string | undefined = 'unset';
   const app = new Hono();
   app.get('/', (c) => {
@@ -11,7 +15,11 @@ async function ipOf(peer: string | undefined, forwardedFor: string | undefined, 
     return c.body(null, 204);
   });
   const headers: Record<string, string> = forwardedFor ? { 'x-forwarded-for': forwardedFor } : {};
-  await app.request('/', { headers }, peer === undefined ? undefined : { incoming: { socket: { remoteAddress: peer } } });
+  await app.request(
+    '/',
+    { headers },
+    peer === undefined ? undefined : { incoming: { socket: { remoteAddress: peer } } },
+  );
   return seen;
 }
 

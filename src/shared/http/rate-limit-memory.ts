@@ -1,4 +1,11 @@
-import { assertTakeable, type BucketLimit, type BucketState, type RateLimiter, type TakeResult, takeFromBucket } from './rate-limiter.ts';
+import {
+  assertTakeable,
+  type BucketLimit,
+  type BucketState,
+  type RateLimiter,
+  type TakeResult,
+  takeFromBucket,
+} from './rate-limiter.ts';
 
 interface Entry extends BucketState {
   /** When the bucket is full again; from then on, forgetting it changes nothing. */

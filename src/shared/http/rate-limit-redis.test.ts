@@ -32,10 +32,19 @@ test('exactly capacity takes pass across two instances firing concurrently', asy
     const takes = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? limiterA : limiterB).take(key, rule));
     const results = await Promise.all(takes);
     assert.equal(results.filter((r) => r.allowed).length, 20, `round ${round}: exactly capacity allowed`);
-    assert.deepEqual(results.filter((r) => r.allowed).map((r) => r.remaining).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      results
+        .filter((r) => r.allowed)
+        .map((r) => r.remaining)
+        .sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     for (const refused of results.filter((r) => !r.allowed)) {
       assert.equal(refused.remaining, 0);
-      assert.ok(refused.retryAfterSeconds >= 179 && refused.retryAfterSeconds <= 180, `retryAfter ${refused.retryAfterSeconds}`);
+      assert.ok(
+        refused.retryAfterSeconds >= 179 && refused.retryAfterSeconds <= 180,
+        `retryAfter ${refused.retryAfterSeconds}`,
+      );
     }
   }
 });
@@ -45,7 +54,9 @@ test('costs add up across instances: 10 takes of 3 from a bucket of 20 let 6 thr
   const limiterB = new RedisRateLimiter(gatewayB);
   const key = uniqueKey('cost');
   const rule = { capacity: 20, refillPerSecond: 0.001 };
-  const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? limiterA : limiterB).take(key, rule, 3)));
+  const results = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => (i % 2 ? limiterA : limiterB).take(key, rule, 3)),
+  );
   assert.equal(results.filter((r) => r.allowed).length, 6);
 });
 

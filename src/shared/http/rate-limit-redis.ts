@@ -1,5 +1,12 @@
 import type { RedisClient } from '../cache/redis-client.ts';
-import { assertTakeable, type BucketLimit, describeTake, type RateLimiter, TOKEN_EPSILON, type TakeResult } from './rate-limiter.ts';
+import {
+  assertTakeable,
+  type BucketLimit,
+  describeTake,
+  type RateLimiter,
+  TOKEN_EPSILON,
+  type TakeResult,
+} from './rate-limiter.ts';
 
 const COMMAND = 'shareloopTakeTokens';
 
@@ -34,7 +41,13 @@ end
 return { allowed, string.format('%.17g', tokens) }
 `;
 
-type TakeTokens = (key: string, capacity: string, refillPerSecond: string, cost: string, epsilon: string) => Promise<[number, string]>;
+type TakeTokens = (
+  key: string,
+  capacity: string,
+  refillPerSecond: string,
+  cost: string,
+  epsilon: string,
+) => Promise<[number, string]>;
 
 /**
  * Token buckets in Redis, shared by every gateway instance: each take is one atomic Lua
@@ -47,13 +60,20 @@ export class RedisRateLimiter implements RateLimiter {
 
   constructor(redis: RedisClient) {
     const commands = redis as unknown as Record<string, TakeTokens | undefined>;
-    if (typeof commands[COMMAND] !== 'function') redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TAKE_TOKENS_LUA });
+    if (typeof commands[COMMAND] !== 'function')
+      redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TAKE_TOKENS_LUA });
     this.takeTokens = commands[COMMAND]!.bind(redis);
   }
 
   async take(key: string, rule: BucketLimit, cost = 1): Promise<TakeResult> {
     assertTakeable(rule, cost);
-    const [allowed, tokens] = await this.takeTokens(key, String(rule.capacity), String(rule.refillPerSecond), String(cost), String(TOKEN_EPSILON));
+    const [allowed, tokens] = await this.takeTokens(
+      key,
+      String(rule.capacity),
+      String(rule.refillPerSecond),
+      String(cost),
+      String(TOKEN_EPSILON),
+    );
     return describeTake(rule, cost, allowed === 1, Number(tokens));
   }
 }

@@ -40,8 +40,18 @@ function gateway(options: Partial<RateLimitOptions> & Pick<RateLimitOptions, 'ru
 }
 
 /** A request from `ip`, as @hono/node-server would hand it to the app. */
-function send(app: OpenAPIHono<AppEnv>, method: string, path: string, ip: string, headers: Record<string, string> = {}) {
-  return app.request(path, { method, headers }, { incoming: { socket: { remoteAddress: ip, remoteFamily: ip.includes(':') ? 'IPv6' : 'IPv4' } } });
+function send(
+  app: OpenAPIHono<AppEnv>,
+  method: string,
+  path: string,
+  ip: string,
+  headers: Record<string, string> = {},
+) {
+  return app.request(
+    path,
+    { method, headers },
+    { incoming: { socket: { remoteAddress: ip, remoteFamily: ip.includes(':') ? 'IPv6' : 'IPv4' } } },
+  );
 }
 
 function rateLimitHeaders(res: Response) {
@@ -84,25 +94,50 @@ test('past the limit: 429 problem+json with Retry-After and the same headers', a
   assert.equal(body.instance, '/v1/auth/login');
   assert.match(String(body.detail), /retry in 20 seconds/);
 
-  assert.equal((await send(app, 'POST', '/v1/auth/login', '198.51.100.1')).status, 200, 'another IP has its own bucket');
+  assert.equal(
+    (await send(app, 'POST', '/v1/auth/login', '198.51.100.1')).status,
+    200,
+    'another IP has its own bucket',
+  );
 });
 
 test('per-user and per-IP buckets are separate', async () => {
   const app = gateway({
-    rules: [authRoutesByIp({ capacity: 2, refillPerSecond: 0.01 }), writesByUser({ capacity: 2, refillPerSecond: 0.01 })],
+    rules: [
+      authRoutesByIp({ capacity: 2, refillPerSecond: 0.01 }),
+      writesByUser({ capacity: 2, refillPerSecond: 0.01 }),
+    ],
   });
   const ip = '192.0.2.10';
-  for (let i = 0; i < 2; i++) assert.equal((await send(app, 'POST', '/v1/items', ip, { 'x-user': 'alice' })).status, 201);
+  for (let i = 0; i < 2; i++)
+    assert.equal((await send(app, 'POST', '/v1/items', ip, { 'x-user': 'alice' })).status, 201);
   assert.equal((await send(app, 'POST', '/v1/items', ip, { 'x-user': 'alice' })).status, 429, 'alice is out');
-  assert.equal((await send(app, 'POST', '/v1/items', '192.0.2.99', { 'x-user': 'alice' })).status, 429, 'alice from another IP is still alice');
-  assert.equal((await send(app, 'POST', '/v1/items', ip, { 'x-user': 'bob' })).status, 201, 'bob behind the same IP is not');
-  assert.equal((await send(app, 'POST', '/v1/auth/login', ip)).status, 200, "the IP's auth bucket is untouched by alice's writes");
+  assert.equal(
+    (await send(app, 'POST', '/v1/items', '192.0.2.99', { 'x-user': 'alice' })).status,
+    429,
+    'alice from another IP is still alice',
+  );
+  assert.equal(
+    (await send(app, 'POST', '/v1/items', ip, { 'x-user': 'bob' })).status,
+    201,
+    'bob behind the same IP is not',
+  );
+  assert.equal(
+    (await send(app, 'POST', '/v1/auth/login', ip)).status,
+    200,
+    "the IP's auth bucket is untouched by alice's writes",
+  );
   assert.equal((await send(app, 'GET', '/v1/items', ip, { 'x-user': 'alice' })).status, 200, 'reads are not writes');
   assert.equal((await send(app, 'POST', '/v1/items', ip)).status, 201, 'no caller, no per-user bucket');
 });
 
 test('several rules: all must allow, and headers describe the bucket nearest to exhaustion', async () => {
-  const app = gateway({ rules: [requestsByIp({ capacity: 100, refillPerSecond: 1 }), authRoutesByIp({ capacity: 2, refillPerSecond: 2 / 60 })] });
+  const app = gateway({
+    rules: [
+      requestsByIp({ capacity: 100, refillPerSecond: 1 }),
+      authRoutesByIp({ capacity: 2, refillPerSecond: 2 / 60 }),
+    ],
+  });
   const first = await send(app, 'POST', '/v1/auth/login', '203.0.113.50');
   assert.deepEqual(rateLimitHeaders(first), { limit: '2', remaining: '1', reset: '30', policy: '2;w=60, 100;w=100' });
   const items = await send(app, 'GET', '/v1/items', '203.0.113.50');
@@ -112,12 +147,26 @@ test('several rules: all must allow, and headers describe the bucket nearest to 
 test('X-Forwarded-For counts only with trustProxy, read from the right', async () => {
   const rules = [authRoutesByIp({ capacity: 1, refillPerSecond: 0.01 })];
   const direct = gateway({ rules });
-  assert.equal((await send(direct, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '1.1.1.1' })).status, 200);
-  assert.equal((await send(direct, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '2.2.2.2' })).status, 429, 'forged headers do not buy new buckets');
+  assert.equal(
+    (await send(direct, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '1.1.1.1' })).status,
+    200,
+  );
+  assert.equal(
+    (await send(direct, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '2.2.2.2' })).status,
+    429,
+    'forged headers do not buy new buckets',
+  );
 
   const proxied = gateway({ rules, trustProxy: true });
-  assert.equal((await send(proxied, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '9.9.9.9, 203.0.113.1' })).status, 200);
-  assert.equal((await send(proxied, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '203.0.113.2' })).status, 200, 'another client behind the proxy');
+  assert.equal(
+    (await send(proxied, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '9.9.9.9, 203.0.113.1' })).status,
+    200,
+  );
+  assert.equal(
+    (await send(proxied, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '203.0.113.2' })).status,
+    200,
+    'another client behind the proxy',
+  );
   assert.equal(
     (await send(proxied, 'POST', '/v1/auth/login', '10.0.0.1', { 'x-forwarded-for': '8.8.8.8, 203.0.113.1' })).status,
     429,
@@ -165,8 +214,13 @@ test('two gateways on two Redis connections let exactly the limit through', asyn
   try {
     const keyPrefix = `test-ratelimit:${randomUUID()}:`;
     const rules = [authRoutesByIp({ capacity: 10, refillPerSecond: 10 / 3600 })];
-    const [a, b] = connections.map((redis) => gateway({ rules, keyPrefix, limiter: new RedisRateLimiter(redis) })) as [OpenAPIHono<AppEnv>, OpenAPIHono<AppEnv>];
-    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => send(i % 2 ? a : b, 'POST', '/v1/auth/login', '203.0.113.99')));
+    const [a, b] = connections.map((redis) => gateway({ rules, keyPrefix, limiter: new RedisRateLimiter(redis) })) as [
+      OpenAPIHono<AppEnv>,
+      OpenAPIHono<AppEnv>,
+    ];
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => send(i % 2 ? a : b, 'POST', '/v1/auth/login', '203.0.113.99')),
+    );
     assert.equal(responses.filter((r) => r.status === 200).length, 10);
     assert.equal(responses.filter((r) => r.status === 429).length, 30);
     assert.equal(await connections[0]!.exists(`${keyPrefix}auth-ip:203.0.113.99`), 1);
@@ -177,7 +231,13 @@ test('two gateways on two Redis connections let exactly the limit through', asyn
 
 test('Redis unreachable: requests pass (fail open) with one warning; failOpen false answers 503', async () => {
   const port = await closedPort();
-  const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {});
   try {
     const log = recordingLog();
@@ -213,8 +273,14 @@ test('a limiter slower than timeoutMs counts as failed', async () => {
 });
 
 test('rules that could never pass are refused at startup', () => {
-  assert.throws(() => rateLimit({ limiter: new MemoryRateLimiter(), rules: [{ ...requestsByIp(), capacity: 0 }] }), RangeError);
-  assert.throws(() => rateLimit({ limiter: new MemoryRateLimiter(), rules: [{ ...requestsByIp({ capacity: 2 }), cost: 3 }] }), RangeError);
+  assert.throws(
+    () => rateLimit({ limiter: new MemoryRateLimiter(), rules: [{ ...requestsByIp(), capacity: 0 }] }),
+    RangeError,
+  );
+  assert.throws(
+    () => rateLimit({ limiter: new MemoryRateLimiter(), rules: [{ ...requestsByIp({ capacity: 2 }), cost: 3 }] }),
+    RangeError,
+  );
 });
 
 async function closedPort(): Promise<number> {

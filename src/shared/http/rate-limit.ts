@@ -69,16 +69,29 @@ export function rateLimit({
     if (buckets.length > 0) {
       let results: TakeResult[] | undefined;
       try {
-        results = await withTimeout(Promise.all(buckets.map((b) => limiter.take(b.key, b.rule, b.rule.cost ?? 1))), timeoutMs);
+        results = await withTimeout(
+          Promise.all(buckets.map((b) => limiter.take(b.key, b.rule, b.rule.cost ?? 1))),
+          timeoutMs,
+        );
       } catch (err) {
         if (!failOpen) {
-          const problem = toProblem(platformErrors.unavailable('Rate limiting is unavailable; try again shortly.', 1), c.req.path, c.get('requestId'));
+          const problem = toProblem(
+            platformErrors.unavailable('Rate limiting is unavailable; try again shortly.', 1),
+            c.req.path,
+            c.get('requestId'),
+          );
           return problemResponse(problem, { 'retry-after': '1' });
         }
-        warn('rate limiter failed; letting requests through (failOpen)', { err: err instanceof Error ? err.message : String(err), rules: buckets.map((b) => b.rule.name) });
+        warn('rate limiter failed; letting requests through (failOpen)', {
+          err: err instanceof Error ? err.message : String(err),
+          rules: buckets.map((b) => b.rule.name),
+        });
       }
       if (results) {
-        const drawn = [...(drawnByRequest.get(c.req.raw) ?? []), ...buckets.map((b, i) => ({ rule: b.rule, result: results[i]! }))];
+        const drawn = [
+          ...(drawnByRequest.get(c.req.raw) ?? []),
+          ...buckets.map((b, i) => ({ rule: b.rule, result: results[i]! })),
+        ];
         drawnByRequest.set(c.req.raw, drawn);
         const binding = bindingOf(drawn);
         if (!binding.result.allowed) return tooManyRequests(c, binding, drawn);
@@ -126,7 +139,10 @@ function bindingOf(drawn: Drawn[]): Drawn {
 }
 
 function headersOf(binding: Drawn, drawn: Drawn[]): Record<string, string> {
-  const policy = drawn.length === 1 ? policyOf(binding.rule) : [...new Set([binding, ...drawn].map(({ rule }) => policyOf(rule)))].join(', ');
+  const policy =
+    drawn.length === 1
+      ? policyOf(binding.rule)
+      : [...new Set([binding, ...drawn].map(({ rule }) => policyOf(rule)))].join(', ');
   return {
     'RateLimit-Limit': String(binding.rule.capacity),
     'RateLimit-Remaining': String(binding.result.remaining),
@@ -146,10 +162,18 @@ function policyOf(rule: RateLimitRule): string {
 
 function tooManyRequests(c: Context<AppEnv>, binding: Drawn, drawn: Drawn[]): Response {
   const seconds = binding.result.retryAfterSeconds;
-  const error = new AppError('rateLimited', 'rate_limited', `Too many requests; retry in ${seconds} second${seconds === 1 ? '' : 's'}.`, {
-    retryAfterSeconds: seconds,
+  const error = new AppError(
+    'rateLimited',
+    'rate_limited',
+    `Too many requests; retry in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+    {
+      retryAfterSeconds: seconds,
+    },
+  );
+  return problemResponse(toProblem(error, c.req.path, c.get('requestId')), {
+    'retry-after': String(seconds),
+    ...headersOf(binding, drawn),
   });
-  return problemResponse(toProblem(error, c.req.path, c.get('requestId')), { 'retry-after': String(seconds), ...headersOf(binding, drawn) });
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -44,11 +44,13 @@ export function windowSeconds(limit: BucketLimit): number {
 
 /** Throws RangeError for a limit or cost that cannot work (a cost above capacity never passes). */
 export function assertTakeable(limit: BucketLimit, cost: number): void {
-  if (!(Number.isFinite(limit.capacity) && limit.capacity > 0)) throw new RangeError(`capacity must be a positive number, got ${limit.capacity}`);
+  if (!(Number.isFinite(limit.capacity) && limit.capacity > 0))
+    throw new RangeError(`capacity must be a positive number, got ${limit.capacity}`);
   if (!(Number.isFinite(limit.refillPerSecond) && limit.refillPerSecond > 0)) {
     throw new RangeError(`refillPerSecond must be a positive number, got ${limit.refillPerSecond}`);
   }
-  if (!(Number.isFinite(cost) && cost >= 0 && cost <= limit.capacity)) throw new RangeError(`cost must be between 0 and capacity, got ${cost}`);
+  if (!(Number.isFinite(cost) && cost >= 0 && cost <= limit.capacity))
+    throw new RangeError(`cost must be between 0 and capacity, got ${cost}`);
 }
 
 /**
@@ -63,7 +65,11 @@ export function takeFromBucket(
   nowMs: number,
 ): { state: BucketState; result: TakeResult } {
   let tokens = limit.capacity;
-  if (state) tokens = Math.min(limit.capacity, state.tokens + (Math.max(0, nowMs - state.updatedAtMs) * limit.refillPerSecond) / 1000);
+  if (state)
+    tokens = Math.min(
+      limit.capacity,
+      state.tokens + (Math.max(0, nowMs - state.updatedAtMs) * limit.refillPerSecond) / 1000,
+    );
   const allowed = tokens + TOKEN_EPSILON >= cost;
   if (allowed) tokens = Math.max(0, tokens - cost);
   return { state: { tokens, updatedAtMs: nowMs }, result: describeTake(limit, cost, allowed, tokens) };

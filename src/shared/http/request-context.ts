@@ -24,7 +24,9 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const parent = parseTraceparent(c.req.header('traceparent'));
     const trace = childSpan(parent);
-    const span = tracingOn() ? startSpan(`${c.req.method} ${c.req.path}`, trace, parent?.spanId, { 'http.request.method': c.req.method }) : undefined;
+    const span = tracingOn()
+      ? startSpan(`${c.req.method} ${c.req.path}`, trace, parent?.spanId, { 'http.request.method': c.req.method })
+      : undefined;
     c.set('requestId', requestId);
     c.set('trace', trace);
     c.set('caller', undefined);
@@ -38,11 +40,25 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     const status = c.res.status;
     metrics.httpDuration.observe({ route, method: c.req.method, status }, seconds);
     // A hop names its op (the route template alone says only /internal/bus/:op).
-    const logged = route === INTERNAL_BUS_ROUTE ? `${INTERNAL_BUS_PATH}/${(c.req.param('op') ?? '').slice(0, 100)}` : route;
-    const line = { requestId, traceId: trace.traceId, method: c.req.method, route: logged, status, ms: Math.round(seconds * 1e4) / 10 };
+    const logged =
+      route === INTERNAL_BUS_ROUTE ? `${INTERNAL_BUS_PATH}/${(c.req.param('op') ?? '').slice(0, 100)}` : route;
+    const line = {
+      requestId,
+      traceId: trace.traceId,
+      method: c.req.method,
+      route: logged,
+      status,
+      ms: Math.round(seconds * 1e4) / 10,
+    };
     if (span) {
-      span.updateName(route === INTERNAL_BUS_ROUTE ? `bus ${logged.slice(INTERNAL_BUS_PATH.length + 1)}` : `${c.req.method} ${route}`);
-      span.setAttributes({ 'http.route': route, 'http.response.status_code': status, 'shareloop.request_id': requestId });
+      span.updateName(
+        route === INTERNAL_BUS_ROUTE ? `bus ${logged.slice(INTERNAL_BUS_PATH.length + 1)}` : `${c.req.method} ${route}`,
+      );
+      span.setAttributes({
+        'http.route': route,
+        'http.response.status_code': status,
+        'shareloop.request_id': requestId,
+      });
       if (status >= 500) span.setStatus({ code: 2 });
       span.end();
     }

@@ -16,7 +16,10 @@ export interface Server {
 type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 /** Listens with Bun.serve under Bun and @hono/node-server under Node. */
-export async function listen(fetch: FetchHandler, options: { port: number; host: string; log: Logger }): Promise<Server> {
+export async function listen(
+  fetch: FetchHandler,
+  options: { port: number; host: string; log: Logger },
+): Promise<Server> {
   if (typeof Bun !== 'undefined') {
     const server = Bun.serve({ fetch, port: options.port, hostname: options.host });
     return { port: server.port ?? options.port, close: async () => server.stop(false) };
@@ -52,14 +55,39 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   }
   const [status, reason, problem] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', { type: problemType('headersTooLarge'), title: 'Request Header Fields Too Large', status: 431, detail: 'The request headers are too large.', code: 'headersTooLarge' }]
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          {
+            type: problemType('headersTooLarge'),
+            title: 'Request Header Fields Too Large',
+            status: 431,
+            detail: 'The request headers are too large.',
+            code: 'headersTooLarge',
+          },
+        ]
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', { type: problemType('requestTimeout'), title: 'Request Timeout', status: 408, detail: 'The request was not received in time.', code: 'requestTimeout' }]
-        : [400, 'Bad Request', toProblem(new AppError('malformedRequest', 'invalid', 'The request is not valid HTTP.'))];
+        ? [
+            408,
+            'Request Timeout',
+            {
+              type: problemType('requestTimeout'),
+              title: 'Request Timeout',
+              status: 408,
+              detail: 'The request was not received in time.',
+              code: 'requestTimeout',
+            },
+          ]
+        : [
+            400,
+            'Bad Request',
+            toProblem(new AppError('malformedRequest', 'invalid', 'The request is not valid HTTP.')),
+          ];
   const body = JSON.stringify(problem);
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
-
 
 /** A repeat of the signal within this time is the same request, not an impatient second one. */
 const REPEAT_SIGNAL_MS = 1_000;

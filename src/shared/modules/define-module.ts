@@ -23,7 +23,9 @@ export interface ModuleDefinition<C extends AnyContract = AnyContract, Deps = un
 }
 
 /** Declares a module; the identity function that ties handler types to the contract. */
-export function defineModule<C extends AnyContract, Deps>(definition: ModuleDefinition<C, Deps>): ModuleDefinition<C, Deps> {
+export function defineModule<C extends AnyContract, Deps>(
+  definition: ModuleDefinition<C, Deps>,
+): ModuleDefinition<C, Deps> {
   return definition;
 }
 

@@ -70,10 +70,21 @@ export async function hostModules(options: {
   });
   const redis = createRedis(config, log);
   const cache: Cache =
-    config.CACHE_NODES.length > 0 ? new RingCache(config.CACHE_NODES, { keyPrefix: config.REDIS_KEY_PREFIX, log }) : redis ? new RedisCache(redis) : new MemoryCache();
+    config.CACHE_NODES.length > 0
+      ? new RingCache(config.CACHE_NODES, { keyPrefix: config.REDIS_KEY_PREFIX, log })
+      : redis
+        ? new RedisCache(redis)
+        : new MemoryCache();
   const migrated = new Map<string, Promise<Database>>();
   const mode = (options.events ?? 'none') === 'none' ? 'none' : (config.EVENT_TRANSPORT ?? options.events!);
-  const events = new EventHost({ mode, config, redis, consumerName: `${options.service}-${process.pid}`, log, metrics });
+  const events = new EventHost({
+    mode,
+    config,
+    redis,
+    consumerName: `${options.service}-${process.pid}`,
+    log,
+    metrics,
+  });
 
   const platform: Platform = {
     config,
@@ -117,14 +128,18 @@ export async function hostModules(options: {
     platform,
     readiness: cachedReadiness(() => {
       const checks: Record<string, () => Promise<boolean>> = {};
-      for (const [module, database] of migrated) checks[`database:${module}`] = () => database.then((d) => d.execute('select 1')).then(() => true);
+      for (const [module, database] of migrated)
+        checks[`database:${module}`] = () => database.then((d) => d.execute('select 1')).then(() => true);
       if (redis) checks.redis = () => redis.ping().then((r) => r === 'PONG');
       return runChecks(checks);
     }),
     async databaseRoles() {
       const roles: Record<string, Record<string, string>> = {};
       for (const [module, database] of migrated) {
-        const seen = await database.then((d) => d.roles(), () => ({}));
+        const seen = await database.then(
+          (d) => d.roles(),
+          () => ({}),
+        );
         if (Object.keys(seen).length > 0) roles[module] = seen;
       }
       return roles;

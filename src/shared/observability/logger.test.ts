@@ -8,7 +8,12 @@ import { createLogger } from './logger.ts';
 /** A logger whose lines are kept in memory. */
 function capturingLogger() {
   const lines: string[] = [];
-  const log = createLogger({ level: 'trace', pretty: false, name: 'logger-test', destination: { write: (line: string) => void lines.push(line) } });
+  const log = createLogger({
+    level: 'trace',
+    pretty: false,
+    name: 'logger-test',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
   return { log, text: () => lines.join('') };
 }
 
@@ -20,7 +25,10 @@ test('a postgres.js error is logged without its statement, parameters or detail'
   try {
     await sql`create temporary table ${sql(table)} (email text primary key)`;
     await sql`insert into ${sql(table)} values (${secret})`;
-    error = await sql`insert into ${sql(table)} values (${secret})`.then(() => undefined, (e: unknown) => e);
+    error = await sql`insert into ${sql(table)} values (${secret})`.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -37,8 +45,24 @@ test('a postgres.js error is logged without its statement, parameters or detail'
 
 test('passwords, tokens, emails and authorization headers are removed from log objects', () => {
   const { log, text } = capturingLogger();
-  log.info({ password: 'hunter2-hunter2', input: { email: 'ann@example.test', refreshToken: 'r-token-123', currentPassword: 'old-pass-99' }, headers: { authorization: 'Bearer abc.def.ghi' }, passwordHash: 'scrypt$1$2' }, 'login');
+  log.info(
+    {
+      password: 'hunter2-hunter2',
+      input: { email: 'ann@example.test', refreshToken: 'r-token-123', currentPassword: 'old-pass-99' },
+      headers: { authorization: 'Bearer abc.def.ghi' },
+      passwordHash: 'scrypt$1$2',
+    },
+    'login',
+  );
   const output = text();
-  for (const secret of ['hunter2-hunter2', 'ann@example.test', 'r-token-123', 'old-pass-99', 'abc.def.ghi', 'scrypt$1$2']) assert.ok(!output.includes(secret), `${secret} leaked: ${output}`);
+  for (const secret of [
+    'hunter2-hunter2',
+    'ann@example.test',
+    'r-token-123',
+    'old-pass-99',
+    'abc.def.ghi',
+    'scrypt$1$2',
+  ])
+    assert.ok(!output.includes(secret), `${secret} leaked: ${output}`);
   assert.match(output, /"msg":"login"/);
 });

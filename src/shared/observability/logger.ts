@@ -4,7 +4,20 @@ import { currentLogContext } from './request-context.ts';
 export type { Logger };
 
 /** Fields that carry secrets or personal data: removed wherever they appear in a log object (top level or one level down). */
-const SENSITIVE_FIELDS = ['password', 'currentPassword', 'passwordHash', 'password_hash', 'token', 'accessToken', 'refreshToken', 'access_token', 'authorization', 'cookie', 'email', 'secret'];
+const SENSITIVE_FIELDS = [
+  'password',
+  'currentPassword',
+  'passwordHash',
+  'password_hash',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'access_token',
+  'authorization',
+  'cookie',
+  'email',
+  'secret',
+];
 
 /**
  * Error fields that copy a statement's data or user input (postgres.js: `query`, `parameters`,
@@ -29,7 +42,12 @@ function stripErrorData(value: unknown, depth: number): unknown {
 }
 
 /** Creates the process logger: JSON to stdout (asynchronous), pretty when asked; secrets and SQL data never logged. */
-export function createLogger(options: { level: string; pretty: boolean; name: string; destination?: pino.DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  pretty: boolean;
+  name: string;
+  destination?: pino.DestinationStream;
+}): Logger {
   const base = {
     level: options.level,
     name: options.name,

@@ -87,7 +87,9 @@ export function createMetrics(service: string) {
     registers: [registry],
   });
   // Read at scrape time from every open pool (postgres.js, patched to report its occupancy).
-  const dbPoolSources = new Set<() => { database: string; pool: string; inUse: number; waiting: number; max: number }[]>();
+  const dbPoolSources = new Set<
+    () => { database: string; pool: string; inUse: number; waiting: number; max: number }[]
+  >();
   new Gauge({
     name: 'db_pool_connections',
     help: 'PostgreSQL pool occupancy by database and pool (primary, replicaN): connections in use, queries waiting for one, and the pool size',
@@ -104,8 +106,18 @@ export function createMetrics(service: string) {
       }
     },
   });
-  const outboxBacklog = scrapedGauge(registry, 'outbox_backlog', 'Outbox rows committed but not yet relayed, by module', ['module']);
-  const outboxOldestAge = scrapedGauge(registry, 'outbox_oldest_unsent_age_seconds', 'Age of the oldest outbox row not yet relayed (0 when none), by module', ['module']);
+  const outboxBacklog = scrapedGauge(
+    registry,
+    'outbox_backlog',
+    'Outbox rows committed but not yet relayed, by module',
+    ['module'],
+  );
+  const outboxOldestAge = scrapedGauge(
+    registry,
+    'outbox_oldest_unsent_age_seconds',
+    'Age of the oldest outbox row not yet relayed (0 when none), by module',
+    ['module'],
+  );
   const pendingAge = scrapedGauge(
     registry,
     'event_consumer_pending_age_seconds',
@@ -118,7 +130,9 @@ export function createMetrics(service: string) {
     'Redis Streams entries delivered to a consumer group but not acknowledged, plus those not yet delivered',
     ['consumer', 'state'],
   );
-  const deadLetters = scrapedGauge(registry, 'event_dead_letters', 'Dead letters not yet replayed, by consumer', ['consumer']);
+  const deadLetters = scrapedGauge(registry, 'event_dead_letters', 'Dead letters not yet replayed, by consumer', [
+    'consumer',
+  ]);
   return {
     registry,
     httpDuration,

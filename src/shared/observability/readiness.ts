@@ -8,8 +8,13 @@ export const READINESS_TTL_MS = 1_000;
  * Runs named readiness checks side by side, each bounded by CHECK_TIMEOUT_MS; a check that
  * throws or is too slow reports false. New checks are added by name (the list is open).
  */
-export async function runChecks(checks: Record<string, () => Promise<boolean>>, timeoutMs = CHECK_TIMEOUT_MS): Promise<Record<string, boolean>> {
-  const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await bounded(check, timeoutMs)] as const));
+export async function runChecks(
+  checks: Record<string, () => Promise<boolean>>,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<Record<string, boolean>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => [name, await bounded(check, timeoutMs)] as const),
+  );
   return Object.fromEntries(entries);
 }
 
@@ -17,7 +22,10 @@ export async function runChecks(checks: Record<string, () => Promise<boolean>>, 
  * Wraps a readiness function so concurrent callers share one run and its answer is reused
  * for ttlMs: a scrape storm or a dead dependency never multiplies the work.
  */
-export function cachedReadiness(read: () => Promise<Record<string, boolean>>, ttlMs = READINESS_TTL_MS): () => Promise<Record<string, boolean>> {
+export function cachedReadiness(
+  read: () => Promise<Record<string, boolean>>,
+  ttlMs = READINESS_TTL_MS,
+): () => Promise<Record<string, boolean>> {
   let last: { at: number; value: Promise<Record<string, boolean>> } | undefined;
   return () => {
     const now = Date.now();

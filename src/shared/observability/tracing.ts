@@ -19,8 +19,15 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? service }),
     // Span ids are the platform's own (propagated as traceparent), so parents match across processes.
-    idGenerator: { generateTraceId: () => forced?.traceId ?? random.generateTraceId(), generateSpanId: () => forced?.spanId ?? random.generateSpanId() },
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }), { scheduledDelayMillis: 500 })],
+    idGenerator: {
+      generateTraceId: () => forced?.traceId ?? random.generateTraceId(),
+      generateSpanId: () => forced?.spanId ?? random.generateSpanId(),
+    },
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }), {
+        scheduledDelayMillis: 500,
+      }),
+    ],
   });
   trace.setGlobalTracerProvider(provider);
   tracer = provider.getTracer('shareloop');
@@ -33,14 +40,32 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
  * Starts a span with the platform's ids: `self` is this span's trace context, `parentSpanId` its
  * parent's span id (from an incoming traceparent), if any. Returns undefined when tracing is off.
  */
-export function startSpan(name: string, self: TraceContext, parentSpanId: string | undefined, attributes: Attributes, kind: 'server' | 'consumer' | 'internal' = 'server'): Span | undefined {
+export function startSpan(
+  name: string,
+  self: TraceContext,
+  parentSpanId: string | undefined,
+  attributes: Attributes,
+  kind: 'server' | 'consumer' | 'internal' = 'server',
+): Span | undefined {
   if (!tracer) return undefined;
   const parent = parentSpanId
-    ? trace.setSpanContext(ROOT_CONTEXT, { traceId: self.traceId, spanId: parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true })
+    ? trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: self.traceId,
+        spanId: parentSpanId,
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+      })
     : ROOT_CONTEXT;
   forced = self;
   try {
-    return tracer.startSpan(name, { attributes, kind: kind === 'server' ? SpanKind.SERVER : kind === 'consumer' ? SpanKind.CONSUMER : SpanKind.INTERNAL }, parent);
+    return tracer.startSpan(
+      name,
+      {
+        attributes,
+        kind: kind === 'server' ? SpanKind.SERVER : kind === 'consumer' ? SpanKind.CONSUMER : SpanKind.INTERNAL,
+      },
+      parent,
+    );
   } finally {
     forced = undefined;
   }

@@ -82,13 +82,20 @@ export class TargetPolicy {
   ) {
     // Every failure reason and breaker transition exported at 0 from the start, so rates and alerts have series before the first failure.
     for (const reason of HOP_FAILURE_REASONS) observe.metrics.hopFailures.inc({ target, reason }, 0);
-    for (const state of ['open', 'halfopen', 'closed', 'isolated']) observe.metrics.breakerTransitions.inc({ target, scope: 'service', state }, 0);
+    for (const state of ['open', 'halfopen', 'closed', 'isolated'])
+      observe.metrics.breakerTransitions.inc({ target, scope: 'service', state }, 0);
     this.serviceBreaker = this.breaker('service');
     this.bulkhead = bulkhead(settings.bulkheadLimit, settings.bulkheadQueue);
     const backoff = new ExponentialBackoff({ initialDelay: 20, maxDelay: 500 });
     const maxAttempts = settings.retries;
-    this.retrySafe = retry(handleWhen((e) => e instanceof HopFailure && e.reason !== 'no_instance'), { maxAttempts, backoff });
-    this.retryUnsent = retry(handleWhen((e) => e instanceof HopFailure && !e.sent && e.reason !== 'no_instance'), { maxAttempts, backoff });
+    this.retrySafe = retry(
+      handleWhen((e) => e instanceof HopFailure && e.reason !== 'no_instance'),
+      { maxAttempts, backoff },
+    );
+    this.retryUnsent = retry(
+      handleWhen((e) => e instanceof HopFailure && !e.sent && e.reason !== 'no_instance'),
+      { maxAttempts, backoff },
+    );
   }
 
   /** Whether an instance's breaker is open (callers skip it). */
@@ -105,23 +112,31 @@ export class TargetPolicy {
   async execute<T>(call: PolicyCall<T>): Promise<T> {
     const tried = new Set<string>();
     const attempt = async () => {
-        const remaining = call.deadline - Date.now();
-        if (remaining <= 0) throw platformErrors.deadlineExceeded(this.target);
-        const endpoint = this.choose(call, tried);
-        if (!endpoint) throw new HopFailure('no_instance', this.target, false, `no healthy instance of ${this.target}`);
-        tried.add(endpoint.id);
-        try {
-          // abortOnReturn off: send() returns once the reply is read, and aborting a finished call
-          // built a DOMException per hop (~5 % of the gateway's CPU).
-          const attemptTimeout = timeout(Math.min(call.timeoutMs ?? this.settings.timeoutMs, remaining), { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
-          return await this.instanceBreaker(endpoint.id).execute(() => attemptTimeout.execute(({ signal }) => call.send(endpoint, signal)));
-        } catch (error) {
-          if (error instanceof AppError) throw error;
-          const failure = error instanceof BrokenCircuitError ? new HopFailure('connect', endpoint.id, false, 'instance breaker open') : hopFailureOf(error, endpoint.id);
-          this.observe.metrics.hopFailures.inc({ target: this.target, reason: failure.reason });
-          throw failure;
-        }
-      };
+      const remaining = call.deadline - Date.now();
+      if (remaining <= 0) throw platformErrors.deadlineExceeded(this.target);
+      const endpoint = this.choose(call, tried);
+      if (!endpoint) throw new HopFailure('no_instance', this.target, false, `no healthy instance of ${this.target}`);
+      tried.add(endpoint.id);
+      try {
+        // abortOnReturn off: send() returns once the reply is read, and aborting a finished call
+        // built a DOMException per hop (~5 % of the gateway's CPU).
+        const attemptTimeout = timeout(Math.min(call.timeoutMs ?? this.settings.timeoutMs, remaining), {
+          strategy: TimeoutStrategy.Aggressive,
+          abortOnReturn: false,
+        });
+        return await this.instanceBreaker(endpoint.id).execute(() =>
+          attemptTimeout.execute(({ signal }) => call.send(endpoint, signal)),
+        );
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        const failure =
+          error instanceof BrokenCircuitError
+            ? new HopFailure('connect', endpoint.id, false, 'instance breaker open')
+            : hopFailureOf(error, endpoint.id);
+        this.observe.metrics.hopFailures.inc({ target: this.target, reason: failure.reason });
+        throw failure;
+      }
+    };
     try {
       // The service breaker judges whole calls (after retries onto other instances); instance
       // breakers judge attempts. Judging attempts service-wide opened it when one instance of
@@ -146,10 +161,12 @@ export class TargetPolicy {
   private toAppError(error: unknown): unknown {
     if (error instanceof AppError) return error;
     const retryAfter = Math.ceil(this.settings.halfOpenAfterMs / 1000);
-    if (error instanceof BrokenCircuitError) return platformErrors.unavailable(`${this.target} is unavailable (circuit open).`, retryAfter);
+    if (error instanceof BrokenCircuitError)
+      return platformErrors.unavailable(`${this.target} is unavailable (circuit open).`, retryAfter);
     if (error instanceof BulkheadRejectedError) return platformErrors.unavailable(`${this.target} is overloaded.`, 1);
     if (error instanceof HopFailure) {
-      if (error.reason === 'timeout') return new AppError('upstreamTimeout', 'timeout', `${this.target} did not answer in time.`);
+      if (error.reason === 'timeout')
+        return new AppError('upstreamTimeout', 'timeout', `${this.target} did not answer in time.`);
       return platformErrors.unavailable(`${this.target} is unavailable.`, 1);
     }
     return error;

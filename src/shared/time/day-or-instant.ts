@@ -35,6 +35,8 @@ export function dayOrInstant(role: 'start' | 'end') {
       : 'A whole day (2026-12-22: through the end of that day, i.e. until 00:00 UTC the next day) or an ISO 8601 date-time with offset (exclusive)';
   return z
     .union([z.iso.date(), z.iso.datetime({ offset: true })])
-    .refine((text) => boundOf(text, role) !== undefined, { message: 'must be a real date between 1970-01-01 and 9999-12-31' })
+    .refine((text) => boundOf(text, role) !== undefined, {
+      message: 'must be a real date between 1970-01-01 and 9999-12-31',
+    })
     .describe(meaning);
 }

@@ -24,7 +24,14 @@ import { systemContext } from '../../../src/shared/bus/context.ts';
 import { testServers } from '../../support/env.ts';
 import { createDatabase } from '../../support/services.ts';
 import { startTestHost, type TestHost } from '../../support/test-host.ts';
-import { connect, createWorldDatabases, eventually, FAST_RENTALS_ENV, type Connections, type Databases } from '../../rentals/support/world.ts';
+import {
+  connect,
+  createWorldDatabases,
+  eventually,
+  FAST_RENTALS_ENV,
+  type Connections,
+  type Databases,
+} from '../../rentals/support/world.ts';
 
 export type Engine = 'duckdb' | 'postgres';
 export type Run = OutputOf<typeof analytics.ops.getRun>;
@@ -40,7 +47,12 @@ export interface WarehousePlace {
 export async function createWarehousePlace(engine: Engine): Promise<WarehousePlace> {
   const dbs = await createWorldDatabases();
   const dataDir = await mkdtemp(join(tmpdir(), 'shareloop-warehouse-'));
-  return { engine, dbs, dataDir, ...(engine === 'postgres' ? { warehouseUrl: await createDatabase(testServers().pgUrl) } : {}) };
+  return {
+    engine,
+    dbs,
+    dataDir,
+    ...(engine === 'postgres' ? { warehouseUrl: await createDatabase(testServers().pgUrl) } : {}),
+  };
 }
 
 /** The environment a process hosting this place needs (module databases, warehouse, fast recovery). */
@@ -85,7 +97,10 @@ export function runEnded(host: TestHost, runId: string, timeoutMs = 60_000): Pro
   );
 }
 
-export async function startWarehouseWorld(place: WarehousePlace, extraEnv: Record<string, string> = {}): Promise<WarehouseWorld> {
+export async function startWarehouseWorld(
+  place: WarehousePlace,
+  extraEnv: Record<string, string> = {},
+): Promise<WarehouseWorld> {
   const env = placeEnv(place, extraEnv);
   // Modules read their own settings from process.env (this test process hosts them).
   Object.assign(process.env, env);
@@ -113,8 +128,12 @@ export async function startWarehouseWorld(place: WarehousePlace, extraEnv: Recor
       try {
         const tables: Record<string, WarehouseRow[]> = {};
         for (const table of warehouseTables.filter((t) => !t.internal)) {
-          const columns = table.columns.map((c) => (c.type === 'TIMESTAMP' || c.type === 'DATE' ? `CAST(${c.name} AS VARCHAR) AS ${c.name}` : c.name));
-          tables[table.name] = await warehouse.all(`SELECT ${columns.join(', ')} FROM ${table.name} ORDER BY ${table.key.join(', ')}`);
+          const columns = table.columns.map((c) =>
+            c.type === 'TIMESTAMP' || c.type === 'DATE' ? `CAST(${c.name} AS VARCHAR) AS ${c.name}` : c.name,
+          );
+          tables[table.name] = await warehouse.all(
+            `SELECT ${columns.join(', ')} FROM ${table.name} ORDER BY ${table.key.join(', ')}`,
+          );
         }
         return tables;
       } finally {
@@ -122,7 +141,11 @@ export async function startWarehouseWorld(place: WarehousePlace, extraEnv: Recor
       }
     },
     async registerUser() {
-      const user = await host.platform.bus.call(identity.ops.register, { email: `w-${randomUUID().slice(0, 8)}@example.test`, password: 'correct horse battery', displayName: 'W' }, systemContext());
+      const user = await host.platform.bus.call(
+        identity.ops.register,
+        { email: `w-${randomUUID().slice(0, 8)}@example.test`, password: 'correct horse battery', displayName: 'W' },
+        systemContext(),
+      );
       return user.id;
     },
     async settle() {
@@ -132,7 +155,9 @@ export async function startWarehouseWorld(place: WarehousePlace, extraEnv: Recor
           await host.platform.events.drain();
           const [main] = await sql.main<{ n: string }[]>`
             select ((select count(*) from identity.outbox where sent_at is null) + (select count(*) from inventory.outbox where sent_at is null))::text as n`;
-          const [rentalsOutbox] = await sql.rentals<{ n: string }[]>`select count(*)::text as n from rentals.outbox where sent_at is null`;
+          const [rentalsOutbox] = await sql.rentals<
+            { n: string }[]
+          >`select count(*)::text as n from rentals.outbox where sent_at is null`;
           return Number(main!.n) + Number(rentalsOutbox!.n) === 0 ? true : undefined;
         },
         30_000,

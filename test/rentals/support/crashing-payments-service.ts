@@ -33,10 +33,30 @@ const config = loadConfig();
 const name = 'payments-crashing';
 const log = createLogger({ level: config.LOG_LEVEL, pretty: false, name });
 const credentials = serviceCredentials({ secret: config.INTERNAL_SERVICE_SECRET, service: name });
-const host = await hostModules({ config, log, service: name, modules: [crashing], events: 'redis-streams', connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }) });
-const app = createApp({ name, log, metrics: host.platform.metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES * 4, corsOrigins: [], readiness: () => host.readiness() });
+const host = await hostModules({
+  config,
+  log,
+  service: name,
+  modules: [crashing],
+  events: 'redis-streams',
+  connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
+});
+const app = createApp({
+  name,
+  log,
+  metrics: host.platform.metrics,
+  bodyLimitBytes: config.BODY_LIMIT_BYTES * 4,
+  corsOrigins: [],
+  readiness: () => host.readiness(),
+});
 mountInternalBus(app, { bus: host.platform.bus, credentials, isDraining: () => false, log });
 const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
 const url = config.ADVERTISE_URL ?? `http://127.0.0.1:${server.port}`;
-await registerInstance({ redis: host.platform.redis!, module: 'payments', instance: { id: `${name}-${randomUUID().slice(0, 8)}`, url }, ttlMs: config.DISCOVERY_TTL_MS, log });
+await registerInstance({
+  redis: host.platform.redis!,
+  module: 'payments',
+  instance: { id: `${name}-${randomUUID().slice(0, 8)}`, url },
+  ttlMs: config.DISCOVERY_TTL_MS,
+  log,
+});
 log.info({ url }, 'crashing payments service ready');

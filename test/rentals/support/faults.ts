@@ -23,7 +23,10 @@ export function faultPlan(): FaultPlan {
   const plans = new Map<string, PlannedFault[]>();
   return {
     plan(key, faults) {
-      plans.set(key, faults.map((f) => ({ ...f })));
+      plans.set(
+        key,
+        faults.map((f) => ({ ...f })),
+      );
     },
     async at(point, rental) {
       const planned = [...(plans.get(rental.renterId) ?? []), ...(plans.get(rental.itemId) ?? [])];

@@ -22,32 +22,51 @@ export interface RentalRecord {
 }
 
 export async function rentalsIn(sql: Connections): Promise<RentalRecord[]> {
-  return [...(await sql.rentals<RentalRecord[]>`select id, item_id, status, total_amount, authorization_id from rentals.rentals order by created_at`)];
+  return [
+    ...(await sql.rentals<
+      RentalRecord[]
+    >`select id, item_id, status, total_amount, authorization_id from rentals.rentals order by created_at`),
+  ];
 }
 
 /** Rentals whose saga still has work to do (set up or undo). */
 export async function unfinishedRentals(sql: Connections): Promise<string[]> {
-  const rows = await sql.rentals<{ id: string }[]>`select id from rentals.rentals where status not in ('confirmed', 'active', 'cancelled', 'completed')`;
+  const rows = await sql.rentals<
+    { id: string }[]
+  >`select id from rentals.rentals where status not in ('confirmed', 'active', 'cancelled', 'completed')`;
   return rows.map((r) => r.id);
 }
 
-export async function checkInvariants(sql: Connections, options: { itemIds?: readonly string[] } = {}): Promise<{ active: number; cancelled: number; completed: number }> {
+export async function checkInvariants(
+  sql: Connections,
+  options: { itemIds?: readonly string[] } = {},
+): Promise<{ active: number; cancelled: number; completed: number }> {
   const all = await rentalsIn(sql);
   const byId = new Map(all.map((r) => [r.id, r]));
   const booked = (r: RentalRecord) => r.status === 'confirmed' || r.status === 'active';
   const unfinished = all.filter((r) => !['confirmed', 'active', 'cancelled', 'completed'].includes(r.status));
-  assert.deepEqual(unfinished.map((r) => [r.id, r.status]), [], 'every saga has finished');
+  assert.deepEqual(
+    unfinished.map((r) => [r.id, r.status]),
+    [],
+    'every saga has finished',
+  );
 
   // Payments: holds belong to active rentals, and each active rental holds its total.
-  const auths = await sql.payments<{ id: string; reference: string; status: string; amount: number }[]>`select id, reference, status, amount::int from payments.authorizations`;
+  const auths = await sql.payments<
+    { id: string; reference: string; status: string; amount: number }[]
+  >`select id, reference, status, amount::int from payments.authorizations`;
   const heldFor = new Map<string, { id: string; amount: number }[]>();
   for (const a of auths) {
     const rentalId = a.reference.replace(/^rental:/, '');
-    if (a.status === 'authorized') heldFor.set(rentalId, [...(heldFor.get(rentalId) ?? []), { id: a.id, amount: a.amount }]);
+    if (a.status === 'authorized')
+      heldFor.set(rentalId, [...(heldFor.get(rentalId) ?? []), { id: a.id, amount: a.amount }]);
   }
   for (const [rentalId, holds] of heldFor) {
     const rental = byId.get(rentalId);
-    assert.ok(rental && booked(rental), `money is held for rental ${rentalId}, which is ${rental?.status ?? 'unknown'}`);
+    assert.ok(
+      rental && booked(rental),
+      `money is held for rental ${rentalId}, which is ${rental?.status ?? 'unknown'}`,
+    );
     assert.equal(holds.length, 1, `rental ${rentalId} holds money more than once`);
   }
   for (const r of all.filter((r) => booked(r) && r.total_amount > 0)) {
@@ -55,17 +74,29 @@ export async function checkInvariants(sql: Connections, options: { itemIds?: rea
     assert.equal(heldFor.get(r.id)?.[0]?.id, r.authorization_id, `${r.status} rental ${r.id} records its hold`);
   }
   for (const r of all.filter((r) => r.status === 'completed' && r.authorization_id)) {
-    assert.equal(auths.find((a) => a.id === r.authorization_id)?.status, 'captured', `completed rental ${r.id} was captured`);
+    assert.equal(
+      auths.find((a) => a.id === r.authorization_id)?.status,
+      'captured',
+      `completed rental ${r.id} was captured`,
+    );
   }
 
   // Inventory: rentals never hold items (the calendar is rentals'); every active rental was handed over.
-  const items = await sql.main<{ id: string; status: string; reservation_id: string | null }[]>`select id, status, reservation_id from inventory.items`;
+  const items = await sql.main<
+    { id: string; status: string; reservation_id: string | null }[]
+  >`select id, status, reservation_id from inventory.items`;
   for (const item of items) {
     if (options.itemIds && !options.itemIds.includes(item.id)) continue;
     const rental = byId.get(item.reservation_id ?? '');
-    assert.equal(rental, undefined, `item ${item.id} is ${item.status} for rental ${rental?.id}: rentals must not move items`);
+    assert.equal(
+      rental,
+      undefined,
+      `item ${item.id} is ${item.status} for rental ${rental?.id}: rentals must not move items`,
+    );
   }
-  const notHandedOver = await sql.rentals<{ id: string }[]>`select id from rentals.rentals where status in ('active', 'completed') and handed_over_at is null`;
+  const notHandedOver = await sql.rentals<
+    { id: string }[]
+  >`select id from rentals.rentals where status in ('active', 'completed') and handed_over_at is null`;
   assert.deepEqual([...notHandedOver], [], 'every active or completed rental was handed over');
 
   // No double booking.
@@ -77,18 +108,25 @@ export async function checkInvariants(sql: Connections, options: { itemIds?: rea
   assert.deepEqual([...overlaps], [], 'no two rentals of one item overlap');
 
   // The ledger balances and no user goes below zero.
-  const sums = await sql.payments<{ currency: string; total: string }[]>`select currency, sum(amount)::text as total from payments.ledger_entries group by currency`;
+  const sums = await sql.payments<
+    { currency: string; total: string }[]
+  >`select currency, sum(amount)::text as total from payments.ledger_entries group by currency`;
   for (const s of sums) assert.equal(s.total, '0', `the ${s.currency} ledger sums to zero`);
-  const unbalanced = await sql.payments`select transaction_id from payments.ledger_entries group by transaction_id having sum(amount) <> 0`;
+  const unbalanced =
+    await sql.payments`select transaction_id from payments.ledger_entries group by transaction_id having sum(amount) <> 0`;
   assert.deepEqual([...unbalanced], [], 'every ledger transaction balances');
-  const negative = await sql.payments`select id from payments.accounts where kind in ('wallet', 'holds') and balance < 0`;
+  const negative =
+    await sql.payments`select id from payments.accounts where kind in ('wallet', 'holds') and balance < 0`;
   assert.deepEqual([...negative], [], 'no user account is negative');
   const [holds] = await sql.payments<{ held: string; authorized: string }[]>`
     select (select coalesce(sum(balance), 0) from payments.accounts where kind = 'holds')::text as held,
            (select coalesce(sum(amount), 0) from payments.authorizations where status = 'authorized')::text as authorized`;
   assert.equal(holds!.held, holds!.authorized, 'the holds accounts carry exactly the authorized amounts');
 
-  for (const [name, db] of [['rentals', sql.rentals], ['payments', sql.payments]] as const) {
+  for (const [name, db] of [
+    ['rentals', sql.rentals],
+    ['payments', sql.payments],
+  ] as const) {
     const prepared = await db`select gid from pg_prepared_xacts where database = current_database()`;
     assert.deepEqual([...prepared], [], `nothing is left prepared in the ${name} database`);
   }

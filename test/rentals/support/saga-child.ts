@@ -23,15 +23,25 @@ const env = (name: string) => process.env[name] ?? (console.error(`${name} is re
 const config = parseConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.CHILD_LOG_LEVEL ?? 'silent' });
 const log = createLogger({ level: config.LOG_LEVEL, pretty: false, name: 'saga-child' });
 const envFaults = faultsFromSettings(rentalsSettingsFrom(process.env), false, log);
-const isOwn = (rental: { id: string; itemId: string }) => (process.env.RETURN === '1' ? rental.id === process.env.RENTAL_ID : rental.itemId === process.env.ITEM_ID);
+const isOwn = (rental: { id: string; itemId: string }) =>
+  process.env.RETURN === '1' ? rental.id === process.env.RENTAL_ID : rental.itemId === process.env.ITEM_ID;
 const faults: SagaFaults = { at: async (point, rental) => (isOwn(rental) ? envFaults.at(point, rental) : undefined) };
-const host = await hostModules({ config, log, service: 'saga-child', modules: [inventoryModule, paymentsModule, rentalsModuleWith({ faults })] });
+const host = await hostModules({
+  config,
+  log,
+  service: 'saga-child',
+  modules: [inventoryModule, paymentsModule, rentalsModuleWith({ faults })],
+});
 const ctx = (userId: string) => systemContext({ caller: { userId, role: 'member' }, timeoutMs: 20_000 });
 try {
   const output =
     process.env.RETURN === '1'
       ? await host.platform.bus.call(rentals.ops.returnRental, { id: env('RENTAL_ID') }, ctx(env('OWNER_ID')))
-      : await host.platform.bus.call(rentals.ops.createRental, { itemId: env('ITEM_ID'), from: env('FROM'), to: env('TO') }, ctx(env('RENTER_ID')));
+      : await host.platform.bus.call(
+          rentals.ops.createRental,
+          { itemId: env('ITEM_ID'), from: env('FROM'), to: env('TO') },
+          ctx(env('RENTER_ID')),
+        );
   console.log(JSON.stringify({ survived: true, status: output.status, id: output.id }));
 } catch (error) {
   console.log(JSON.stringify({ survived: true, error: error instanceof AppError ? error.code : String(error) }));

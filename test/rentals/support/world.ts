@@ -54,7 +54,11 @@ export async function createWorldDatabases(options: { shared?: boolean } = {}): 
     const url = await createDatabase(pgUrl);
     return { mainUrl: url, rentalsUrl: url, paymentsUrl: url };
   }
-  const [mainUrl, rentalsUrl, paymentsUrl] = await Promise.all([createDatabase(pgUrl), createDatabase(pgUrl), createDatabase(pgUrl)]);
+  const [mainUrl, rentalsUrl, paymentsUrl] = await Promise.all([
+    createDatabase(pgUrl),
+    createDatabase(pgUrl),
+    createDatabase(pgUrl),
+  ]);
   return { mainUrl, rentalsUrl, paymentsUrl };
 }
 
@@ -84,14 +88,22 @@ export interface World {
  * Hosts inventory, payments and rentals on the given (or fresh) databases. The module
  * database URLs are read from process.env, so they are set here for this test process.
  */
-export async function startWorld(options: { faults?: SagaFaults; env?: Record<string, string>; dbs?: Databases } = {}): Promise<World> {
+export async function startWorld(
+  options: { faults?: SagaFaults; env?: Record<string, string>; dbs?: Databases } = {},
+): Promise<World> {
   const dbs = options.dbs ?? (await createWorldDatabases());
-  Object.assign(process.env, FAST_RENTALS_ENV, options.env ?? {}, { RENTALS_DATABASE_URL: dbs.rentalsUrl, PAYMENTS_DATABASE_URL: dbs.paymentsUrl });
-  const host = await startTestHost([inventoryModule, paymentsModule, rentalsModuleWith(options.faults ? { faults: options.faults } : {})], {
-    DATABASE_URL: dbs.mainUrl,
-    OUTBOX_POLL_MS: '100',
-    DB_POOL_MAX: '20',
+  Object.assign(process.env, FAST_RENTALS_ENV, options.env ?? {}, {
+    RENTALS_DATABASE_URL: dbs.rentalsUrl,
+    PAYMENTS_DATABASE_URL: dbs.paymentsUrl,
   });
+  const host = await startTestHost(
+    [inventoryModule, paymentsModule, rentalsModuleWith(options.faults ? { faults: options.faults } : {})],
+    {
+      DATABASE_URL: dbs.mainUrl,
+      OUTBOX_POLL_MS: '100',
+      DB_POOL_MAX: '20',
+    },
+  );
   const sql = connect(dbs);
   return {
     host,
@@ -108,11 +120,21 @@ export async function startWorld(options: { faults?: SagaFaults; env?: Record<st
 export const as = (userId: string, role = 'member') => systemContext({ caller: { userId, role }, timeoutMs: 15_000 });
 
 /** Lists an item for an owner. */
-export function listItem(bus: Bus, ownerId: string, prices: { daily?: number; deposit?: number; currency?: string } = {}): Promise<Item> {
+export function listItem(
+  bus: Bus,
+  ownerId: string,
+  prices: { daily?: number; deposit?: number; currency?: string } = {},
+): Promise<Item> {
   const currency = prices.currency ?? 'EUR';
   return bus.call(
     inventory.ops.createItem,
-    { title: 'Cordless drill', category: 'power-tools', dailyPrice: { amount: prices.daily ?? 1_000, currency }, deposit: { amount: prices.deposit ?? 5_000, currency }, condition: 'good' },
+    {
+      title: 'Cordless drill',
+      category: 'power-tools',
+      dailyPrice: { amount: prices.daily ?? 1_000, currency },
+      deposit: { amount: prices.deposit ?? 5_000, currency },
+      condition: 'good',
+    },
     as(ownerId),
   );
 }
@@ -133,9 +155,21 @@ export function periodOf(days: number, startInDays = 0): { from: string; to: str
 }
 
 /** Rents an item; resolves to the rental or the error it was refused with. */
-export async function rent(bus: Bus, renterId: string, itemId: string, period = periodOf(3), requestKey?: string): Promise<{ rental: Rental } | { error: AppError }> {
+export async function rent(
+  bus: Bus,
+  renterId: string,
+  itemId: string,
+  period = periodOf(3),
+  requestKey?: string,
+): Promise<{ rental: Rental } | { error: AppError }> {
   try {
-    return { rental: await bus.call(rentals.ops.createRental, { itemId, ...period, ...(requestKey ? { requestKey } : {}) }, as(renterId)) };
+    return {
+      rental: await bus.call(
+        rentals.ops.createRental,
+        { itemId, ...period, ...(requestKey ? { requestKey } : {}) },
+        as(renterId),
+      ),
+    };
   } catch (error) {
     if (error instanceof AppError) return { error };
     throw error;

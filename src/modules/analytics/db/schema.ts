@@ -21,7 +21,9 @@ export const etlRuns = analyticsSchema.table(
     id: uuid('id').primaryKey(),
     mode: text('mode', { enum: ['incremental', 'full', 'rebuild'] }).notNull(),
     engine: text('engine', { enum: ['duckdb', 'postgres'] }).notNull(),
-    status: text('status', { enum: ['running', 'succeeded', 'failed', 'abandoned'] }).notNull().default('running'),
+    status: text('status', { enum: ['running', 'succeeded', 'failed', 'abandoned'] })
+      .notNull()
+      .default('running'),
     trigger: text('trigger', { enum: ['api', 'schedule', 'cli'] }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

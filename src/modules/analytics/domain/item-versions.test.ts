@@ -2,8 +2,28 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { itemVersions, type ItemEventFacts } from './item-versions.ts';
 
-const base: ItemEventFacts = { itemId: 'i1', version: 1, eventType: 'created', occurredAt: '2026-01-01T00:00:00.000Z', ownerId: 'o1', title: 'Drill', category: 'tools', currency: 'EUR', dailyPrice: 500, deposit: 5_000, statusTo: null };
-const none = { ownerId: null, title: null, category: null, currency: null, dailyPrice: null, deposit: null, statusTo: null };
+const base: ItemEventFacts = {
+  itemId: 'i1',
+  version: 1,
+  eventType: 'created',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  ownerId: 'o1',
+  title: 'Drill',
+  category: 'tools',
+  currency: 'EUR',
+  dailyPrice: 500,
+  deposit: 5_000,
+  statusTo: null,
+};
+const none = {
+  ownerId: null,
+  title: null,
+  category: null,
+  currency: null,
+  dailyPrice: null,
+  deposit: null,
+  statusTo: null,
+};
 const at = (day: number) => `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
 
 test('a price or category change opens a version; a title change and status moves do not', () => {
@@ -16,7 +36,16 @@ test('a price or category change opens a version; a title change and status move
     { ...base, version: 6, eventType: 'status_changed', occurredAt: at(6), ...none, statusTo: 'retired' },
   ]);
   assert.deepEqual(
-    versions.map((v) => [v.itemKey, v.category, v.dailyPrice, v.validFrom, v.validTo, v.isCurrent, v.title, v.retiredAt]),
+    versions.map((v) => [
+      v.itemKey,
+      v.category,
+      v.dailyPrice,
+      v.validFrom,
+      v.validTo,
+      v.isCurrent,
+      v.title,
+      v.retiredAt,
+    ]),
     [
       ['i1/1', 'tools', 500, at(1), at(3), false, 'Big drill', at(6)],
       ['i1/3', 'tools', 450, at(3), at(4), false, 'Big drill', at(6)],
@@ -26,6 +55,10 @@ test('a price or category change opens a version; a title change and status move
 });
 
 test('an edit back to the same price opens no version; an item without its listing event has none', () => {
-  assert.equal(itemVersions([base, { ...base, version: 2, eventType: 'updated', occurredAt: at(2), ...none, dailyPrice: 500 }]).length, 1);
+  assert.equal(
+    itemVersions([base, { ...base, version: 2, eventType: 'updated', occurredAt: at(2), ...none, dailyPrice: 500 }])
+      .length,
+    1,
+  );
   assert.deepEqual(itemVersions([{ ...base, version: 2, eventType: 'updated', ...none, dailyPrice: 1 }]), []);
 });

@@ -39,11 +39,35 @@ export interface ItemVersion {
 export function itemVersions(events: readonly ItemEventFacts[]): ItemVersion[] {
   const sorted = [...events].sort((a, b) => a.version - b.version);
   const first = sorted[0];
-  if (!first || first.ownerId === null || first.category === null || first.currency === null || first.dailyPrice === null || first.deposit === null) return [];
+  if (
+    !first ||
+    first.ownerId === null ||
+    first.category === null ||
+    first.currency === null ||
+    first.dailyPrice === null ||
+    first.deposit === null
+  )
+    return [];
   const versions: Omit<ItemVersion, 'title' | 'ownerId' | 'listedAt' | 'retiredAt' | 'isCurrent'>[] = [];
-  let state = { title: first.title ?? '', category: first.category, currency: first.currency, dailyPrice: first.dailyPrice, deposit: first.deposit };
+  let state = {
+    title: first.title ?? '',
+    category: first.category,
+    currency: first.currency,
+    dailyPrice: first.dailyPrice,
+    deposit: first.deposit,
+  };
   let retiredAt: string | null = null;
-  const open = (at: string, version: number) => versions.push({ itemKey: `${first.itemId}/${version}`, itemId: first.itemId, category: state.category, currency: state.currency, dailyPrice: state.dailyPrice, deposit: state.deposit, validFrom: at, validTo: null });
+  const open = (at: string, version: number) =>
+    versions.push({
+      itemKey: `${first.itemId}/${version}`,
+      itemId: first.itemId,
+      category: state.category,
+      currency: state.currency,
+      dailyPrice: state.dailyPrice,
+      deposit: state.deposit,
+      validFrom: at,
+      validTo: null,
+    });
   open(first.occurredAt, first.version);
   for (const event of sorted.slice(1)) {
     if (event.statusTo === 'retired') retiredAt = event.occurredAt;
@@ -54,12 +78,23 @@ export function itemVersions(events: readonly ItemEventFacts[]): ItemVersion[] {
       dailyPrice: event.dailyPrice ?? state.dailyPrice,
       deposit: event.deposit ?? state.deposit,
     };
-    const changed = next.category !== state.category || next.currency !== state.currency || next.dailyPrice !== state.dailyPrice || next.deposit !== state.deposit;
+    const changed =
+      next.category !== state.category ||
+      next.currency !== state.currency ||
+      next.dailyPrice !== state.dailyPrice ||
+      next.deposit !== state.deposit;
     state = next;
     if (changed) {
       versions.at(-1)!.validTo = event.occurredAt;
       open(event.occurredAt, event.version);
     }
   }
-  return versions.map((v, i) => ({ ...v, ownerId: first.ownerId!, title: state.title, listedAt: first.occurredAt, retiredAt, isCurrent: i === versions.length - 1 }));
+  return versions.map((v, i) => ({
+    ...v,
+    ownerId: first.ownerId!,
+    title: state.title,
+    listedAt: first.occurredAt,
+    retiredAt,
+    isCurrent: i === versions.length - 1,
+  }));
 }

@@ -12,7 +12,10 @@ export interface ReportPeriod {
  * A report's half-open period [from, to) from its query: a date is 00:00 UTC; to defaults to
  * now, from to 30 days before to. Returns a reason instead when it is empty or too long.
  */
-export function reportPeriod(input: { from?: string | undefined; to?: string | undefined }, now = Date.now()): ReportPeriod | { invalid: string } {
+export function reportPeriod(
+  input: { from?: string | undefined; to?: string | undefined },
+  now = Date.now(),
+): ReportPeriod | { invalid: string } {
   const instant = (value: string) => Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   const to = input.to ? instant(input.to) : now;
   const from = input.from ? instant(input.from) : to - DEFAULT_DAYS * DAY_MS;

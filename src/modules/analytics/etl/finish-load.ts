@@ -8,7 +8,8 @@ import type { RunScratch } from './sources.ts';
 const ITEMS_PER_BATCH = 500;
 const time = (iso: string | null) => (iso ? warehouseTime(iso) : null);
 /** A timestamp read back as VARCHAR (YYYY-MM-DD HH:MM:SS[.fff], UTC) as an ISO instant. */
-const iso = (value: WarehouseValue) => (value === null ? null : new Date(`${String(value).replace(' ', 'T')}Z`).toISOString());
+const iso = (value: WarehouseValue) =>
+  value === null ? null : new Date(`${String(value).replace(' ', 'T')}Z`).toISOString();
 
 /**
  * The end of a run's load, in its transaction: items with new events get their dimension rows
@@ -62,7 +63,11 @@ export async function finishLoad(db: WarehouseSession, scratch: RunScratch): Pro
   }
 
   await db.run('DELETE FROM etl_touched_items');
-  await mergeRows(db, tableSpec('etl_touched_items'), [...scratch.touchedItems].map((item_id) => ({ item_id })));
+  await mergeRows(
+    db,
+    tableSpec('etl_touched_items'),
+    [...scratch.touchedItems].map((item_id) => ({ item_id })),
+  );
   await db.run(`UPDATE fact_rental SET item_key = (
       SELECT min(d.item_key) FROM dim_item d
       WHERE d.item_id = fact_rental.item_id AND d.valid_from <= fact_rental.created_at AND (d.valid_to IS NULL OR fact_rental.created_at < d.valid_to))

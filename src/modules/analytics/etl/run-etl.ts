@@ -51,12 +51,21 @@ export async function runEtl(options: EtlOptions): Promise<Record<string, TableC
       for (;;) {
         const page = await bus.call(
           source.op,
-          { since: counts.since, limit: options.pageSize, ...(counts.until ? { until: counts.until } : {}), ...(after ? { after } : {}) },
+          {
+            since: counts.since,
+            limit: options.pageSize,
+            ...(counts.until ? { until: counts.until } : {}),
+            ...(after ? { after } : {}),
+          },
           systemContext({ timeoutMs: PAGE_TIMEOUT_MS }),
         );
         counts.until = page.until;
         counts.extracted += page.rows.length;
-        counts.loaded += await mergeRows(tx, tableSpec(source.table), (page.rows as never[]).map((row) => source.toRow(row, scratch)));
+        counts.loaded += await mergeRows(
+          tx,
+          tableSpec(source.table),
+          (page.rows as never[]).map((row) => source.toRow(row, scratch)),
+        );
         await renewRun(db, run.id, tables, options.leaseMs);
         if (options.killAfterPages && ++pages >= options.killAfterPages) process.kill(process.pid, 'SIGKILL');
         if (!page.next) break;
@@ -65,7 +74,11 @@ export async function runEtl(options: EtlOptions): Promise<Record<string, TableC
       log.debug({ runId: run.id, source: source.name, ...counts }, 'warehouse source loaded');
     }
     tables.item_history!.loaded += await finishLoad(tx, scratch);
-    await mergeRows(tx, tableSpec('etl_state'), Object.entries(tables).map(([source, c]) => ({ source, watermark: c.until })));
+    await mergeRows(
+      tx,
+      tableSpec('etl_state'),
+      Object.entries(tables).map(([source, c]) => ({ source, watermark: c.until })),
+    );
     // Last look at the lease before committing: a run that lost it commits nothing.
     await renewRun(db, run.id, tables, options.leaseMs);
   });

@@ -24,26 +24,48 @@ const leaseFrom = (ms: number) => sql`now() + ${`${ms} milliseconds`}::interval`
  * (their process died) are marked abandoned first. An advisory lock serializes claims, so
  * of several instances claiming at once exactly one wins.
  */
-export async function claimRun(db: Db, options: { mode: RunMode; engine: RunRow['engine']; trigger: RunRow['trigger']; leaseMs: number }): Promise<RunRow | undefined> {
+export async function claimRun(
+  db: Db,
+  options: { mode: RunMode; engine: RunRow['engine']; trigger: RunRow['trigger']; leaseMs: number },
+): Promise<RunRow | undefined> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('shareloop:warehouse-etl', 0))`);
     await tx
       .update(etlRuns)
-      .set({ status: 'abandoned', finishedAt: sql`now()`, error: 'its process stopped before the run ended; nothing of it was committed' })
+      .set({
+        status: 'abandoned',
+        finishedAt: sql`now()`,
+        error: 'its process stopped before the run ended; nothing of it was committed',
+      })
       .where(and(eq(etlRuns.status, 'running'), lt(etlRuns.leaseUntil, sql`now()`)));
     const [live] = await tx.select({ id: etlRuns.id }).from(etlRuns).where(eq(etlRuns.status, 'running')).limit(1);
     if (live) return undefined;
-    const [last] = await tx.select({ startedAt: etlRuns.startedAt }).from(etlRuns).where(eq(etlRuns.status, 'succeeded')).orderBy(desc(etlRuns.startedAt)).limit(1);
+    const [last] = await tx
+      .select({ startedAt: etlRuns.startedAt })
+      .from(etlRuns)
+      .where(eq(etlRuns.status, 'succeeded'))
+      .orderBy(desc(etlRuns.startedAt))
+      .limit(1);
     const [run] = await tx
       .insert(etlRuns)
-      .values({ id: randomUUID(), ...options, leaseUntil: leaseFrom(options.leaseMs), windowFrom: options.mode === 'incremental' ? (last?.startedAt ?? null) : null })
+      .values({
+        id: randomUUID(),
+        ...options,
+        leaseUntil: leaseFrom(options.leaseMs),
+        windowFrom: options.mode === 'incremental' ? (last?.startedAt ?? null) : null,
+      })
       .returning();
     return run!;
   });
 }
 
 /** Records progress and renews the lease; throws RunLost when the run no longer holds it. */
-export async function renewRun(db: Db, runId: string, tables: Record<string, TableCounts>, leaseMs: number): Promise<void> {
+export async function renewRun(
+  db: Db,
+  runId: string,
+  tables: Record<string, TableCounts>,
+  leaseMs: number,
+): Promise<void> {
   const renewed = await db
     .update(etlRuns)
     .set({ tables, leaseUntil: leaseFrom(leaseMs) })
@@ -53,7 +75,11 @@ export async function renewRun(db: Db, runId: string, tables: Record<string, Tab
 }
 
 /** Ends a run with its outcome. */
-export async function finishRun(db: Db, runId: string, outcome: { status: 'succeeded' | 'failed'; tables: Record<string, TableCounts>; error?: string }): Promise<RunRow | undefined> {
+export async function finishRun(
+  db: Db,
+  runId: string,
+  outcome: { status: 'succeeded' | 'failed'; tables: Record<string, TableCounts>; error?: string },
+): Promise<RunRow | undefined> {
   const [row] = await db
     .update(etlRuns)
     .set({
@@ -78,7 +104,12 @@ export function latestRuns(db: Db, limit: number): Promise<RunRow[]> {
 }
 
 export async function lastSucceededRun(db: Db): Promise<RunRow | undefined> {
-  const [row] = await db.select().from(etlRuns).where(eq(etlRuns.status, 'succeeded')).orderBy(desc(etlRuns.startedAt)).limit(1);
+  const [row] = await db
+    .select()
+    .from(etlRuns)
+    .where(eq(etlRuns.status, 'succeeded'))
+    .orderBy(desc(etlRuns.startedAt))
+    .limit(1);
   return row;
 }
 

@@ -21,7 +21,11 @@ export interface RunScratch {
 /** One module export feeding warehouse tables: its op and how a row becomes a warehouse row. */
 export interface Source<R> {
   name: string;
-  op: typeof identity.ops.exportUsers | typeof inventory.ops.exportItemHistory | typeof rentals.ops.exportRentals | typeof payments.ops.exportLedger;
+  op:
+    | typeof identity.ops.exportUsers
+    | typeof inventory.ops.exportItemHistory
+    | typeof rentals.ops.exportRentals
+    | typeof payments.ops.exportLedger;
   table: string;
   toRow(row: R, scratch: RunScratch): Record<string, WarehouseValue>;
 }
@@ -38,23 +42,56 @@ const users: Source<Rows<OutputOf<typeof identity.ops.exportUsers>>> = {
   name: 'users',
   op: identity.ops.exportUsers,
   table: 'dim_user',
-  toRow: (u, scratch) => ({ user_id: u.id, role: u.role, registered_at: time(u.registeredAt), registered_date_key: dateKey(u.registeredAt, scratch) }),
+  toRow: (u, scratch) => ({
+    user_id: u.id,
+    role: u.role,
+    registered_at: time(u.registeredAt),
+    registered_date_key: dateKey(u.registeredAt, scratch),
+  }),
 };
 
 type HistoryRow = Rows<OutputOf<typeof inventory.ops.exportItemHistory>>;
 
 /** The facts an item history event carries, flattened. */
 export function itemEventFacts({ itemId, event }: HistoryRow): ItemEventFacts {
-  const facts: ItemEventFacts = { itemId, version: event.version, eventType: event.type, occurredAt: event.occurredAt, ownerId: null, title: null, category: null, currency: null, dailyPrice: null, deposit: null, statusTo: null };
+  const facts: ItemEventFacts = {
+    itemId,
+    version: event.version,
+    eventType: event.type,
+    occurredAt: event.occurredAt,
+    ownerId: null,
+    title: null,
+    category: null,
+    currency: null,
+    dailyPrice: null,
+    deposit: null,
+    statusTo: null,
+  };
   switch (event.type) {
     case 'created':
     case 'baseline': {
       const d = event.data;
-      return { ...facts, ownerId: d.ownerId, title: d.title, category: d.category, currency: d.dailyPrice.currency, dailyPrice: d.dailyPrice.amount, deposit: d.deposit.amount, statusTo: 'status' in d ? d.status : null };
+      return {
+        ...facts,
+        ownerId: d.ownerId,
+        title: d.title,
+        category: d.category,
+        currency: d.dailyPrice.currency,
+        dailyPrice: d.dailyPrice.amount,
+        deposit: d.deposit.amount,
+        statusTo: 'status' in d ? d.status : null,
+      };
     }
     case 'updated': {
       const d = event.data;
-      return { ...facts, title: d.title ?? null, category: d.category ?? null, currency: d.dailyPrice?.currency ?? d.deposit?.currency ?? null, dailyPrice: d.dailyPrice?.amount ?? null, deposit: d.deposit?.amount ?? null };
+      return {
+        ...facts,
+        title: d.title ?? null,
+        category: d.category ?? null,
+        currency: d.dailyPrice?.currency ?? d.deposit?.currency ?? null,
+        dailyPrice: d.dailyPrice?.amount ?? null,
+        deposit: d.deposit?.amount ?? null,
+      };
     }
     case 'status_changed':
       return { ...facts, statusTo: event.data.to };

@@ -5,7 +5,10 @@ import type { AnalyticsDeps } from '../deps.ts';
 import { exportedTables } from '../warehouse/schema.ts';
 import { requireAdmin } from './require-admin.ts';
 
-export const exportWarehouse: Handler<typeof analytics.ops.exportWarehouse, AnalyticsDeps> = async (_input, { deps, caller }) => {
+export const exportWarehouse: Handler<typeof analytics.ops.exportWarehouse, AnalyticsDeps> = async (
+  _input,
+  { deps, caller },
+) => {
   requireAdmin(caller);
   const warehouse = await deps.warehouse.get();
   // A fresh directory per export, under the server's own data directory: callers choose no path.

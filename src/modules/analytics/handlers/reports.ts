@@ -11,19 +11,28 @@ function periodOf(input: { from?: string | undefined; to?: string | undefined })
   return period;
 }
 
-export const revenueReport: Handler<typeof analytics.ops.revenueReport, AnalyticsDeps> = async (input, { deps, caller }) => {
+export const revenueReport: Handler<typeof analytics.ops.revenueReport, AnalyticsDeps> = async (
+  input,
+  { deps, caller },
+) => {
   requireAdmin(caller);
   const period = periodOf(input);
   return { period, groupBy: input.groupBy, rows: await revenue(await deps.warehouse.get(), period, input.groupBy) };
 };
 
-export const utilizationReport: Handler<typeof analytics.ops.utilizationReport, AnalyticsDeps> = async (input, { deps, caller }) => {
+export const utilizationReport: Handler<typeof analytics.ops.utilizationReport, AnalyticsDeps> = async (
+  input,
+  { deps, caller },
+) => {
   requireAdmin(caller);
   const period = periodOf(input);
   return { period, groupBy: input.groupBy, rows: await utilization(await deps.warehouse.get(), period, input.groupBy) };
 };
 
-export const rentalsReport: Handler<typeof analytics.ops.rentalsReport, AnalyticsDeps> = async (input, { deps, caller }) => {
+export const rentalsReport: Handler<typeof analytics.ops.rentalsReport, AnalyticsDeps> = async (
+  input,
+  { deps, caller },
+) => {
   requireAdmin(caller);
   const period = periodOf(input);
   return { period, rows: await rentalsPerDay(await deps.warehouse.get(), period) };

@@ -12,7 +12,11 @@ export type RevenueGroup = 'day' | 'category' | 'owner';
 
 /** Fees of rentals completed in the period, by completion day (dim_date), category of the item version rented (dim_item) or owner. */
 export async function revenue(db: WarehouseSession, period: ReportPeriod, groupBy: RevenueGroup) {
-  const group = { day: 'CAST(d.full_date AS VARCHAR)', category: "coalesce(i.category, 'unknown')", owner: 'f.owner_id' }[groupBy];
+  const group = {
+    day: 'CAST(d.full_date AS VARCHAR)',
+    category: "coalesce(i.category, 'unknown')",
+    owner: 'f.owner_id',
+  }[groupBy];
   const rows = await db.all(
     `SELECT ${group} AS key, f.currency AS currency, count(*) AS rentals, CAST(sum(f.fee) AS BIGINT) AS revenue
      FROM fact_rental f
@@ -22,7 +26,12 @@ export async function revenue(db: WarehouseSession, period: ReportPeriod, groupB
      GROUP BY 1, 2 ORDER BY 1, 2`,
     bounds(period),
   );
-  return rows.map((r) => ({ key: String(r.key), currency: String(r.currency), rentals: num(r.rentals), revenue: { amount: num(r.revenue), currency: String(r.currency) } }));
+  return rows.map((r) => ({
+    key: String(r.key),
+    currency: String(r.currency),
+    rentals: num(r.rentals),
+    revenue: { amount: num(r.revenue), currency: String(r.currency) },
+  }));
 }
 
 const SECONDS_PER_DAY = 86_400;
@@ -55,7 +64,13 @@ export async function utilization(db: WarehouseSession, period: ReportPeriod, gr
   return rows.map((r) => {
     const listedDays = round(num(r.listed_days));
     const bookedDays = round(num(r.booked_days));
-    return { key: String(r.key), label: String(r.label ?? r.key), listedDays, bookedDays, utilization: listedDays > 0 ? round(bookedDays / listedDays) : null };
+    return {
+      key: String(r.key),
+      label: String(r.label ?? r.key),
+      listedDays,
+      bookedDays,
+      utilization: listedDays > 0 ? round(bookedDays / listedDays) : null,
+    };
   });
 }
 
@@ -73,7 +88,13 @@ export async function rentalsPerDay(db: WarehouseSession, period: ReportPeriod) 
      GROUP BY day ORDER BY day`,
     bounds(period),
   );
-  return rows.map((r) => ({ day: String(r.day), started: num(r.started), confirmed: num(r.confirmed), cancelled: num(r.cancelled), completed: num(r.completed) }));
+  return rows.map((r) => ({
+    day: String(r.day),
+    started: num(r.started),
+    confirmed: num(r.confirmed),
+    cancelled: num(r.cancelled),
+    completed: num(r.completed),
+  }));
 }
 
 /** One owner's fees of rentals completed in the period: totals, per day and per item. */
@@ -82,7 +103,10 @@ export async function ownerEarnings(db: WarehouseSession, period: ReportPeriod, 
   const where = `f.owner_id = CAST($3 AS VARCHAR) AND f.completed_at >= ${FROM} AND f.completed_at < ${TO}`;
   const money = (r: Record<string, unknown>) => ({ amount: num(r.earnings), currency: String(r.currency) });
   const [totals, byDay, byItem] = await Promise.all([
-    db.all(`SELECT f.currency, count(*) AS rentals, CAST(sum(f.fee) AS BIGINT) AS earnings FROM fact_rental f WHERE ${where} GROUP BY 1 ORDER BY 1`, params),
+    db.all(
+      `SELECT f.currency, count(*) AS rentals, CAST(sum(f.fee) AS BIGINT) AS earnings FROM fact_rental f WHERE ${where} GROUP BY 1 ORDER BY 1`,
+      params,
+    ),
     db.all(
       `SELECT CAST(d.full_date AS VARCHAR) AS day, f.currency, count(*) AS rentals, CAST(sum(f.fee) AS BIGINT) AS earnings
        FROM fact_rental f JOIN dim_date d ON d.date_key = f.completed_date_key WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`,
@@ -96,7 +120,18 @@ export async function ownerEarnings(db: WarehouseSession, period: ReportPeriod, 
   ]);
   return {
     totals: totals.map((r) => ({ currency: String(r.currency), rentals: num(r.rentals), earnings: money(r) })),
-    byDay: byDay.map((r) => ({ day: String(r.day), currency: String(r.currency), rentals: num(r.rentals), earnings: money(r) })),
-    byItem: byItem.map((r) => ({ itemId: String(r.item_id), title: (r.title as string | null) ?? null, currency: String(r.currency), rentals: num(r.rentals), earnings: money(r) })),
+    byDay: byDay.map((r) => ({
+      day: String(r.day),
+      currency: String(r.currency),
+      rentals: num(r.rentals),
+      earnings: money(r),
+    })),
+    byItem: byItem.map((r) => ({
+      itemId: String(r.item_id),
+      title: (r.title as string | null) ?? null,
+      currency: String(r.currency),
+      rentals: num(r.rentals),
+      earnings: money(r),
+    })),
   };
 }

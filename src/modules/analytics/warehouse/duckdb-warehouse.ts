@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { toWarehouseRow, type ExportTable, type Warehouse, type WarehouseSession, type WarehouseValue } from './port.ts';
+import {
+  toWarehouseRow,
+  type ExportTable,
+  type Warehouse,
+  type WarehouseSession,
+  type WarehouseValue,
+} from './port.ts';
 
 /** One statement at a time on the single connection (DuckDB allows one writer per file). */
 function session(connection: DuckDBConnection): WarehouseSession {
@@ -17,7 +23,9 @@ function session(connection: DuckDBConnection): WarehouseSession {
     // DuckDB parses large parameterized INSERTs slowly; its appender into a text staging table is much faster.
     async stage(table, rows) {
       const name = `stage_${table.name}`;
-      await connection.run(`CREATE TEMP TABLE IF NOT EXISTS ${name} (${table.columns.map((c) => `${c.name} VARCHAR`).join(', ')})`);
+      await connection.run(
+        `CREATE TEMP TABLE IF NOT EXISTS ${name} (${table.columns.map((c) => `${c.name} VARCHAR`).join(', ')})`,
+      );
       await connection.run(`DELETE FROM ${name}`);
       const appender = await connection.createAppender(name, 'main', 'temp');
       try {
@@ -109,10 +117,14 @@ export async function copyToParquet(db: WarehouseSession, dir: string, tables: r
   for (const table of tables) {
     const target = join(dir, table.name).replaceAll("'", "''");
     if (table.partitionBy) {
-      await db.run(`COPY (SELECT * FROM ${table.name}) TO '${target}' (FORMAT parquet, PARTITION_BY (${table.partitionBy}), OVERWRITE_OR_IGNORE true)`);
+      await db.run(
+        `COPY (SELECT * FROM ${table.name}) TO '${target}' (FORMAT parquet, PARTITION_BY (${table.partitionBy}), OVERWRITE_OR_IGNORE true)`,
+      );
     } else {
       mkdirSync(join(dir, table.name), { recursive: true });
-      await db.run(`COPY (SELECT * FROM ${table.name}) TO '${join(target, 'data.parquet').replaceAll("'", "''")}' (FORMAT parquet)`);
+      await db.run(
+        `COPY (SELECT * FROM ${table.name}) TO '${join(target, 'data.parquet').replaceAll("'", "''")}' (FORMAT parquet)`,
+      );
     }
   }
 }

@@ -11,11 +11,14 @@ export interface WarehouseLocation {
 }
 
 /** The DuckDB file of a data directory. */
-export const duckdbFile = (dataDir: string) => (dataDir === 'memory://' ? ':memory:' : join(dataDir, 'warehouse.duckdb'));
+export const duckdbFile = (dataDir: string) =>
+  dataDir === 'memory://' ? ':memory:' : join(dataDir, 'warehouse.duckdb');
 
 /** Opens the warehouse and creates its tables when missing. */
 export async function openWarehouse(location: WarehouseLocation): Promise<Warehouse> {
-  const warehouse = location.url ? openPostgresWarehouse(location.url) : await openDuckdbWarehouse(duckdbFile(location.dataDir));
+  const warehouse = location.url
+    ? openPostgresWarehouse(location.url)
+    : await openDuckdbWarehouse(duckdbFile(location.dataDir));
   try {
     await createTables(warehouse, warehouse);
   } catch (error) {
@@ -26,7 +29,10 @@ export async function openWarehouse(location: WarehouseLocation): Promise<Wareho
 }
 
 /** Creates the star schema (idempotent). */
-export async function createTables(warehouse: Pick<Warehouse, 'engine'>, db: { run(sql: string): Promise<void> }): Promise<void> {
+export async function createTables(
+  warehouse: Pick<Warehouse, 'engine'>,
+  db: { run(sql: string): Promise<void> },
+): Promise<void> {
   for (const table of warehouseTables) await db.run(tableDdl(table));
   if (warehouse.engine === 'postgres') for (const index of postgresIndexes) await db.run(index);
 }

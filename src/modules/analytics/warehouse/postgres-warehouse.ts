@@ -23,7 +23,13 @@ function session(sql: postgres.Sql | postgres.TransactionSql): WarehouseSession 
 
 /** The PostgreSQL warehouse (WAREHOUSE_URL): its own database, any number of readers, runs serialized by the ETL lease. */
 export function openPostgresWarehouse(url: string): Warehouse {
-  const sql = postgres(url, { max: 4, idle_timeout: 30, connect_timeout: 10, onnotice: () => {}, types: { bigint: postgres.BigInt } });
+  const sql = postgres(url, {
+    max: 4,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    types: { bigint: postgres.BigInt },
+  });
   const base = session(sql);
   return {
     engine: 'postgres',
@@ -44,9 +50,15 @@ export function openPostgresWarehouse(url: string): Warehouse {
           await duck.run(tableDdl(spec));
           const columns = spec.columns.map((c) => c.name);
           for (let offset = 0; ; offset += COPY_BATCH) {
-            const rows = await base.all(`SELECT ${columns.join(', ')} FROM ${spec.name} ORDER BY ${spec.key.join(', ')} LIMIT ${COPY_BATCH} OFFSET ${offset}`);
+            const rows = await base.all(
+              `SELECT ${columns.join(', ')} FROM ${spec.name} ORDER BY ${spec.key.join(', ')} LIMIT ${COPY_BATCH} OFFSET ${offset}`,
+            );
             if (rows.length === 0) break;
-            const { text, values } = insertStatement(spec.name, spec.columns, rows.map((row) => columns.map((c) => row[c] ?? null)));
+            const { text, values } = insertStatement(
+              spec.name,
+              spec.columns,
+              rows.map((row) => columns.map((c) => row[c] ?? null)),
+            );
             await duck.run(text, values);
             if (rows.length < COPY_BATCH) break;
           }

@@ -25,12 +25,25 @@ export const warehouseTables: readonly TableSpec[] = [
   {
     name: 'dim_date',
     key: ['date_key'],
-    columns: [col('date_key', 'INTEGER'), col('full_date', 'DATE'), col('year', 'INTEGER'), col('quarter', 'INTEGER'), col('month', 'INTEGER'), col('day', 'INTEGER'), col('iso_day_of_week', 'INTEGER')],
+    columns: [
+      col('date_key', 'INTEGER'),
+      col('full_date', 'DATE'),
+      col('year', 'INTEGER'),
+      col('quarter', 'INTEGER'),
+      col('month', 'INTEGER'),
+      col('day', 'INTEGER'),
+      col('iso_day_of_week', 'INTEGER'),
+    ],
   },
   {
     name: 'dim_user',
     key: ['user_id'],
-    columns: [col('user_id', 'VARCHAR'), col('role', 'VARCHAR'), col('registered_at', 'TIMESTAMP'), col('registered_date_key', 'INTEGER')],
+    columns: [
+      col('user_id', 'VARCHAR'),
+      col('role', 'VARCHAR'),
+      col('registered_at', 'TIMESTAMP'),
+      col('registered_date_key', 'INTEGER'),
+    ],
   },
   {
     name: 'dim_item',
@@ -122,7 +135,12 @@ export const warehouseTables: readonly TableSpec[] = [
     ],
   },
   // Each source's watermark: the safe point (a transaction id) its last committed load read up to.
-  { name: 'etl_state', key: ['source'], internal: true, columns: [col('source', 'VARCHAR'), col('watermark', 'VARCHAR')] },
+  {
+    name: 'etl_state',
+    key: ['source'],
+    internal: true,
+    columns: [col('source', 'VARCHAR'), col('watermark', 'VARCHAR')],
+  },
   // Items whose dimension rows a run rewrote: their rentals get their item version again.
   { name: 'etl_touched_items', key: ['item_id'], internal: true, columns: [col('item_id', 'VARCHAR')] },
 ];
@@ -130,7 +148,9 @@ export const warehouseTables: readonly TableSpec[] = [
 export const tableSpec = (name: string): TableSpec => warehouseTables.find((t) => t.name === name)!;
 
 /** The tables a Parquet export writes. */
-export const exportedTables = warehouseTables.filter((t) => !t.internal).map((t) => ({ name: t.name, ...(t.partitionBy ? { partitionBy: t.partitionBy } : {}) }));
+export const exportedTables = warehouseTables
+  .filter((t) => !t.internal)
+  .map((t) => ({ name: t.name, ...(t.partitionBy ? { partitionBy: t.partitionBy } : {}) }));
 
 /** CREATE TABLE (the same on both engines), with a primary key on the natural key: a doubled row cannot exist. */
 export function tableDdl(table: TableSpec): string {

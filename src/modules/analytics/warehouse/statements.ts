@@ -5,7 +5,11 @@ import type { WarehouseSession, WarehouseValue } from './port.ts';
 const CHUNK_PARAMS = 8_000;
 
 /** A multi-row INSERT whose every parameter is cast to its column's type (the same SQL on both engines). */
-export function insertStatement(table: string, columns: readonly ColumnSpec[], rows: readonly (readonly WarehouseValue[])[]): { text: string; values: WarehouseValue[] } {
+export function insertStatement(
+  table: string,
+  columns: readonly ColumnSpec[],
+  rows: readonly (readonly WarehouseValue[])[],
+): { text: string; values: WarehouseValue[] } {
   const values: WarehouseValue[] = [];
   const tuples = rows.map((row) => {
     const cells = columns.map((column, i) => {
@@ -14,7 +18,10 @@ export function insertStatement(table: string, columns: readonly ColumnSpec[], r
     });
     return `(${cells.join(', ')})`;
   });
-  return { text: `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) VALUES ${tuples.join(', ')}`, values };
+  return {
+    text: `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) VALUES ${tuples.join(', ')}`,
+    values,
+  };
 }
 
 /**
@@ -22,14 +29,23 @@ export function insertStatement(table: string, columns: readonly ColumnSpec[], r
  * caller's transaction. Loading the same rows twice leaves the table as once. Rows are
  * objects keyed by column name; the key must be unique among them.
  */
-export async function mergeRows(db: WarehouseSession, table: TableSpec, rows: readonly Record<string, WarehouseValue>[]): Promise<number> {
+export async function mergeRows(
+  db: WarehouseSession,
+  table: TableSpec,
+  rows: readonly Record<string, WarehouseValue>[],
+): Promise<number> {
   if (rows.length === 0) return 0;
   if (db.stage) {
-    const stage = await db.stage(table, rows.map((row) => table.columns.map((c) => row[c.name] ?? null)));
+    const stage = await db.stage(
+      table,
+      rows.map((row) => table.columns.map((c) => row[c.name] ?? null)),
+    );
     const key = table.key[0]!;
     const keyType = table.columns.find((c) => c.name === key)!.type;
     await db.run(`DELETE FROM ${table.name} WHERE ${key} IN (SELECT CAST(${key} AS ${keyType}) FROM ${stage})`);
-    await db.run(`INSERT INTO ${table.name} SELECT ${table.columns.map((c) => `CAST(${c.name} AS ${c.type})`).join(', ')} FROM ${stage}`);
+    await db.run(
+      `INSERT INTO ${table.name} SELECT ${table.columns.map((c) => `CAST(${c.name} AS ${c.type})`).join(', ')} FROM ${stage}`,
+    );
     return rows.length;
   }
   const perChunk = Math.max(1, Math.floor(CHUNK_PARAMS / table.columns.length));
@@ -46,18 +62,34 @@ export async function mergeRows(db: WarehouseSession, table: TableSpec, rows: re
   return rows.length;
 }
 
-async function deleteKeys(db: WarehouseSession, table: TableSpec, rows: readonly Record<string, WarehouseValue>[]): Promise<void> {
+async function deleteKeys(
+  db: WarehouseSession,
+  table: TableSpec,
+  rows: readonly Record<string, WarehouseValue>[],
+): Promise<void> {
   const [key, ...rest] = table.key;
   if (rest.length > 0) throw new Error(`${table.name}: merge supports single-column keys`);
   const column = table.columns.find((c) => c.name === key)!;
   const values = rows.map((row) => row[key!] ?? null);
-  await db.run(`DELETE FROM ${table.name} WHERE ${key} IN (${values.map((_, i) => `CAST($${i + 1} AS ${column.type})`).join(', ')})`, values);
+  await db.run(
+    `DELETE FROM ${table.name} WHERE ${key} IN (${values.map((_, i) => `CAST($${i + 1} AS ${column.type})`).join(', ')})`,
+    values,
+  );
 }
 
 /** Deletes every row whose column is one of values (chunked). */
-export async function deleteWhereIn(db: WarehouseSession, table: string, column: string, type: string, values: readonly WarehouseValue[]): Promise<void> {
+export async function deleteWhereIn(
+  db: WarehouseSession,
+  table: string,
+  column: string,
+  type: string,
+  values: readonly WarehouseValue[],
+): Promise<void> {
   for (let start = 0; start < values.length; start += CHUNK_PARAMS) {
     const chunk = values.slice(start, start + CHUNK_PARAMS);
-    await db.run(`DELETE FROM ${table} WHERE ${column} IN (${chunk.map((_, i) => `CAST($${i + 1} AS ${type})`).join(', ')})`, chunk);
+    await db.run(
+      `DELETE FROM ${table} WHERE ${column} IN (${chunk.map((_, i) => `CAST($${i + 1} AS ${type})`).join(', ')})`,
+      chunk,
+    );
   }
 }

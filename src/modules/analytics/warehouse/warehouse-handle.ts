@@ -24,7 +24,10 @@ export function warehouseHandle(location: WarehouseLocation, log: Logger): Wareh
           opening = undefined;
           log.warn({ err: error.message }, 'warehouse unavailable');
           // DuckDB allows one process per file: a CLI or another server may hold it.
-          throw analytics.error('warehouseUnavailable', 'The warehouse cannot be opened now (another process may hold it); retry shortly.');
+          throw analytics.error(
+            'warehouseUnavailable',
+            'The warehouse cannot be opened now (another process may hold it); retry shortly.',
+          );
         },
       );
       return opening;

@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, customType, index, integer, jsonb, pgSchema, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  smallint,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { eventTables } from '../../../shared/events/tables.ts';
 
 export const catalogSchema = pgSchema('catalog');
@@ -146,5 +159,13 @@ export interface ReadModelTables {
   bookings: BookingsTable;
 }
 
-export const liveTables: ReadModelTables = { items: items as unknown as ItemsTable, owners, bookings: bookings as unknown as BookingsTable };
-export const stagingTables: ReadModelTables = { items: itemsRebuild, owners: ownersRebuild as unknown as OwnersTable, bookings: bookingsRebuild };
+export const liveTables: ReadModelTables = {
+  items: items as unknown as ItemsTable,
+  owners,
+  bookings: bookings as unknown as BookingsTable,
+};
+export const stagingTables: ReadModelTables = {
+  items: itemsRebuild,
+  owners: ownersRebuild as unknown as OwnersTable,
+  bookings: bookingsRebuild,
+};

@@ -15,7 +15,11 @@ export type FetchPage<T> = (offset: number, limit: number) => Promise<T[]>;
  * must be idempotent. Entries that join or leave during the scan may or may not be seen: the
  * catalog learns of those from their events.
  */
-export async function* anchoredScan<T extends ScanEntry>(fetchPage: FetchPage<T>, limit: number, maxStepsBack = 10_000): AsyncGenerator<T[]> {
+export async function* anchoredScan<T extends ScanEntry>(
+  fetchPage: FetchPage<T>,
+  limit: number,
+  maxStepsBack = 10_000,
+): AsyncGenerator<T[]> {
   if (limit < 2) throw new Error('an anchored scan needs pages of at least 2 entries');
   let offset = 0;
   let anchor: T | undefined;

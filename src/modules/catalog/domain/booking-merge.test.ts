@@ -7,7 +7,11 @@ describe('booking states', () => {
     assert.equal(bookingAdvances(undefined, 'confirmed'), true);
     assert.equal(bookingAdvances('confirmed', 'completed'), true);
     assert.equal(bookingAdvances('confirmed', 'cancelled'), true);
-    assert.equal(bookingAdvances('cancelled', 'confirmed'), false, 'a cancellation that overtook its confirmation stays');
+    assert.equal(
+      bookingAdvances('cancelled', 'confirmed'),
+      false,
+      'a cancellation that overtook its confirmation stays',
+    );
     assert.equal(bookingAdvances('completed', 'confirmed'), false);
     assert.equal(bookingAdvances('completed', 'cancelled'), false);
     assert.equal(bookingAdvances('confirmed', 'confirmed'), false);
@@ -18,6 +22,12 @@ describe('booking states', () => {
   });
 
   test('a rental once confirmed books its period until it is completed or cancelled, also while it is being undone', () => {
-    assert.deepEqual((['confirmed', 'active', 'compensating', 'completed', 'cancelled'] as const).map(bookingStateOf), ['confirmed', 'confirmed', 'confirmed', 'completed', 'cancelled']);
+    assert.deepEqual((['confirmed', 'active', 'compensating', 'completed', 'cancelled'] as const).map(bookingStateOf), [
+      'confirmed',
+      'confirmed',
+      'confirmed',
+      'completed',
+      'cancelled',
+    ]);
   });
 });

@@ -14,12 +14,32 @@ const created: ItemFact = {
   version: 1,
   occurredAt: at(1),
   listedAt: at(1),
-  values: { title: 'Drill', description: '18V', category: 'power-tools', dailyPrice: eur(800), deposit: eur(5000), condition: 'good', status: 'available' },
+  values: {
+    title: 'Drill',
+    description: '18V',
+    category: 'power-tools',
+    dailyPrice: eur(800),
+    deposit: eur(5000),
+    condition: 'good',
+    status: 'available',
+  },
 };
 const renamed: ItemFact = { itemId, ownerId, version: 2, occurredAt: at(2), values: { title: 'Cordless drill' } };
-const repriced: ItemFact = { itemId, ownerId, version: 3, occurredAt: at(3), values: { dailyPrice: eur(900), deposit: eur(6000) } };
+const repriced: ItemFact = {
+  itemId,
+  ownerId,
+  version: 3,
+  occurredAt: at(3),
+  values: { dailyPrice: eur(900), deposit: eur(6000) },
+};
 const reserved: ItemFact = { itemId, ownerId, version: 4, occurredAt: at(4), values: { status: 'reserved' } };
-const described: ItemFact = { itemId, ownerId, version: 5, occurredAt: at(5), values: { description: '18V, two batteries' } };
+const described: ItemFact = {
+  itemId,
+  ownerId,
+  version: 5,
+  occurredAt: at(5),
+  values: { description: '18V, two batteries' },
+};
 const history = [created, renamed, repriced, reserved, described];
 
 function applyAll(facts: readonly ItemFact[]): ItemState {
@@ -59,7 +79,11 @@ describe('merging item facts by version', () => {
 
   test('an older fact after a newer one changes nothing; a repeated fact changes nothing', () => {
     const current = applyAll([created, repriced]);
-    assert.equal(mergeItem(current, renamed).state.values.title, 'Cordless drill', 'a field the newer fact did not touch still takes the older change');
+    assert.equal(
+      mergeItem(current, renamed).state.values.title,
+      'Cordless drill',
+      'a field the newer fact did not touch still takes the older change',
+    );
     const later = applyAll([created, renamed, repriced]);
     assert.deepEqual(mergeItem(later, renamed), { state: later, changed: false });
     const stale: ItemFact = { itemId, ownerId, version: 2, occurredAt: at(2), values: { dailyPrice: eur(1) } };
@@ -67,20 +91,42 @@ describe('merging item facts by version', () => {
   });
 
   test('a snapshot at a version supersedes every event up to it, and none after it', () => {
-    const snapshot: ItemFact = { ...created, version: 3, occurredAt: at(3), listedAt: at(0), values: { ...created.values, title: 'Cordless drill', dailyPrice: eur(900), deposit: eur(6000) } };
+    const snapshot: ItemFact = {
+      ...created,
+      version: 3,
+      occurredAt: at(3),
+      listedAt: at(0),
+      values: { ...created.values, title: 'Cordless drill', dailyPrice: eur(900), deposit: eur(6000) },
+    };
     const state = applyAll([described, snapshot, renamed, created, reserved]);
     assert.deepEqual(state, applyAll([...history, snapshot]));
     assert.deepEqual(state.listedAt, at(0), 'the earliest report of the listing wins');
   });
 
   test('any order of any facts converges on the same state', () => {
-    const snapshot: ItemFact = { ...created, version: 4, occurredAt: at(4), listedAt: at(1), values: { ...created.values, title: 'Cordless drill', dailyPrice: eur(900), deposit: eur(6000), status: 'reserved' } };
+    const snapshot: ItemFact = {
+      ...created,
+      version: 4,
+      occurredAt: at(4),
+      listedAt: at(1),
+      values: {
+        ...created.values,
+        title: 'Cordless drill',
+        dailyPrice: eur(900),
+        deposit: eur(6000),
+        status: 'reserved',
+      },
+    };
     const facts = [...history, snapshot];
     const expected = applyAll(facts);
     fc.assert(
-      fc.property(fc.shuffledSubarray(facts, { minLength: facts.length, maxLength: facts.length }), fc.array(fc.constantFrom(...facts), { maxLength: 4 }), (order, repeats) => {
-        assert.deepEqual(applyAll([...order, ...repeats]), expected);
-      }),
+      fc.property(
+        fc.shuffledSubarray(facts, { minLength: facts.length, maxLength: facts.length }),
+        fc.array(fc.constantFrom(...facts), { maxLength: 4 }),
+        (order, repeats) => {
+          assert.deepEqual(applyAll([...order, ...repeats]), expected);
+        },
+      ),
     );
   });
 });

@@ -17,7 +17,15 @@ export interface FieldValues {
 
 export type Field = keyof FieldValues;
 
-export const fields: readonly Field[] = ['title', 'description', 'category', 'dailyPrice', 'deposit', 'condition', 'status'];
+export const fields: readonly Field[] = [
+  'title',
+  'description',
+  'category',
+  'dailyPrice',
+  'deposit',
+  'condition',
+  'status',
+];
 
 /** What the catalog knows of an item: each field with the item version it is from (0: unknown). */
 export interface ItemState {
@@ -45,7 +53,15 @@ export interface ItemFact {
   listedAt?: Date;
 }
 
-const noVersions = (): Record<Field, number> => ({ title: 0, description: 0, category: 0, dailyPrice: 0, deposit: 0, condition: 0, status: 0 });
+const noVersions = (): Record<Field, number> => ({
+  title: 0,
+  description: 0,
+  category: 0,
+  dailyPrice: 0,
+  deposit: 0,
+  condition: 0,
+  status: 0,
+});
 
 /**
  * Applies a fact whatever the order facts arrive in: a field takes the fact's value only when

@@ -27,9 +27,19 @@ describe('merging owner facts', () => {
   });
 
   test('a deletion is final: the name is gone and later names never bring it back', () => {
-    for (const order of [[registered, renamed, deleted], [deleted, registered, renamed], [renamed, deleted, registered]]) {
+    for (const order of [
+      [registered, renamed, deleted],
+      [deleted, registered, renamed],
+      [renamed, deleted, registered],
+    ]) {
       assert.deepEqual(applyAll(order), { displayName: null, changedAt: at(3), deleted: true });
     }
-    assert.equal(mergeOwner({ displayName: null, changedAt: at(3), deleted: true }, { kind: 'named', displayName: 'Zombie', at: at(9) }), undefined);
+    assert.equal(
+      mergeOwner(
+        { displayName: null, changedAt: at(3), deleted: true },
+        { kind: 'named', displayName: 'Zombie', at: at(9) },
+      ),
+      undefined,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { encodeCursor } from './cursor.ts';
-import { normalizeSearch, searchCacheKey, type Normalized, type NormalizedSearch, type SearchInput } from './search-query.ts';
+import {
+  normalizeSearch,
+  searchCacheKey,
+  type Normalized,
+  type NormalizedSearch,
+  type SearchInput,
+} from './search-query.ts';
 
 const id = '0b6f7c52-8f0e-4a4e-9d7a-1f2e3d4c5b6a';
 
@@ -58,7 +64,10 @@ describe('search normalization', () => {
     assert.equal(problem({ availableFrom: '2030-07-01' }), 'invalidPeriod');
     assert.equal(problem({ availableTo: '2030-07-01' }), 'invalidPeriod');
     assert.equal(problem({ availableFrom: '2030-07-03', availableTo: '2030-07-01' }), 'invalidPeriod');
-    assert.equal(problem({ availableFrom: '2030-07-01T12:00:00Z', availableTo: '2030-07-01T12:00:00Z' }), 'invalidPeriod');
+    assert.equal(
+      problem({ availableFrom: '2030-07-01T12:00:00Z', availableTo: '2030-07-01T12:00:00Z' }),
+      'invalidPeriod',
+    );
   });
 
   test('a cursor must be ours and of the same sort', () => {
@@ -72,7 +81,12 @@ describe('search normalization', () => {
 describe('search cache keys', () => {
   test('equal searches share a key, whatever their spelling', () => {
     const a = ok({ q: 'Camping  Tent', availableFrom: '2030-07-01', availableTo: '2030-07-02' });
-    const b = ok({ q: ' camping tent ', sort: 'relevance', availableFrom: '2030-07-01T00:00:00Z', availableTo: '2030-07-03T00:00:00.000Z' });
+    const b = ok({
+      q: ' camping tent ',
+      sort: 'relevance',
+      availableFrom: '2030-07-01T00:00:00Z',
+      availableTo: '2030-07-03T00:00:00.000Z',
+    });
     assert.equal(searchCacheKey(a, 7), searchCacheKey(b, 7));
   });
 

@@ -34,8 +34,9 @@ export interface NormalizedSearch {
 
 export type SearchProblemCode = 'invalidCursor' | 'invalidPriceRange' | 'priceNeedsCurrency' | 'invalidPeriod';
 
-export type Normalized = { ok: true; search: NormalizedSearch } | { ok: false; code: SearchProblemCode; detail: string };
-
+export type Normalized =
+  | { ok: true; search: NormalizedSearch }
+  | { ok: false; code: SearchProblemCode; detail: string };
 
 /**
  * Checks and canonicalizes a search: the text trimmed, lower-cased and single-spaced; the
@@ -48,7 +49,11 @@ export function normalizeSearch(input: SearchInput): Normalized {
   const minPrice = input.minPrice ?? null;
   const maxPrice = input.maxPrice ?? null;
   if ((minPrice !== null || maxPrice !== null) && !input.currency) {
-    return { ok: false, code: 'priceNeedsCurrency', detail: 'minPrice and maxPrice compare amounts of one currency: add currency, e.g. currency=EUR.' };
+    return {
+      ok: false,
+      code: 'priceNeedsCurrency',
+      detail: 'minPrice and maxPrice compare amounts of one currency: add currency, e.g. currency=EUR.',
+    };
   }
   if (minPrice !== null && maxPrice !== null && minPrice > maxPrice) {
     return { ok: false, code: 'invalidPriceRange', detail: `minPrice (${minPrice}) is above maxPrice (${maxPrice}).` };
@@ -56,20 +61,44 @@ export function normalizeSearch(input: SearchInput): Normalized {
   let period: NormalizedSearch['period'] = null;
   if (input.availableFrom !== undefined || input.availableTo !== undefined) {
     if (input.availableFrom === undefined || input.availableTo === undefined) {
-      return { ok: false, code: 'invalidPeriod', detail: 'availableFrom and availableTo go together: give both, or neither.' };
+      return {
+        ok: false,
+        code: 'invalidPeriod',
+        detail: 'availableFrom and availableTo go together: give both, or neither.',
+      };
     }
     const from = boundOf(input.availableFrom, 'start');
     const to = boundOf(input.availableTo, 'end');
-    if (from === undefined || to === undefined) return { ok: false, code: 'invalidPeriod', detail: 'availableFrom and availableTo must be ISO dates or date-times.' };
+    if (from === undefined || to === undefined)
+      return {
+        ok: false,
+        code: 'invalidPeriod',
+        detail: 'availableFrom and availableTo must be ISO dates or date-times.',
+      };
     if (from >= to) return { ok: false, code: 'invalidPeriod', detail: 'availableFrom must be before availableTo.' };
     period = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
   }
-  const sort: Sort = input.sort === undefined || (input.sort === 'relevance' && q === null) ? (q === null ? 'newest' : 'relevance') : input.sort;
+  const sort: Sort =
+    input.sort === undefined || (input.sort === 'relevance' && q === null)
+      ? q === null
+        ? 'newest'
+        : 'relevance'
+      : input.sort;
   let after: Cursor | null = null;
   if (input.cursor !== undefined) {
     const cursor = decodeCursor(input.cursor);
-    if (!cursor) return { ok: false, code: 'invalidCursor', detail: 'The cursor is not one this API returned; start again without it.' };
-    if (cursor.sort !== sort) return { ok: false, code: 'invalidCursor', detail: `The cursor belongs to a search sorted by ${cursor.sort}, not ${sort}.` };
+    if (!cursor)
+      return {
+        ok: false,
+        code: 'invalidCursor',
+        detail: 'The cursor is not one this API returned; start again without it.',
+      };
+    if (cursor.sort !== sort)
+      return {
+        ok: false,
+        code: 'invalidCursor',
+        detail: `The cursor belongs to a search sorted by ${cursor.sort}, not ${sort}.`,
+      };
     after = cursor;
   }
   return {

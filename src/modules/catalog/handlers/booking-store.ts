@@ -11,11 +11,21 @@ export async function applyBookingFact(tx: Tx, bookings: BookingsTable, fact: Bo
   const { rentalId, itemId, from, to, state, at } = fact;
   const inserted = await tx
     .insert(bookings)
-    .values({ rentalId, itemId, period: sql`tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')`, state, changedAt: at })
+    .values({
+      rentalId,
+      itemId,
+      period: sql`tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')`,
+      state,
+      changedAt: at,
+    })
     .onConflictDoNothing()
     .returning({ rentalId: bookings.rentalId });
   if (inserted.length > 0) return true;
-  const [row] = await tx.select({ state: bookings.state }).from(bookings).where(eq(bookings.rentalId, rentalId)).for('update');
+  const [row] = await tx
+    .select({ state: bookings.state })
+    .from(bookings)
+    .where(eq(bookings.rentalId, rentalId))
+    .for('update');
   if (!row || !bookingAdvances(row.state, state)) return false;
   await tx.update(bookings).set({ state, changedAt: at }).where(eq(bookings.rentalId, rentalId));
   return true;

@@ -8,7 +8,10 @@ import { requireAdmin } from './require-admin.ts';
 
 type Status = z.output<typeof catalog.ops.getRebuildStatus.output>;
 
-export const getRebuildStatus: Handler<typeof catalog.ops.getRebuildStatus, CatalogDeps> = async (_input, { deps, caller }) => {
+export const getRebuildStatus: Handler<typeof catalog.ops.getRebuildStatus, CatalogDeps> = async (
+  _input,
+  { deps, caller },
+) => {
   requireAdmin(caller);
   const [row] = await deps.db
     .select({
@@ -28,7 +31,10 @@ export const getRebuildStatus: Handler<typeof catalog.ops.getRebuildStatus, Cata
     generation: row.generation,
     lastEventAt: row.lastEventAt?.toISOString() ?? null,
     lagSeconds: row.lastEventAt ? Math.max(0, (Date.now() - row.lastEventAt.getTime()) / 1000) : null,
-    running: row.rebuildId && row.live && row.startedAt && progress ? { rebuildId: row.rebuildId, startedAt: row.startedAt.toISOString(), ...progress } : null,
+    running:
+      row.rebuildId && row.live && row.startedAt && progress
+        ? { rebuildId: row.rebuildId, startedAt: row.startedAt.toISOString(), ...progress }
+        : null,
     last: (row.last as Status['last']) ?? null,
   };
 };

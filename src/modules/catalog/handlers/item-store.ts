@@ -32,7 +32,8 @@ export function stateOf(row: ItemRow): ItemState {
   if (row.titleVersion > 0) values.title = row.title!;
   if (row.descriptionVersion > 0) values.description = row.description!;
   if (row.categoryVersion > 0) values.category = row.category!;
-  if (row.dailyPriceVersion > 0) values.dailyPrice = { amount: row.dailyPriceAmount!, currency: row.dailyPriceCurrency! };
+  if (row.dailyPriceVersion > 0)
+    values.dailyPrice = { amount: row.dailyPriceAmount!, currency: row.dailyPriceCurrency! };
   if (row.depositVersion > 0) values.deposit = { amount: row.depositAmount!, currency: row.depositCurrency! };
   if (row.conditionVersion > 0) values.condition = row.condition!;
   if (row.statusVersion > 0) values.status = row.status!;
@@ -45,7 +46,15 @@ export function stateOf(row: ItemRow): ItemState {
     condition: row.conditionVersion,
     status: row.statusVersion,
   };
-  return { itemId: row.itemId, ownerId: row.ownerId, values, versions, version: row.version, listedAt: row.listedAt, updatedAt: row.updatedAt };
+  return {
+    itemId: row.itemId,
+    ownerId: row.ownerId,
+    values,
+    versions,
+    version: row.version,
+    listedAt: row.listedAt,
+    updatedAt: row.updatedAt,
+  };
 }
 
 /** The columns that store a domain state (all but the owner's name, kept by owner facts). */

@@ -11,7 +11,12 @@ const NEVER = new Date(0);
  * writes it into every item of that owner (the denormalized owner_name). Returns whether
  * anything changed.
  */
-export async function applyOwnerFact(tx: Tx, tables: ReadModelTables, userId: string, fact: OwnerFact): Promise<boolean> {
+export async function applyOwnerFact(
+  tx: Tx,
+  tables: ReadModelTables,
+  userId: string,
+  fact: OwnerFact,
+): Promise<boolean> {
   const { owners, items } = tables;
   await tx.insert(owners).values({ userId, displayName: null, changedAt: NEVER, deleted: false }).onConflictDoNothing();
   const [row] = await tx.select().from(owners).where(eq(owners.userId, userId)).for('update');

@@ -12,7 +12,8 @@ type ItemUpdated = z.output<typeof inventory.events.itemUpdated.payload>;
 export async function projectItemUpdated(message: EventMessage<ItemUpdated>, tx: Tx): Promise<void> {
   const { itemId, ownerId, version, changes } = message.payload;
   const values: Partial<FieldValues> = {};
-  for (const [field, value] of Object.entries(changes)) if (value !== undefined) Object.assign(values, { [field]: value });
+  for (const [field, value] of Object.entries(changes))
+    if (value !== undefined) Object.assign(values, { [field]: value });
   const fact = { itemId, ownerId, version, occurredAt: new Date(message.envelope.occurredAt), values };
   await applyEvent(tx, message.envelope.occurredAt, (tables) => applyItemFact(tx, tables, fact));
 }

@@ -10,9 +10,14 @@ import { liveTables, projection, stagingTables, type ReadModelTables } from '../
 export async function markApplied(tx: Tx, occurredAt: string): Promise<{ rebuilding: boolean }> {
   const [state] = await tx
     .update(projection)
-    .set({ generation: sql`${projection.generation} + 1`, lastEventAt: sql`greatest(${projection.lastEventAt}, ${occurredAt}::timestamptz)` })
+    .set({
+      generation: sql`${projection.generation} + 1`,
+      lastEventAt: sql`greatest(${projection.lastEventAt}, ${occurredAt}::timestamptz)`,
+    })
     .where(eq(projection.id, 1))
-    .returning({ rebuilding: sql<boolean>`coalesce(${projection.rebuildId} is not null and ${projection.rebuildLeaseUntil} > now(), false)` });
+    .returning({
+      rebuilding: sql<boolean>`coalesce(${projection.rebuildId} is not null and ${projection.rebuildLeaseUntil} > now(), false)`,
+    });
   if (!state) throw new Error('catalog.projection has no state row; migrations did not run');
   return state;
 }
@@ -21,7 +26,11 @@ export async function markApplied(tx: Tx, occurredAt: string): Promise<{ rebuild
  * Applies an event's effect to the live read model and, while a rebuild runs, to its staging
  * copy too, so the rebuild misses nothing that happens while it reads the sources.
  */
-export async function applyEvent(tx: Tx, occurredAt: string, effect: (tables: ReadModelTables) => Promise<unknown>): Promise<void> {
+export async function applyEvent(
+  tx: Tx,
+  occurredAt: string,
+  effect: (tables: ReadModelTables) => Promise<unknown>,
+): Promise<void> {
   const { rebuilding } = await markApplied(tx, occurredAt);
   await effect(liveTables);
   if (rebuilding) await effect(stagingTables);

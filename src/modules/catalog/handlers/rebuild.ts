@@ -8,9 +8,15 @@ import { requireAdmin } from './require-admin.ts';
 export const rebuild: Handler<typeof catalog.ops.rebuild, CatalogDeps> = async (_input, { deps, caller, bus }) => {
   requireAdmin(caller);
   const claim = await claimRebuild(deps.db);
-  if (!claim) throw catalog.error('rebuildInProgress', 'A rebuild is already running; follow it with GET /v1/admin/catalog/rebuild.');
+  if (!claim)
+    throw catalog.error(
+      'rebuildInProgress',
+      'A rebuild is already running; follow it with GET /v1/admin/catalog/rebuild.',
+    );
   const { rebuildId, startedAt } = claim;
   deps.log.info({ rebuildId }, 'catalog rebuild started');
-  deps.rebuilds.start(rebuildId, (signal) => runRebuild({ rebuildId, startedAt, db: deps.db, bus, log: deps.log, signal }).then(() => {}));
+  deps.rebuilds.start(rebuildId, (signal) =>
+    runRebuild({ rebuildId, startedAt, db: deps.db, bus, log: deps.log, signal }).then(() => {}),
+  );
   return { rebuildId, startedAt: startedAt.toISOString() };
 };

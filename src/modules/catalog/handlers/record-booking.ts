@@ -20,7 +20,11 @@ export interface RentalPeriodFact {
  * completed and cancelled free it. Order-tolerant: a booking only moves forward, so a
  * cancellation that overtook its confirmation stays cancelled.
  */
-export async function recordBooking(message: EventMessage<RentalPeriodFact>, tx: Tx, state: BookingState): Promise<void> {
+export async function recordBooking(
+  message: EventMessage<RentalPeriodFact>,
+  tx: Tx,
+  state: BookingState,
+): Promise<void> {
   const { rentalId, itemId, from, to } = message.payload;
   const fact = { rentalId, itemId, from, to, state, at: new Date(message.envelope.occurredAt) };
   await applyEvent(tx, message.envelope.occurredAt, (tables) => applyBookingFact(tx, tables.bookings, fact));

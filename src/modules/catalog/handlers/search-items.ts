@@ -23,13 +23,19 @@ export const searchItems: Handler<typeof catalog.ops.searchItems, CatalogDeps> =
   const { search } = normalized;
   // Read the generation first: a page cached under it can only be as new as or newer than it.
   const generation = await currentGeneration(db);
-  return cached(deps.cache, searchCacheKey(search, generation), deps.searchCacheTtlSeconds, () => runSearch(db, search));
+  return cached(deps.cache, searchCacheKey(search, generation), deps.searchCacheTtlSeconds, () =>
+    runSearch(db, search),
+  );
 };
 
 async function runSearch(db: Db, search: NormalizedSearch): Promise<SearchOutput> {
-  const query = search.q === null ? undefined : sql`websearch_to_tsquery(${sql.raw(`'${SEARCH_CONFIG}'`)}::regconfig, ${search.q})`;
+  const query =
+    search.q === null ? undefined : sql`websearch_to_tsquery(${sql.raw(`'${SEARCH_CONFIG}'`)}::regconfig, ${search.q})`;
   const rank = query ? sql<number>`ts_rank(${items.search}, ${query})` : undefined;
-  const where: SQL[] = [isNotNull(items.listedAt), search.status ? eq(items.status, search.status) : ne(items.status, 'retired')];
+  const where: SQL[] = [
+    isNotNull(items.listedAt),
+    search.status ? eq(items.status, search.status) : ne(items.status, 'retired'),
+  ];
   if (query) where.push(sql`${items.search} @@ ${query}`);
   if (search.category) where.push(eq(items.category, search.category));
   if (search.currency) where.push(eq(items.dailyPriceCurrency, search.currency));
@@ -104,7 +110,12 @@ type Row = { itemId: string; rank: number; listedAt: Date | null; dailyPriceAmou
  * (key, id) comes strictly after the cursor's in that order. Ties on the key break by id.
  */
 function orderOf(search: NormalizedSearch, rank: SQL<number> | undefined) {
-  const keyed = (key: SQL | typeof items.listedAt | typeof items.dailyPriceAmount, direction: 'asc' | 'desc', cast: string, cursorOf: (row: Row) => Cursor) => ({
+  const keyed = (
+    key: SQL | typeof items.listedAt | typeof items.dailyPriceAmount,
+    direction: 'asc' | 'desc',
+    cast: string,
+    cursorOf: (row: Row) => Cursor,
+  ) => ({
     by: direction === 'asc' ? [asc(key), asc(items.itemId)] : [desc(key), desc(items.itemId)],
     after: (cursor: Cursor) =>
       direction === 'asc'
@@ -116,11 +127,23 @@ function orderOf(search: NormalizedSearch, rank: SQL<number> | undefined) {
     case 'relevance':
       return keyed(rank!, 'desc', 'real', (row) => ({ sort: 'relevance', key: row.rank, id: row.itemId }));
     case 'newest':
-      return keyed(items.listedAt, 'desc', 'timestamptz', (row) => ({ sort: 'newest', key: row.listedAt!.toISOString(), id: row.itemId }));
+      return keyed(items.listedAt, 'desc', 'timestamptz', (row) => ({
+        sort: 'newest',
+        key: row.listedAt!.toISOString(),
+        id: row.itemId,
+      }));
     case 'price_asc':
-      return keyed(items.dailyPriceAmount, 'asc', 'integer', (row) => ({ sort: 'price_asc', key: row.dailyPriceAmount!, id: row.itemId }));
+      return keyed(items.dailyPriceAmount, 'asc', 'integer', (row) => ({
+        sort: 'price_asc',
+        key: row.dailyPriceAmount!,
+        id: row.itemId,
+      }));
     case 'price_desc':
-      return keyed(items.dailyPriceAmount, 'desc', 'integer', (row) => ({ sort: 'price_desc', key: row.dailyPriceAmount!, id: row.itemId }));
+      return keyed(items.dailyPriceAmount, 'desc', 'integer', (row) => ({
+        sort: 'price_desc',
+        key: row.dailyPriceAmount!,
+        id: row.itemId,
+      }));
   }
 }
 

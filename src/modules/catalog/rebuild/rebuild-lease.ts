@@ -30,7 +30,12 @@ export async function claimRebuild(db: Db): Promise<{ rebuildId: string; started
   return db.transaction(async (tx) => {
     const [claimed] = await tx
       .update(projection)
-      .set({ rebuildId, rebuildLeaseUntil: LEASE, rebuildStartedAt: sql`now()`, rebuildProgress: { phase: 'items', items: 0, owners: 0, bookings: 0 } })
+      .set({
+        rebuildId,
+        rebuildLeaseUntil: LEASE,
+        rebuildStartedAt: sql`now()`,
+        rebuildProgress: { phase: 'items', items: 0, owners: 0, bookings: 0 },
+      })
       .where(and(eq(projection.id, 1), or(isNull(projection.rebuildId), lt(projection.rebuildLeaseUntil, sql`now()`))))
       .returning({ startedAt: projection.rebuildStartedAt });
     if (!claimed) return undefined;
@@ -86,7 +91,9 @@ export async function swapIn(db: Db, rebuildId: string, startedAt: Date): Promis
       .select({ items: sql<number>`count(*) filter (where ${itemsRebuild.listedAt} is not null)`.mapWith(Number) })
       .from(itemsRebuild);
     await tx.delete(bookings);
-    await tx.execute(sql`insert into ${bookings} (${bookingColumnList}) select ${bookingColumnList} from ${bookingsRebuild}`);
+    await tx.execute(
+      sql`insert into ${bookings} (${bookingColumnList}) select ${bookingColumnList} from ${bookingsRebuild}`,
+    );
     const [ownerCount] = await tx.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(ownersRebuild);
     const [bookingCount] = await tx.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(bookingsRebuild);
     const counts = { items: counted?.items ?? 0, owners: ownerCount?.n ?? 0, bookings: bookingCount?.n ?? 0 };
@@ -101,7 +108,13 @@ export async function swapIn(db: Db, rebuildId: string, startedAt: Date): Promis
         rebuildLeaseUntil: null,
         rebuildStartedAt: null,
         rebuildProgress: null,
-        lastRebuild: { rebuildId, outcome: 'completed', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), ...counts },
+        lastRebuild: {
+          rebuildId,
+          outcome: 'completed',
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          ...counts,
+        },
       })
       .where(eq(projection.id, 1));
     return counts;
@@ -109,7 +122,13 @@ export async function swapIn(db: Db, rebuildId: string, startedAt: Date): Promis
 }
 
 /** Records a failed rebuild and releases its claim, unless another rebuild already took over. */
-export async function recordFailure(db: Db, rebuildId: string, startedAt: Date, counts: RebuildCounts, error: string): Promise<void> {
+export async function recordFailure(
+  db: Db,
+  rebuildId: string,
+  startedAt: Date,
+  counts: RebuildCounts,
+  error: string,
+): Promise<void> {
   await db.transaction(async (tx) => {
     const released = await tx
       .update(projection)
@@ -118,7 +137,14 @@ export async function recordFailure(db: Db, rebuildId: string, startedAt: Date, 
         rebuildLeaseUntil: null,
         rebuildStartedAt: null,
         rebuildProgress: null,
-        lastRebuild: { rebuildId, outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), ...counts, error },
+        lastRebuild: {
+          rebuildId,
+          outcome: 'failed',
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          ...counts,
+          error,
+        },
       })
       .where(and(eq(projection.id, 1), eq(projection.rebuildId, rebuildId)))
       .returning({ id: projection.id });

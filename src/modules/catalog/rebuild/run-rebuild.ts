@@ -54,7 +54,13 @@ export async function runRebuild(run: RebuildRun): Promise<RebuildCounts> {
     // while the first scan runs is found by the second.
     for (const status of [undefined, 'retired'] as const) {
       const fetchPage = async (offset: number, limit: number) =>
-        (await bus.call(inventory.ops.listItems, { limit, offset, sort: 'createdAt', order: 'asc', ...(status ? { status } : {}) }, source())).items;
+        (
+          await bus.call(
+            inventory.ops.listItems,
+            { limit, offset, sort: 'createdAt', order: 'asc', ...(status ? { status } : {}) },
+            source(),
+          )
+        ).items;
       for await (const page of anchoredScan(fetchPage, PAGE)) {
         signal.throwIfAborted();
         // One transaction per item: it never holds two staged rows that a concurrent owner event also updates.
@@ -66,7 +72,10 @@ export async function runRebuild(run: RebuildRun): Promise<RebuildCounts> {
     }
 
     // Items that events told of but the scans did not return whole.
-    const stubs = await db.select({ itemId: itemsRebuild.itemId }).from(itemsRebuild).where(isNull(itemsRebuild.listedAt));
+    const stubs = await db
+      .select({ itemId: itemsRebuild.itemId })
+      .from(itemsRebuild)
+      .where(isNull(itemsRebuild.listedAt));
     for (const { itemId } of stubs) {
       signal.throwIfAborted();
       const item = await bus.call(inventory.ops.getItem, { id: itemId }, source()).catch((error: unknown) => {
@@ -79,7 +88,9 @@ export async function runRebuild(run: RebuildRun): Promise<RebuildCounts> {
       });
     }
 
-    const ownerIds = (await db.selectDistinct({ ownerId: itemsRebuild.ownerId }).from(itemsRebuild)).map((r) => r.ownerId);
+    const ownerIds = (await db.selectDistinct({ ownerId: itemsRebuild.ownerId }).from(itemsRebuild)).map(
+      (r) => r.ownerId,
+    );
     await renewLease(db, rebuildId, 'owners', counts);
     await eachConcurrently(ownerIds, OWNER_CONCURRENCY, async (userId) => {
       signal.throwIfAborted();
@@ -94,11 +105,22 @@ export async function runRebuild(run: RebuildRun): Promise<RebuildCounts> {
     let after: string | undefined;
     do {
       signal.throwIfAborted();
-      const page = await bus.call(rentals.ops.listBookings, { limit: BOOKINGS_PAGE, ...(after ? { after } : {}) }, source());
+      const page = await bus.call(
+        rentals.ops.listBookings,
+        { limit: BOOKINGS_PAGE, ...(after ? { after } : {}) },
+        source(),
+      );
       const at = new Date();
       await db.transaction(async (tx) => {
         for (const { rentalId, itemId, from, to, status } of page.bookings) {
-          await applyBookingFact(tx, stagingTables.bookings, { rentalId, itemId, from, to, state: bookingStateOf(status), at });
+          await applyBookingFact(tx, stagingTables.bookings, {
+            rentalId,
+            itemId,
+            from,
+            to,
+            state: bookingStateOf(status),
+            at,
+          });
         }
       });
       counts.bookings += page.bookings.length;
@@ -114,7 +136,9 @@ export async function runRebuild(run: RebuildRun): Promise<RebuildCounts> {
   } catch (error) {
     const reason = signal.aborted ? 'interrupted: the process running the rebuild stopped' : describe(error);
     log.error({ rebuildId, err: error instanceof Error ? error.message : String(error) }, 'catalog rebuild failed');
-    await recordFailure(db, rebuildId, run.startedAt, counts, reason).catch((e: unknown) => log.error({ rebuildId, err: (e as Error).message }, 'could not record the failed rebuild'));
+    await recordFailure(db, rebuildId, run.startedAt, counts, reason).catch((e: unknown) =>
+      log.error({ rebuildId, err: (e as Error).message }, 'could not record the failed rebuild'),
+    );
     throw error;
   }
 }
@@ -144,7 +168,11 @@ async function ownerFactOf(bus: Bus, userId: string, ctx: ReturnType<typeof syst
   }
 }
 
-async function eachConcurrently<T>(list: readonly T[], concurrency: number, work: (entry: T) => Promise<void>): Promise<void> {
+async function eachConcurrently<T>(
+  list: readonly T[],
+  concurrency: number,
+  work: (entry: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < list.length) await work(list[next++]!);
@@ -155,6 +183,7 @@ async function eachConcurrently<T>(list: readonly T[], concurrency: number, work
 /** What an operator may read of a failure: codes and details of declared errors, never internals. */
 function describe(error: unknown): string {
   if (error instanceof AppError) return `${error.code}: ${error.detail}`;
-  if (error instanceof Error && error.name === 'RebuildLost') return 'another rebuild took over after this one stopped renewing its lease';
+  if (error instanceof Error && error.name === 'RebuildLost')
+    return 'another rebuild took over after this one stopped renewing its lease';
   return 'unexpected error (see the logs of the process that ran it)';
 }

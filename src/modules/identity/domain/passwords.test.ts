@@ -71,7 +71,11 @@ describe('passwords', () => {
       withField(stored, 1, String(2 ** 30)), // beyond the memory limit
     ];
     for (const value of malformed) {
-      assert.equal(await verifyPassword(PASSWORD, value), false, `accepted or threw on ${JSON.stringify(value.slice(0, 40))}`);
+      assert.equal(
+        await verifyPassword(PASSWORD, value),
+        false,
+        `accepted or threw on ${JSON.stringify(value.slice(0, 40))}`,
+      );
     }
   });
 

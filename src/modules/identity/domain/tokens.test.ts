@@ -53,7 +53,9 @@ describe('access tokens', () => {
   });
 
   test('a token forged with the same key and claims is accepted (control for the rejections below)', async () => {
-    assert.ok(await verifyAccessToken(settings, await forged().setProtectedHeader({ alg: 'HS256' }).sign(settings.secret)));
+    assert.ok(
+      await verifyAccessToken(settings, await forged().setProtectedHeader({ alg: 'HS256' }).sign(settings.secret)),
+    );
   });
 
   test('a tampered payload is rejected', async () => {
@@ -74,8 +76,14 @@ describe('access tokens', () => {
   });
 
   test('a token of another issuer or audience is rejected', async () => {
-    assert.equal(await verifyAccessToken(settings, await signAccessToken({ ...settings, issuer: 'evil' }, claims)), undefined);
-    assert.equal(await verifyAccessToken(settings, await signAccessToken({ ...settings, audience: 'other-api' }, claims)), undefined);
+    assert.equal(
+      await verifyAccessToken(settings, await signAccessToken({ ...settings, issuer: 'evil' }, claims)),
+      undefined,
+    );
+    assert.equal(
+      await verifyAccessToken(settings, await signAccessToken({ ...settings, audience: 'other-api' }, claims)),
+      undefined,
+    );
   });
 
   test('an expired token is rejected', async () => {
@@ -110,9 +118,19 @@ describe('access tokens', () => {
 
   test('a token missing the session id, subject or expiry, or with an unknown role, is rejected', async () => {
     const sign = (builder: SignJWT) => builder.setProtectedHeader({ alg: 'HS256' }).sign(settings.secret);
-    const noSid = new SignJWT({ role: 'member' }).setSubject(claims.userId).setIssuer('shareloop').setAudience('shareloop-api').setExpirationTime('5m');
-    const noSub = new SignJWT({ role: 'member', sid: claims.sessionId }).setIssuer('shareloop').setAudience('shareloop-api').setExpirationTime('5m');
-    const noExp = new SignJWT({ role: 'member', sid: claims.sessionId }).setSubject(claims.userId).setIssuer('shareloop').setAudience('shareloop-api');
+    const noSid = new SignJWT({ role: 'member' })
+      .setSubject(claims.userId)
+      .setIssuer('shareloop')
+      .setAudience('shareloop-api')
+      .setExpirationTime('5m');
+    const noSub = new SignJWT({ role: 'member', sid: claims.sessionId })
+      .setIssuer('shareloop')
+      .setAudience('shareloop-api')
+      .setExpirationTime('5m');
+    const noExp = new SignJWT({ role: 'member', sid: claims.sessionId })
+      .setSubject(claims.userId)
+      .setIssuer('shareloop')
+      .setAudience('shareloop-api');
     assert.equal(await verifyAccessToken(settings, await sign(noSid)), undefined);
     assert.equal(await verifyAccessToken(settings, await sign(noSub)), undefined);
     assert.equal(await verifyAccessToken(settings, await sign(noExp)), undefined);

@@ -20,7 +20,10 @@ export interface AccessClaims {
 const ALGORITHM = 'HS256';
 
 /** Signs an access token: HS256, with issuer, audience, subject, session id and expiry. */
-export function signAccessToken(settings: TokenSettings, claims: { userId: string; role: string; sessionId: string }): Promise<string> {
+export function signAccessToken(
+  settings: TokenSettings,
+  claims: { userId: string; role: string; sessionId: string },
+): Promise<string> {
   return new SignJWT({ role: claims.role, sid: claims.sessionId })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(claims.userId)
@@ -41,7 +44,8 @@ export async function verifyAccessToken(settings: TokenSettings, token: string):
       requiredClaims: ['sub', 'exp', 'sid'],
     });
     const role = payload.role;
-    if ((role !== 'member' && role !== 'admin') || typeof payload.sid !== 'string' || !payload.sub || !payload.exp) return undefined;
+    if ((role !== 'member' && role !== 'admin') || typeof payload.sid !== 'string' || !payload.sub || !payload.exp)
+      return undefined;
     return { userId: payload.sub, role, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
   } catch {
     return undefined;

@@ -4,7 +4,12 @@ import { describe, test } from 'node:test';
 import type { AccessClaims } from './tokens.ts';
 import { VerifiedTokens } from './verified-tokens.ts';
 
-const claimsUntil = (expiresAtMs: number): AccessClaims => ({ userId: randomUUID(), role: 'member', sessionId: randomUUID(), expiresAt: new Date(expiresAtMs) });
+const claimsUntil = (expiresAtMs: number): AccessClaims => ({
+  userId: randomUUID(),
+  role: 'member',
+  sessionId: randomUUID(),
+  expiresAt: new Date(expiresAtMs),
+});
 
 describe('VerifiedTokens', () => {
   test('gives back the claims of a remembered token until it expires, then forgets it', () => {

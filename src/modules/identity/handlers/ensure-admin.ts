@@ -29,8 +29,22 @@ export const ensureAdmin: Handler<typeof identity.ops.ensureAdmin, IdentityDeps>
       .values({ id: randomUUID(), email, displayName: input.displayName, role: 'admin', passwordHash })
       .onConflictDoNothing()
       .returning();
-    if (user) await deps.publish(tx, identity.events.userRegistered, { userId: user.id, displayName: user.displayName }, { aggregateId: user.id, ctx });
+    if (user)
+      await deps.publish(
+        tx,
+        identity.events.userRegistered,
+        { userId: user.id, displayName: user.displayName },
+        { aggregateId: user.id, ctx },
+      );
     return user;
   });
-  return toUser(row ?? (await deps.db.select().from(users).where(eq(sql`lower(${users.email})`, email)))[0]!);
+  return toUser(
+    row ??
+      (
+        await deps.db
+          .select()
+          .from(users)
+          .where(eq(sql`lower(${users.email})`, email))
+      )[0]!,
+  );
 };

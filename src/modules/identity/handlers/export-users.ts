@@ -18,5 +18,11 @@ export const exportUsers: Handler<typeof identity.ops.exportUsers, IdentityDeps>
     .where(changedIn(window, changeXid, users.id))
     .orderBy(...changeOrder(changeXid, users.id))
     .limit(input.limit);
-  return changePage(rows, window, input.limit, (r) => r.id, (r) => ({ id: r.id, role: r.role, registeredAt: r.createdAt.toISOString() }));
+  return changePage(
+    rows,
+    window,
+    input.limit,
+    (r) => r.id,
+    (r) => ({ id: r.id, role: r.role, registeredAt: r.createdAt.toISOString() }),
+  );
 };

@@ -12,7 +12,8 @@ interface Failures {
 }
 
 /** Keyed by a hash of the normalized email, so no address sits in the cache (known or not, alike). */
-const failuresKey = (email: string) => `identity:login-failures:${createHash('sha256').update(email).digest('base64url')}`;
+const failuresKey = (email: string) =>
+  `identity:login-failures:${createHash('sha256').update(email).digest('base64url')}`;
 
 async function read(deps: IdentityDeps, email: string): Promise<Failures | undefined> {
   const raw = await deps.cache.get(failuresKey(email));
@@ -31,7 +32,9 @@ export async function refuseThrottledLogin(deps: IdentityDeps, email: string): P
   const failures = await read(deps, email);
   if (failures && failures.count >= deps.loginFailuresPerAccount) {
     const retryAfterSeconds = Math.max(1, Math.ceil((failures.until - Date.now()) / 1000));
-    throw identity.error('tooManyLoginAttempts', 'Too many failed logins for this account; wait before trying again.', { retryAfterSeconds });
+    throw identity.error('tooManyLoginAttempts', 'Too many failed logins for this account; wait before trying again.', {
+      retryAfterSeconds,
+    });
   }
 }
 
@@ -40,7 +43,11 @@ export async function recordLoginFailure(deps: IdentityDeps, email: string): Pro
   if (deps.loginFailuresPerAccount === 0) return;
   const failures = (await read(deps, email)) ?? { count: 0, until: Date.now() + WINDOW_SECONDS * 1000 };
   failures.count++;
-  await deps.cache.set(failuresKey(email), JSON.stringify(failures), Math.max(1, Math.ceil((failures.until - Date.now()) / 1000)));
+  await deps.cache.set(
+    failuresKey(email),
+    JSON.stringify(failures),
+    Math.max(1, Math.ceil((failures.until - Date.now()) / 1000)),
+  );
 }
 
 /** A successful login clears the account's failures. */

@@ -11,7 +11,10 @@ import { issueTokens, openSession } from './sessions.ts';
 export const login: Handler<typeof identity.ops.login, IdentityDeps> = async (input, { deps }) => {
   const email = normalizeEmail(input.email);
   await refuseThrottledLogin(deps, email);
-  const [user] = await deps.db.select().from(users).where(eq(sql`lower(${users.email})`, email));
+  const [user] = await deps.db
+    .select()
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, email));
   // Verify against a dummy hash when there is no such user, so timing does not reveal accounts.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok) {

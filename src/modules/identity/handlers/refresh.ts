@@ -36,7 +36,10 @@ export const refresh: Handler<typeof identity.ops.refresh, IdentityDeps> = async
       .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt)))
       .returning({ tokenHash: refreshTokens.tokenHash });
     if (used.length === 0) return { kind: 'invalid' as const };
-    return { kind: 'ok' as const, tokens: await issueTokens(deps, tx, { id: token.sessionId, userId: row.userId, role: row.role }) };
+    return {
+      kind: 'ok' as const,
+      tokens: await issueTokens(deps, tx, { id: token.sessionId, userId: row.userId, role: row.role }),
+    };
   });
   if (outcome.kind === 'ok') return outcome.tokens;
   if (outcome.kind === 'reused') await forgetSessions(deps, outcome.revoked, true);

@@ -20,7 +20,12 @@ export const register: Handler<typeof identity.ops.register, IdentityDeps> = asy
         .insert(users)
         .values({ id: randomUUID(), email: normalizeEmail(input.email), displayName: input.displayName, passwordHash })
         .returning();
-      await deps.publish(tx, identity.events.userRegistered, { userId: user!.id, displayName: user!.displayName }, { aggregateId: user!.id, ctx });
+      await deps.publish(
+        tx,
+        identity.events.userRegistered,
+        { userId: user!.id, displayName: user!.displayName },
+        { aggregateId: user!.id, ctx },
+      );
       return user!;
     });
     return toUser(row);

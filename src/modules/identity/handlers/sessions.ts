@@ -18,17 +18,27 @@ export interface SessionState {
 }
 
 /** Issues an access token and a new refresh token for a session, inside the caller's transaction. */
-export async function issueTokens(deps: IdentityDeps, tx: Tx | Db, session: { id: string; userId: string; role: string }) {
+export async function issueTokens(
+  deps: IdentityDeps,
+  tx: Tx | Db,
+  session: { id: string; userId: string; role: string },
+) {
   const refreshToken = newRefreshToken();
   await tx.insert(refreshTokens).values({ tokenHash: hashRefreshToken(refreshToken), sessionId: session.id });
-  const accessToken = await signAccessToken(deps.tokens, { userId: session.userId, role: session.role, sessionId: session.id });
+  const accessToken = await signAccessToken(deps.tokens, {
+    userId: session.userId,
+    role: session.role,
+    sessionId: session.id,
+  });
   return { accessToken, refreshToken, expiresIn: deps.tokens.accessTtlSeconds, tokenType: 'Bearer' as const };
 }
 
 /** Opens a new session (one login) for a user. */
 export async function openSession(deps: IdentityDeps, tx: Tx | Db, userId: string) {
   const id = randomUUID();
-  await tx.insert(sessions).values({ id, userId, expiresAt: new Date(Date.now() + deps.tokens.refreshTtlSeconds * 1000) });
+  await tx
+    .insert(sessions)
+    .values({ id, userId, expiresAt: new Date(Date.now() + deps.tokens.refreshTtlSeconds * 1000) });
   return id;
 }
 
@@ -64,7 +74,11 @@ export async function forgetSessions(deps: IdentityDeps, sessionIds: string[], r
 /** Drops the cached state of every session of a user, so a changed role is seen at once. */
 export async function forgetUserSessions(deps: IdentityDeps, userId: string): Promise<void> {
   const all = await deps.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId));
-  await forgetSessions(deps, all.map((s) => s.id), false);
+  await forgetSessions(
+    deps,
+    all.map((s) => s.id),
+    false,
+  );
 }
 
 /** Marks sessions revoked in the database (one, or a user's, but perhaps one); returns the ids that were live. */

@@ -29,9 +29,19 @@ export const updateMe: Handler<typeof identity.ops.updateMe, IdentityDeps> = asy
     const [user] = await tx.update(users).set(changes).where(eq(users.id, caller.userId)).returning();
     if (!user) throw identity.error('userNotFound', `No user ${caller.userId}.`);
     // Whoever knew the old password is logged out everywhere but here.
-    if (changes.passwordHash) revoked = await revokeSessions(tx, { userId: caller.userId, exceptSessionId: caller.sessionId }, 'password changed');
+    if (changes.passwordHash)
+      revoked = await revokeSessions(
+        tx,
+        { userId: caller.userId, exceptSessionId: caller.sessionId },
+        'password changed',
+      );
     if (user.displayName !== current.displayName) {
-      await deps.publish(tx, identity.events.userProfileChanged, { userId: user.id, displayName: user.displayName }, { aggregateId: user.id, ctx });
+      await deps.publish(
+        tx,
+        identity.events.userProfileChanged,
+        { userId: user.id, displayName: user.displayName },
+        { aggregateId: user.id, ctx },
+      );
     }
     return user;
   });

@@ -9,7 +9,11 @@ import { toUser } from './user-view.ts';
 
 export const updateUser: Handler<typeof identity.ops.updateUser, IdentityDeps> = async (input, { deps, caller }) => {
   if (!isAdmin(caller)) throw identity.error('notAdmin', 'Only admins can change roles.');
-  const [row] = await deps.db.update(users).set({ role: input.role, updatedAt: new Date() }).where(eq(users.id, input.id)).returning();
+  const [row] = await deps.db
+    .update(users)
+    .set({ role: input.role, updatedAt: new Date() })
+    .where(eq(users.id, input.id))
+    .returning();
   if (!row) throw identity.error('userNotFound', `No user ${input.id}.`);
   // Drop cached session state so the new role is seen on the next request.
   await forgetUserSessions(deps, input.id);

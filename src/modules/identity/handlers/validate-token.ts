@@ -15,5 +15,10 @@ export const validateToken: Handler<typeof identity.ops.validateToken, IdentityD
     throw identity.error('invalidToken', 'The access token is invalid, expired or revoked.');
   }
   // The role comes from the live session state, so a role change applies without a new login.
-  return { userId: claims.userId, role: session.role, sessionId: claims.sessionId, expiresAt: claims.expiresAt.toISOString() };
+  return {
+    userId: claims.userId,
+    role: session.role,
+    sessionId: claims.sessionId,
+    expiresAt: claims.expiresAt.toISOString(),
+  };
 };

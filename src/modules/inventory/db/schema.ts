@@ -17,7 +17,9 @@ export const items = inventorySchema.table(
     dailyPriceAmount: integer('daily_price_amount').notNull(),
     depositAmount: integer('deposit_amount').notNull(),
     condition: text('condition', { enum: ['new', 'like_new', 'good', 'fair', 'worn'] }).notNull(),
-    status: text('status', { enum: ['available', 'reserved', 'in_use', 'retired'] }).notNull().default('available'),
+    status: text('status', { enum: ['available', 'reserved', 'in_use', 'retired'] })
+      .notNull()
+      .default('available'),
     reservationId: uuid('reservation_id'),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -14,8 +14,19 @@ const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOSt
 
 const drill: Listing = drillListing;
 
-const created: HistoryEvent = { type: 'created', version: 1, actorId: OWNER, occurredAt: at(0), data: { ownerId: OWNER, ...drill } };
-const move = (version: number, from: ItemState['status'], to: ItemState['status'], reservationId: string | null): HistoryEvent => ({
+const created: HistoryEvent = {
+  type: 'created',
+  version: 1,
+  actorId: OWNER,
+  occurredAt: at(0),
+  data: { ownerId: OWNER, ...drill },
+};
+const move = (
+  version: number,
+  from: ItemState['status'],
+  to: ItemState['status'],
+  reservationId: string | null,
+): HistoryEvent => ({
   type: 'status_changed',
   version,
   actorId: null,
@@ -39,7 +50,13 @@ describe('foldHistory', () => {
   test('edits change only the fields they carry; moves set status and the holding reservation', () => {
     const events: HistoryEvent[] = [
       created,
-      { type: 'updated', version: 2, actorId: ADMIN, occurredAt: at(2), data: { title: 'Hammer drill', dailyPrice: { amount: 900, currency: 'EUR' } } },
+      {
+        type: 'updated',
+        version: 2,
+        actorId: ADMIN,
+        occurredAt: at(2),
+        data: { title: 'Hammer drill', dailyPrice: { amount: 900, currency: 'EUR' } },
+      },
       move(3, 'available', 'reserved', R1),
       move(4, 'reserved', 'in_use', R1),
       { type: 'updated', version: 5, actorId: OWNER, occurredAt: at(5), data: { condition: 'fair' } },
@@ -62,7 +79,12 @@ describe('foldHistory', () => {
     const released = foldHistory([created, move(2, 'available', 'reserved', R1), move(3, 'reserved', 'available', R1)]);
     assert.equal(released.status, 'available');
     assert.equal(released.reservationId, null);
-    const returned = foldHistory([created, move(2, 'available', 'reserved', R2), move(3, 'reserved', 'in_use', R2), move(4, 'in_use', 'available', R2)]);
+    const returned = foldHistory([
+      created,
+      move(2, 'available', 'reserved', R2),
+      move(3, 'reserved', 'in_use', R2),
+      move(4, 'in_use', 'available', R2),
+    ]);
     assert.deepEqual([returned.status, returned.reservationId, returned.version], ['available', null, 4]);
     const retired = foldHistory([created, move(2, 'available', 'retired', null)]);
     assert.deepEqual([retired.status, retired.reservationId], ['retired', null]);
@@ -77,7 +99,15 @@ describe('foldHistory', () => {
       data: { ownerId: OWNER, ...drill, status: 'reserved', reservationId: R1, createdAt: at(0) },
     };
     const state = foldHistory([baseline, move(8, 'reserved', 'available', R1)]);
-    assert.deepEqual(state, { ownerId: OWNER, ...drill, status: 'available', reservationId: null, version: 8, createdAt: at(0), updatedAt: at(8) });
+    assert.deepEqual(state, {
+      ownerId: OWNER,
+      ...drill,
+      status: 'available',
+      reservationId: null,
+      version: 8,
+      createdAt: at(0),
+      updatedAt: at(8),
+    });
   });
 
   test('fields a stored event carries beyond the listing are not taken into the state', () => {
@@ -86,17 +116,27 @@ describe('foldHistory', () => {
   });
 
   test('refuses a history that cannot be an item’s', () => {
-    const update: HistoryEvent = { type: 'updated', version: 2, actorId: OWNER, occurredAt: at(2), data: { title: 'x' } };
+    const update: HistoryEvent = {
+      type: 'updated',
+      version: 2,
+      actorId: OWNER,
+      occurredAt: at(2),
+      data: { title: 'x' },
+    };
     assert.throws(() => foldHistory([]), RangeError);
     assert.throws(() => foldHistory([update]), /starts with its creation/);
     assert.throws(() => foldHistory([{ ...created, version: 2 }]), /version 1/);
     assert.throws(() => foldHistory([created, { ...update, version: 3 }]), /skips from version 1 to 3/);
     assert.throws(() => foldHistory([created, { ...created, version: 2 }]), /already exists/);
-    assert.throws(() => foldHistory([created, move(2, 'reserved', 'in_use', R1)]), /from reserved, but it was available/);
+    assert.throws(
+      () => foldHistory([created, move(2, 'reserved', 'in_use', R1)]),
+      /from reserved, but it was available/,
+    );
   });
 
   test('property: replaying the history of any sequence of edits and moves gives the state they produced', () => {
-    const money = (currency: string) => fc.record({ amount: fc.integer({ min: 0, max: 100_000 }), currency: fc.constant(currency) });
+    const money = (currency: string) =>
+      fc.record({ amount: fc.integer({ min: 0, max: 100_000 }), currency: fc.constant(currency) });
     const edit = fc.constantFrom('EUR', 'USD').chain((currency) =>
       fc.record(
         {
@@ -132,8 +172,18 @@ describe('foldHistory', () => {
           } else {
             const plan = planStatusChange(state, s.action, s.action === 'retire' ? undefined : s.reservationId);
             if (plan.kind !== 'move') continue;
-            history.push({ type: 'status_changed', ...base, data: { from: plan.from, to: plan.to, reservationId: plan.reservationId ?? state.reservationId } });
-            state = { ...state, status: plan.to, reservationId: plan.reservationId, version, updatedAt: base.occurredAt };
+            history.push({
+              type: 'status_changed',
+              ...base,
+              data: { from: plan.from, to: plan.to, reservationId: plan.reservationId ?? state.reservationId },
+            });
+            state = {
+              ...state,
+              status: plan.to,
+              reservationId: plan.reservationId,
+              version,
+              updatedAt: base.occurredAt,
+            };
           }
           assert.deepEqual(foldHistory(history), state);
         }

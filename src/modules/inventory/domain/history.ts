@@ -23,7 +23,8 @@ export function foldHistory(events: readonly HistoryEvent[]): ItemState {
   if (!first) throw new RangeError('An item history has at least one event.');
   let state = origin(first);
   for (const event of rest) {
-    if (event.version !== state.version + 1) throw new RangeError(`Item history skips from version ${state.version} to ${event.version}.`);
+    if (event.version !== state.version + 1)
+      throw new RangeError(`Item history skips from version ${state.version} to ${event.version}.`);
     state = apply(state, event);
   }
   return state;
@@ -51,13 +52,16 @@ function apply(state: ItemState, event: HistoryEvent): ItemState {
       return { ...state, ...listingOf({ ...state, ...event.data }), ...at };
     case 'status_changed': {
       const { from, to, reservationId } = event.data;
-      if (from !== state.status) throw new RangeError(`Version ${event.version} moves the item from ${from}, but it was ${state.status}.`);
+      if (from !== state.status)
+        throw new RangeError(`Version ${event.version} moves the item from ${from}, but it was ${state.status}.`);
       const holds = to === 'reserved' || to === 'in_use';
       return { ...state, status: to, reservationId: holds ? reservationId : null, ...at };
     }
     case 'created':
     case 'baseline':
-      throw new RangeError(`Version ${event.version} ${event.type === 'created' ? 'creates' : 'restarts'} an item that already exists.`);
+      throw new RangeError(
+        `Version ${event.version} ${event.type === 'created' ? 'creates' : 'restarts'} an item that already exists.`,
+      );
   }
 }
 

@@ -27,7 +27,8 @@ export function planEdit(current: Listing, edit: ListingEdit): EditPlan {
   if (conflict) return { kind: 'currencyMismatch', detail: conflict };
   const changes: ListingEdit = {};
   if (edit.title !== undefined && edit.title !== current.title) changes.title = edit.title;
-  if (edit.description !== undefined && edit.description !== current.description) changes.description = edit.description;
+  if (edit.description !== undefined && edit.description !== current.description)
+    changes.description = edit.description;
   if (edit.category !== undefined && edit.category !== current.category) changes.category = edit.category;
   if (edit.condition !== undefined && edit.condition !== current.condition) changes.condition = edit.condition;
   if (edit.dailyPrice && !sameMoney(edit.dailyPrice, current.dailyPrice)) changes.dailyPrice = edit.dailyPrice;

@@ -12,22 +12,58 @@ const retired: Holding = { status: 'retired', reservationId: null };
 
 describe('availability state machine', () => {
   test('allows exactly the documented moves', () => {
-    const moves = allowedMoves().map(([from, to]) => `${from}->${to}`).sort();
-    assert.deepEqual(moves, ['available->reserved', 'available->retired', 'in_use->available', 'reserved->available', 'reserved->in_use'].sort());
+    const moves = allowedMoves()
+      .map(([from, to]) => `${from}->${to}`)
+      .sort();
+    assert.deepEqual(
+      moves,
+      [
+        'available->reserved',
+        'available->retired',
+        'in_use->available',
+        'reserved->available',
+        'reserved->in_use',
+      ].sort(),
+    );
   });
 
   test('the rental happy path: reserve, mark in use, mark returned', () => {
-    assert.deepEqual(planStatusChange(available, 'reserve', R1), { kind: 'move', from: 'available', to: 'reserved', reservationId: R1 });
-    assert.deepEqual(planStatusChange(reservedBy(R1), 'markInUse', R1), { kind: 'move', from: 'reserved', to: 'in_use', reservationId: R1 });
-    assert.deepEqual(planStatusChange(inUseBy(R1), 'markReturned', R1), { kind: 'move', from: 'in_use', to: 'available', reservationId: null });
+    assert.deepEqual(planStatusChange(available, 'reserve', R1), {
+      kind: 'move',
+      from: 'available',
+      to: 'reserved',
+      reservationId: R1,
+    });
+    assert.deepEqual(planStatusChange(reservedBy(R1), 'markInUse', R1), {
+      kind: 'move',
+      from: 'reserved',
+      to: 'in_use',
+      reservationId: R1,
+    });
+    assert.deepEqual(planStatusChange(inUseBy(R1), 'markReturned', R1), {
+      kind: 'move',
+      from: 'in_use',
+      to: 'available',
+      reservationId: null,
+    });
   });
 
   test('release frees a reservation it holds', () => {
-    assert.deepEqual(planStatusChange(reservedBy(R1), 'release', R1), { kind: 'move', from: 'reserved', to: 'available', reservationId: null });
+    assert.deepEqual(planStatusChange(reservedBy(R1), 'release', R1), {
+      kind: 'move',
+      from: 'reserved',
+      to: 'available',
+      reservationId: null,
+    });
   });
 
   test('retire only from available', () => {
-    assert.deepEqual(planStatusChange(available, 'retire'), { kind: 'move', from: 'available', to: 'retired', reservationId: null });
+    assert.deepEqual(planStatusChange(available, 'retire'), {
+      kind: 'move',
+      from: 'available',
+      to: 'retired',
+      reservationId: null,
+    });
     assert.deepEqual(planStatusChange(reservedBy(R1), 'retire'), { kind: 'illegal', from: 'reserved', to: 'retired' });
     assert.deepEqual(planStatusChange(inUseBy(R1), 'retire'), { kind: 'illegal', from: 'in_use', to: 'retired' });
     assert.deepEqual(planStatusChange(retired, 'retire'), { kind: 'illegal', from: 'retired', to: 'retired' });
@@ -46,11 +82,27 @@ describe('availability state machine', () => {
   });
 
   test('illegal moves name their from and to', () => {
-    assert.deepEqual(planStatusChange(reservedBy(R2), 'reserve', R1), { kind: 'illegal', from: 'reserved', to: 'reserved' });
+    assert.deepEqual(planStatusChange(reservedBy(R2), 'reserve', R1), {
+      kind: 'illegal',
+      from: 'reserved',
+      to: 'reserved',
+    });
     assert.deepEqual(planStatusChange(inUseBy(R1), 'reserve', R1), { kind: 'illegal', from: 'in_use', to: 'reserved' });
-    assert.deepEqual(planStatusChange(available, 'markInUse', R1), { kind: 'illegal', from: 'available', to: 'in_use' });
-    assert.deepEqual(planStatusChange(inUseBy(R1), 'release', R1), { kind: 'illegal', from: 'in_use', to: 'available' });
-    assert.deepEqual(planStatusChange(reservedBy(R1), 'markReturned', R1), { kind: 'illegal', from: 'reserved', to: 'available' });
+    assert.deepEqual(planStatusChange(available, 'markInUse', R1), {
+      kind: 'illegal',
+      from: 'available',
+      to: 'in_use',
+    });
+    assert.deepEqual(planStatusChange(inUseBy(R1), 'release', R1), {
+      kind: 'illegal',
+      from: 'in_use',
+      to: 'available',
+    });
+    assert.deepEqual(planStatusChange(reservedBy(R1), 'markReturned', R1), {
+      kind: 'illegal',
+      from: 'reserved',
+      to: 'available',
+    });
     assert.deepEqual(planStatusChange(retired, 'reserve', R1), { kind: 'illegal', from: 'retired', to: 'reserved' });
     assert.deepEqual(planStatusChange(retired, 'markInUse', R1), { kind: 'illegal', from: 'retired', to: 'in_use' });
   });
@@ -71,11 +123,19 @@ describe('availability state machine', () => {
           const plan = planStatusChange(item, action, action === 'retire' ? undefined : reservation);
           if (item.status === 'retired') assert.notEqual(plan.kind, 'move', 'retired is final');
           if (plan.kind !== 'move') continue;
-          assert.ok(legal.has(`${action}:${plan.from}->${plan.to}`), `${action} ${plan.from}->${plan.to} is not in the table`);
+          assert.ok(
+            legal.has(`${action}:${plan.from}->${plan.to}`),
+            `${action} ${plan.from}->${plan.to} is not in the table`,
+          );
           item = { status: plan.to, reservationId: plan.reservationId };
           const holds = item.status === 'reserved' || item.status === 'in_use';
           assert.equal(item.reservationId !== null, holds, 'a reservation is recorded exactly while the item is held');
-          if (action !== 'retire') assert.deepEqual(planStatusChange(item, action, reservation), { kind: 'unchanged' }, `${action} twice is a no-op`);
+          if (action !== 'retire')
+            assert.deepEqual(
+              planStatusChange(item, action, reservation),
+              { kind: 'unchanged' },
+              `${action} twice is a no-op`,
+            );
         }
       }),
     );

@@ -27,8 +27,18 @@ interface Rule {
  * item promised to or held by a renter cannot vanish. Retired is final.
  */
 const rules: Record<ItemAction, Rule> = {
-  reserve: { from: ['available'], to: 'reserved', needsHold: false, alreadyDone: (item, mine) => mine && item.status === 'reserved' },
-  markInUse: { from: ['reserved'], to: 'in_use', needsHold: true, alreadyDone: (item, mine) => mine && item.status === 'in_use' },
+  reserve: {
+    from: ['available'],
+    to: 'reserved',
+    needsHold: false,
+    alreadyDone: (item, mine) => mine && item.status === 'reserved',
+  },
+  markInUse: {
+    from: ['reserved'],
+    to: 'in_use',
+    needsHold: true,
+    alreadyDone: (item, mine) => mine && item.status === 'in_use',
+  },
   // "This reservation no longer holds the item" is what release and return ensure.
   release: { from: ['reserved'], to: 'available', needsHold: true, alreadyDone: (_item, mine) => !mine },
   markReturned: { from: ['in_use'], to: 'available', needsHold: true, alreadyDone: (_item, mine) => !mine },
@@ -48,7 +58,9 @@ export function targetOf(action: ItemAction): ItemStatus {
 
 /** Every status change the machine allows, as [from, to, action]. */
 export function allowedMoves(): [ItemStatus, ItemStatus, ItemAction][] {
-  return (Object.entries(rules) as [ItemAction, Rule][]).flatMap(([action, rule]) => rule.from.map((from) => [from, rule.to, action] as [ItemStatus, ItemStatus, ItemAction]));
+  return (Object.entries(rules) as [ItemAction, Rule][]).flatMap(([action, rule]) =>
+    rule.from.map((from) => [from, rule.to, action] as [ItemStatus, ItemStatus, ItemAction]),
+  );
 }
 
 /** Who holds an item: the reservation, while it is reserved or in use. */

@@ -23,6 +23,7 @@ describe('If-Match versions', () => {
       assert.equal(ifMatch.safeParse(bad).success, false, String(bad));
       if (typeof bad === 'string') assert.throws(() => versionOfIfMatch(bad), RangeError, bad);
     }
-    for (const good of ['"3"', '3', 'W/"3"', '*', 999_999_999]) assert.equal(ifMatch.safeParse(good).success, true, String(good));
+    for (const good of ['"3"', '3', 'W/"3"', '*', 999_999_999])
+      assert.equal(ifMatch.safeParse(good).success, true, String(good));
   });
 });

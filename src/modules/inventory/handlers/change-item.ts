@@ -10,7 +10,9 @@ import type { ItemRow } from './item-view.ts';
 import { recordChange } from './record-change.ts';
 
 /** What to do to an item, decided from its current row: the columns to write and the change to record. */
-export type ItemDecision = { kind: 'write'; columns: Partial<typeof items.$inferInsert>; change: ItemChange } | { kind: 'unchanged' };
+export type ItemDecision =
+  | { kind: 'write'; columns: Partial<typeof items.$inferInsert>; change: ItemChange }
+  | { kind: 'unchanged' };
 
 /** Lost races retried when the caller named no version (each retry re-reads and re-decides). */
 const MAX_ATTEMPTS = 5;
@@ -49,11 +51,17 @@ export async function changeItem(
       return written;
     }
     if (expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) {
-      throw inventory.error('versionMismatch', `Item ${id} changed while this request was applied; read it again and retry.`);
+      throw inventory.error(
+        'versionMismatch',
+        `Item ${id} changed while this request was applied; read it again and retry.`,
+      );
     }
   }
 }
 
 function stale(id: string, expected: number, actual: number) {
-  return inventory.error('versionMismatch', `Item ${id} is at version ${actual}, not ${expected}; read it again and retry.`);
+  return inventory.error(
+    'versionMismatch',
+    `Item ${id} is at version ${actual}, not ${expected}; read it again and retry.`,
+  );
 }

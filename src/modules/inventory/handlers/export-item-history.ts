@@ -9,7 +9,10 @@ import type { InventoryDeps } from '../deps.ts';
 // change_xid is kept by migration 0004_export_cursor, outside the drizzle schema.
 const changeXid = sql`${itemHistory}.change_xid`;
 
-export const exportItemHistory: Handler<typeof inventory.ops.exportItemHistory, InventoryDeps> = async (input, { deps, caller }) => {
+export const exportItemHistory: Handler<typeof inventory.ops.exportItemHistory, InventoryDeps> = async (
+  input,
+  { deps, caller },
+) => {
   if (caller) throw platformErrors.forbidden('Only the platform itself exports item history.');
   const window = await changeWindow(deps.db, input);
   const rows = await deps.db
@@ -27,9 +30,21 @@ export const exportItemHistory: Handler<typeof inventory.ops.exportItemHistory, 
     .where(changedIn(window, changeXid, itemHistory.id))
     .orderBy(...changeOrder(changeXid, itemHistory.id))
     .limit(input.limit);
-  return changePage(rows, window, input.limit, (r) => String(r.id), (r) => ({
-    historyId: r.id,
-    itemId: r.itemId,
-    event: itemHistoryEventSchema.parse({ version: r.version, type: r.type, actorId: r.actorId, data: r.data, occurredAt: r.occurredAt.toISOString() }),
-  }));
+  return changePage(
+    rows,
+    window,
+    input.limit,
+    (r) => String(r.id),
+    (r) => ({
+      historyId: r.id,
+      itemId: r.itemId,
+      event: itemHistoryEventSchema.parse({
+        version: r.version,
+        type: r.type,
+        actorId: r.actorId,
+        data: r.data,
+        occurredAt: r.occurredAt.toISOString(),
+      }),
+    }),
+  );
 };

@@ -8,7 +8,11 @@ import type { ItemRow } from './item-view.ts';
 const prepared = new WeakMap<Db, ReturnType<typeof prepareFindItem>>();
 
 function prepareFindItem(db: Db) {
-  return db.select().from(items).where(eq(items.id, sql.placeholder('id'))).prepare('inventory_find_item');
+  return db
+    .select()
+    .from(items)
+    .where(eq(items.id, sql.placeholder('id')))
+    .prepare('inventory_find_item');
 }
 
 /** Loads an item row or raises inventory.itemNotFound. */

@@ -11,7 +11,11 @@ const ITEM_CACHE_SECONDS = 30;
 const itemKey = (id: string) => `inventory:item:{${id}}`;
 
 /** An item as the public reads it: from the cache, else from a fresh replica, filling the cache without overwriting a newer write. */
-export async function readItem(deps: Pick<InventoryDeps, 'cache' | 'reads'>, id: string, caller?: { userId: string }): Promise<Item> {
+export async function readItem(
+  deps: Pick<InventoryDeps, 'cache' | 'reads'>,
+  id: string,
+  caller?: { userId: string },
+): Promise<Item> {
   const hit = await deps.cache.get(itemKey(id)).catch(() => undefined);
   if (hit !== undefined) return JSON.parse(hit) as Item;
   const item = toItem(await findItem(deps.reads.db(caller), id));
@@ -21,5 +25,7 @@ export async function readItem(deps: Pick<InventoryDeps, 'cache' | 'reads'>, id:
 
 /** Puts a changed item in the cache (write-through), so readers see the change at once. */
 export async function rememberItem(deps: Pick<InventoryDeps, 'cache'>, row: ItemRow): Promise<void> {
-  await deps.cache.set(itemKey(row.id), JSON.stringify(toItem(row)), ITEM_CACHE_SECONDS).catch(() => deps.cache.del(itemKey(row.id)).catch(() => {}));
+  await deps.cache
+    .set(itemKey(row.id), JSON.stringify(toItem(row)), ITEM_CACHE_SECONDS)
+    .catch(() => deps.cache.del(itemKey(row.id)).catch(() => {}));
 }

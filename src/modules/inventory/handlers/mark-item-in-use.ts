@@ -5,4 +5,11 @@ import { toItem } from './item-view.ts';
 import { moveItem } from './move-item.ts';
 
 export const markItemInUse: Handler<typeof inventory.ops.markItemInUse, InventoryDeps> = async (input, ctx) =>
-  toItem(await moveItem(ctx, { id: input.id, action: 'markInUse', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));
+  toItem(
+    await moveItem(ctx, {
+      id: input.id,
+      action: 'markInUse',
+      reservationId: input.reservationId,
+      expectedVersion: input.expectedVersion,
+    }),
+  );

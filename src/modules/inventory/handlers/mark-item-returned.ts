@@ -5,4 +5,11 @@ import { toItem } from './item-view.ts';
 import { moveItem } from './move-item.ts';
 
 export const markItemReturned: Handler<typeof inventory.ops.markItemReturned, InventoryDeps> = async (input, ctx) =>
-  toItem(await moveItem(ctx, { id: input.id, action: 'markReturned', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));
+  toItem(
+    await moveItem(ctx, {
+      id: input.id,
+      action: 'markReturned',
+      reservationId: input.reservationId,
+      expectedVersion: input.expectedVersion,
+    }),
+  );

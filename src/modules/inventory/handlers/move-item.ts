@@ -34,10 +34,16 @@ export function moveItem(
           kind: 'write',
           columns: { status: plan.to, reservationId: plan.reservationId },
           // Release and return record the reservation they freed the item from.
-          change: { type: 'status_changed', data: { from: plan.from, to: plan.to, reservationId: plan.reservationId ?? holderOf(row) } },
+          change: {
+            type: 'status_changed',
+            data: { from: plan.from, to: plan.to, reservationId: plan.reservationId ?? holderOf(row) },
+          },
         };
       case 'heldByOther':
-        throw inventory.error('reservationMismatch', `Cannot ${verbs[step.action]} item ${row.id}: another reservation holds it (${plan.status}).`);
+        throw inventory.error(
+          'reservationMismatch',
+          `Cannot ${verbs[step.action]} item ${row.id}: another reservation holds it (${plan.status}).`,
+        );
       case 'illegal': {
         const holder = holderOf(row);
         const why = holder && holder !== step.reservationId ? ' and another reservation holds it' : '';

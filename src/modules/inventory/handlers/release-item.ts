@@ -5,4 +5,11 @@ import { toItem } from './item-view.ts';
 import { moveItem } from './move-item.ts';
 
 export const releaseItem: Handler<typeof inventory.ops.releaseItem, InventoryDeps> = async (input, ctx) =>
-  toItem(await moveItem(ctx, { id: input.id, action: 'release', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));
+  toItem(
+    await moveItem(ctx, {
+      id: input.id,
+      action: 'release',
+      reservationId: input.reservationId,
+      expectedVersion: input.expectedVersion,
+    }),
+  );

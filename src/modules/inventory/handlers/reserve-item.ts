@@ -5,4 +5,11 @@ import { toItem } from './item-view.ts';
 import { moveItem } from './move-item.ts';
 
 export const reserveItem: Handler<typeof inventory.ops.reserveItem, InventoryDeps> = async (input, ctx) =>
-  toItem(await moveItem(ctx, { id: input.id, action: 'reserve', reservationId: input.reservationId, expectedVersion: input.expectedVersion }));
+  toItem(
+    await moveItem(ctx, {
+      id: input.id,
+      action: 'reserve',
+      reservationId: input.reservationId,
+      expectedVersion: input.expectedVersion,
+    }),
+  );

@@ -11,8 +11,13 @@ import { moveItem } from './move-item.ts';
 export const retireItem: Handler<typeof inventory.ops.retireItem, InventoryDeps> = async (input, ctx) => {
   const { caller } = ctx;
   if (!caller) throw platformErrors.unauthorized();
-  const row = await moveItem(ctx, { id: input.id, action: 'retire', expectedVersion: versionOfIfMatch(input.ifMatch) }, (current) => {
-    if (!mayManage(caller, current.ownerId)) throw inventory.error('notOwner', `Only the owner of item ${current.id} or an admin can retire it.`);
-  });
+  const row = await moveItem(
+    ctx,
+    { id: input.id, action: 'retire', expectedVersion: versionOfIfMatch(input.ifMatch) },
+    (current) => {
+      if (!mayManage(caller, current.ownerId))
+        throw inventory.error('notOwner', `Only the owner of item ${current.id} or an admin can retire it.`);
+    },
+  );
   return toItem(row);
 };

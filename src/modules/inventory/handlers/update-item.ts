@@ -14,8 +14,10 @@ export const updateItem: Handler<typeof inventory.ops.updateItem, InventoryDeps>
   if (!caller) throw platformErrors.unauthorized();
   const { id, ifMatch, ...edit } = input;
   const row = await changeItem(ctx, id, versionOfIfMatch(ifMatch), (current) => {
-    if (!mayManage(caller, current.ownerId)) throw inventory.error('notOwner', `Only the owner of item ${id} or an admin can edit it.`);
-    if (current.status === 'retired') throw inventory.error('itemRetired', `Item ${id} is retired and can no longer be edited.`);
+    if (!mayManage(caller, current.ownerId))
+      throw inventory.error('notOwner', `Only the owner of item ${id} or an admin can edit it.`);
+    if (current.status === 'retired')
+      throw inventory.error('itemRetired', `Item ${id} is retired and can no longer be edited.`);
     const item = toItem(current);
     const plan = planEdit(item, edit);
     if (plan.kind === 'currencyMismatch') throw inventory.error('currencyMismatch', plan.detail);

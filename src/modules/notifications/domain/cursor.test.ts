@@ -14,7 +14,13 @@ test('a cursor is opaque and URL-safe', () => {
 });
 
 test('anything else is not a cursor', () => {
-  for (const bad of ['', 'abc', Buffer.from(`123.${id}x`).toString('base64url'), Buffer.from('123.not-a-uuid').toString('base64url'), Buffer.from(`99999999999999999.${id}`).toString('base64url')]) {
+  for (const bad of [
+    '',
+    'abc',
+    Buffer.from(`123.${id}x`).toString('base64url'),
+    Buffer.from('123.not-a-uuid').toString('base64url'),
+    Buffer.from(`99999999999999999.${id}`).toString('base64url'),
+  ]) {
     assert.equal(decodeCursor(bad), undefined, bad);
   }
 });

@@ -5,7 +5,13 @@ import { itemListed, itemMoved, itemName, moveKind, rentalNotices, welcome, type
 const itemId = '4f3e1c2a-9b8d-4c7e-8f6a-5b4c3d2e1f00';
 const ownerId = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const reservationId = '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b';
-const move = (from: ItemMove['from'], to: ItemMove['to']): ItemMove => ({ itemId, ownerId, from, to, reservationId: to === 'retired' ? null : reservationId });
+const move = (from: ItemMove['from'], to: ItemMove['to']): ItemMove => ({
+  itemId,
+  ownerId,
+  from,
+  to,
+  reservationId: to === 'retired' ? null : reservationId,
+});
 
 describe('itemName', () => {
   test('quotes the title, collapsing whitespace', () => {
@@ -74,13 +80,26 @@ describe('moves of an item', () => {
 describe('rentals', () => {
   const renterId = '7c6b5a4f-3e2d-4c1b-9a0f-8e7d6c5b4a39';
   const rentalId = '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e';
-  const rental = { rentalId, itemId, ownerId, renterId, from: '2030-07-03T00:00:00.000Z', to: '2030-07-06T00:00:00.000Z' };
+  const rental = {
+    rentalId,
+    itemId,
+    ownerId,
+    renterId,
+    from: '2030-07-03T00:00:00.000Z',
+    to: '2030-07-06T00:00:00.000Z',
+  };
   const now = new Date('2030-06-01T00:00:00Z');
 
   test('a confirmation tells the owner the item was rented for the period, and the renter it is confirmed', () => {
     const [owner, renter] = rentalNotices('rentalConfirmed', rental, 'Drill', now);
-    assert.deepEqual([owner.userId, owner.kind, owner.title], [ownerId, 'rentalConfirmed', '“Drill” was rented for 3–5 July']);
-    assert.deepEqual([renter.userId, renter.kind, renter.title], [renterId, 'rentalConfirmed', 'Your rental of “Drill” is confirmed']);
+    assert.deepEqual(
+      [owner.userId, owner.kind, owner.title],
+      [ownerId, 'rentalConfirmed', '“Drill” was rented for 3–5 July'],
+    );
+    assert.deepEqual(
+      [renter.userId, renter.kind, renter.title],
+      [renterId, 'rentalConfirmed', 'Your rental of “Drill” is confirmed'],
+    );
     assert.equal(renter.body, '“Drill” is booked for you for 3–5 July.');
     assert.deepEqual(owner.data, { rentalId, itemId, from: rental.from, to: rental.to, role: 'owner' });
     assert.deepEqual(renter.data, { rentalId, itemId, from: rental.from, to: rental.to, role: 'renter' });

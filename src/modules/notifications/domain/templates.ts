@@ -84,10 +84,19 @@ export function itemMoved(move: ItemMove, title: string | undefined): Notificati
     itemReserved: [`${Name} is reserved`, `Someone reserved ${name}. We will tell you when they pick it up.`],
     itemInUse: [`${Name} is in use`, `${Name} was picked up and is now in use.`],
     itemReturned: [`${Name} was returned`, `${Name} is back and available again.`],
-    itemReleased: [`Reservation of ${name} cancelled`, `The reservation of ${name} was cancelled; it is available again.`],
+    itemReleased: [
+      `Reservation of ${name} cancelled`,
+      `The reservation of ${name} was cancelled; it is available again.`,
+    ],
   };
   const [heading, body] = texts[kind];
-  return { userId: move.ownerId, kind, title: heading, body, data: { itemId: move.itemId, from: move.from, to: move.to, reservationId: move.reservationId } };
+  return {
+    userId: move.ownerId,
+    kind,
+    title: heading,
+    body,
+    data: { itemId: move.itemId, from: move.from, to: move.to, reservationId: move.reservationId },
+  };
 }
 
 /** What rentals tells of a rental: ids and its half-open period [from, to) as ISO instants. */
@@ -107,7 +116,12 @@ export type RentalKind = Extract<NotificationKind, 'rentalConfirmed' | 'rentalCo
  * Tells the owner and the renter that a rental was confirmed, returned and settled, or
  * cancelled. `now` says which year needs no mention.
  */
-export function rentalNotices(kind: RentalKind, rental: RentalFacts, title: string | undefined, now: Date): [owner: NotificationDraft, renter: NotificationDraft] {
+export function rentalNotices(
+  kind: RentalKind,
+  rental: RentalFacts,
+  title: string | undefined,
+  now: Date,
+): [owner: NotificationDraft, renter: NotificationDraft] {
   const period = periodText(new Date(rental.from), new Date(rental.to), now);
   const owned = itemName(title);
   const Owned = capitalized(owned);
@@ -115,19 +129,34 @@ export function rentalNotices(kind: RentalKind, rental: RentalFacts, title: stri
   const Rented = capitalized(rented);
   const texts: Record<RentalKind, { owner: [title: string, body: string]; renter: [title: string, body: string] }> = {
     rentalConfirmed: {
-      owner: [`${Owned} was rented for ${period}`, `The rental is confirmed. You will be paid when ${owned} is returned.`],
+      owner: [
+        `${Owned} was rented for ${period}`,
+        `The rental is confirmed. You will be paid when ${owned} is returned.`,
+      ],
       renter: [`Your rental of ${rented} is confirmed`, `${Rented} is booked for you for ${period}.`],
     },
     rentalCompleted: {
-      owner: [`Rental of ${owned} settled`, `${Owned} was returned; the rental for ${period} is settled to your wallet.`],
+      owner: [
+        `Rental of ${owned} settled`,
+        `${Owned} was returned; the rental for ${period} is settled to your wallet.`,
+      ],
       renter: [`Your rental of ${rented} is complete`, `${Rented} was returned; your deposit was released.`],
     },
     rentalCancelled: {
       owner: [`Rental of ${owned} cancelled`, `The rental for ${period} was cancelled; those dates are free again.`],
-      renter: [`Your rental of ${rented} was cancelled`, `The rental for ${period} was cancelled and the hold on your wallet released.`],
+      renter: [
+        `Your rental of ${rented} was cancelled`,
+        `The rental for ${period} was cancelled and the hold on your wallet released.`,
+      ],
     },
   };
-  const data = (role: 'owner' | 'renter') => ({ rentalId: rental.rentalId, itemId: rental.itemId, from: rental.from, to: rental.to, role });
+  const data = (role: 'owner' | 'renter') => ({
+    rentalId: rental.rentalId,
+    itemId: rental.itemId,
+    from: rental.from,
+    to: rental.to,
+    role,
+  });
   const { owner, renter } = texts[kind];
   return [
     { userId: rental.ownerId, kind, title: owner[0], body: owner[1], data: data('owner') },

@@ -9,7 +9,10 @@ import type { NotificationsDeps } from '../deps.ts';
 const LOOKUP_TIMEOUT_MS = 2_000;
 
 /** Records an item's title as of a version; an event older than the stored title changes nothing. */
-export async function rememberItemTitle(tx: Tx, item: { itemId: string; title: string; version: number }): Promise<void> {
+export async function rememberItemTitle(
+  tx: Tx,
+  item: { itemId: string; title: string; version: number },
+): Promise<void> {
   await tx
     .insert(itemTitles)
     .values(item)
@@ -25,12 +28,20 @@ export async function rememberItemTitle(tx: Tx, item: { itemId: string; title: s
  * this module listened, or whose creation event is still on its way). Undefined when
  * inventory cannot say: the notification then names no title rather than waiting.
  */
-export async function titleOf(tx: Tx, deps: Pick<NotificationsDeps, 'bus' | 'log' | 'askInventoryForTitles'>, itemId: string): Promise<string | undefined> {
+export async function titleOf(
+  tx: Tx,
+  deps: Pick<NotificationsDeps, 'bus' | 'log' | 'askInventoryForTitles'>,
+  itemId: string,
+): Promise<string | undefined> {
   const [known] = await tx.select({ title: itemTitles.title }).from(itemTitles).where(eq(itemTitles.itemId, itemId));
   if (known) return known.title;
   if (!deps.askInventoryForTitles) return undefined;
   try {
-    const item = await deps.bus.call(inventory.ops.getItem, { id: itemId }, systemContext({ timeoutMs: LOOKUP_TIMEOUT_MS }));
+    const item = await deps.bus.call(
+      inventory.ops.getItem,
+      { id: itemId },
+      systemContext({ timeoutMs: LOOKUP_TIMEOUT_MS }),
+    );
     await rememberItemTitle(tx, { itemId, title: item.title, version: item.version });
     return item.title;
   } catch (error) {

@@ -7,7 +7,10 @@ import type { NotificationsDeps } from '../deps.ts';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { toNotification } from './notification-view.ts';
 
-export const listNotifications: Handler<typeof contract.ops.listNotifications, NotificationsDeps> = async (input, { deps, caller }) => {
+export const listNotifications: Handler<typeof contract.ops.listNotifications, NotificationsDeps> = async (
+  input,
+  { deps, caller },
+) => {
   if (!caller) throw platformErrors.unauthorized();
   const mine = eq(notifications.userId, caller.userId);
   const unread = isNull(notifications.readAt);
@@ -15,10 +18,14 @@ export const listNotifications: Handler<typeof contract.ops.listNotifications, N
   if (input.unread === 'true') where.push(unread);
   if (input.cursor !== undefined) {
     const after = decodeCursor(input.cursor);
-    if (!after) throw contract.error('invalidCursor', 'The cursor is not one this API returned; start again without it.');
+    if (!after)
+      throw contract.error('invalidCursor', 'The cursor is not one this API returned; start again without it.');
     // Older than the last notification of the previous page, in (createdAt, id) order.
     where.push(
-      or(lt(notifications.createdAt, after.createdAt), and(eq(notifications.createdAt, after.createdAt), lt(notifications.id, after.id)))!,
+      or(
+        lt(notifications.createdAt, after.createdAt),
+        and(eq(notifications.createdAt, after.createdAt), lt(notifications.id, after.id)),
+      )!,
     );
   }
   const [rows, [unreadCount]] = await Promise.all([

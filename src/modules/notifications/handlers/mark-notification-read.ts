@@ -6,7 +6,10 @@ import { notifications } from '../db/schema.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { toNotification } from './notification-view.ts';
 
-export const markNotificationRead: Handler<typeof contract.ops.markNotificationRead, NotificationsDeps> = async (input, { deps, caller }) => {
+export const markNotificationRead: Handler<typeof contract.ops.markNotificationRead, NotificationsDeps> = async (
+  input,
+  { deps, caller },
+) => {
   if (!caller) throw platformErrors.unauthorized();
   // Someone else's notification is as absent as one that never existed.
   const [row] = await deps.db

@@ -10,7 +10,11 @@ import { recordNotification } from './record-notification.ts';
 type ItemCreated = z.output<typeof inventory.events.itemCreated.payload>;
 
 /** inventory.itemCreated: tells the owner their item is listed (and remembers its title). */
-export async function notifyItemListed(message: EventMessage<ItemCreated>, tx: Tx, deps: NotificationsDeps): Promise<void> {
+export async function notifyItemListed(
+  message: EventMessage<ItemCreated>,
+  tx: Tx,
+  deps: NotificationsDeps,
+): Promise<void> {
   const { itemId, title, version } = message.payload;
   await rememberItemTitle(tx, { itemId, title, version });
   await recordNotification(tx, deps, message.envelope, itemListed(message.payload));

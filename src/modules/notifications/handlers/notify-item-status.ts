@@ -10,7 +10,11 @@ import { recordNotification } from './record-notification.ts';
 type ItemStatusChanged = z.output<typeof inventory.events.itemStatusChanged.payload>;
 
 /** inventory.itemStatusChanged: tells the owner their item was reserved, picked up, returned or released. */
-export async function notifyItemStatus(message: EventMessage<ItemStatusChanged>, tx: Tx, deps: NotificationsDeps): Promise<void> {
+export async function notifyItemStatus(
+  message: EventMessage<ItemStatusChanged>,
+  tx: Tx,
+  deps: NotificationsDeps,
+): Promise<void> {
   const move = message.payload;
   if (!moveKind(move)) return;
   const draft = itemMoved(move, await titleOf(tx, deps, move.itemId));

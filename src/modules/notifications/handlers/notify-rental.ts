@@ -6,7 +6,12 @@ import { titleOf } from './item-titles.ts';
 import { recordNotification } from './record-notification.ts';
 
 /** rentals.rentalConfirmed, rentalCompleted and rentalCancelled: tells the item's owner and its renter. */
-export async function notifyRental(message: EventMessage<RentalFacts>, tx: Tx, deps: NotificationsDeps, kind: RentalKind): Promise<void> {
+export async function notifyRental(
+  message: EventMessage<RentalFacts>,
+  tx: Tx,
+  deps: NotificationsDeps,
+  kind: RentalKind,
+): Promise<void> {
   const title = await titleOf(tx, deps, message.payload.itemId);
   for (const draft of rentalNotices(kind, message.payload, title, new Date(message.envelope.occurredAt))) {
     await recordNotification(tx, deps, message.envelope, draft);

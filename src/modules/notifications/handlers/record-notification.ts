@@ -11,7 +11,12 @@ import { toNotification } from './notification-view.ts';
  * Writes a notification an event caused, in the consumer's transaction: at most one per event
  * and user (source_message_id, user_id), announced to the live feed once the transaction commits.
  */
-export async function recordNotification(tx: Tx, deps: Pick<NotificationsDeps, 'origin'>, cause: Envelope, draft: NotificationDraft): Promise<void> {
+export async function recordNotification(
+  tx: Tx,
+  deps: Pick<NotificationsDeps, 'origin'>,
+  cause: Envelope,
+  draft: NotificationDraft,
+): Promise<void> {
   const [row] = await tx
     .insert(notifications)
     .values({ id: randomUUID(), ...draft, sourceMessageId: cause.messageId })

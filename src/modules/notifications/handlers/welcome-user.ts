@@ -9,6 +9,10 @@ import { recordNotification } from './record-notification.ts';
 type UserRegistered = z.output<typeof identity.events.userRegistered.payload>;
 
 /** identity.userRegistered: a welcome in the new member's inbox. */
-export async function welcomeUser(message: EventMessage<UserRegistered>, tx: Tx, deps: NotificationsDeps): Promise<void> {
+export async function welcomeUser(
+  message: EventMessage<UserRegistered>,
+  tx: Tx,
+  deps: NotificationsDeps,
+): Promise<void> {
   await recordNotification(tx, deps, message.envelope, welcome(message.payload));
 }

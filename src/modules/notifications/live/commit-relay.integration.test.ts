@@ -25,7 +25,13 @@ const feed: LiveFeed = {
 before(async () => {
   host = await startTestHost([notificationsModule]);
   database = await host.platform.database('notifications');
-  relay = new CommitRelay({ database, db: database.db, origin: ORIGIN, live: feed, log: createLogger({ level: 'silent', pretty: false, name: 'test' }) });
+  relay = new CommitRelay({
+    database,
+    db: database.db,
+    origin: ORIGIN,
+    live: feed,
+    log: createLogger({ level: 'silent', pretty: false, name: 'test' }),
+  });
   await relay.start();
 });
 after(async () => {
@@ -40,7 +46,15 @@ async function write(body: string, rollback = false): Promise<Notification> {
     .transaction(async (tx) => {
       const [row] = await tx
         .insert(notifications)
-        .values({ id: randomUUID(), userId: randomUUID(), kind: 'welcome', title: 'Hello', body, data: {}, sourceMessageId: randomUUID() })
+        .values({
+          id: randomUUID(),
+          userId: randomUUID(),
+          kind: 'welcome',
+          title: 'Hello',
+          body,
+          data: {},
+          sourceMessageId: randomUUID(),
+        })
         .returning();
       written = toNotification(row!);
       await announceOnCommit(tx, written, ORIGIN);
@@ -75,5 +89,8 @@ test('a rolled-back notification is never pushed', async () => {
   const written = await write('Never sent.', true);
   const control = await write('Sent after it.');
   assert.ok(await pushedOf(control.id), 'the control notification was pushed');
-  assert.equal(pushed.find((n) => n.id === written.id), undefined);
+  assert.equal(
+    pushed.find((n) => n.id === written.id),
+    undefined,
+  );
 });

@@ -52,7 +52,9 @@ export class CommitRelay {
     const { id, origin, notification } = announced;
     if (origin !== this.options.origin || typeof id !== 'string') return;
     const pushed = notification ? this.options.live.publish(notification) : this.push(id);
-    pushed.catch((error: Error) => this.options.log.warn({ err: error.message, notificationId: id }, 'live push failed'));
+    pushed.catch((error: Error) =>
+      this.options.log.warn({ err: error.message, notificationId: id }, 'live push failed'),
+    );
   }
 
   /** Reads a notification announced by id only, and pushes it. */

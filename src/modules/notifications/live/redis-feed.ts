@@ -46,7 +46,9 @@ export class RedisFeed implements LiveFeed {
     const listeners = this.listeners.get(channel);
     if (!listeners?.delete(listener) || listeners.size > 0) return;
     this.listeners.delete(channel);
-    this.subscriber?.unsubscribe(channel).catch((error: Error) => this.log.warn({ err: error.message }, 'live feed unsubscribe failed'));
+    this.subscriber
+      ?.unsubscribe(channel)
+      .catch((error: Error) => this.log.warn({ err: error.message }, 'live feed unsubscribe failed'));
   }
 
   private connection(): RedisClient {

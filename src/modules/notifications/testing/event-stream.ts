@@ -83,7 +83,10 @@ export function readEventStream(response: Response) {
     },
     /** Waits for the server to end the stream. */
     async closed(timeoutMs = 10_000): Promise<void> {
-      await Promise.race([pump, new Promise((_, reject) => setTimeout(() => reject(new Error('the stream stayed open')), timeoutMs).unref())]);
+      await Promise.race([
+        pump,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('the stream stayed open')), timeoutMs).unref()),
+      ]);
     },
     /** Disconnects, as a client leaving. */
     async cancel(): Promise<void> {
@@ -94,6 +97,12 @@ export function readEventStream(response: Response) {
 }
 
 /** The notification a `notification` event carries. */
-export function notificationOf(event: ServerSentEvent): { id: string; userId: string; kind: string; title: string; data: Record<string, unknown> } {
+export function notificationOf(event: ServerSentEvent): {
+  id: string;
+  userId: string;
+  kind: string;
+  title: string;
+  data: Record<string, unknown>;
+} {
   return JSON.parse(event.data ?? 'null');
 }

@@ -62,7 +62,10 @@ export const authorizations = paymentsSchema.table(
       'authorizations_split_check',
       sql`${t.capturedAmount} >= 0 and ${t.platformFeeAmount} >= 0 and ${t.platformFeeAmount} <= ${t.capturedAmount} and ${t.releasedAmount} >= 0 and ${t.capturedAmount} + ${t.releasedAmount} = case when ${t.status} = 'authorized' then 0 else ${t.amount} end`,
     ),
-    check('authorizations_refund_check', sql`${t.refundedAmount} = case when ${t.status} = 'refunded' then ${t.capturedAmount} else 0 end`),
+    check(
+      'authorizations_refund_check',
+      sql`${t.refundedAmount} = case when ${t.status} = 'refunded' then ${t.capturedAmount} else 0 end`,
+    ),
     check('authorizations_payee_check', sql`(${t.payeeId} is not null) = (${t.status} in ('captured', 'refunded'))`),
   ],
 );
@@ -75,7 +78,10 @@ export const ledgerTransactions = paymentsSchema.table(
   'ledger_transactions',
   {
     id: uuid('id').primaryKey(),
-    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull().unique('ledger_transactions_seq_unique'),
+    seq: bigint('seq', { mode: 'number' })
+      .generatedAlwaysAsIdentity()
+      .notNull()
+      .unique('ledger_transactions_seq_unique'),
     kind: text('kind', { enum: transactionKinds }).notNull(),
     currency: text('currency').notNull(),
     authorizationId: uuid('authorization_id').references(() => authorizations.id),
@@ -101,8 +107,16 @@ export const ledgerEntries = paymentsSchema.table(
     amount: bigint('amount', { mode: 'number' }).notNull(),
   },
   (t) => [
-    foreignKey({ name: 'ledger_entries_transaction_fk', columns: [t.transactionId, t.currency], foreignColumns: [ledgerTransactions.id, ledgerTransactions.currency] }),
-    foreignKey({ name: 'ledger_entries_account_fk', columns: [t.accountId, t.currency], foreignColumns: [accounts.id, accounts.currency] }),
+    foreignKey({
+      name: 'ledger_entries_transaction_fk',
+      columns: [t.transactionId, t.currency],
+      foreignColumns: [ledgerTransactions.id, ledgerTransactions.currency],
+    }),
+    foreignKey({
+      name: 'ledger_entries_account_fk',
+      columns: [t.accountId, t.currency],
+      foreignColumns: [accounts.id, accounts.currency],
+    }),
     unique('ledger_entries_account_per_transaction_unique').on(t.transactionId, t.accountId),
     index('ledger_entries_account_idx').on(t.accountId),
     check('ledger_entries_amount_check', sql`${t.amount} <> 0`),

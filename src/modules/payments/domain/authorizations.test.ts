@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { authorizationLegs, planCapture, planRefund, planVoid, platformFeeOf, topUpLegs, type AuthorizationState } from './authorizations.ts';
+import {
+  authorizationLegs,
+  planCapture,
+  planRefund,
+  planVoid,
+  platformFeeOf,
+  topUpLegs,
+  type AuthorizationState,
+} from './authorizations.ts';
 import { planPosting, type Leg } from './ledger.ts';
 
 const payer = '11111111-1111-4111-8111-111111111111';
@@ -29,8 +37,14 @@ function moves(currency: string, legs: Leg[]) {
 
 describe('authorization rules', () => {
   test('authorize moves the amount from wallet to holds; top-up brings it in from external cash', () => {
-    assert.deepEqual(moves('EUR', authorizationLegs(payer, 500, 'EUR')), [['wallet', payer, -500], ['holds', payer, 500]]);
-    assert.deepEqual(moves('EUR', topUpLegs(payer, 500, 'EUR')), [['external_cash', null, -500], ['wallet', payer, 500]]);
+    assert.deepEqual(moves('EUR', authorizationLegs(payer, 500, 'EUR')), [
+      ['wallet', payer, -500],
+      ['holds', payer, 500],
+    ]);
+    assert.deepEqual(moves('EUR', topUpLegs(payer, 500, 'EUR')), [
+      ['external_cash', null, -500],
+      ['wallet', payer, 500],
+    ]);
   });
 
   test('the platform fee is in basis points, rounded half up', () => {
@@ -43,7 +57,12 @@ describe('authorization rules', () => {
   });
 
   test('capture: fee to the payee less the platform fee, the deposit back to the payer, the hold emptied', () => {
-    const plan = planCapture(held(), { payeeId: owner, currency: 'EUR', feeAmount: 2000, platformFeeBasisPoints: 1000 });
+    const plan = planCapture(held(), {
+      payeeId: owner,
+      currency: 'EUR',
+      feeAmount: 2000,
+      platformFeeBasisPoints: 1000,
+    });
     assert.equal(plan.kind, 'post');
     if (plan.kind !== 'post') return;
     assert.deepEqual(moves('EUR', plan.legs), [
@@ -52,7 +71,13 @@ describe('authorization rules', () => {
       ['platform_fees', null, 200],
       ['wallet', payer, 10_000],
     ]);
-    assert.deepEqual(plan.changes, { status: 'captured', payeeId: owner, capturedAmount: 2000, platformFeeAmount: 200, releasedAmount: 10_000 });
+    assert.deepEqual(plan.changes, {
+      status: 'captured',
+      payeeId: owner,
+      capturedAmount: 2000,
+      platformFeeAmount: 200,
+      releasedAmount: 10_000,
+    });
   });
 
   test('capture of the whole hold or of nothing still balances', () => {
@@ -71,14 +96,18 @@ describe('authorization rules', () => {
     const over = planCapture(held(), { ...capture, feeAmount: 12_001 });
     assert.equal(over.kind, 'exceedsAuthorization');
     assert.match(over.kind === 'exceedsAuthorization' ? over.detail : '', /120\.01 EUR.*120\.00 EUR/);
-    for (const status of ['captured', 'voided', 'refunded'] as const) assert.equal(planCapture(held({ status }), capture).kind, 'illegal', status);
+    for (const status of ['captured', 'voided', 'refunded'] as const)
+      assert.equal(planCapture(held({ status }), capture).kind, 'illegal', status);
   });
 
   test('void returns the whole hold; voiding twice is no change; a captured one cannot be voided', () => {
     const plan = planVoid(held());
     assert.equal(plan.kind, 'post');
     if (plan.kind === 'post') {
-      assert.deepEqual(moves('EUR', plan.legs), [['holds', payer, -12_000], ['wallet', payer, 12_000]]);
+      assert.deepEqual(moves('EUR', plan.legs), [
+        ['holds', payer, -12_000],
+        ['wallet', payer, 12_000],
+      ]);
       assert.deepEqual(plan.changes, { status: 'voided', releasedAmount: 12_000 });
     }
     assert.equal(planVoid(held({ status: 'voided' })).kind, 'unchanged');
@@ -87,11 +116,21 @@ describe('authorization rules', () => {
   });
 
   test('refund reverses a capture in full; refunding twice is no change; only a captured one can be refunded', () => {
-    const captured = held({ status: 'captured', payeeId: owner, capturedAmount: 2000, platformFeeAmount: 200, releasedAmount: 10_000 });
+    const captured = held({
+      status: 'captured',
+      payeeId: owner,
+      capturedAmount: 2000,
+      platformFeeAmount: 200,
+      releasedAmount: 10_000,
+    });
     const plan = planRefund(captured);
     assert.equal(plan.kind, 'post');
     if (plan.kind === 'post') {
-      assert.deepEqual(moves('EUR', plan.legs), [['wallet', owner, -1800], ['platform_fees', null, -200], ['wallet', payer, 2000]]);
+      assert.deepEqual(moves('EUR', plan.legs), [
+        ['wallet', owner, -1800],
+        ['platform_fees', null, -200],
+        ['wallet', payer, 2000],
+      ]);
       assert.deepEqual(plan.changes, { status: 'refunded', refundedAmount: 2000 });
     }
     assert.equal(planRefund({ ...captured, status: 'refunded' }).kind, 'unchanged');
@@ -100,7 +139,12 @@ describe('authorization rules', () => {
   });
 
   test('capture then refund leaves everyone where they were before the capture', () => {
-    const capture = planCapture(held(), { payeeId: owner, currency: 'EUR', feeAmount: 3333, platformFeeBasisPoints: 1250 });
+    const capture = planCapture(held(), {
+      payeeId: owner,
+      currency: 'EUR',
+      feeAmount: 3333,
+      platformFeeBasisPoints: 1250,
+    });
     assert.equal(capture.kind, 'post');
     if (capture.kind !== 'post') return;
     const refund = planRefund({ ...held(), ...capture.changes });
@@ -112,6 +156,9 @@ describe('authorization rules', () => {
       net.set(key, (net.get(key) ?? 0) + leg.amount);
     }
     // Only the hold's release remains: holds → payer's wallet.
-    assert.deepEqual(Object.fromEntries([...net].filter(([, v]) => v !== 0)), { [`holds:${payer}`]: -12_000, [`wallet:${payer}`]: 12_000 });
+    assert.deepEqual(Object.fromEntries([...net].filter(([, v]) => v !== 0)), {
+      [`holds:${payer}`]: -12_000,
+      [`wallet:${payer}`]: 12_000,
+    });
   });
 });

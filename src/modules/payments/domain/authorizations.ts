@@ -19,7 +19,12 @@ export interface AuthorizationState {
   refundedAmount: number;
 }
 
-export type AuthorizationChanges = Partial<Pick<AuthorizationState, 'status' | 'payeeId' | 'capturedAmount' | 'platformFeeAmount' | 'releasedAmount' | 'refundedAmount'>>;
+export type AuthorizationChanges = Partial<
+  Pick<
+    AuthorizationState,
+    'status' | 'payeeId' | 'capturedAmount' | 'platformFeeAmount' | 'releasedAmount' | 'refundedAmount'
+  >
+>;
 
 /** What a command does to an authorization: post these legs and record these changes, or nothing (already done), or fail. */
 export type AuthorizationPlan =
@@ -63,13 +68,20 @@ export interface Capture {
  * rest (the deposit, less any deduction included in feeAmount) returns to the payer's wallet.
  */
 export function planCapture(auth: AuthorizationState, capture: Capture): AuthorizationPlan {
-  if (auth.status !== 'authorized') return { kind: 'illegal', detail: `Authorization ${auth.id} is ${auth.status}; only an authorized one can be captured.` };
+  if (auth.status !== 'authorized')
+    return {
+      kind: 'illegal',
+      detail: `Authorization ${auth.id} is ${auth.status}; only an authorized one can be captured.`,
+    };
   const mismatch = currencyConflict(auth.currency, capture.currency, `Authorization ${auth.id}`);
   if (mismatch) return { kind: 'currencyMismatch', detail: mismatch };
   if (capture.feeAmount > auth.amount) {
     const held = formatMoney({ amount: auth.amount, currency: auth.currency });
     const fee = formatMoney({ amount: capture.feeAmount, currency: auth.currency });
-    return { kind: 'exceedsAuthorization', detail: `Cannot capture ${fee} from authorization ${auth.id}: only ${held} is held.` };
+    return {
+      kind: 'exceedsAuthorization',
+      detail: `Cannot capture ${fee} from authorization ${auth.id}: only ${held} is held.`,
+    };
   }
   const platformFee = platformFeeOf(capture.feeAmount, capture.platformFeeBasisPoints);
   const released = auth.amount - capture.feeAmount;
@@ -82,14 +94,24 @@ export function planCapture(auth: AuthorizationState, capture: Capture): Authori
       { account: platformAccount('platform_fees', currency), amount: platformFee },
       { account: userAccount('wallet', auth.payerId, currency), amount: released },
     ],
-    changes: { status: 'captured', payeeId: capture.payeeId, capturedAmount: capture.feeAmount, platformFeeAmount: platformFee, releasedAmount: released },
+    changes: {
+      status: 'captured',
+      payeeId: capture.payeeId,
+      capturedAmount: capture.feeAmount,
+      platformFeeAmount: platformFee,
+      releasedAmount: released,
+    },
   };
 }
 
 /** Void (compensation): the whole hold returns to the payer's wallet; voiding a voided authorization changes nothing. */
 export function planVoid(auth: AuthorizationState): AuthorizationPlan {
   if (auth.status === 'voided') return { kind: 'unchanged' };
-  if (auth.status !== 'authorized') return { kind: 'illegal', detail: `Authorization ${auth.id} is ${auth.status}; it can no longer be voided (refund it instead).` };
+  if (auth.status !== 'authorized')
+    return {
+      kind: 'illegal',
+      detail: `Authorization ${auth.id} is ${auth.status}; it can no longer be voided (refund it instead).`,
+    };
   return {
     kind: 'post',
     legs: [
@@ -106,12 +128,19 @@ export function planVoid(auth: AuthorizationState): AuthorizationPlan {
  */
 export function planRefund(auth: AuthorizationState): AuthorizationPlan {
   if (auth.status === 'refunded') return { kind: 'unchanged' };
-  if (auth.status !== 'captured' || auth.payeeId === null) return { kind: 'illegal', detail: `Authorization ${auth.id} is ${auth.status}; only a captured one can be refunded.` };
+  if (auth.status !== 'captured' || auth.payeeId === null)
+    return {
+      kind: 'illegal',
+      detail: `Authorization ${auth.id} is ${auth.status}; only a captured one can be refunded.`,
+    };
   const { currency } = auth;
   return {
     kind: 'post',
     legs: [
-      { account: userAccount('wallet', auth.payeeId, currency), amount: -(auth.capturedAmount - auth.platformFeeAmount) },
+      {
+        account: userAccount('wallet', auth.payeeId, currency),
+        amount: -(auth.capturedAmount - auth.platformFeeAmount),
+      },
       { account: platformAccount('platform_fees', currency), amount: -auth.platformFeeAmount },
       { account: userAccount('wallet', auth.payerId, currency), amount: auth.capturedAmount },
     ],

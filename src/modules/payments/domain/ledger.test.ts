@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { accountIdOf, applyEntries, planPosting, platformAccount, userAccount, type AccountBalance, type Entry, type Leg } from './ledger.ts';
+import {
+  accountIdOf,
+  applyEntries,
+  planPosting,
+  platformAccount,
+  userAccount,
+  type AccountBalance,
+  type Entry,
+  type Leg,
+} from './ledger.ts';
 
 const alice = '11111111-1111-4111-8111-111111111111';
 const bob = '22222222-2222-4222-8222-222222222222';
@@ -18,8 +27,14 @@ describe('ledger postings', () => {
       { account: userAccount('wallet', alice, 'EUR'), amount: 1500 },
     ]);
     assert.equal(entries.length, 2);
-    assert.equal(entries.reduce((s, e) => s + e.amount, 0), 0);
-    assert.deepEqual(entries.map((e) => e.accountId), [accountIdOf(platformAccount('external_cash', 'EUR')), accountIdOf(userAccount('wallet', alice, 'EUR'))]);
+    assert.equal(
+      entries.reduce((s, e) => s + e.amount, 0),
+      0,
+    );
+    assert.deepEqual(
+      entries.map((e) => e.accountId),
+      [accountIdOf(platformAccount('external_cash', 'EUR')), accountIdOf(userAccount('wallet', alice, 'EUR'))],
+    );
   });
 
   test('legs on one account merge and zero entries are dropped', () => {
@@ -29,7 +44,13 @@ describe('ledger postings', () => {
       { account: userAccount('wallet', alice, 'EUR'), amount: 600 },
       { account: platformAccount('platform_fees', 'EUR'), amount: 0 },
     ]);
-    assert.deepEqual(entries.map((e) => [e.account.kind, e.amount]), [['holds', -1000], ['wallet', 1000]]);
+    assert.deepEqual(
+      entries.map((e) => [e.account.kind, e.amount]),
+      [
+        ['holds', -1000],
+        ['wallet', 1000],
+      ],
+    );
   });
 
   test('an unbalanced posting is refused', () => {
@@ -82,7 +103,12 @@ describe('ledger postings', () => {
     const id = accountIdOf(userAccount('wallet', alice, 'EUR'));
     assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.equal(accountIdOf(userAccount('wallet', alice, 'EUR')), id);
-    const others = [userAccount('holds', alice, 'EUR'), userAccount('wallet', bob, 'EUR'), userAccount('wallet', alice, 'USD'), platformAccount('platform_fees', 'EUR')];
+    const others = [
+      userAccount('holds', alice, 'EUR'),
+      userAccount('wallet', bob, 'EUR'),
+      userAccount('wallet', alice, 'USD'),
+      platformAccount('platform_fees', 'EUR'),
+    ];
     assert.equal(new Set([id, ...others.map(accountIdOf)]).size, 5);
   });
 });
@@ -90,8 +116,13 @@ describe('ledger postings', () => {
 describe('balances', () => {
   const wallet = userAccount('wallet', alice, 'EUR');
   const holds = userAccount('holds', alice, 'EUR');
-  const balances = (walletBalance: number): Map<string, AccountBalance> => new Map([[accountIdOf(wallet), { ...wallet, balance: walletBalance }]]);
-  const authorize = (amount: number) => entriesOf([{ account: wallet, amount: -amount }, { account: holds, amount }]);
+  const balances = (walletBalance: number): Map<string, AccountBalance> =>
+    new Map([[accountIdOf(wallet), { ...wallet, balance: walletBalance }]]);
+  const authorize = (amount: number) =>
+    entriesOf([
+      { account: wallet, amount: -amount },
+      { account: holds, amount },
+    ]);
 
   test('a user account may reach zero but never go below it', () => {
     const exact = applyEntries(balances(1000), authorize(1000));
@@ -109,7 +140,10 @@ describe('balances', () => {
   });
 
   test('platform accounts may go negative: external_cash is minus what came in', () => {
-    const topUp = entriesOf([{ account: platformAccount('external_cash', 'EUR'), amount: -500 }, { account: wallet, amount: 500 }]);
+    const topUp = entriesOf([
+      { account: platformAccount('external_cash', 'EUR'), amount: -500 },
+      { account: wallet, amount: 500 },
+    ]);
     const result = applyEntries(new Map(), topUp);
     assert.ok(result.ok);
     assert.equal(result.after.get(accountIdOf(platformAccount('external_cash', 'EUR'))), -500);

@@ -30,8 +30,16 @@ export interface Entry {
   amount: number;
 }
 
-export const userAccount = (kind: UserAccountKind, ownerId: string, currency: string): AccountRef => ({ kind, ownerId, currency });
-export const platformAccount = (kind: PlatformAccountKind, currency: string): AccountRef => ({ kind, ownerId: null, currency });
+export const userAccount = (kind: UserAccountKind, ownerId: string, currency: string): AccountRef => ({
+  kind,
+  ownerId,
+  currency,
+});
+export const platformAccount = (kind: PlatformAccountKind, currency: string): AccountRef => ({
+  kind,
+  ownerId: null,
+  currency,
+});
 
 /** Users' accounts can never go below zero; platform accounts can (external_cash always is). */
 export function mayGoNegative(kind: AccountKind): boolean {
@@ -40,7 +48,9 @@ export function mayGoNegative(kind: AccountKind): boolean {
 
 /** The account's id, derived from its identity so it never needs looking up (a name-based uuid). */
 export function accountIdOf(account: AccountRef): string {
-  const hash = createHash('sha256').update(`shareloop:payments:${account.kind}:${account.ownerId ?? 'platform'}:${account.currency}`).digest();
+  const hash = createHash('sha256')
+    .update(`shareloop:payments:${account.kind}:${account.ownerId ?? 'platform'}:${account.currency}`)
+    .digest();
   hash[6] = (hash[6]! & 0x0f) | 0x80; // version 8: custom
   hash[8] = (hash[8]! & 0x3f) | 0x80; // RFC 9562 variant
   const hex = hash.subarray(0, 16).toString('hex');
@@ -56,9 +66,12 @@ export type PostingPlan = { ok: true; entries: Entry[] } | { ok: false; problem:
 export function planPosting(currency: string, legs: readonly Leg[]): PostingPlan {
   const merged = new Map<string, Entry>();
   for (const { account, amount } of legs) {
-    if (!Number.isSafeInteger(amount)) return { ok: false, problem: `amount ${amount} is not an integer number of minor units` };
-    if (account.currency !== currency) return { ok: false, problem: `a ${account.currency} account cannot take part in a ${currency} transaction` };
-    if ((account.ownerId === null) !== mayGoNegative(account.kind)) return { ok: false, problem: `a ${account.kind} account ${account.ownerId === null ? 'needs' : 'has no'} owner` };
+    if (!Number.isSafeInteger(amount))
+      return { ok: false, problem: `amount ${amount} is not an integer number of minor units` };
+    if (account.currency !== currency)
+      return { ok: false, problem: `a ${account.currency} account cannot take part in a ${currency} transaction` };
+    if ((account.ownerId === null) !== mayGoNegative(account.kind))
+      return { ok: false, problem: `a ${account.kind} account ${account.ownerId === null ? 'needs' : 'has no'} owner` };
     const accountId = accountIdOf(account);
     const entry = merged.get(accountId) ?? { accountId, account, amount: 0 };
     merged.set(accountId, { ...entry, amount: entry.amount + amount });
@@ -78,7 +91,9 @@ export interface AccountBalance {
   balance: number;
 }
 
-export type BalanceCheck = { ok: true; after: Map<string, number> } | { ok: false; accountId: string; ownerId: string | null; detail: string };
+export type BalanceCheck =
+  | { ok: true; after: Map<string, number> }
+  | { ok: false; accountId: string; ownerId: string | null; detail: string };
 
 /** Applies entries to current balances, refusing any that would leave a user's account below zero. */
 export function applyEntries(balances: ReadonlyMap<string, AccountBalance>, entries: readonly Entry[]): BalanceCheck {

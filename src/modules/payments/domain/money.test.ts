@@ -25,8 +25,10 @@ describe('money', () => {
   });
 
   test('currencies are ISO 4217 codes in circulation, in upper case', () => {
-    for (const good of ['EUR', 'USD', 'JPY', 'CHF', 'KWD']) assert.equal(currencySchema.safeParse(good).success, true, good);
-    for (const bad of ['eur', 'EURO', 'EU', 'ABC', 'XAU', 'XXX', 'XDR', 'HRK', 'DEM', '', 978]) assert.equal(currencySchema.safeParse(bad).success, false, String(bad));
+    for (const good of ['EUR', 'USD', 'JPY', 'CHF', 'KWD'])
+      assert.equal(currencySchema.safeParse(good).success, true, good);
+    for (const bad of ['eur', 'EURO', 'EU', 'ABC', 'XAU', 'XXX', 'XDR', 'HRK', 'DEM', '', 978])
+      assert.equal(currencySchema.safeParse(bad).success, false, String(bad));
     const lower = currencySchema.safeParse('eur');
     assert.equal(lower.error?.issues.length, 1, 'one message per bad code');
   });
@@ -35,6 +37,7 @@ describe('money', () => {
     const topUp = payments.ops.topUpWallet.input;
     assert.equal(topUp.safeParse({ amount: 1, currency: 'EUR' }).success, true);
     assert.equal(topUp.safeParse({ amount: 100_000_000, currency: 'EUR' }).success, true);
-    for (const amount of [0, -1, 1.5, '100', 100_000_001]) assert.equal(topUp.safeParse({ amount, currency: 'EUR' }).success, false, String(amount));
+    for (const amount of [0, -1, 1.5, '100', 100_000_001])
+      assert.equal(topUp.safeParse({ amount, currency: 'EUR' }).success, false, String(amount));
   });
 });

@@ -10,7 +10,10 @@ describe('operation fingerprints', () => {
   });
 
   test('undefined values are as if absent', () => {
-    assert.equal(fingerprintOf('voidAuthorization', { authorizationId: 'a', note: undefined }), fingerprintOf('voidAuthorization', { authorizationId: 'a' }));
+    assert.equal(
+      fingerprintOf('voidAuthorization', { authorizationId: 'a', note: undefined }),
+      fingerprintOf('voidAuthorization', { authorizationId: 'a' }),
+    );
   });
 
   test('any other value or command differs', () => {

@@ -20,9 +20,18 @@ describe('wallet views', () => {
   });
 
   test("a transaction's change for the caller: wallet entry first, net of both", () => {
-    assert.deepEqual(ownChange([{ account: 'holds', amount: -1200 }, { account: 'wallet', amount: 1000 }]), {
-      amount: -200,
-      entries: [{ account: 'wallet', amount: 1000 }, { account: 'holds', amount: -1200 }],
-    });
+    assert.deepEqual(
+      ownChange([
+        { account: 'holds', amount: -1200 },
+        { account: 'wallet', amount: 1000 },
+      ]),
+      {
+        amount: -200,
+        entries: [
+          { account: 'wallet', amount: 1000 },
+          { account: 'holds', amount: -1200 },
+        ],
+      },
+    );
   });
 });

@@ -30,7 +30,14 @@ export function walletBalances(accounts: readonly UserAccountBalance[]): WalletB
 
 /** The balance in one currency, zero when the user never held it. */
 export function walletBalanceIn(accounts: readonly UserAccountBalance[], currency: string): WalletBalance {
-  return walletBalances(accounts.filter((a) => a.currency === currency))[0] ?? { currency, balance: 0, available: 0, held: 0 };
+  return (
+    walletBalances(accounts.filter((a) => a.currency === currency))[0] ?? {
+      currency,
+      balance: 0,
+      available: 0,
+      held: 0,
+    }
+  );
 }
 
 /** An entry on one of the caller's own accounts. */

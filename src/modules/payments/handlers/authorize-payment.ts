@@ -13,8 +13,17 @@ export const authorizePayment: Handler<typeof payments.ops.authorizePayment, Pay
   const { payerId, amount, currency, reference } = params;
   return deps.db.transaction((tx) =>
     runOnce(tx, { operationId, command: 'authorizePayment', params }, async () => {
-      const [row] = await tx.insert(authorizations).values({ id: randomUUID(), reference, payerId, currency, amount }).returning();
-      await postTransaction(tx, { kind: 'authorization', currency, authorizationId: row!.id, reference, legs: authorizationLegs(payerId, amount, currency) });
+      const [row] = await tx
+        .insert(authorizations)
+        .values({ id: randomUUID(), reference, payerId, currency, amount })
+        .returning();
+      await postTransaction(tx, {
+        kind: 'authorization',
+        currency,
+        authorizationId: row!.id,
+        reference,
+        legs: authorizationLegs(payerId, amount, currency),
+      });
       return { result: toAuthorization(row!), authorizationId: row!.id };
     }),
   );

@@ -32,7 +32,13 @@ export async function changeAuthorization(
     case 'post':
       break;
   }
-  await postTransaction(tx, { kind, currency: row.currency, authorizationId: id, reference: row.reference, legs: plan.legs });
+  await postTransaction(tx, {
+    kind,
+    currency: row.currency,
+    authorizationId: id,
+    reference: row.reference,
+    legs: plan.legs,
+  });
   const [changed] = await tx
     .update(authorizations)
     .set({ ...plan.changes, updatedAt: sql`now()` })

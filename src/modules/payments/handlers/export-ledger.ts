@@ -9,7 +9,10 @@ import type { PaymentsDeps } from '../deps.ts';
 // change_xid is kept by migration 0002_export_cursor, outside the drizzle schema.
 const changeXid = sql`${ledgerEntries}.change_xid`;
 
-export const exportLedger: Handler<typeof payments.ops.exportLedger, PaymentsDeps> = async (input, { deps, caller }) => {
+export const exportLedger: Handler<typeof payments.ops.exportLedger, PaymentsDeps> = async (
+  input,
+  { deps, caller },
+) => {
   if (caller) throw platformErrors.forbidden('Only the platform itself exports the ledger.');
   const window = await changeWindow(deps.db, input);
   const rows = await deps.db
@@ -33,5 +36,11 @@ export const exportLedger: Handler<typeof payments.ops.exportLedger, PaymentsDep
     .where(changedIn(window, changeXid, ledgerEntries.id))
     .orderBy(...changeOrder(changeXid, ledgerEntries.id))
     .limit(input.limit);
-  return changePage(rows, window, input.limit, (r) => String(r.entryId), ({ changeXid: _, createdAt, ...row }) => ({ ...row, createdAt: createdAt.toISOString() }));
+  return changePage(
+    rows,
+    window,
+    input.limit,
+    (r) => String(r.entryId),
+    ({ changeXid: _, createdAt, ...row }) => ({ ...row, createdAt: createdAt.toISOString() }),
+  );
 };

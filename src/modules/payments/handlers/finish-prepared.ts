@@ -10,7 +10,10 @@ export const finishPrepared: Handler<typeof payments.ops.finishPrepared, Payment
   const sql = settlementPool(deps.settlement);
   const options = input.xid ? { xid: input.xid } : {};
   try {
-    const outcome = input.decision === 'commit' ? await commitPrepared(sql, input.gid, options) : await rollbackPrepared(sql, input.gid, options);
+    const outcome =
+      input.decision === 'commit'
+        ? await commitPrepared(sql, input.gid, options)
+        : await rollbackPrepared(sql, input.gid, options);
     return { gid: input.gid, outcome };
   } catch (error) {
     throw asPaymentsError(error);

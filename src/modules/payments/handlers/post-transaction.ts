@@ -29,9 +29,21 @@ export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: s
   const ids = entries.map((e) => e.accountId);
   await tx
     .insert(accounts)
-    .values(entries.map((e) => ({ id: e.accountId, kind: e.account.kind, ownerId: e.account.ownerId, currency: e.account.currency })))
+    .values(
+      entries.map((e) => ({
+        id: e.accountId,
+        kind: e.account.kind,
+        ownerId: e.account.ownerId,
+        currency: e.account.currency,
+      })),
+    )
     .onConflictDoNothing();
-  const locked = await tx.select().from(accounts).where(inArray(accounts.id, ids)).orderBy(asc(accounts.id)).for('update');
+  const locked = await tx
+    .select()
+    .from(accounts)
+    .where(inArray(accounts.id, ids))
+    .orderBy(asc(accounts.id))
+    .for('update');
   const check = applyEntries(new Map(locked.map((a) => [a.id, a])), entries);
   if (!check.ok) {
     const whose = check.ownerId ? `of user ${check.ownerId} ` : '';
@@ -41,13 +53,25 @@ export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: s
   const id = randomUUID();
   const [written] = await tx
     .insert(ledgerTransactions)
-    .values({ id, kind: posting.kind, currency: posting.currency, authorizationId: posting.authorizationId, reference: posting.reference })
+    .values({
+      id,
+      kind: posting.kind,
+      currency: posting.currency,
+      authorizationId: posting.authorizationId,
+      reference: posting.reference,
+    })
     .returning({ createdAt: ledgerTransactions.createdAt });
-  await tx.insert(ledgerEntries).values(entries.map((e) => ({ transactionId: id, accountId: e.accountId, currency: posting.currency, amount: e.amount })));
+  await tx
+    .insert(ledgerEntries)
+    .values(
+      entries.map((e) => ({ transactionId: id, accountId: e.accountId, currency: posting.currency, amount: e.amount })),
+    );
   const deltas = sql.join(
     entries.map((e) => sql`(${e.accountId}::uuid, ${e.amount}::bigint)`),
     sql`, `,
   );
-  await tx.execute(sql`update ${accounts} as a set balance = a.balance + d.amount from (values ${deltas}) as d(id, amount) where a.id = d.id`);
+  await tx.execute(
+    sql`update ${accounts} as a set balance = a.balance + d.amount from (values ${deltas}) as d(id, amount) where a.id = d.id`,
+  );
   return { id, createdAt: written!.createdAt };
 }

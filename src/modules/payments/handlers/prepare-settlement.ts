@@ -6,7 +6,10 @@ import { asPaymentsError, checkSettlementGid, settlementPool } from '../two-phas
 import { settleInTransaction } from './settle.ts';
 
 /** Votes on a rental settlement: the capture runs in a transaction left PREPAREd under gid, or fails (a "no"). */
-export const prepareSettlement: Handler<typeof payments.ops.prepareSettlement, PaymentsDeps> = async (input, { deps, deadline }) => {
+export const prepareSettlement: Handler<typeof payments.ops.prepareSettlement, PaymentsDeps> = async (
+  input,
+  { deps, deadline },
+) => {
   const { gid, ...capture } = input;
   checkSettlementGid(gid);
   const sql = settlementPool(deps.settlement);

@@ -18,7 +18,11 @@ export interface OperationKey {
  * other parameters operationKeyReused. A command that fails records nothing: the claim rolls
  * back with its transaction and a retry runs it afresh.
  */
-export async function runOnce<T>(tx: Tx, key: OperationKey, work: () => Promise<{ result: T; authorizationId: string }>): Promise<T> {
+export async function runOnce<T>(
+  tx: Tx,
+  key: OperationKey,
+  work: () => Promise<{ result: T; authorizationId: string }>,
+): Promise<T> {
   const fingerprint = fingerprintOf(key.command, key.params);
   const claimed = await tx
     .insert(operations)
@@ -27,10 +31,14 @@ export async function runOnce<T>(tx: Tx, key: OperationKey, work: () => Promise<
     .returning({ operationId: operations.operationId });
   if (claimed.length === 0) {
     const [earlier] = await tx.select().from(operations).where(eq(operations.operationId, key.operationId));
-    if (!earlier || earlier.result === null) throw new Error(`Operation ${key.operationId} is claimed but has no result`);
+    if (!earlier || earlier.result === null)
+      throw new Error(`Operation ${key.operationId} is claimed but has no result`);
     if (earlier.fingerprint !== fingerprint) {
       const what = earlier.command === key.command ? 'with other parameters' : `for ${earlier.command}`;
-      throw payments.error('operationKeyReused', `Operation key ${key.operationId} was already used ${what}; use a new key for a new operation.`);
+      throw payments.error(
+        'operationKeyReused',
+        `Operation key ${key.operationId} was already used ${what}; use a new key for a new operation.`,
+      );
     }
     return earlier.result as T;
   }

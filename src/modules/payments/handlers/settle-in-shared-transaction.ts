@@ -9,10 +9,17 @@ import { settleInTransaction } from './settle.ts';
  * transaction, which commits or rolls back with rentals' share; refused (so rentals uses
  * two-phase commit) when this call does not run inside it on payments' own database.
  */
-export const settleInSharedTransaction: Handler<typeof payments.ops.settleInSharedTransaction, PaymentsDeps> = async (input, { deps }) => {
+export const settleInSharedTransaction: Handler<typeof payments.ops.settleInSharedTransaction, PaymentsDeps> = async (
+  input,
+  { deps },
+) => {
   const { transactionId, ...capture } = input;
   const tx = joinOnePhase(deps.db, transactionId);
-  if (!tx) throw payments.error('notInSharedTransaction', `Payments does not share transaction ${transactionId} (another process or database); settle with two-phase commit.`);
+  if (!tx)
+    throw payments.error(
+      'notInSharedTransaction',
+      `Payments does not share transaction ${transactionId} (another process or database); settle with two-phase commit.`,
+    );
   const settled = await settleInTransaction(tx, capture);
   return { authorizationId: settled.id, status: settled.status };
 };

@@ -19,7 +19,9 @@ export function settleInTransaction(tx: Tx | Db, input: SettlementInput): Promis
   const { operationId, ...params } = input;
   return tx.transaction((savepoint) =>
     runOnce(savepoint, { operationId, command: 'capturePayment', params }, async () => {
-      const row = await changeAuthorization(savepoint, input.authorizationId, 'capture', (auth) => planCapture(auth, params));
+      const row = await changeAuthorization(savepoint, input.authorizationId, 'capture', (auth) =>
+        planCapture(auth, params),
+      );
       return { result: toAuthorization(row), authorizationId: row.id };
     }),
   );

@@ -6,7 +6,10 @@ export interface ChargeRequest {
 }
 
 /** How a charge ended: money taken (with the provider's reference), refused, or unknown because the provider failed. */
-export type ChargeOutcome = { status: 'succeeded'; reference: string } | { status: 'declined'; reason: string } | { status: 'unavailable'; reason: string };
+export type ChargeOutcome =
+  | { status: 'succeeded'; reference: string }
+  | { status: 'declined'; reason: string }
+  | { status: 'unavailable'; reason: string };
 
 /** The payment provider money enters the platform through (card acquirer, bank transfer, …). */
 export interface PaymentProvider {

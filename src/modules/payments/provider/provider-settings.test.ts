@@ -4,7 +4,13 @@ import { providerSettingsFrom } from './provider-settings.ts';
 
 describe('provider settings', () => {
   test('default: no failures, no declines, no latency, every currency', () => {
-    assert.deepEqual(providerSettingsFrom({}), { failureRate: 0, declineRate: 0, latencyMs: 0, timeoutMs: 2000, currencies: [] });
+    assert.deepEqual(providerSettingsFrom({}), {
+      failureRate: 0,
+      declineRate: 0,
+      latencyMs: 0,
+      timeoutMs: 2000,
+      currencies: [],
+    });
   });
 
   test('read from PAYMENT_PROVIDER_* variables', () => {
@@ -16,11 +22,20 @@ describe('provider settings', () => {
       PAYMENT_PROVIDER_CURRENCIES: 'eur, USD,,gbp',
       DATABASE_URL: 'ignored',
     });
-    assert.deepEqual(settings, { failureRate: 1, declineRate: 0.25, latencyMs: 40, timeoutMs: 500, currencies: ['EUR', 'USD', 'GBP'] });
+    assert.deepEqual(settings, {
+      failureRate: 1,
+      declineRate: 0.25,
+      latencyMs: 40,
+      timeoutMs: 500,
+      currencies: ['EUR', 'USD', 'GBP'],
+    });
   });
 
   test('a bad value fails with one line naming the variable', () => {
-    assert.throws(() => providerSettingsFrom({ PAYMENT_PROVIDER_FAILURE_RATE: '1.5' }), /PAYMENT_PROVIDER_FAILURE_RATE/);
+    assert.throws(
+      () => providerSettingsFrom({ PAYMENT_PROVIDER_FAILURE_RATE: '1.5' }),
+      /PAYMENT_PROVIDER_FAILURE_RATE/,
+    );
     assert.throws(() => providerSettingsFrom({ PAYMENT_PROVIDER_LATENCY_MS: 'slow' }), /PAYMENT_PROVIDER_LATENCY_MS/);
     assert.throws(() => providerSettingsFrom({ PAYMENT_PROVIDER_CURRENCIES: 'EURO' }), /PAYMENT_PROVIDER_CURRENCIES/);
   });

@@ -15,7 +15,12 @@ const settingsSchema = z.object({
   // Currencies the provider settles; empty means every ISO 4217 currency.
   PAYMENT_PROVIDER_CURRENCIES: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[A-Z]{3}$/, 'must list ISO 4217 codes such as EUR,USD')))
     .default([]),
 });

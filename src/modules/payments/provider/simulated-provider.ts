@@ -12,9 +12,12 @@ export function simulatedProvider(settings: ProviderSettings, random: () => numb
       return settings.currencies.length === 0 || settings.currencies.includes(currency);
     },
     async charge(_request, signal): Promise<ChargeOutcome> {
-      if (!(await waited(settings.latencyMs, signal))) return { status: 'unavailable', reason: 'The payment provider did not answer in time.' };
-      if (random() < settings.failureRate) return { status: 'unavailable', reason: 'The payment provider failed to process the charge.' };
-      if (random() < settings.declineRate) return { status: 'declined', reason: 'The payment provider declined the charge.' };
+      if (!(await waited(settings.latencyMs, signal)))
+        return { status: 'unavailable', reason: 'The payment provider did not answer in time.' };
+      if (random() < settings.failureRate)
+        return { status: 'unavailable', reason: 'The payment provider failed to process the charge.' };
+      if (random() < settings.declineRate)
+        return { status: 'declined', reason: 'The payment provider declined the charge.' };
       return { status: 'succeeded', reference: `sim_${randomUUID()}` };
     },
   };

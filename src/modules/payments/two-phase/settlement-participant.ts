@@ -58,14 +58,26 @@ export function settlementParticipant(platform: Platform): SettlementParticipant
 
   const resolve = async (bus: Bus) => {
     if (!sql) return;
-    const ask = async (gid: string) => (await bus.call(rentals.ops.twoPhaseDecision, { gid }, systemContext({ timeoutMs: 5_000 }))).decision;
+    const ask = async (gid: string) =>
+      (await bus.call(rentals.ops.twoPhaseDecision, { gid }, systemContext({ timeoutMs: 5_000 }))).decision;
     try {
-      const report = await resolveOrphans(sql, gidPrefix(COORDINATOR, PARTICIPANT), ask, settings.PAYMENTS_ORPHAN_AGE_MS);
-      if (report.committed.length + report.rolledBack.length > 0) log.info({ committed: report.committed, rolledBack: report.rolledBack }, 'prepared settlements resolved');
-      for (const f of report.failed) log.warn({ gid: f.gid, err: f.error instanceof Error ? f.error.message : String(f.error) }, 'prepared settlement not resolved yet');
+      const report = await resolveOrphans(
+        sql,
+        gidPrefix(COORDINATOR, PARTICIPANT),
+        ask,
+        settings.PAYMENTS_ORPHAN_AGE_MS,
+      );
+      if (report.committed.length + report.rolledBack.length > 0)
+        log.info({ committed: report.committed, rolledBack: report.rolledBack }, 'prepared settlements resolved');
+      for (const f of report.failed)
+        log.warn(
+          { gid: f.gid, err: f.error instanceof Error ? f.error.message : String(f.error) },
+          'prepared settlement not resolved yet',
+        );
     } catch (error) {
       // max_prepared_transactions = 0 is reported once, by the first settlement that needs it.
-      if (!(error instanceof TwoPhaseUnsupported)) log.warn({ err: error instanceof Error ? error.message : String(error) }, 'orphan resolution failed');
+      if (!(error instanceof TwoPhaseUnsupported))
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'orphan resolution failed');
     }
   };
 
@@ -92,7 +104,11 @@ export function settlementParticipant(platform: Platform): SettlementParticipant
 
 /** The pool a settlement call uses, or the reason there is none. */
 export function settlementPool(participant: SettlementParticipant): postgres.Sql {
-  if (!participant.sql) throw payments.error('settlementUnsupported', participant.unsupported?.message ?? 'Two-phase commit is not available.');
+  if (!participant.sql)
+    throw payments.error(
+      'settlementUnsupported',
+      participant.unsupported?.message ?? 'Two-phase commit is not available.',
+    );
   return participant.sql;
 }
 
@@ -106,7 +122,10 @@ export function checkSettlementGid(gid: string): void {
     throw error;
   }
   if (parts.coordinator !== COORDINATOR || parts.participant !== PARTICIPANT) {
-    throw payments.error('invalidTransactionId', `${gid} is not a ${COORDINATOR} settlement addressed to ${PARTICIPANT}.`);
+    throw payments.error(
+      'invalidTransactionId',
+      `${gid} is not a ${COORDINATOR} settlement addressed to ${PARTICIPANT}.`,
+    );
   }
 }
 

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { twoPhaseLogTable } from '../../../shared/db/two-phase/index.ts';
 import { eventTables } from '../../../shared/events/tables.ts';
 
@@ -50,10 +61,18 @@ export const rentalsTable = rentalsSchema.table(
     index('rentals_owner_idx').on(t.ownerId, t.createdAt),
     index('rentals_item_idx').on(t.itemId),
     uniqueIndex('rentals_request_key_idx').on(t.renterId, t.requestKey).where(sql`request_key is not null`),
-    index('rentals_unfinished_idx').on(t.leaseExpiresAt).where(sql`status in ('requested', 'confirmed', 'compensating')`),
-    check('rentals_status_check', sql`${t.status} in ('requested', 'confirmed', 'active', 'compensating', 'cancelled', 'completed')`),
+    index('rentals_unfinished_idx')
+      .on(t.leaseExpiresAt)
+      .where(sql`status in ('requested', 'confirmed', 'compensating')`),
+    check(
+      'rentals_status_check',
+      sql`${t.status} in ('requested', 'confirmed', 'active', 'compensating', 'cancelled', 'completed')`,
+    ),
     check('rentals_period_check', sql`${t.periodTo} > ${t.periodFrom}`),
-    check('rentals_amounts_check', sql`${t.days} >= 1 and ${t.dailyPriceAmount} >= 0 and ${t.depositAmount} >= 0 and ${t.feeAmount} = ${t.dailyPriceAmount} * ${t.days} and ${t.totalAmount} = ${t.feeAmount} + ${t.depositAmount}`),
+    check(
+      'rentals_amounts_check',
+      sql`${t.days} >= 1 and ${t.dailyPriceAmount} >= 0 and ${t.depositAmount} >= 0 and ${t.feeAmount} = ${t.dailyPriceAmount} * ${t.days} and ${t.totalAmount} = ${t.feeAmount} + ${t.depositAmount}`,
+    ),
   ],
 );
 

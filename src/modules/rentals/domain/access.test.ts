@@ -3,7 +3,12 @@ import { describe, test } from 'node:test';
 import { canCancel, canHandOver, canReturn, canSee } from './access.ts';
 
 const now = new Date('2030-06-01T12:00:00Z');
-const rental = (status = 'confirmed', startsInMs = 86_400_000) => ({ renterId: 'renter', ownerId: 'owner', status, periodFrom: new Date(now.getTime() + startsInMs) });
+const rental = (status = 'confirmed', startsInMs = 86_400_000) => ({
+  renterId: 'renter',
+  ownerId: 'owner',
+  status,
+  periodFrom: new Date(now.getTime() + startsInMs),
+});
 const member = (userId: string) => ({ userId, role: 'member' });
 const admin = { userId: 'root', role: 'admin' };
 const reason = (d: ReturnType<typeof canCancel>) => (d.ok ? 'ok' : d.reason);
@@ -17,11 +22,17 @@ describe('rental access', () => {
   });
 
   test('before the handover the renter cancels, the owner declines, an admin may do either', () => {
-    for (const who of [member('renter'), member('owner'), admin]) assert.deepEqual(canCancel(rental(), who), { ok: true });
-    assert.equal(reason(canCancel(rental('confirmed', -1000), member('renter'))), 'ok', 'started but not handed over yet');
+    for (const who of [member('renter'), member('owner'), admin])
+      assert.deepEqual(canCancel(rental(), who), { ok: true });
+    assert.equal(
+      reason(canCancel(rental('confirmed', -1000), member('renter'))),
+      'ok',
+      'started but not handed over yet',
+    );
     assert.equal(reason(canCancel(rental(), member('stranger'))), 'notParticipant');
     assert.equal(reason(canCancel(rental('active'), member('renter'))), 'notCancellable');
-    for (const status of ['requested', 'compensating', 'cancelled', 'completed']) assert.equal(reason(canCancel(rental(status), member('renter'))), 'notCancellable', status);
+    for (const status of ['requested', 'compensating', 'cancelled', 'completed'])
+      assert.equal(reason(canCancel(rental(status), member('renter'))), 'notCancellable', status);
   });
 
   test('the owner or an admin hands over from the start of the period; not before, not the renter', () => {

@@ -17,7 +17,11 @@ describe('rental charges', () => {
   test('a hold larger than payments takes is refused, and so are mixed currencies', () => {
     const big = rentalCharges({ amount: 2_000_000, currency: 'EUR' }, { amount: 0, currency: 'EUR' }, 60);
     assert.equal(big.ok === false && big.reason, 'amountTooLarge');
-    assert.equal(rentalCharges({ amount: 1_000_000, currency: 'EUR' }, { amount: 10_000_000, currency: 'EUR' }, 90).ok, true, 'exactly the maximum');
+    assert.equal(
+      rentalCharges({ amount: 1_000_000, currency: 'EUR' }, { amount: 10_000_000, currency: 'EUR' }, 90).ok,
+      true,
+      'exactly the maximum',
+    );
     const mixed = rentalCharges({ amount: 1, currency: 'EUR' }, { amount: 1, currency: 'USD' }, 1);
     assert.equal(mixed.ok === false && mixed.reason, 'currencyMismatch');
   });

@@ -12,6 +12,11 @@ export type Eligibility = { ok: true } | { ok: false; reason: 'ownItem' | 'itemU
  */
 export function canRequestRental(renterId: string, item: RentableItem): Eligibility {
   if (item.ownerId === renterId) return { ok: false, reason: 'ownItem', problem: 'You cannot rent your own item.' };
-  if (item.status === 'retired') return { ok: false, reason: 'itemUnavailable', problem: 'This item has been withdrawn and can no longer be rented.' };
+  if (item.status === 'retired')
+    return {
+      ok: false,
+      reason: 'itemUnavailable',
+      problem: 'This item has been withdrawn and can no longer be rented.',
+    };
   return { ok: true };
 }

@@ -8,7 +8,11 @@ const limits = { maxDays: 90, maxAdvanceDays: 365 };
 
 describe('rental periods', () => {
   test('an ordered period of at most 90 days, starting today or later, is accepted and charged by started day', () => {
-    assert.deepEqual(checkPeriod(at(1), at(4), now, limits), { ok: true, period: { from: new Date(at(1)), to: new Date(at(4)) }, days: 3 });
+    assert.deepEqual(checkPeriod(at(1), at(4), now, limits), {
+      ok: true,
+      period: { from: new Date(at(1)), to: new Date(at(4)) },
+      days: 3,
+    });
     const check = checkPeriod(at(1), new Date(new Date(at(1)).getTime() + 3_600_000).toISOString(), now, limits);
     assert.equal(check.ok && check.days, 1, 'an hour is a day');
     assert.equal(checkPeriod(at(1), at(91), now, limits).ok, true, 'exactly 90 days');
@@ -18,7 +22,11 @@ describe('rental periods', () => {
 
   test('whole days: from 00:00 UTC of the first through the end of the last; today is allowed', () => {
     const today = checkPeriod('2030-06-01', '2030-06-01', now, limits);
-    assert.deepEqual(today, { ok: true, period: { from: new Date('2030-06-01T00:00:00Z'), to: new Date('2030-06-02T00:00:00Z') }, days: 1 });
+    assert.deepEqual(today, {
+      ok: true,
+      period: { from: new Date('2030-06-01T00:00:00Z'), to: new Date('2030-06-02T00:00:00Z') },
+      days: 1,
+    });
     const three = checkPeriod('2030-06-10', '2030-06-12', now, limits);
     assert.equal(three.ok && three.days, 3);
   });
@@ -32,9 +40,16 @@ describe('rental periods', () => {
     assert.deepEqual(refused(at(-1), at(2))[0], 'invalidPeriod');
     assert.match(refused('2030-05-31', '2030-06-02')[1]!, /starts today \(2030-06-01\) at the earliest/);
     assert.match(refused(at(3), at(2))[1]!, /end after it starts/);
-    assert.deepEqual(refused(at(1), at(91.5)), ['periodTooLong', 'A rental lasts at most 90 days; this one would last 91.']);
+    assert.deepEqual(refused(at(1), at(91.5)), [
+      'periodTooLong',
+      'A rental lasts at most 90 days; this one would last 91.',
+    ]);
     assert.equal(refused(at(366), at(367))[0], 'startsTooFarAhead');
-    assert.equal(checkPeriod(at(366), at(367), now, { maxDays: 90, maxAdvanceDays: 400 }).ok, true, 'the setting moves the limit');
+    assert.equal(
+      checkPeriod(at(366), at(367), now, { maxDays: 90, maxAdvanceDays: 400 }).ok,
+      true,
+      'the setting moves the limit',
+    );
     assert.equal(refused('0000-01-01', '9999-12-31')[0], 'invalidPeriod');
     assert.match(refused('not a date', at(2))[1]!, /days \(2026-12-20\) or ISO date-times/);
   });

@@ -15,7 +15,9 @@ export interface PeriodLimits {
 }
 
 export type PeriodProblem = 'invalidPeriod' | 'periodTooLong' | 'startsTooFarAhead';
-export type PeriodCheck = { ok: true; period: Period; days: number } | { ok: false; reason: PeriodProblem; problem: string };
+export type PeriodCheck =
+  | { ok: true; period: Period; days: number }
+  | { ok: false; reason: PeriodProblem; problem: string };
 
 /** 00:00 UTC of the day `now` falls in. */
 export function startOfDay(now: Date): Date {
@@ -31,19 +33,42 @@ export function startOfDay(now: Date): Date {
 export function checkPeriod(from: string, to: string, now: Date, limits: PeriodLimits): PeriodCheck {
   const start = boundOf(from, 'start');
   const end = boundOf(to, 'end');
-  if (start === undefined || end === undefined) return { ok: false, reason: 'invalidPeriod', problem: 'from and to must be days (2026-12-20) or ISO date-times between 1970 and 9999.' };
+  if (start === undefined || end === undefined)
+    return {
+      ok: false,
+      reason: 'invalidPeriod',
+      problem: 'from and to must be days (2026-12-20) or ISO date-times between 1970 and 9999.',
+    };
   const today = startOfDay(now);
   const period = { from: new Date(start), to: new Date(end) };
   if (start < today.getTime()) {
-    return { ok: false, reason: 'invalidPeriod', problem: `A rental starts today (${today.toISOString().slice(0, 10)}) at the earliest; ${period.from.toISOString()} is in the past.` };
+    return {
+      ok: false,
+      reason: 'invalidPeriod',
+      problem: `A rental starts today (${today.toISOString().slice(0, 10)}) at the earliest; ${period.from.toISOString()} is in the past.`,
+    };
   }
-  if (end <= start) return { ok: false, reason: 'invalidPeriod', problem: `The rental must end after it starts (to ${period.to.toISOString()} is not after from ${period.from.toISOString()}).` };
+  if (end <= start)
+    return {
+      ok: false,
+      reason: 'invalidPeriod',
+      problem: `The rental must end after it starts (to ${period.to.toISOString()} is not after from ${period.from.toISOString()}).`,
+    };
   const latestStart = now.getTime() + limits.maxAdvanceDays * DAY_MS;
   if (start > latestStart) {
-    return { ok: false, reason: 'startsTooFarAhead', problem: `A rental may start at most ${limits.maxAdvanceDays} days ahead (by ${new Date(latestStart).toISOString()}); this one starts ${period.from.toISOString()}.` };
+    return {
+      ok: false,
+      reason: 'startsTooFarAhead',
+      problem: `A rental may start at most ${limits.maxAdvanceDays} days ahead (by ${new Date(latestStart).toISOString()}); this one starts ${period.from.toISOString()}.`,
+    };
   }
   const days = rentalDays(period);
-  if (days > limits.maxDays) return { ok: false, reason: 'periodTooLong', problem: `A rental lasts at most ${limits.maxDays} days; this one would last ${days}.` };
+  if (days > limits.maxDays)
+    return {
+      ok: false,
+      reason: 'periodTooLong',
+      problem: `A rental lasts at most ${limits.maxDays} days; this one would last ${days}.`,
+    };
   return { ok: true, period, days };
 }
 

@@ -13,5 +13,9 @@ export interface RentalRequest {
  * the key for another request.
  */
 export function isSameRequest(rental: { itemId: string } & Period, request: RentalRequest): boolean {
-  return rental.itemId === request.itemId && rental.from.getTime() === new Date(request.from).getTime() && rental.to.getTime() === new Date(request.to).getTime();
+  return (
+    rental.itemId === request.itemId &&
+    rental.from.getTime() === new Date(request.from).getTime() &&
+    rental.to.getTime() === new Date(request.to).getTime()
+  );
 }

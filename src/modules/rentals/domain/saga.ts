@@ -52,7 +52,8 @@ export function planForward(log: StepLog): ForwardPlan {
   for (const step of forwardSteps) {
     const record = log.get(step);
     if (!record || record.status === 'started' || record.status === 'waiting') return { kind: 'run', step };
-    if (record.status === 'failed') return isNoAnswer(record.errorKind) ? { kind: 'run', step } : { kind: 'compensate' };
+    if (record.status === 'failed')
+      return isNoAnswer(record.errorKind) ? { kind: 'run', step } : { kind: 'compensate' };
   }
   return { kind: 'done' };
 }
@@ -76,8 +77,14 @@ export type FailureCode = 'itemNotFound' | 'itemUnavailable' | 'insufficientFund
 export function failureOf(step: ForwardStep, error: { code: string; kind: string }): FailureCode {
   if (isNoAnswer(error.kind)) return 'rentalFailed';
   if (error.code === 'inventory.itemNotFound') return 'itemNotFound';
-  if (step === 'reserveItem' || step === 'markItemInUse') return error.code.startsWith('inventory.') ? 'itemUnavailable' : 'rentalFailed';
-  if (step === 'authorizePayment') return error.code === 'payments.insufficientFunds' ? 'insufficientFunds' : error.code.startsWith('payments.') ? 'paymentRejected' : 'rentalFailed';
+  if (step === 'reserveItem' || step === 'markItemInUse')
+    return error.code.startsWith('inventory.') ? 'itemUnavailable' : 'rentalFailed';
+  if (step === 'authorizePayment')
+    return error.code === 'payments.insufficientFunds'
+      ? 'insufficientFunds'
+      : error.code.startsWith('payments.')
+        ? 'paymentRejected'
+        : 'rentalFailed';
   return 'rentalFailed';
 }
 

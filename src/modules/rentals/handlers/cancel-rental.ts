@@ -20,14 +20,29 @@ export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps>
   const viewer = viewerOf(ctx);
   const { deps, bus } = ctx;
   const row = await findVisibleRental(deps.db, input.id, viewer);
-  const drive = { deps, bus, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS };
+  const drive = {
+    deps,
+    bus,
+    origin: { requestId: ctx.requestId, trace: ctx.trace },
+    giveUpAt: ctx.deadline - ANSWER_MARGIN_MS,
+  };
 
   if (row.status === 'confirmed' || row.status === 'active') {
     const decision = canCancel(row, viewer);
     if (!decision.ok) throw rentals.error(decision.reason, decision.problem);
     const token = randomUUID();
-    const why = viewer.userId === row.renterId ? 'Cancelled by the renter' : viewer.userId === row.ownerId ? 'Declined by the owner' : 'Cancelled by an admin';
-    const started = await beginCancellation(deps.db, row.id, { code: 'rentals.cancelled', detail: `${why} before the handover; fee and deposit refunded in full.` }, { token, ms: deps.settings.leaseMs });
+    const why =
+      viewer.userId === row.renterId
+        ? 'Cancelled by the renter'
+        : viewer.userId === row.ownerId
+          ? 'Declined by the owner'
+          : 'Cancelled by an admin';
+    const started = await beginCancellation(
+      deps.db,
+      row.id,
+      { code: 'rentals.cancelled', detail: `${why} before the handover; fee and deposit refunded in full.` },
+      { token, ms: deps.settings.leaseMs },
+    );
     if (!started) {
       const now = (await loadRental(deps.db, row.id))!;
       throw rentals.error('notCancellable', `The rental is ${now.status} now; it can no longer be cancelled.`);
@@ -42,6 +57,10 @@ export const cancelRental: Handler<typeof rentals.ops.cancelRental, RentalsDeps>
 async function answer(deps: RentalsDeps, saga: SagaState) {
   const row = saga.rental;
   if (row.status === 'cancelled') return detailsOfSaga(deps.db, saga);
-  if (row.status === 'compensating') throw rentals.error('rentalPending', `Rental ${row.id} is being cancelled; see GET /v1/rentals/${row.id}.`);
-  throw rentals.error('notCancellable', `The rental is ${row.status}; only a confirmed rental not yet handed over can be cancelled.`);
+  if (row.status === 'compensating')
+    throw rentals.error('rentalPending', `Rental ${row.id} is being cancelled; see GET /v1/rentals/${row.id}.`);
+  throw rentals.error(
+    'notCancellable',
+    `The rental is ${row.status}; only a confirmed rental not yet handed over can be cancelled.`,
+  );
 }

@@ -24,8 +24,14 @@ const ANSWER_MARGIN_MS = 300;
 export const createRental: Handler<typeof rentals.ops.createRental, RentalsDeps> = async (input, ctx) => {
   const viewer = viewerOf(ctx);
   const { deps, bus } = ctx;
-  const drive: Omit<SagaDrive, 'lease'> = { deps, bus, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS };
-  const retried = input.requestKey === undefined ? undefined : await findByRequestKey(deps.db, viewer.userId, input.requestKey);
+  const drive: Omit<SagaDrive, 'lease'> = {
+    deps,
+    bus,
+    origin: { requestId: ctx.requestId, trace: ctx.trace },
+    giveUpAt: ctx.deadline - ANSWER_MARGIN_MS,
+  };
+  const retried =
+    input.requestKey === undefined ? undefined : await findByRequestKey(deps.db, viewer.userId, input.requestKey);
   if (retried) return answerRetry(drive, retried, input);
 
   const period = checkPeriod(input.from, input.to, new Date(), deps.settings);
@@ -34,7 +40,8 @@ export const createRental: Handler<typeof rentals.ops.createRental, RentalsDeps>
   const eligible = canRequestRental(viewer.userId, item);
   if (!eligible.ok) throw rentals.error(eligible.reason, eligible.problem);
   const charged = rentalCharges(item.dailyPrice, item.deposit, period.days);
-  if (!charged.ok) throw rentals.error(charged.reason === 'amountTooLarge' ? 'amountTooLarge' : 'itemUnavailable', charged.problem);
+  if (!charged.ok)
+    throw rentals.error(charged.reason === 'amountTooLarge' ? 'amountTooLarge' : 'itemUnavailable', charged.problem);
   const { charges } = charged;
 
   const lease = { token: randomUUID(), ms: deps.settings.leaseMs };
@@ -64,16 +71,24 @@ export const createRental: Handler<typeof rentals.ops.createRental, RentalsDeps>
 /** The item, within one step's time; an unknown one is the rentals error. */
 async function itemToRent(itemId: string, ctx: HandlerContext<RentalsDeps>) {
   try {
-    return await ctx.bus.call(inventory.ops.getItem, { id: itemId }, { ...ctx, deadline: Math.min(ctx.deadline, Date.now() + ctx.deps.settings.stepTimeoutMs) });
+    return await ctx.bus.call(
+      inventory.ops.getItem,
+      { id: itemId },
+      { ...ctx, deadline: Math.min(ctx.deadline, Date.now() + ctx.deps.settings.stepTimeoutMs) },
+    );
   } catch (error) {
-    if (error instanceof AppError && error.code === 'inventory.itemNotFound') throw rentals.error('itemNotFound', `No item ${itemId}.`);
+    if (error instanceof AppError && error.code === 'inventory.itemNotFound')
+      throw rentals.error('itemNotFound', `No item ${itemId}.`);
     throw error;
   }
 }
 
 async function answerRetry(drive: Omit<SagaDrive, 'lease'>, row: RentalRow, request: RentalRequest) {
   if (!isSameRequest({ itemId: row.itemId, from: row.periodFrom, to: row.periodTo }, request)) {
-    throw rentals.error('requestKeyReused', `This request key was already used for rental ${row.id} of another item or period; use a new key.`);
+    throw rentals.error(
+      'requestKeyReused',
+      `This request key was already used for rental ${row.id} of another item or period; use a new key.`,
+    );
   }
   return outcomeOf(drive.deps.db, await joinSaga(drive, row));
 }

@@ -20,9 +20,13 @@ export const handOverRental: Handler<typeof rentals.ops.handOverRental, RentalsD
   const decision = canHandOver(row, viewer, new Date());
   if (!decision.ok) throw rentals.error(decision.reason, decision.problem);
   if (row.status === 'active') return detailsOfSaga(deps.db, { rental: row });
-  const saga = await joinSaga({ deps, bus, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS }, row);
+  const saga = await joinSaga(
+    { deps, bus, origin: { requestId: ctx.requestId, trace: ctx.trace }, giveUpAt: ctx.deadline - ANSWER_MARGIN_MS },
+    row,
+  );
   const now = saga.rental;
   if (now.status === 'active') return detailsOfSaga(deps.db, saga);
-  if (now.status === 'confirmed') throw rentals.error('rentalPending', `The handover of rental ${row.id} is being recorded; GET it again shortly.`);
+  if (now.status === 'confirmed')
+    throw rentals.error('rentalPending', `The handover of rental ${row.id} is being recorded; GET it again shortly.`);
   throw rentals.error('cannotHandOver', `The rental is ${now.status}; only a confirmed rental can be handed over.`);
 };

@@ -14,7 +14,13 @@ export const listRentals: Handler<typeof rentals.ops.listRentals, RentalsDeps> =
   const where = and(mine, input.status ? eq(rentalsTable.status, input.status) : undefined);
   const { db } = ctx.deps;
   const [rows, [total]] = await Promise.all([
-    db.select().from(rentalsTable).where(where).orderBy(desc(rentalsTable.createdAt), desc(rentalsTable.id)).limit(input.limit).offset(input.offset),
+    db
+      .select()
+      .from(rentalsTable)
+      .where(where)
+      .orderBy(desc(rentalsTable.createdAt), desc(rentalsTable.id))
+      .limit(input.limit)
+      .offset(input.offset),
     db.select({ n: count() }).from(rentalsTable).where(where),
   ]);
   return { rentals: rows.map(toRental), total: total?.n ?? 0, limit: input.limit, offset: input.offset };

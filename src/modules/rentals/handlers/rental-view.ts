@@ -52,5 +52,12 @@ export function toRentalDetails(row: RentalRow, steps: readonly StepRow[]): Rent
 
 /** The facts rentals' events carry: ids and the half-open period. */
 export function rentalFactsOf(row: RentalRow) {
-  return { rentalId: row.id, itemId: row.itemId, renterId: row.renterId, ownerId: row.ownerId, from: row.periodFrom.toISOString(), to: row.periodTo.toISOString() };
+  return {
+    rentalId: row.id,
+    itemId: row.itemId,
+    renterId: row.renterId,
+    ownerId: row.ownerId,
+    from: row.periodFrom.toISOString(),
+    to: row.periodTo.toISOString(),
+  };
 }

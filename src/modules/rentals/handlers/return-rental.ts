@@ -55,22 +55,40 @@ export const returnRental: Handler<typeof rentals.ops.returnRental, RentalsDeps>
     throw error;
   }
 
-  if (!(await beginSettleStep(deps.db, row.id, { staleMs: settings.twoPhaseStaleMs, lockTimeoutMs: settings.prepareTimeoutMs }))) {
+  if (
+    !(await beginSettleStep(deps.db, row.id, {
+      staleMs: settings.twoPhaseStaleMs,
+      lockTimeoutMs: settings.prepareTimeoutMs,
+    }))
+  ) {
     const now = await detailsOf(deps.db, row.id);
     if (now.status === 'completed') return now;
-    throw rentals.error('notReturnable', `A return of rental ${row.id} is already under way; GET it to see how it ends.`);
+    throw rentals.error(
+      'notReturnable',
+      `A return of rental ${row.id} is already under way; GET it to see how it ends.`,
+    );
   }
   const timeoutMs = settings.prepareTimeoutMs;
   const participants: TwoPhaseParticipant[] = [
-    localParticipant(RENTALS, settlement.sql, completeRental(row.id, deps.publish, ctx), { deadline: Date.now() + timeoutMs, onCommitted: settlement.wakeRelay }),
+    localParticipant(RENTALS, settlement.sql, completeRental(row.id, deps.publish, ctx), {
+      deadline: Date.now() + timeoutMs,
+      onCommitted: settlement.wakeRelay,
+    }),
   ];
-  if (row.authorizationId) participants.push(paymentsParticipant(bus, row, { timeoutMs, platformFeeBasisPoints: settings.platformFeeBasisPoints }));
+  if (row.authorizationId)
+    participants.push(
+      paymentsParticipant(bus, row, { timeoutMs, platformFeeBasisPoints: settings.platformFeeBasisPoints }),
+    );
 
   let result: TwoPhaseResult;
   try {
     result = await settlement.coordinator.run(withCrashPoints(participants, deps.faults, row));
   } catch (error) {
-    if (error instanceof TwoPhaseInDoubt) throw rentals.error('settlementInDoubt', `The settlement of rental ${row.id} is being finished; GET it again shortly.`);
+    if (error instanceof TwoPhaseInDoubt)
+      throw rentals.error(
+        'settlementInDoubt',
+        `The settlement of rental ${row.id} is being finished; GET it again shortly.`,
+      );
     throw error;
   }
   if (result.outcome === 'committed') return detailsOf(deps.db, row.id);
@@ -81,22 +99,39 @@ export const returnRental: Handler<typeof rentals.ops.returnRental, RentalsDeps>
 };
 
 function unavailable(reason: TwoPhaseUnsupported): AppError {
-  return rentals.error('settlementUnavailable', `Returns are settled with two-phase commit, which this deployment cannot do. ${reason.message}`);
+  return rentals.error(
+    'settlementUnavailable',
+    `Returns are settled with two-phase commit, which this deployment cannot do. ${reason.message}`,
+  );
 }
 
 /** The error a caller gets for an aborted settlement: the participants' "no", as rentals' contract says it. */
 function whyAborted(errors: unknown[]): AppError {
   const mine = errors.find((e): e is AppError => e instanceof AppError && e.code.startsWith('rentals.'));
   if (mine) return mine;
-  const unsupported = errors.find((e) => e instanceof TwoPhaseUnsupported || (e instanceof AppError && e.code === 'payments.settlementUnsupported'));
-  if (unsupported) return rentals.error('settlementUnavailable', `Returns are settled with two-phase commit, which this deployment cannot do. ${(unsupported as Error).message}`);
+  const unsupported = errors.find(
+    (e) => e instanceof TwoPhaseUnsupported || (e instanceof AppError && e.code === 'payments.settlementUnsupported'),
+  );
+  if (unsupported)
+    return rentals.error(
+      'settlementUnavailable',
+      `Returns are settled with two-phase commit, which this deployment cannot do. ${(unsupported as Error).message}`,
+    );
   const refused = errors.find((e): e is AppError => e instanceof AppError && !isNoAnswer(e.kind));
-  if (refused) return rentals.error('settlementRejected', `Payments refused the settlement: ${refused.detail} Nothing changed.`);
-  return rentals.error('settlementFailed', 'The settlement could not be completed now; nothing changed. Try the return again.');
+  if (refused)
+    return rentals.error('settlementRejected', `Payments refused the settlement: ${refused.detail} Nothing changed.`);
+  return rentals.error(
+    'settlementFailed',
+    'The settlement could not be completed now; nothing changed. Try the return again.',
+  );
 }
 
 /** Test hooks between the protocol's phases: every vote in (no decision yet), and the decision logged (nothing committed). */
-function withCrashPoints(participants: TwoPhaseParticipant[], faults: SagaFaults, rental: RentalRow): TwoPhaseParticipant[] {
+function withCrashPoints(
+  participants: TwoPhaseParticipant[],
+  faults: SagaFaults,
+  rental: RentalRow,
+): TwoPhaseParticipant[] {
   let voted = 0;
   let decided = false;
   return participants.map((p) => ({

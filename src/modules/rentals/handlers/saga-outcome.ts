@@ -14,13 +14,17 @@ type RentalsError = keyof typeof rentals.errors;
  */
 export async function outcomeOf(db: Db, saga: SagaState): Promise<RentalDetailsView> {
   const row = saga.rental;
-  if (row.status === 'confirmed' || row.status === 'active' || row.status === 'completed') return detailsOfSaga(db, saga);
+  if (row.status === 'confirmed' || row.status === 'active' || row.status === 'completed')
+    return detailsOfSaga(db, saga);
   if (row.status === 'requested') {
     throw rentals.error('rentalPending', `Rental ${row.id} is still being set up; see GET /v1/rentals/${row.id}.`);
   }
   const code = row.failureCode?.startsWith('rentals.') ? row.failureCode.slice('rentals.'.length) : 'rentalFailed';
   const known = (code in rentals.errors ? code : 'rentalFailed') as RentalsError;
-  const undone = row.status === 'cancelled' ? 'it was cancelled and nothing is reserved or held for it' : 'it is being undone (GET it to follow)';
+  const undone =
+    row.status === 'cancelled'
+      ? 'it was cancelled and nothing is reserved or held for it'
+      : 'it is being undone (GET it to follow)';
   throw rentals.error(known, `${row.failureDetail ?? 'The rental could not be set up.'} Rental ${row.id}: ${undone}.`);
 }
 

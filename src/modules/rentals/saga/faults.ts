@@ -9,7 +9,12 @@ import type { RentalsSettings } from '../settings.ts';
  * two-phase settlement, and `settle:before-commit` (every share written, the one local
  * transaction not committed) of a one-phase settlement.
  */
-export type FaultPoint = `before:${string}` | `after:${string}` | 'settle:after-prepares' | 'settle:after-decision' | 'settle:before-commit';
+export type FaultPoint =
+  | `before:${string}`
+  | `after:${string}`
+  | 'settle:after-prepares'
+  | 'settle:after-decision'
+  | 'settle:before-commit';
 
 /** What a fault point knows about the rental it is reached for. */
 export interface FaultTarget {
@@ -38,7 +43,10 @@ export function faultsFromSettings(settings: RentalsSettings, production: boolea
   const { failStep, crashAt } = settings;
   if (!failStep && !crashAt) return noFaults;
   if (production) {
-    log.warn({ failStep, crashAt }, 'RENTALS_FAIL_STEP / RENTALS_CRASH_AT are test hooks and are ignored in production');
+    log.warn(
+      { failStep, crashAt },
+      'RENTALS_FAIL_STEP / RENTALS_CRASH_AT are test hooks and are ignored in production',
+    );
     return noFaults;
   }
   log.warn({ failStep, crashAt }, 'rentals test faults are active');

@@ -47,14 +47,20 @@ export function startRecovery(deps: RentalsDeps): () => Promise<void> {
     try {
       await resumeSagas(deps);
     } catch (error) {
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'rental saga recovery failed; retrying');
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'rental saga recovery failed; retrying',
+      );
     }
     if (Date.now() - lastSettlement >= settings.twoPhaseRecoveryMs) {
       lastSettlement = Date.now();
       try {
         await recoverSettlements();
       } catch (error) {
-        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'settlement recovery failed; retrying');
+        log.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'settlement recovery failed; retrying',
+        );
       }
     }
   };

@@ -6,9 +6,33 @@ import type { Tx } from '../../../shared/db/database.ts';
 import { childSpan, type TraceContext } from '../../../shared/observability/trace.ts';
 import { rentals } from '../contract.ts';
 import type { RentalsDeps } from '../deps.ts';
-import { failureOf, isNoAnswer, planCompensation, planForward, type CompensationStep, type ForwardStep } from '../domain/saga.ts';
+import {
+  failureOf,
+  isNoAnswer,
+  planCompensation,
+  planForward,
+  type CompensationStep,
+  type ForwardStep,
+} from '../domain/saga.ts';
 import { rentalFactsOf } from '../handlers/rental-view.ts';
-import { beginStep, claimLease, finishStep, LeaseLost, loadRental, loadSteps, parkStep, releaseLease, stepLogOf, updateRental, type Lease, type RentalRow, type StepKind, type StepOutcome, type StepRow, type StepWrite } from './saga-store.ts';
+import {
+  beginStep,
+  claimLease,
+  finishStep,
+  LeaseLost,
+  loadRental,
+  loadSteps,
+  parkStep,
+  releaseLease,
+  stepLogOf,
+  updateRental,
+  type Lease,
+  type RentalRow,
+  type StepKind,
+  type StepOutcome,
+  type StepRow,
+  type StepWrite,
+} from './saga-store.ts';
 import * as steps from './steps.ts';
 
 /** One drive of one saga by this process, holding its lease until giveUpAt. */
@@ -42,7 +66,11 @@ interface StepError {
 
 function stepErrorOf(error: unknown): StepError {
   if (error instanceof AppError) return { code: error.code, kind: error.kind, detail: error.detail };
-  return { code: 'internal', kind: 'internal', detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  return {
+    code: 'internal',
+    kind: 'internal',
+    detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,7 +106,9 @@ export async function joinSaga(drive: Omit<SagaDrive, 'lease'>, row: RentalRow):
   if (running) return running;
   const token = randomUUID();
   const claimed = await claimLease(deps.db, row.id, token, deps.settings.leaseMs);
-  return claimed ? driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } }) : { rental: row };
+  return claimed
+    ? driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } })
+    : { rental: row };
 }
 
 class Driver {
@@ -98,7 +128,10 @@ class Driver {
   async run(): Promise<SagaState> {
     const { lease } = this.drive;
     try {
-      const [rental, stepRows] = await Promise.all([loadRental(this.db, lease.rentalId), loadSteps(this.db, lease.rentalId)]);
+      const [rental, stepRows] = await Promise.all([
+        loadRental(this.db, lease.rentalId),
+        loadSteps(this.db, lease.rentalId),
+      ]);
       if (!rental) throw new Error(`Rental ${lease.rentalId} vanished`);
       this.rental = rental;
       for (const step of stepRows) this.steps.set(step.name, step);
@@ -108,9 +141,16 @@ class Driver {
         if (status === 'requested' || status === 'confirmed') {
           const plan = planForward(log);
           if (plan.kind === 'run') {
-            if ((await this.forward(plan.step)) === 'parked') return { rental: this.rental, steps: [...this.steps.values()].sort(byStart) };
-          } else if (plan.kind === 'done') this.rental = await updateRental(this.db, lease.rentalId, { status: 'active' });
-          else this.rental = await updateRental(this.db, lease.rentalId, { status: 'compensating', failureCode: 'rentals.rentalFailed', failureDetail: 'A step of the rental failed.' });
+            if ((await this.forward(plan.step)) === 'parked')
+              return { rental: this.rental, steps: [...this.steps.values()].sort(byStart) };
+          } else if (plan.kind === 'done')
+            this.rental = await updateRental(this.db, lease.rentalId, { status: 'active' });
+          else
+            this.rental = await updateRental(this.db, lease.rentalId, {
+              status: 'compensating',
+              failureCode: 'rentals.rentalFailed',
+              failureDetail: 'A step of the rental failed.',
+            });
           continue;
         }
         if (status === 'compensating') {
@@ -124,7 +164,10 @@ class Driver {
       if (error instanceof OutOfTime) {
         await releaseLease(this.db, lease).catch(() => {});
       } else if (!(error instanceof LeaseLost)) {
-        this.drive.deps.log.warn({ rentalId: lease.rentalId, err: stepErrorOf(error).detail }, 'rental saga interrupted; recovery resumes it');
+        this.drive.deps.log.warn(
+          { rentalId: lease.rentalId, err: stepErrorOf(error).detail },
+          'rental saga interrupted; recovery resumes it',
+        );
         await releaseLease(this.db, lease).catch(() => {});
       }
       const rental = await loadRental(this.db, lease.rentalId).catch(() => undefined);
@@ -139,7 +182,11 @@ class Driver {
   }
 
   /** Writes how a step ended, with its effect on the rental if any. */
-  private async finish(step: string, outcome: StepOutcome, apply?: (tx: Tx, row: RentalRow) => Promise<RentalRow>): Promise<void> {
+  private async finish(
+    step: string,
+    outcome: StepOutcome,
+    apply?: (tx: Tx, row: RentalRow) => Promise<RentalRow>,
+  ): Promise<void> {
     this.took(await finishStep(this.db, this.drive.lease, step, outcome, apply));
   }
 
@@ -151,7 +198,11 @@ class Driver {
   /** The context of one step call: the origin's trace, no caller (a platform call), the step's deadline. */
   private callContext(): CallContext {
     const { origin, deps } = this.drive;
-    return { requestId: origin.requestId, trace: childSpan(origin.trace), deadline: Date.now() + deps.settings.stepTimeoutMs };
+    return {
+      requestId: origin.requestId,
+      trace: childSpan(origin.trace),
+      deadline: Date.now() + deps.settings.stepTimeoutMs,
+    };
   }
 
   /** Runs a call within the step timeout; a late call is remembered so nothing is undone under it. */
@@ -208,7 +259,9 @@ class Driver {
       try {
         await faults.at(`before:${step}`, rental);
         if (step === 'confirmRental' || step === 'markItemInUse') {
-          await this.finish(step, { status: 'succeeded' }, (tx, row) => (step === 'confirmRental' ? this.confirm(tx, row) : handOver(tx, row)));
+          await this.finish(step, { status: 'succeeded' }, (tx, row) =>
+            step === 'confirmRental' ? this.confirm(tx, row) : handOver(tx, row),
+          );
           await faults.at(`after:${step}`, rental);
           return 'done';
         }
@@ -228,7 +281,11 @@ class Driver {
         const code = failureOf(step, failure);
         deps.log.info({ rentalId: rental.id, step, code: failure.code }, 'rental saga step failed; undoing the rental');
         await this.finish(step, { status: 'failed', error: failure }, (tx) =>
-          updateRental(tx, rental.id, { status: 'compensating', failureCode: `rentals.${code}`, failureDetail: failure.detail }),
+          updateRental(tx, rental.id, {
+            status: 'compensating',
+            failureCode: `rentals.${code}`,
+            failureDetail: failure.detail,
+          }),
         );
         return 'done';
       }
@@ -236,14 +293,21 @@ class Driver {
   }
 
   /** What a forward step's success changes on the rental, if anything. */
-  private forwardEffect(step: ForwardStep, result: Record<string, unknown>): ((tx: Tx, row: RentalRow) => Promise<RentalRow>) | undefined {
-    if (step === 'authorizePayment') return (tx, row) => updateRental(tx, row.id, { authorizationId: String(result.authorizationId) });
+  private forwardEffect(
+    step: ForwardStep,
+    result: Record<string, unknown>,
+  ): ((tx: Tx, row: RentalRow) => Promise<RentalRow>) | undefined {
+    if (step === 'authorizePayment')
+      return (tx, row) => updateRental(tx, row.id, { authorizationId: String(result.authorizationId) });
     return undefined;
   }
 
   private async confirm(tx: Tx, row: RentalRow): Promise<RentalRow> {
     const confirmed = await updateRental(tx, row.id, { status: 'confirmed', confirmedAt: new Date() });
-    await this.drive.deps.publish(tx, rentals.events.rentalConfirmed, rentalFactsOf(row), { aggregateId: row.id, ctx: this.callContext() });
+    await this.drive.deps.publish(tx, rentals.events.rentalConfirmed, rentalFactsOf(row), {
+      aggregateId: row.id,
+      ctx: this.callContext(),
+    });
     return confirmed;
   }
 
@@ -271,7 +335,10 @@ class Driver {
         await this.finish(step, { status: 'failed', error: failure });
         if (!isNoAnswer(failure.kind)) {
           // A clear refusal will not change on retry: leave it for an operator and go on undoing.
-          deps.log.error({ rentalId: rental.id, step, code: failure.code, detail: failure.detail }, 'rental compensation refused; needs an operator');
+          deps.log.error(
+            { rentalId: rental.id, step, code: failure.code, detail: failure.detail },
+            'rental compensation refused; needs an operator',
+          );
           return;
         }
         await sleep(Math.min(backoff(attempt), Math.max(0, this.drive.giveUpAt - Date.now())));
@@ -282,7 +349,10 @@ class Driver {
   private async cancel(tx: Tx, row: RentalRow): Promise<RentalRow> {
     const cancelled = await updateRental(tx, row.id, { status: 'cancelled', cancelledAt: new Date() });
     if (row.confirmedAt) {
-      await this.drive.deps.publish(tx, rentals.events.rentalCancelled, rentalFactsOf(row), { aggregateId: row.id, ctx: this.callContext() });
+      await this.drive.deps.publish(tx, rentals.events.rentalCancelled, rentalFactsOf(row), {
+        aggregateId: row.id,
+        ctx: this.callContext(),
+      });
     }
     return cancelled;
   }

@@ -33,8 +33,16 @@ const expiresIn = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000}
  * rentals_no_overlap refuses an overlap as well where the database has btree_gist. A rental
  * the renter already requested with the same request key is returned instead (fresh: false).
  */
-export async function insertRental(db: Db, values: NewRental, lease: Omit<Lease, 'rentalId'>): Promise<{ row: RentalRow; fresh: boolean }> {
-  const taken = () => rentals.error('periodTaken', `The item is already booked for part of ${values.periodFrom.toISOString()} – ${values.periodTo.toISOString()}.`);
+export async function insertRental(
+  db: Db,
+  values: NewRental,
+  lease: Omit<Lease, 'rentalId'>,
+): Promise<{ row: RentalRow; fresh: boolean }> {
+  const taken = () =>
+    rentals.error(
+      'periodTaken',
+      `The item is already booked for part of ${values.periodFrom.toISOString()} – ${values.periodTo.toISOString()}.`,
+    );
   const { requestKey } = values;
   try {
     return await db.transaction(async (tx) => {
@@ -63,14 +71,21 @@ export async function insertRental(db: Db, values: NewRental, lease: Omit<Lease,
   } catch (error) {
     if (sqlState(error) === '23P01') throw taken();
     // The same key for another item, inserted meanwhile under that item's lock.
-    const earlier = requestKey && isUniqueViolation(error, 'rentals_request_key_idx') ? await findByRequestKey(db, values.renterId, requestKey) : undefined;
+    const earlier =
+      requestKey && isUniqueViolation(error, 'rentals_request_key_idx')
+        ? await findByRequestKey(db, values.renterId, requestKey)
+        : undefined;
     if (earlier) return { row: earlier, fresh: false };
     throw error;
   }
 }
 
 /** The rental a renter requested with a request key (an Idempotency-Key), if any. */
-export async function findByRequestKey(db: Db | Tx, renterId: string, requestKey: string): Promise<RentalRow | undefined> {
+export async function findByRequestKey(
+  db: Db | Tx,
+  renterId: string,
+  requestKey: string,
+): Promise<RentalRow | undefined> {
   const [row] = await db
     .select()
     .from(rentalsTable)
@@ -84,7 +99,11 @@ export async function loadRental(db: Db | Tx, id: string): Promise<RentalRow | u
 }
 
 export async function loadSteps(db: Db | Tx, rentalId: string): Promise<StepRow[]> {
-  return db.select().from(sagaSteps).where(eq(sagaSteps.rentalId, rentalId)).orderBy(asc(sagaSteps.startedAt), asc(sagaSteps.name));
+  return db
+    .select()
+    .from(sagaSteps)
+    .where(eq(sagaSteps.rentalId, rentalId))
+    .orderBy(asc(sagaSteps.startedAt), asc(sagaSteps.name));
 }
 
 export function stepLogOf(steps: readonly StepRow[]): StepLog {
@@ -131,7 +150,12 @@ export async function findStalled(db: Db, limit: number): Promise<string[]> {
   const rows = await db
     .select({ id: rentalsTable.id })
     .from(rentalsTable)
-    .where(and(inArray(rentalsTable.status, [...UNFINISHED_STATUSES]), or(isNull(rentalsTable.leaseExpiresAt), lt(rentalsTable.leaseExpiresAt, sql`now()`))))
+    .where(
+      and(
+        inArray(rentalsTable.status, [...UNFINISHED_STATUSES]),
+        or(isNull(rentalsTable.leaseExpiresAt), lt(rentalsTable.leaseExpiresAt, sql`now()`)),
+      ),
+    )
     .orderBy(asc(rentalsTable.leaseExpiresAt))
     .limit(limit);
   return rows.map((r) => r.id);
@@ -155,7 +179,15 @@ export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKi
     .values({ rentalId: lease.rentalId, name, kind, status: 'started' })
     .onConflictDoUpdate({
       target: [sagaSteps.rentalId, sagaSteps.name],
-      set: { status: 'started', attempts: sql`${sagaSteps.attempts} + 1`, errorCode: null, errorKind: null, errorDetail: null, finishedAt: null, updatedAt: sql`now()` },
+      set: {
+        status: 'started',
+        attempts: sql`${sagaSteps.attempts} + 1`,
+        errorCode: null,
+        errorKind: null,
+        errorDetail: null,
+        finishedAt: null,
+        updatedAt: sql`now()`,
+      },
     })
     .returning();
   return { rental, step: step! };
@@ -170,10 +202,24 @@ export async function parkStep(db: Db, lease: Lease, name: string, until: Date):
     await renew(tx, lease);
     const [step] = await tx
       .insert(sagaSteps)
-      .values({ rentalId: lease.rentalId, name, kind: 'forward', status: 'waiting', result: { until: until.toISOString() } })
+      .values({
+        rentalId: lease.rentalId,
+        name,
+        kind: 'forward',
+        status: 'waiting',
+        result: { until: until.toISOString() },
+      })
       .onConflictDoUpdate({
         target: [sagaSteps.rentalId, sagaSteps.name],
-        set: { status: 'waiting', result: { until: until.toISOString() }, errorCode: null, errorKind: null, errorDetail: null, finishedAt: null, updatedAt: sql`now()` },
+        set: {
+          status: 'waiting',
+          result: { until: until.toISOString() },
+          errorCode: null,
+          errorKind: null,
+          errorDetail: null,
+          finishedAt: null,
+          updatedAt: sql`now()`,
+        },
       })
       .returning();
     const [rental] = await tx
@@ -231,7 +277,11 @@ export async function finishStep(
 }
 
 /** Changes a rental's columns (inside a step's transaction, as a rule); returns the rental as changed. */
-export async function updateRental(tx: Db | Tx, id: string, changes: Partial<typeof rentalsTable.$inferInsert>): Promise<RentalRow> {
+export async function updateRental(
+  tx: Db | Tx,
+  id: string,
+  changes: Partial<typeof rentalsTable.$inferInsert>,
+): Promise<RentalRow> {
   const [row] = await tx
     .update(rentalsTable)
     .set({ ...changes, updatedAt: sql`now()` })
@@ -246,10 +296,22 @@ export async function updateRental(tx: Db | Tx, id: string, changes: Partial<typ
  * taking its saga lease: compare-and-set from confirmed, so it races neither the handover nor
  * a second cancellation.
  */
-export async function beginCancellation(db: Db, id: string, failure: { code: string; detail: string }, lease: Omit<Lease, 'rentalId'>): Promise<RentalRow | undefined> {
+export async function beginCancellation(
+  db: Db,
+  id: string,
+  failure: { code: string; detail: string },
+  lease: Omit<Lease, 'rentalId'>,
+): Promise<RentalRow | undefined> {
   const [row] = await db
     .update(rentalsTable)
-    .set({ status: 'compensating', failureCode: failure.code, failureDetail: failure.detail, leaseToken: lease.token, leaseExpiresAt: expiresIn(lease.ms), updatedAt: sql`now()` })
+    .set({
+      status: 'compensating',
+      failureCode: failure.code,
+      failureDetail: failure.detail,
+      leaseToken: lease.token,
+      leaseExpiresAt: expiresIn(lease.ms),
+      updatedAt: sql`now()`,
+    })
     .where(and(eq(rentalsTable.id, id), eq(rentalsTable.status, 'confirmed')))
     .returning();
   return row;

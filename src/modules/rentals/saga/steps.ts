@@ -15,7 +15,13 @@ const holdReference = (rental: RentalRow) => `rental:${rental.id}`;
 function authorize(bus: Bus, rental: RentalRow, ctx: CallContext) {
   return bus.call(
     payments.ops.authorizePayment,
-    { operationId: operationIdOf(rental.id, 'authorize'), payerId: rental.renterId, amount: rental.totalAmount, currency: rental.currency, reference: holdReference(rental) },
+    {
+      operationId: operationIdOf(rental.id, 'authorize'),
+      payerId: rental.renterId,
+      amount: rental.totalAmount,
+      currency: rental.currency,
+      reference: holdReference(rental),
+    },
     ctx,
   );
 }
@@ -26,7 +32,12 @@ function authorize(bus: Bus, rental: RentalRow, ctx: CallContext) {
  */
 export async function reserveItem(bus: Bus, rental: RentalRow, ctx: CallContext): Promise<StepResult> {
   const item = await bus.call(inventory.ops.getItem, { id: rental.itemId }, ctx);
-  if (item.status === 'retired') throw new AppError('inventory.itemRetired', 'conflict', `Item ${item.id} was withdrawn and can no longer be rented.`);
+  if (item.status === 'retired')
+    throw new AppError(
+      'inventory.itemRetired',
+      'conflict',
+      `Item ${item.id} was withdrawn and can no longer be rented.`,
+    );
   return { itemVersion: item.version };
 }
 
@@ -54,10 +65,15 @@ export async function voidAuthorization(bus: Bus, rental: RentalRow, ctx: CallCo
     }
   }
   try {
-    const voided = await bus.call(payments.ops.voidAuthorization, { operationId: operationIdOf(rental.id, 'void'), authorizationId }, ctx);
+    const voided = await bus.call(
+      payments.ops.voidAuthorization,
+      { operationId: operationIdOf(rental.id, 'void'), authorizationId },
+      ctx,
+    );
     return { voided: true, authorizationId: voided.id };
   } catch (error) {
-    if (error instanceof AppError && error.code === 'payments.authorizationNotFound') return { voided: false, because: error.code };
+    if (error instanceof AppError && error.code === 'payments.authorizationNotFound')
+      return { voided: false, because: error.code };
     throw error;
   }
 }

@@ -15,19 +15,40 @@ import { rentalFactsOf } from '../handlers/rental-view.ts';
  * (two-phase) the outbox row is written without NOTIFY (a transaction that notifies cannot be
  * prepared; the relay is woken after COMMIT PREPARED, or finds the row by polling).
  */
-export async function completeIn(tx: Tx, rentalId: string, publish: Publish, ctx: CallContext, options: { notify: boolean }): Promise<void> {
+export async function completeIn(
+  tx: Tx,
+  rentalId: string,
+  publish: Publish,
+  ctx: CallContext,
+  options: { notify: boolean },
+): Promise<void> {
   const [row] = await tx
     .update(rentalsTable)
     .set({ status: 'completed', completedAt: sql`now()`, updatedAt: sql`now()` })
     .where(and(eq(rentalsTable.id, rentalId), eq(rentalsTable.status, 'active')))
     .returning();
-  if (!row) throw rentals.error('notReturnable', `Rental ${rentalId} is no longer active; it was returned or cancelled meanwhile.`);
-  const done = { status: 'succeeded' as const, errorCode: null, errorKind: null, errorDetail: null, finishedAt: sql`now()`, updatedAt: sql`now()` };
+  if (!row)
+    throw rentals.error(
+      'notReturnable',
+      `Rental ${rentalId} is no longer active; it was returned or cancelled meanwhile.`,
+    );
+  const done = {
+    status: 'succeeded' as const,
+    errorCode: null,
+    errorKind: null,
+    errorDetail: null,
+    finishedAt: sql`now()`,
+    updatedAt: sql`now()`,
+  };
   await tx
     .insert(sagaSteps)
     .values({ rentalId, name: 'settle', kind: 'settlement', ...done })
     .onConflictDoUpdate({ target: [sagaSteps.rentalId, sagaSteps.name], set: done });
-  await publish(tx, rentals.events.rentalCompleted, rentalFactsOf(row), { aggregateId: row.id, ctx, notify: options.notify });
+  await publish(tx, rentals.events.rentalCompleted, rentalFactsOf(row), {
+    aggregateId: row.id,
+    ctx,
+    notify: options.notify,
+  });
 }
 
 /** rentals' share of a two-phase settlement, run in the transaction that gets PREPAREd. */
@@ -38,12 +59,27 @@ export function completeRental(rentalId: string, publish: Publish, ctx: CallCont
 }
 
 /** Writes that a one-phase settlement attempt failed (nothing changed: its transaction rolled back). */
-export async function recordSettleFailure(db: Db, rentalId: string, error: { code: string; kind: string; detail: string }): Promise<void> {
-  const failed = { status: 'failed' as const, errorCode: error.code, errorKind: error.kind, errorDetail: error.detail.slice(0, 2000), finishedAt: sql`now()`, updatedAt: sql`now()` };
+export async function recordSettleFailure(
+  db: Db,
+  rentalId: string,
+  error: { code: string; kind: string; detail: string },
+): Promise<void> {
+  const failed = {
+    status: 'failed' as const,
+    errorCode: error.code,
+    errorKind: error.kind,
+    errorDetail: error.detail.slice(0, 2000),
+    finishedAt: sql`now()`,
+    updatedAt: sql`now()`,
+  };
   await db
     .insert(sagaSteps)
     .values({ rentalId, name: 'settle', kind: 'settlement', ...failed })
-    .onConflictDoUpdate({ target: [sagaSteps.rentalId, sagaSteps.name], set: { ...failed, attempts: sql`${sagaSteps.attempts} + 1` }, setWhere: sql`${sagaSteps.status} <> 'succeeded'` })
+    .onConflictDoUpdate({
+      target: [sagaSteps.rentalId, sagaSteps.name],
+      set: { ...failed, attempts: sql`${sagaSteps.attempts} + 1` },
+      setWhere: sql`${sagaSteps.status} <> 'succeeded'`,
+    })
     .catch(() => {});
 }
 
@@ -53,16 +89,30 @@ export async function recordSettleFailure(db: Db, rentalId: string, error: { cod
  * answers false. A prepared attempt holds the step's row, so a second one waits at most
  * lockTimeoutMs for it to be finished and then answers false too.
  */
-export async function beginSettleStep(db: Db, rentalId: string, options: { staleMs: number; lockTimeoutMs: number }): Promise<boolean> {
+export async function beginSettleStep(
+  db: Db,
+  rentalId: string,
+  options: { staleMs: number; lockTimeoutMs: number },
+): Promise<boolean> {
   try {
     return await db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('lock_timeout', ${`${Math.max(1, Math.round(options.lockTimeoutMs))}ms`}, true)`);
+      await tx.execute(
+        sql`select set_config('lock_timeout', ${`${Math.max(1, Math.round(options.lockTimeoutMs))}ms`}, true)`,
+      );
       const rows = await tx
         .insert(sagaSteps)
         .values({ rentalId, name: 'settle', kind: 'settlement', status: 'started' })
         .onConflictDoUpdate({
           target: [sagaSteps.rentalId, sagaSteps.name],
-          set: { status: 'started', attempts: sql`${sagaSteps.attempts} + 1`, errorCode: null, errorKind: null, errorDetail: null, finishedAt: null, updatedAt: sql`now()` },
+          set: {
+            status: 'started',
+            attempts: sql`${sagaSteps.attempts} + 1`,
+            errorCode: null,
+            errorKind: null,
+            errorDetail: null,
+            finishedAt: null,
+            updatedAt: sql`now()`,
+          },
           setWhere: sql`${sagaSteps.status} <> 'started' or ${sagaSteps.updatedAt} < now() - make_interval(secs => ${options.staleMs / 1000})`,
         })
         .returning({ rentalId: sagaSteps.rentalId });
@@ -79,13 +129,24 @@ export async function beginSettleStep(db: Db, rentalId: string, options: { stale
  * prepared share not rolled back yet): recovery finishes that transaction, and the next
  * attempt writes the step again.
  */
-export async function failSettleStep(db: Db, rentalId: string, error: { code: string; kind: string; detail: string }): Promise<void> {
+export async function failSettleStep(
+  db: Db,
+  rentalId: string,
+  error: { code: string; kind: string; detail: string },
+): Promise<void> {
   await db
     .transaction(async (tx) => {
       await tx.execute(sql`set local lock_timeout = '500ms'`);
       await tx
         .update(sagaSteps)
-        .set({ status: 'failed', errorCode: error.code, errorKind: error.kind, errorDetail: error.detail.slice(0, 2000), finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .set({
+          status: 'failed',
+          errorCode: error.code,
+          errorKind: error.kind,
+          errorDetail: error.detail.slice(0, 2000),
+          finishedAt: sql`now()`,
+          updatedAt: sql`now()`,
+        })
         .where(and(eq(sagaSteps.rentalId, rentalId), eq(sagaSteps.name, 'settle'), eq(sagaSteps.status, 'started')));
     })
     .catch(() => {});

@@ -21,7 +21,12 @@ export function mayShareTransaction(bus: Bus): boolean {
  * committed together or not at all. Answers 'notShared' (nothing changed) when payments
  * cannot join, so the caller settles with two-phase commit instead.
  */
-export async function settleInOnePhase(deps: RentalsDeps, bus: Bus, row: RentalRow, ctx: CallContext): Promise<'settled' | 'notShared'> {
+export async function settleInOnePhase(
+  deps: RentalsDeps,
+  bus: Bus,
+  row: RentalRow,
+  ctx: CallContext,
+): Promise<'settled' | 'notShared'> {
   const transactionId = `rentals:settle:${row.id}:${randomUUID()}`;
   const { authorizationId } = row;
   try {

@@ -10,7 +10,11 @@ export const PAYMENTS = 'payments';
 /** How the coordinator finishes payments' share, in this process or over the bus. */
 export function paymentsFinisher(bus: Bus, timeoutMs: number): ParticipantFinisher {
   const finish = async (gid: string, decision: 'commit' | 'rollback', xid: string | undefined) => {
-    await bus.call(payments.ops.finishPrepared, { gid, decision, ...(xid ? { xid } : {}) }, systemContext({ timeoutMs }));
+    await bus.call(
+      payments.ops.finishPrepared,
+      { gid, decision, ...(xid ? { xid } : {}) },
+      systemContext({ timeoutMs }),
+    );
   };
   return {
     name: PAYMENTS,
@@ -20,7 +24,11 @@ export function paymentsFinisher(bus: Bus, timeoutMs: number): ParticipantFinish
 }
 
 /** payments' share of settling a rental: capture the fee to the owner, the deposit back to the renter, prepared under the GID. */
-export function paymentsParticipant(bus: Bus, rental: RentalRow, options: { timeoutMs: number; platformFeeBasisPoints: number }): TwoPhaseParticipant {
+export function paymentsParticipant(
+  bus: Bus,
+  rental: RentalRow,
+  options: { timeoutMs: number; platformFeeBasisPoints: number },
+): TwoPhaseParticipant {
   const { authorizationId } = rental;
   if (!authorizationId) throw new Error(`Rental ${rental.id} has no payment to settle`);
   return {

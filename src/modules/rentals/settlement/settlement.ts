@@ -2,7 +2,15 @@ import type postgres from 'postgres';
 import { sql as drizzleSql } from 'drizzle-orm';
 import { moduleDatabaseUrl } from '../../../shared/config/config.ts';
 import type { Db } from '../../../shared/db/database.ts';
-import { createTwoPhaseCoordinator, gidPrefix, localFinisher, openTwoPhaseClient, resolveOrphans, TwoPhaseUnsupported, type TwoPhaseCoordinator } from '../../../shared/db/two-phase/index.ts';
+import {
+  createTwoPhaseCoordinator,
+  gidPrefix,
+  localFinisher,
+  openTwoPhaseClient,
+  resolveOrphans,
+  TwoPhaseUnsupported,
+  type TwoPhaseCoordinator,
+} from '../../../shared/db/two-phase/index.ts';
 import { OUTBOX_CHANNEL } from '../../../shared/events/publish.ts';
 import type { Platform } from '../../../shared/modules/platform.ts';
 import type { Logger } from '../../../shared/observability/logger.ts';
@@ -41,7 +49,10 @@ export function openSettlement(platform: Platform, db: Db, settings: RentalsSett
     name: COORDINATOR,
     db,
     table: twoPhaseLog,
-    finishers: [localFinisher(RENTALS, sql, { onCommitted: wakeRelay }), paymentsFinisher(platform.bus, settings.prepareTimeoutMs)],
+    finishers: [
+      localFinisher(RENTALS, sql, { onCommitted: wakeRelay }),
+      paymentsFinisher(platform.bus, settings.prepareTimeoutMs),
+    ],
     prepareTimeoutMs: settings.prepareTimeoutMs,
     finishRetryMs: settings.finishRetryMs,
     staleAfterMs: settings.twoPhaseStaleMs,
@@ -62,14 +73,24 @@ export function settlementRecovery(settlement: Settlement, db: Db, settings: Ren
     if (settlement.kind !== 'ready') return;
     const { coordinator, sql } = settlement;
     const report = await coordinator.recover();
-    if (report.committed.length + report.aborted.length > 0) log.info({ committed: report.committed, aborted: report.aborted }, 'settlements recovered');
-    for (const p of report.pending) log.warn({ transactionId: p.transactionId, state: p.state, participants: p.participants }, 'settlement not finished yet');
+    if (report.committed.length + report.aborted.length > 0)
+      log.info({ committed: report.committed, aborted: report.aborted }, 'settlements recovered');
+    for (const p of report.pending)
+      log.warn(
+        { transactionId: p.transactionId, state: p.state, participants: p.participants },
+        'settlement not finished yet',
+      );
     await failAbandonedSettleSteps(db, 2 * settings.twoPhaseStaleMs);
     const now = Date.now();
     if (now - lastOrphanCheck >= settings.orphanCheckMs) {
       lastOrphanCheck = now;
       // Older than any transaction still being decided, so only orphans are asked about.
-      const orphans = await resolveOrphans(sql, gidPrefix(COORDINATOR, RENTALS), (gid) => coordinator.decisionFor(gid), 2 * settings.twoPhaseStaleMs);
+      const orphans = await resolveOrphans(
+        sql,
+        gidPrefix(COORDINATOR, RENTALS),
+        (gid) => coordinator.decisionFor(gid),
+        2 * settings.twoPhaseStaleMs,
+      );
       if (orphans.committed.length > 0) await settlement.wakeRelay();
     }
     if (now - lastPrune >= 86_400_000) {

@@ -8,16 +8,32 @@ import { formatGid, newTransactionId } from './gid.ts';
 import { localParticipant } from './local-participant.ts';
 import { rollbackPrepared, type PreparedWork } from './participant.ts';
 import { preparedOnCluster, settlementPerTest, type Settlement } from './testing/databases.ts';
-import { captureHold, completeRental, seedRental, SETTLED, settlementState, twoPhaseLog, UNSETTLED } from './testing/fixtures.ts';
+import {
+  captureHold,
+  completeRental,
+  seedRental,
+  SETTLED,
+  settlementState,
+  twoPhaseLog,
+  UNSETTLED,
+} from './testing/fixtures.ts';
 
 const setup = settlementPerTest();
 
 /** Both participants of settling rentalId, with optional replacements for payments' work. */
-function settle(s: Settlement, rentalId: string, payments: (tx: PreparedWork) => Promise<void> = captureHold(rentalId)): TwoPhaseParticipant[] {
-  return [localParticipant('rentals', s.stores.rentalsSql, completeRental(rentalId)), localParticipant('payments', s.stores.paymentsSql, payments)];
+function settle(
+  s: Settlement,
+  rentalId: string,
+  payments: (tx: PreparedWork) => Promise<void> = captureHold(rentalId),
+): TwoPhaseParticipant[] {
+  return [
+    localParticipant('rentals', s.stores.rentalsSql, completeRental(rentalId)),
+    localParticipant('payments', s.stores.paymentsSql, payments),
+  ];
 }
 
-const logRow = async (s: Settlement, id: string) => (await s.stores.rentalsDb.select().from(twoPhaseLog).where(eq(twoPhaseLog.id, id)))[0];
+const logRow = async (s: Settlement, id: string) =>
+  (await s.stores.rentalsDb.select().from(twoPhaseLog).where(eq(twoPhaseLog.id, id)))[0];
 const waitFor = async (check: () => Promise<boolean>, ms = 5_000) => {
   for (const until = Date.now() + ms; !(await check()); ) {
     if (Date.now() > until) throw new Error('condition not met in time');
@@ -29,13 +45,19 @@ test('happy path: both databases commit and the log ends done with each particip
   const s = await setup();
   const rentalId = await seedRental(s.stores);
   const result = await s.coordinator().run(settle(s, rentalId));
-  assert.deepEqual({ ...result, transactionId: undefined }, { transactionId: undefined, outcome: 'committed', complete: true, pending: [], failures: [] });
+  assert.deepEqual(
+    { ...result, transactionId: undefined },
+    { transactionId: undefined, outcome: 'committed', complete: true, pending: [], failures: [] },
+  );
   assert.deepEqual(await settlementState(s.stores, rentalId), SETTLED);
   const row = await logRow(s, result.transactionId);
   assert.equal(row?.state, 'done');
   assert.equal(row?.outcome, 'commit');
   assert.ok(row?.decidedAt && row.completedAt);
-  assert.deepEqual(row?.participants.map((p) => p.name), ['rentals', 'payments']);
+  assert.deepEqual(
+    row?.participants.map((p) => p.name),
+    ['rentals', 'payments'],
+  );
   assert.ok(row?.participants.every((p) => /^\d+$/.test(p.xid ?? '')));
   assert.deepEqual(await preparedOnCluster(s.serverUrl, s.prefix), []);
 });
@@ -46,7 +68,10 @@ test('a participant whose work fails votes no: both databases roll back', async 
   const result = await s.coordinator().run(settle(s, rentalId, captureHold(rentalId, { fail: true })));
   assert.equal(result.outcome, 'aborted');
   assert.equal(result.complete, true);
-  assert.deepEqual(result.failures.map((f) => [f.participant, (f.error as Error).message]), [['payments', 'insufficient funds']]);
+  assert.deepEqual(
+    result.failures.map((f) => [f.participant, (f.error as Error).message]),
+    [['payments', 'insufficient funds']],
+  );
   assert.deepEqual(await settlementState(s.stores, rentalId), UNSETTLED);
   assert.deepEqual(await logRow(s, result.transactionId).then((r) => [r?.state, r?.outcome]), ['done', 'abort']);
   assert.deepEqual(await preparedOnCluster(s.serverUrl, s.prefix), []);
@@ -120,14 +145,22 @@ test('a participant unreachable at commit time: committed but incomplete, recove
   };
   const result = await coordinator.run([rentals!, flaky]);
   assert.deepEqual([result.outcome, result.complete, result.pending], ['committed', false, ['payments']]);
-  assert.deepEqual(await settlementState(s.stores, rentalId), { rental: 'completed', hold: 'authorized', ledgerEntries: 0 });
+  assert.deepEqual(await settlementState(s.stores, rentalId), {
+    rental: 'completed',
+    hold: 'authorized',
+    ledgerEntries: 0,
+  });
   const row = await logRow(s, result.transactionId);
   assert.equal(row?.state, 'committing');
   assert.ok((row?.attempts ?? 0) >= 1);
   assert.match(row?.lastError ?? '', /payments unavailable/);
   assert.equal(await coordinator.decisionFor(s.gidOf(result.transactionId, 'payments')), 'commit');
 
-  assert.deepEqual(await coordinator.recover(), { committed: [], aborted: [], pending: [] }, 'too young for the default staleness');
+  assert.deepEqual(
+    await coordinator.recover(),
+    { committed: [], aborted: [], pending: [] },
+    'too young for the default staleness',
+  );
   paymentsUp = true;
   const report = await coordinator.recover({ olderThanMs: 0 });
   assert.deepEqual(report, { committed: [result.transactionId], aborted: [], pending: [] });
@@ -153,7 +186,11 @@ test('when the decision write fails in flight the outcome is in doubt: nothing i
   const rentalId = await seedRental(s.stores);
   const failure = await coordinator.run(settle(s, rentalId)).catch((e: unknown) => e);
   assert.ok(failure instanceof TwoPhaseInDoubt);
-  assert.equal((await preparedOnCluster(s.serverUrl, s.prefix)).length, 2, 'both stay prepared until the decision is known');
+  assert.equal(
+    (await preparedOnCluster(s.serverUrl, s.prefix)).length,
+    2,
+    'both stay prepared until the decision is known',
+  );
   assert.equal((await logRow(s, failure.transactionId))?.state, 'preparing');
 
   const report = await s.coordinator().recover({ olderThanMs: 0 });
@@ -166,11 +203,19 @@ test('decisionFor: no log row is a presumed abort; foreign GIDs are refused', as
   const s = await setup();
   const coordinator = s.coordinator();
   assert.equal(await coordinator.decisionFor(s.gidOf(newTransactionId(), 'payments')), 'abort');
-  await assert.rejects(coordinator.decisionFor(formatGid({ coordinator: 'someone-else', participant: 'payments', transactionId: newTransactionId() })), TwoPhaseInvalidGid);
+  await assert.rejects(
+    coordinator.decisionFor(
+      formatGid({ coordinator: 'someone-else', participant: 'payments', transactionId: newTransactionId() }),
+    ),
+    TwoPhaseInvalidGid,
+  );
   const rentalId = await seedRental(s.stores);
   const { transactionId } = await coordinator.run(settle(s, rentalId));
   assert.equal(await coordinator.decisionFor(s.gidOf(transactionId, 'payments')), 'commit');
-  assert.equal(await coordinator.decisionFor(formatGid({ coordinator: s.name, participant: 'stranger', transactionId })), 'abort');
+  assert.equal(
+    await coordinator.decisionFor(formatGid({ coordinator: s.name, participant: 'stranger', transactionId })),
+    'abort',
+  );
 });
 
 test('prune deletes finished rows only', async () => {
@@ -199,9 +244,21 @@ test('the drizzle log table and twoPhaseLogDdl describe the same table', async (
   );
   const constraints = await s.stores.rentalsSql<{ conname: string }[]>`
     select conname from pg_constraint where conrelid = 'rentals.two_phase_log'::regclass and contype = 'c' order by conname`;
-  assert.deepEqual(constraints.map((c) => c.conname), config.checks.map((c) => c.name).sort());
-  const bad = [['committing', null], ['aborting', 'commit'], ['preparing', 'abort'], ['done', null]] as const;
+  assert.deepEqual(
+    constraints.map((c) => c.conname),
+    config.checks.map((c) => c.name).sort(),
+  );
+  const bad = [
+    ['committing', null],
+    ['aborting', 'commit'],
+    ['preparing', 'abort'],
+    ['done', null],
+  ] as const;
   for (const [state, outcome] of bad) {
-    await assert.rejects(s.stores.rentalsDb.insert(twoPhaseLog).values({ id: newTransactionId(), participants: [], state, outcome }), (e: Error) => /outcome_check/.test(String(e.cause)), `${state}/${outcome}`);
+    await assert.rejects(
+      s.stores.rentalsDb.insert(twoPhaseLog).values({ id: newTransactionId(), participants: [], state, outcome }),
+      (e: Error) => /outcome_check/.test(String(e.cause)),
+      `${state}/${outcome}`,
+    );
   }
 });

@@ -113,11 +113,17 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
     assertTwoPhaseName(f.name, 'participant');
     finishers.set(f.name, f);
   }
-  const gidOf = (transactionId: string, participant: string) => formatGid({ coordinator: name, participant, transactionId });
+  const gidOf = (transactionId: string, participant: string) =>
+    formatGid({ coordinator: name, participant, transactionId });
   const olderThan = (ms: number): SQL => lte(table.createdAt, sql`now() - make_interval(secs => ${ms / 1000})`);
 
   /** Compare-and-set of a row's state, committed with synchronous_commit on: the decision is durable when it returns. */
-  async function transition(id: string, from: TwoPhaseState, set: PgUpdateSetSource<TwoPhaseLogTable>, extra?: SQL): Promise<boolean> {
+  async function transition(
+    id: string,
+    from: TwoPhaseState,
+    set: PgUpdateSetSource<TwoPhaseLogTable>,
+    extra?: SQL,
+  ): Promise<boolean> {
     return db.transaction(async (tx) => {
       await tx.execute(sql`set local synchronous_commit = on`);
       const rows = await tx
@@ -152,7 +158,11 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
     const until = Date.now() + retryMs;
     const results = await Promise.all(
       targets.map(async ({ participant, logged }): Promise<ParticipantFailure | undefined> => {
-        if (!participant) return { participant: logged.name, error: new TwoPhaseError('twoPhaseNoFinisher', `No finisher for participant ${logged.name}.`) };
+        if (!participant)
+          return {
+            participant: logged.name,
+            error: new TwoPhaseError('twoPhaseNoFinisher', `No finisher for participant ${logged.name}.`),
+          };
         const vote = logged.xid ? { xid: logged.xid } : undefined;
         for (let attempt = 0; ; attempt++) {
           try {
@@ -167,7 +177,10 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
     );
     const failed = results.filter((r): r is ParticipantFailure => r !== undefined);
     for (const f of failed) {
-      logger?.warn({ transactionId: id, participant: f.participant, err: describe(f.error) }, `two-phase ${kind} not finished yet`);
+      logger?.warn(
+        { transactionId: id, participant: f.participant, err: describe(f.error) },
+        `two-phase ${kind} not finished yet`,
+      );
       await noteFailure(id, f.error);
     }
     return failed;
@@ -175,7 +188,10 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
 
   async function complete(id: string, from: 'committing' | 'aborting'): Promise<boolean> {
     try {
-      await db.update(table).set({ state: 'done', completedAt: sql`now()` }).where(and(eq(table.id, id), eq(table.state, from)));
+      await db
+        .update(table)
+        .set({ state: 'done', completedAt: sql`now()` })
+        .where(and(eq(table.id, id), eq(table.state, from)));
       return true;
     } catch (error) {
       logger?.warn({ transactionId: id, err: describe(error) }, 'two-phase log not marked done; recovery will');
@@ -190,24 +206,42 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
     failures: ParticipantFailure[],
   ): Promise<TwoPhaseResult> {
     // Only this run() could switch the row to committing, so rolling back is safe even if this write fails.
-    await transition(id, 'preparing', { state: 'aborting', outcome: 'abort', decidedAt: sql`now()` }).catch((error: unknown) => {
-      logger?.warn({ transactionId: id, err: describe(error) }, 'two-phase abort decision not logged; recovery presumes abort');
-    });
+    await transition(id, 'preparing', { state: 'aborting', outcome: 'abort', decidedAt: sql`now()` }).catch(
+      (error: unknown) => {
+        logger?.warn(
+          { transactionId: id, err: describe(error) },
+          'two-phase abort decision not logged; recovery presumes abort',
+        );
+      },
+    );
     const byName = new Map(participants.map((p) => [p.name, p]));
-    const pending = await finishAll(id, 'rollback', logged.map((l) => ({ participant: byName.get(l.name), logged: l })), finishRetryMs);
+    const pending = await finishAll(
+      id,
+      'rollback',
+      logged.map((l) => ({ participant: byName.get(l.name), logged: l })),
+      finishRetryMs,
+    );
     const done = pending.length === 0 && (await complete(id, 'aborting'));
-    return { transactionId: id, outcome: 'aborted', complete: done, pending: pending.map((p) => p.participant), failures };
+    return {
+      transactionId: id,
+      outcome: 'aborted',
+      complete: done,
+      pending: pending.map((p) => p.participant),
+      failures,
+    };
   }
 
   return {
     name,
 
     async run(participants, runOptions = {}) {
-      if (participants.length === 0) throw new TwoPhaseError('twoPhaseNoParticipants', 'A two-phase transaction needs at least one participant.');
+      if (participants.length === 0)
+        throw new TwoPhaseError('twoPhaseNoParticipants', 'A two-phase transaction needs at least one participant.');
       const names = new Set<string>();
       for (const p of participants) {
         assertTwoPhaseName(p.name, 'participant');
-        if (names.has(p.name)) throw new TwoPhaseError('twoPhaseDuplicateParticipant', `Participant ${p.name} appears twice.`);
+        if (names.has(p.name))
+          throw new TwoPhaseError('twoPhaseDuplicateParticipant', `Participant ${p.name} appears twice.`);
         names.add(p.name);
       }
       const id = newTransactionId();
@@ -233,10 +267,18 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
         return abort(id, participants, logged, failures);
       }
 
-      const voted = logged.map((l, i) => ({ name: l.name, xid: (votes[i] as { vote: PrepareVote | void }).vote?.xid ?? null }));
+      const voted = logged.map((l, i) => ({
+        name: l.name,
+        xid: (votes[i] as { vote: PrepareVote | void }).vote?.xid ?? null,
+      }));
       let decided: boolean;
       try {
-        decided = await transition(id, 'preparing', { state: 'committing', outcome: 'commit', decidedAt: sql`now()`, participants: voted });
+        decided = await transition(id, 'preparing', {
+          state: 'committing',
+          outcome: 'commit',
+          decidedAt: sql`now()`,
+          participants: voted,
+        });
       } catch (error) {
         throw new TwoPhaseInDoubt(id, { cause: error });
       }
@@ -244,9 +286,20 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
         logger?.warn({ transactionId: id }, 'two-phase transaction was aborted by recovery before its decision');
         return abort(id, participants, voted, []);
       }
-      const pending = await finishAll(id, 'commit', participants.map((p, i) => ({ participant: p, logged: voted[i]! })), finishRetryMs);
+      const pending = await finishAll(
+        id,
+        'commit',
+        participants.map((p, i) => ({ participant: p, logged: voted[i]! })),
+        finishRetryMs,
+      );
       const done = pending.length === 0 && (await complete(id, 'committing'));
-      return { transactionId: id, outcome: 'committed', complete: done, pending: pending.map((p) => p.participant), failures: [] };
+      return {
+        transactionId: id,
+        outcome: 'committed',
+        complete: done,
+        pending: pending.map((p) => p.participant),
+        failures: [],
+      };
     },
 
     async recover(recoverOptions = {}) {
@@ -260,7 +313,11 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
       for (let row of rows) {
         try {
           if (row.state === 'preparing') {
-            const switched = await transition(row.id, 'preparing', { state: 'aborting', outcome: 'abort', decidedAt: sql`now()` });
+            const switched = await transition(row.id, 'preparing', {
+              state: 'aborting',
+              outcome: 'abort',
+              decidedAt: sql`now()`,
+            });
             const current = switched ? { ...row, state: 'aborting' as const } : await readRow(row.id);
             if (!current) continue;
             row = current;
@@ -268,7 +325,12 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
           if (row.state === 'done' || row.state === 'preparing') continue;
           const from = row.state;
           const kind = from === 'committing' ? 'commit' : 'rollback';
-          const failed = await finishAll(row.id, kind, row.participants.map((l) => ({ participant: finishers.get(l.name), logged: l })), 0);
+          const failed = await finishAll(
+            row.id,
+            kind,
+            row.participants.map((l) => ({ participant: finishers.get(l.name), logged: l })),
+            0,
+          );
           if (failed.length === 0 && (await complete(row.id, from))) {
             (from === 'committing' ? report.committed : report.aborted).push(row.id);
             logger?.info({ transactionId: row.id, outcome: kind }, 'two-phase transaction recovered');
@@ -276,7 +338,12 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
             report.pending.push({ transactionId: row.id, state: from, participants: failed.map((f) => f.participant) });
           }
         } catch (error) {
-          report.pending.push({ transactionId: row.id, state: row.state, participants: row.participants.map((p) => p.name), error });
+          report.pending.push({
+            transactionId: row.id,
+            state: row.state,
+            participants: row.participants.map((p) => p.name),
+            error,
+          });
         }
       }
       return report;
@@ -288,7 +355,12 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
       let row = await readRow(parts.transactionId);
       if (row?.state === 'preparing') {
         const age = decisionOptions.abortUndecidedOlderThanMs ?? staleAfterMs;
-        const switched = await transition(row.id, 'preparing', { state: 'aborting', outcome: 'abort', decidedAt: sql`now()` }, olderThan(age));
+        const switched = await transition(
+          row.id,
+          'preparing',
+          { state: 'aborting', outcome: 'abort', decidedAt: sql`now()` },
+          olderThan(age),
+        );
         if (!switched) row = await readRow(parts.transactionId);
         else return 'abort';
       }
@@ -302,21 +374,31 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
     async prune(olderThanMs) {
       const rows = await db
         .delete(table)
-        .where(and(eq(table.state, 'done'), lte(table.completedAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`)))
+        .where(
+          and(
+            eq(table.state, 'done'),
+            lte(table.completedAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+          ),
+        )
         .returning({ id: table.id });
       return rows.length;
     },
   };
 }
 
-type Settled = { ok: true; vote: PrepareVote | void } | { ok: false; error: unknown; late?: Promise<PrepareVote | void> };
+type Settled =
+  | { ok: true; vote: PrepareVote | void }
+  | { ok: false; error: unknown; late?: Promise<PrepareVote | void> };
 
 /** A participant's prepare, bounded by timeoutMs; a timed-out prepare is handed back as `late`. */
 function settle(participant: TwoPhaseParticipant, gid: string, timeoutMs: number): Promise<Settled> {
   const attempt = Promise.resolve().then(() => participant.prepare(gid));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Settled>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: new TwoPhasePrepareTimeout(participant.name, timeoutMs), late: attempt }), timeoutMs);
+    timer = setTimeout(
+      () => resolve({ ok: false, error: new TwoPhasePrepareTimeout(participant.name, timeoutMs), late: attempt }),
+      timeoutMs,
+    );
   });
   const outcome = attempt.then(
     (vote): Settled => ({ ok: true, vote }),

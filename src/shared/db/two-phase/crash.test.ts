@@ -27,7 +27,10 @@ interface ChildExit {
 function runChild(script: string, env: Record<string, string>): Promise<ChildExit> {
   const path = fileURLToPath(new URL(`./testing/${script}`, import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -51,16 +54,25 @@ async function crashCoordinator(s: Settlement, rentalId: string, crashAt: 'after
   return rows[0]!;
 }
 
-const logState = async (s: Settlement) => (await s.stores.rentalsDb.select().from(twoPhaseLog)).map((r) => [r.state, r.outcome]);
-const databasesOf = async (s: Settlement) => (await preparedOnCluster(s.serverUrl, s.prefix)).map((p) => p.database).sort();
-const [rentalsDbName, paymentsDbName] = [(s: Settlement) => new URL(s.rentalsUrl).pathname.slice(1), (s: Settlement) => new URL(s.paymentsUrl).pathname.slice(1)];
+const logState = async (s: Settlement) =>
+  (await s.stores.rentalsDb.select().from(twoPhaseLog)).map((r) => [r.state, r.outcome]);
+const databasesOf = async (s: Settlement) =>
+  (await preparedOnCluster(s.serverUrl, s.prefix)).map((p) => p.database).sort();
+const [rentalsDbName, paymentsDbName] = [
+  (s: Settlement) => new URL(s.rentalsUrl).pathname.slice(1),
+  (s: Settlement) => new URL(s.paymentsUrl).pathname.slice(1),
+];
 
 test('(a) coordinator killed after every prepare, before the decision: recovery presumes abort', async () => {
   const s = await setup();
   const rentalId = await seedRental(s.stores);
   const row = await crashCoordinator(s, rentalId, 'after-prepares');
   assert.equal(row.state, 'preparing');
-  assert.deepEqual(await databasesOf(s), [rentalsDbName(s), paymentsDbName(s)].sort(), 'both participants hold a prepared transaction');
+  assert.deepEqual(
+    await databasesOf(s),
+    [rentalsDbName(s), paymentsDbName(s)].sort(),
+    'both participants hold a prepared transaction',
+  );
   assert.deepEqual(await settlementState(s.stores, rentalId), UNSETTLED);
 
   // Restart: the rentals worker runs recovery.
@@ -76,13 +88,21 @@ test('(b) coordinator killed right after logging `committing`: both databases co
   const rentalId = await seedRental(s.stores);
   const row = await crashCoordinator(s, rentalId, 'after-decision');
   assert.deepEqual([row.state, row.outcome], ['committing', 'commit']);
-  assert.ok(row.participants.every((p) => p.xid), 'the votes were logged with the decision');
+  assert.ok(
+    row.participants.every((p) => p.xid),
+    'the votes were logged with the decision',
+  );
   assert.equal((await preparedOnCluster(s.serverUrl, s.prefix)).length, 2);
   assert.deepEqual(await settlementState(s.stores, rentalId), UNSETTLED, 'nothing visible before COMMIT PREPARED');
 
   // Payments restarts first and resolves its orphan by asking the coordinator.
   const coordinator = s.coordinator();
-  const orphans = await resolveOrphans(s.stores.paymentsSql, gidPrefix(s.name, 'payments'), (gid) => coordinator.decisionFor(gid), 0);
+  const orphans = await resolveOrphans(
+    s.stores.paymentsSql,
+    gidPrefix(s.name, 'payments'),
+    (gid) => coordinator.decisionFor(gid),
+    0,
+  );
   assert.deepEqual(orphans, { committed: [s.gidOf(row.id, 'payments')], rolledBack: [], undecided: [], failed: [] });
   assert.deepEqual(await settlementState(s.stores, rentalId), { rental: 'active', hold: 'captured', ledgerEntries: 1 });
 
@@ -104,7 +124,11 @@ test('(c) participant process killed right after PREPARE: the coordinator aborts
   const remotePayments: TwoPhaseParticipant = {
     name: 'payments',
     async prepare(gid) {
-      const exit = await runChild('crash-participant.ts', { PAYMENTS_URL: s.paymentsUrl, GID: gid, RENTAL_ID: rentalId });
+      const exit = await runChild('crash-participant.ts', {
+        PAYMENTS_URL: s.paymentsUrl,
+        GID: gid,
+        RENTAL_ID: rentalId,
+      });
       if (exit.signal) paymentsUp = false;
       assert.equal(exit.signal, 'SIGKILL', exit.output);
       assert.match(exit.output, /"prepared"/);
@@ -114,18 +138,39 @@ test('(c) participant process killed right after PREPARE: the coordinator aborts
     rollback: (gid, vote) => (paymentsUp ? paymentsFinisher!.rollback(gid, vote) : unavailable()),
   };
   const coordinator = s.coordinator({ finishRetryMs: 200, prepareTimeoutMs: 60_000 });
-  const result = await coordinator.run([localParticipant('rentals', s.stores.rentalsSql, completeRental(rentalId)), remotePayments]);
+  const result = await coordinator.run([
+    localParticipant('rentals', s.stores.rentalsSql, completeRental(rentalId)),
+    remotePayments,
+  ]);
   assert.deepEqual([result.outcome, result.complete, result.pending], ['aborted', false, ['payments']]);
   assert.match(String(result.failures[0]?.error), /payments process died/);
-  assert.deepEqual(await databasesOf(s), [paymentsDbName(s)], 'only the dead participant still holds its prepared transaction');
+  assert.deepEqual(
+    await databasesOf(s),
+    [paymentsDbName(s)],
+    'only the dead participant still holds its prepared transaction',
+  );
   assert.deepEqual(await logState(s), [['aborting', 'abort']]);
   assert.deepEqual(await settlementState(s.stores, rentalId), UNSETTLED);
 
   // Payments restarts: its orphan is resolved by asking the coordinator, then rentals' recovery closes the log.
   paymentsUp = true;
-  const orphans = await resolveOrphans(s.stores.paymentsSql, gidPrefix(s.name, 'payments'), (gid) => coordinator.decisionFor(gid), 0);
-  assert.deepEqual(orphans, { committed: [], rolledBack: [s.gidOf(result.transactionId, 'payments')], undecided: [], failed: [] });
-  assert.deepEqual(await coordinator.recover({ olderThanMs: 0 }), { committed: [], aborted: [result.transactionId], pending: [] });
+  const orphans = await resolveOrphans(
+    s.stores.paymentsSql,
+    gidPrefix(s.name, 'payments'),
+    (gid) => coordinator.decisionFor(gid),
+    0,
+  );
+  assert.deepEqual(orphans, {
+    committed: [],
+    rolledBack: [s.gidOf(result.transactionId, 'payments')],
+    undecided: [],
+    failed: [],
+  });
+  assert.deepEqual(await coordinator.recover({ olderThanMs: 0 }), {
+    committed: [],
+    aborted: [result.transactionId],
+    pending: [],
+  });
   assert.deepEqual(await settlementState(s.stores, rentalId), UNSETTLED);
   assert.deepEqual(await preparedOnCluster(s.serverUrl, s.prefix), []);
   assert.deepEqual(await logState(s), [['done', 'abort']]);

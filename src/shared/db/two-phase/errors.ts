@@ -38,15 +38,29 @@ export class TwoPhaseInvalidGid extends TwoPhaseError {
 
 /** The GID is prepared in another database of the cluster: COMMIT/ROLLBACK PREPARED must run there. */
 export class TwoPhaseWrongDatabase extends TwoPhaseError {
-  constructor(readonly gid: string, options?: { cause?: unknown }) {
-    super('twoPhaseWrongDatabase', `Prepared transaction ${gid} belongs to another database; finish it connected to the database that prepared it.`, options);
+  constructor(
+    readonly gid: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'twoPhaseWrongDatabase',
+      `Prepared transaction ${gid} belongs to another database; finish it connected to the database that prepared it.`,
+      options,
+    );
   }
 }
 
 /** The GID is already prepared in another database of the cluster (GIDs are cluster-wide). */
 export class TwoPhaseGidInUse extends TwoPhaseError {
-  constructor(readonly gid: string, options?: { cause?: unknown }) {
-    super('twoPhaseGidInUse', `Transaction identifier ${gid} is already prepared in another database of this cluster.`, options);
+  constructor(
+    readonly gid: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'twoPhaseGidInUse',
+      `Transaction identifier ${gid} is already prepared in another database of this cluster.`,
+      options,
+    );
   }
 }
 
@@ -56,7 +70,10 @@ export class TwoPhaseGidInUse extends TwoPhaseError {
  * to this server (a failover lost it). The databases now disagree: alert, never retry blindly.
  */
 export class TwoPhaseHeuristicMismatch extends TwoPhaseError {
-  constructor(readonly gid: string, detail: string) {
+  constructor(
+    readonly gid: string,
+    detail: string,
+  ) {
     super('twoPhaseHeuristicMismatch', `Prepared transaction ${gid}: ${detail}`);
   }
 }
@@ -73,7 +90,10 @@ export class TwoPhaseDeadlineExceeded extends TwoPhaseError {
  * (pg_notify, e.g. the outbox publisher's wake-up), used temporary tables or a WITH HOLD cursor.
  */
 export class TwoPhaseNotPreparable extends TwoPhaseError {
-  constructor(readonly gid: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly gid: string,
+    options?: { cause?: unknown },
+  ) {
     super(
       'twoPhaseNotPreparable',
       `PostgreSQL cannot PREPARE ${gid}: prepared work must not LISTEN/NOTIFY (pg_notify, such as an outbox wake-up: send it after COMMIT PREPARED), use temporary tables or WITH HOLD cursors. ${
@@ -90,13 +110,19 @@ export class TwoPhaseNotPreparable extends TwoPhaseError {
  */
 export class TwoPhaseWorkAborted extends TwoPhaseError {
   constructor(readonly gid: string) {
-    super('twoPhaseWorkAborted', `The work of ${gid} left its transaction aborted (a caught database error?); it was rolled back, not prepared.`);
+    super(
+      'twoPhaseWorkAborted',
+      `The work of ${gid} left its transaction aborted (a caught database error?); it was rolled back, not prepared.`,
+    );
   }
 }
 
 /** A participant did not answer prepare in time; the coordinator aborts the transaction. */
 export class TwoPhasePrepareTimeout extends TwoPhaseError {
-  constructor(readonly participant: string, timeoutMs: number) {
+  constructor(
+    readonly participant: string,
+    timeoutMs: number,
+  ) {
     super('twoPhasePrepareTimeout', `Participant ${participant} did not prepare within ${timeoutMs} ms.`);
   }
 }
@@ -106,7 +132,14 @@ export class TwoPhasePrepareTimeout extends TwoPhaseError {
  * flight). Every participant stays prepared; recovery finishes the transaction either way.
  */
 export class TwoPhaseInDoubt extends TwoPhaseError {
-  constructor(readonly transactionId: string, options?: { cause?: unknown }) {
-    super('twoPhaseInDoubt', `The outcome of two-phase transaction ${transactionId} is not known yet; recovery will finish it.`, options);
+  constructor(
+    readonly transactionId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'twoPhaseInDoubt',
+      `The outcome of two-phase transaction ${transactionId} is not known yet; recovery will finish it.`,
+      options,
+    );
   }
 }

@@ -36,7 +36,10 @@ test('anything outside the strict format is rejected, so a GID can never carry a
     assert.equal(isGid(bad), false, bad);
     assert.throws(() => parseGid(bad), TwoPhaseInvalidGid);
   }
-  assert.throws(() => formatGid({ coordinator: 'rentals', participant: "o'neil", transactionId: id }), TwoPhaseInvalidGid);
+  assert.throws(
+    () => formatGid({ coordinator: 'rentals', participant: "o'neil", transactionId: id }),
+    TwoPhaseInvalidGid,
+  );
   assert.throws(() => gidPrefix('Rentals'), TwoPhaseInvalidGid);
 });
 

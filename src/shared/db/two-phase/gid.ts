@@ -25,7 +25,8 @@ export function newTransactionId(): string {
 
 /** Throws unless name is a valid coordinator or participant name (lowercase, digits, - and _). */
 export function assertTwoPhaseName(name: string, what = 'name'): void {
-  if (!NAME_RE.test(name)) throw new TwoPhaseInvalidGid(`Invalid two-phase ${what} ${JSON.stringify(name)}: use ${NAME_RE.source}.`);
+  if (!NAME_RE.test(name))
+    throw new TwoPhaseInvalidGid(`Invalid two-phase ${what} ${JSON.stringify(name)}: use ${NAME_RE.source}.`);
 }
 
 /**
@@ -42,7 +43,10 @@ export function formatGid(parts: GidParts): string {
 /** Parses and validates a GID; throws TwoPhaseInvalidGid. The format admits no quote, so it is safe to inline in SQL. */
 export function parseGid(gid: string): GidParts {
   const match = typeof gid === 'string' ? GID_RE.exec(gid) : null;
-  if (!match) throw new TwoPhaseInvalidGid(`Invalid GID ${JSON.stringify(gid)}: expected ${GID_NAMESPACE}:<coordinator>:<participant>:<uuid>.`);
+  if (!match)
+    throw new TwoPhaseInvalidGid(
+      `Invalid GID ${JSON.stringify(gid)}: expected ${GID_NAMESPACE}:<coordinator>:<participant>:<uuid>.`,
+    );
   return { coordinator: match[1]!, participant: match[2]!, transactionId: match[3]! };
 }
 
@@ -62,6 +66,8 @@ export function gidPrefix(coordinator: string, participant?: string): string {
 /** Throws unless prefix is `sl:`, `sl:<coordinator>:` or `sl:<coordinator>:<participant>:`. */
 export function assertGidPrefix(prefix: string): void {
   if (!PREFIX_RE.test(prefix)) {
-    throw new TwoPhaseInvalidGid(`Invalid GID prefix ${JSON.stringify(prefix)}: expected ${GID_NAMESPACE}:[<coordinator>:[<participant>:]].`);
+    throw new TwoPhaseInvalidGid(
+      `Invalid GID prefix ${JSON.stringify(prefix)}: expected ${GID_NAMESPACE}:[<coordinator>:[<participant>:]].`,
+    );
   }
 }

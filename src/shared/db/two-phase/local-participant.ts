@@ -7,7 +7,11 @@ import { commitPrepared, prepareTransaction, rollbackPrepared, type PreparedWork
  * participant). onCommitted runs after each successful commit (also when the GID was already
  * gone), e.g. to wake the outbox relay, which prepared work cannot NOTIFY.
  */
-export function localFinisher(name: string, sql: postgres.Sql, options: { onCommitted?: (gid: string) => Promise<void> } = {}): ParticipantFinisher {
+export function localFinisher(
+  name: string,
+  sql: postgres.Sql,
+  options: { onCommitted?: (gid: string) => Promise<void> } = {},
+): ParticipantFinisher {
   return {
     name,
     async commit(gid, vote) {
@@ -28,5 +32,9 @@ export function localParticipant(
   options: { deadline?: number; onCommitted?: (gid: string) => Promise<void> } = {},
 ): TwoPhaseParticipant {
   const finisher = localFinisher(name, sql, options.onCommitted ? { onCommitted: options.onCommitted } : {});
-  return { ...finisher, prepare: (gid) => prepareTransaction(sql, gid, work, options.deadline === undefined ? {} : { deadline: options.deadline }) };
+  return {
+    ...finisher,
+    prepare: (gid) =>
+      prepareTransaction(sql, gid, work, options.deadline === undefined ? {} : { deadline: options.deadline }),
+  };
 }

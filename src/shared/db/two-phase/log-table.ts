@@ -45,10 +45,7 @@ export function twoPhaseLogTable(schema: PgSchema<string>) {
     (t) => [
       index(`${TWO_PHASE_LOG_TABLE}_pending_idx`).on(t.createdAt).where(sql`state <> 'done'`),
       check(`${TWO_PHASE_LOG_TABLE}_state_check`, sql`state in ('preparing', 'committing', 'aborting', 'done')`),
-      check(
-        `${TWO_PHASE_LOG_TABLE}_outcome_check`,
-        sql.raw(OUTCOME_CHECK),
-      ),
+      check(`${TWO_PHASE_LOG_TABLE}_outcome_check`, sql.raw(OUTCOME_CHECK)),
     ],
   );
 }

@@ -4,11 +4,31 @@ import { after, before, test } from 'node:test';
 import { eq, sql as dsql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
-import { TwoPhaseDeadlineExceeded, TwoPhaseGidInUse, TwoPhaseHeuristicMismatch, TwoPhaseInvalidGid, TwoPhaseNotPreparable, TwoPhaseWorkAborted, TwoPhaseWrongDatabase } from './errors.ts';
+import {
+  TwoPhaseDeadlineExceeded,
+  TwoPhaseGidInUse,
+  TwoPhaseHeuristicMismatch,
+  TwoPhaseInvalidGid,
+  TwoPhaseNotPreparable,
+  TwoPhaseWorkAborted,
+  TwoPhaseWrongDatabase,
+} from './errors.ts';
 import { formatGid, gidPrefix, newTransactionId } from './gid.ts';
-import { commitPrepared, listPrepared, prepareTransaction, resolveOrphans, rollbackPrepared, type TwoPhaseDecision } from './participant.ts';
+import {
+  commitPrepared,
+  listPrepared,
+  prepareTransaction,
+  resolveOrphans,
+  rollbackPrepared,
+  type TwoPhaseDecision,
+} from './participant.ts';
 import { openTwoPhaseClient } from './support.ts';
-import { createSettlementDatabases, preparedOnCluster, rollbackLeftovers, type SettlementDatabases } from './testing/databases.ts';
+import {
+  createSettlementDatabases,
+  preparedOnCluster,
+  rollbackLeftovers,
+  type SettlementDatabases,
+} from './testing/databases.ts';
 import { holds, rentals, uniqueCoordinator } from './testing/fixtures.ts';
 
 let dbs: SettlementDatabases;
@@ -28,10 +48,13 @@ after(async () => {
   await Promise.all([main?.end({ timeout: 5 }), other?.end({ timeout: 5 })]);
 });
 
-const insertHold = (rentalId: string) => async ({ sql }: { sql: postgres.ReservedSql }) => {
-  await sql`insert into payments.holds (rental_id, amount, state) values (${rentalId}, 100, 'captured')`;
-};
-const holdCount = async (rentalId: string) => (await main<{ n: number }[]>`select count(*)::int as n from payments.holds where rental_id = ${rentalId}`)[0]!.n;
+const insertHold =
+  (rentalId: string) =>
+  async ({ sql }: { sql: postgres.ReservedSql }) => {
+    await sql`insert into payments.holds (rental_id, amount, state) values (${rentalId}, 100, 'captured')`;
+  };
+const holdCount = async (rentalId: string) =>
+  (await main<{ n: number }[]>`select count(*)::int as n from payments.holds where rental_id = ${rentalId}`)[0]!.n;
 
 test('a prepared transaction is invisible until COMMIT PREPARED, and committing again is a no-op', async () => {
   const g = gid();
@@ -47,7 +70,11 @@ test('a prepared transaction is invisible until COMMIT PREPARED, and committing 
   assert.equal(await holdCount(rentalId), 1);
   assert.equal(await commitPrepared(main, g, { xid: vote.xid }), 'absent');
   assert.equal(await commitPrepared(main, g), 'absent');
-  await assert.rejects(rollbackPrepared(main, g, { xid: vote.xid }), TwoPhaseHeuristicMismatch, 'a committed transaction cannot be reported rolled back');
+  await assert.rejects(
+    rollbackPrepared(main, g, { xid: vote.xid }),
+    TwoPhaseHeuristicMismatch,
+    'a committed transaction cannot be reported rolled back',
+  );
 });
 
 test('ROLLBACK PREPARED is idempotent; a commit decision against a rolled-back xid is a heuristic mismatch', async () => {
@@ -108,7 +135,10 @@ test('preparing a GID twice does not run the work twice', async () => {
 test('GIDs are cluster-wide and COMMIT PREPARED must run in the database that prepared', async () => {
   const g = gid();
   await prepareTransaction(main, g, insertHold(randomUUID()));
-  await assert.rejects(prepareTransaction(other, g, async () => {}), TwoPhaseGidInUse);
+  await assert.rejects(
+    prepareTransaction(other, g, async () => {}),
+    TwoPhaseGidInUse,
+  );
   await assert.rejects(commitPrepared(other, g), TwoPhaseWrongDatabase);
   await assert.rejects(rollbackPrepared(other, g), TwoPhaseWrongDatabase);
   assert.deepEqual(await listPrepared(other, prefix), [], 'listPrepared shows only the current database');
@@ -137,7 +167,9 @@ test('work gets drizzle on the reserved connection: nested transactions are save
     assert.equal(row?.state, 'completed');
     assert.ok(row?.returnedAt instanceof Date);
     assert.equal(row.returnedAt.toISOString(), returnedAt.toISOString());
-    const [{ inTx } = { inTx: false }] = (await db.execute(dsql`select now() <> statement_timestamp() as "inTx"`)) as unknown as { inTx: boolean }[];
+    const [{ inTx } = { inTx: false }] = (await db.execute(
+      dsql`select now() <> statement_timestamp() as "inTx"`,
+    )) as unknown as { inTx: boolean }[];
     assert.equal(inTx, true, 'work runs inside the transaction being prepared');
   });
   await commitPrepared(other, g);
@@ -167,9 +199,14 @@ test('work that NOTIFYs cannot be prepared (PostgreSQL refuses; keep pg_notify o
 });
 
 test('a deadline bounds the work and is checked before PREPARE', async () => {
-  await assert.rejects(prepareTransaction(main, gid(), async () => {}, { deadline: Date.now() - 1 }), TwoPhaseDeadlineExceeded);
   await assert.rejects(
-    prepareTransaction(main, gid(), async ({ sql }) => void (await sql`select pg_sleep(5)`), { deadline: Date.now() + 200 }),
+    prepareTransaction(main, gid(), async () => {}, { deadline: Date.now() - 1 }),
+    TwoPhaseDeadlineExceeded,
+  );
+  await assert.rejects(
+    prepareTransaction(main, gid(), async ({ sql }) => void (await sql`select pg_sleep(5)`), {
+      deadline: Date.now() + 200,
+    }),
     (error: Error & { code?: string }) => error.code === '57014', // statement_timeout
   );
   await assert.rejects(
@@ -180,7 +217,10 @@ test('a deadline bounds the work and is checked before PREPARE', async () => {
 });
 
 test('an invalid GID is refused before touching the database', async () => {
-  await assert.rejects(prepareTransaction(main, "sl:x:y:'; commit; --", async () => {}), TwoPhaseInvalidGid);
+  await assert.rejects(
+    prepareTransaction(main, "sl:x:y:'; commit; --", async () => {}),
+    TwoPhaseInvalidGid,
+  );
   await assert.rejects(commitPrepared(main, 'whatever'), TwoPhaseInvalidGid);
   await assert.rejects(listPrepared(main, "sl:x'"), TwoPhaseInvalidGid);
 });
@@ -202,15 +242,25 @@ test('resolveOrphans follows the coordinator and never decides on its own', asyn
   };
 
   const tooYoung = await resolveOrphans(main, prefix, ask, 60_000);
-  assert.deepEqual(tooYoung, { committed: [], rolledBack: [], undecided: [], failed: [] }, 'young prepared transactions are left to their coordinator');
+  assert.deepEqual(
+    tooYoung,
+    { committed: [], rolledBack: [], undecided: [], failed: [] },
+    'young prepared transactions are left to their coordinator',
+  );
 
   const report = await resolveOrphans(main, prefix, ask, 0);
   assert.deepEqual(report.committed, [orphans.commit!.gid]);
   assert.deepEqual(report.rolledBack, [orphans.abort!.gid]);
   assert.deepEqual(report.undecided, [orphans.unknown!.gid]);
-  assert.deepEqual(report.failed.map((f) => f.gid), [orphans.throw!.gid]);
+  assert.deepEqual(
+    report.failed.map((f) => f.gid),
+    [orphans.throw!.gid],
+  );
   assert.equal(await holdCount(orphans.commit!.rentalId), 1);
   assert.equal(await holdCount(orphans.abort!.rentalId), 0);
-  assert.deepEqual((await preparedOnCluster(dbs.serverUrl, prefix)).map((p) => p.gid).sort(), [orphans.unknown!.gid, orphans.throw!.gid].sort());
+  assert.deepEqual(
+    (await preparedOnCluster(dbs.serverUrl, prefix)).map((p) => p.gid).sort(),
+    [orphans.unknown!.gid, orphans.throw!.gid].sort(),
+  );
   await rollbackLeftovers(dbs, prefix);
 });

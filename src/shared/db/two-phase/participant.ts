@@ -102,9 +102,12 @@ export async function prepareTransaction(
     if (open) await reserved`rollback`.catch(() => {});
     const code = sqlState(error);
     if (code === '55000' && /prepared transactions are disabled/i.test(String((error as Error).message))) {
-      throw new TwoPhaseUnsupported('PREPARE TRANSACTION answered "prepared transactions are disabled"', 0, { cause: error });
+      throw new TwoPhaseUnsupported('PREPARE TRANSACTION answered "prepared transactions are disabled"', 0, {
+        cause: error,
+      });
     }
-    if (code === '0A000' && /cannot PREPARE/i.test(String((error as Error).message))) throw new TwoPhaseNotPreparable(gid, { cause: error });
+    if (code === '0A000' && /cannot PREPARE/i.test(String((error as Error).message)))
+      throw new TwoPhaseNotPreparable(gid, { cause: error });
     if (code === '42710') {
       const now = await findPrepared(sql, gid);
       if (now) return existingVote(now, gid);
@@ -127,7 +130,11 @@ export async function prepareTransaction(
  * it, 'absent' when it was already gone. Must run on the database that prepared it, else
  * TwoPhaseWrongDatabase; a GID being finished by another session ("busy") rejects: retry.
  */
-export async function commitPrepared(sql: postgres.Sql, gid: string, options: { xid?: string } = {}): Promise<'committed' | 'absent'> {
+export async function commitPrepared(
+  sql: postgres.Sql,
+  gid: string,
+  options: { xid?: string } = {},
+): Promise<'committed' | 'absent'> {
   parseGid(gid);
   try {
     await sql.unsafe(`commit prepared '${gid}'`);
@@ -148,7 +155,11 @@ export async function commitPrepared(sql: postgres.Sql, gid: string, options: { 
  * resolveOrphans rolls back). Given `xid`, a missing GID whose transaction committed throws
  * TwoPhaseHeuristicMismatch. Same database and "busy" rules as commitPrepared.
  */
-export async function rollbackPrepared(sql: postgres.Sql, gid: string, options: { xid?: string } = {}): Promise<'rolled-back' | 'absent'> {
+export async function rollbackPrepared(
+  sql: postgres.Sql,
+  gid: string,
+  options: { xid?: string } = {},
+): Promise<'rolled-back' | 'absent'> {
   parseGid(gid);
   try {
     await sql.unsafe(`rollback prepared '${gid}'`);
@@ -171,7 +182,9 @@ export async function listPrepared(sql: postgres.Sql, prefix: string, olderThanM
   assertGidPrefix(prefix);
   // pg_prepared_xacts shows a 32-bit xid; widen it to xid8 against the current xmax (a prepared
   // xid is older than xmax and within 2^31 of it, so the epoch follows).
-  const rows = await sql<{ gid: string; xid: string; prepared_ms: number; age_ms: number; owner: string; database: string }[]>`
+  const rows = await sql<
+    { gid: string; xid: string; prepared_ms: number; age_ms: number; owner: string; database: string }[]
+  >`
     with now as (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax)
     select p.gid,
            (now.xmax - ((now.xmax % 4294967296) - p.transaction::text::bigint + 4294967296) % 4294967296)::text as xid,
@@ -263,19 +276,32 @@ function existingVote(found: Found, gid: string): PreparedTransaction {
   return { gid, xid: found.xid, alreadyPrepared: true };
 }
 
-async function expectStatus(sql: postgres.Sql, gid: string, xid: string, expected: 'committed' | 'aborted'): Promise<void> {
+async function expectStatus(
+  sql: postgres.Sql,
+  gid: string,
+  xid: string,
+  expected: 'committed' | 'aborted',
+): Promise<void> {
   let status: string | null;
   try {
     const [row] = await sql<{ status: string | null }[]>`select pg_xact_status(${xid}::xid8) as status`;
     status = row?.status ?? null;
   } catch (error) {
     // 22023 "transaction ID ... is in the future": this server never ran that transaction.
-    if (sqlState(error) === '22023') throw new TwoPhaseHeuristicMismatch(gid, `xid ${xid} is unknown to this server (was the prepare lost in a failover?)`);
+    if (sqlState(error) === '22023')
+      throw new TwoPhaseHeuristicMismatch(
+        gid,
+        `xid ${xid} is unknown to this server (was the prepare lost in a failover?)`,
+      );
     throw error;
   }
   if (status === null || status === expected) return; // null: too old for the commit log, nothing left to check
-  if (status === 'in progress') throw new TwoPhaseError('twoPhaseBusy', `Prepared transaction ${gid} (xid ${xid}) is still in progress; retry.`);
-  throw new TwoPhaseHeuristicMismatch(gid, `expected ${expected === 'committed' ? 'commit' : 'rollback'}, but xid ${xid} is ${status}`);
+  if (status === 'in progress')
+    throw new TwoPhaseError('twoPhaseBusy', `Prepared transaction ${gid} (xid ${xid}) is still in progress; retry.`);
+  throw new TwoPhaseHeuristicMismatch(
+    gid,
+    `expected ${expected === 'committed' ? 'commit' : 'rollback'}, but xid ${xid} is ${status}`,
+  );
 }
 
 function finishError(error: unknown, gid: string): unknown {

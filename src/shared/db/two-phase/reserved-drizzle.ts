@@ -16,7 +16,11 @@ type Scope = <T>(fn: (client: postgres.Sql) => Promise<T>) => Promise<T>;
  */
 export function drizzleOnReserved(pool: postgres.Sql, reserved: postgres.ReservedSql): Db {
   let next = 0;
-  const client = reserved as postgres.ReservedSql & { options: postgres.Sql['options']; begin: Scope; savepoint: Scope };
+  const client = reserved as postgres.ReservedSql & {
+    options: postgres.Sql['options'];
+    begin: Scope;
+    savepoint: Scope;
+  };
   const savepoint: Scope = async (fn) => {
     const name = `sl_2pc_sp_${++next}`;
     await reserved.unsafe(`savepoint ${name}`);

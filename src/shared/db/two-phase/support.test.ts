@@ -17,7 +17,11 @@ after(async () => {
   await pglite?.close();
 });
 
-const asDatabase = (db: Db, driver: Database['driver'], label: string): Pick<Database, 'db' | 'driver' | 'label'> => ({ db, driver, label });
+const asDatabase = (db: Db, driver: Database['driver'], label: string): Pick<Database, 'db' | 'driver' | 'label'> => ({
+  db,
+  driver,
+  label,
+});
 
 test('embedded PGlite reports max_prepared_transactions = 0 and is refused with TwoPhaseUnsupported', async () => {
   assert.equal(await maxPreparedTransactions(pglite), 0);
@@ -34,7 +38,10 @@ test('embedded PGlite reports max_prepared_transactions = 0 and is refused with 
   assert.equal(await maxPreparedTransactions(database), 0);
   await assert.rejects(assertTwoPhaseSupported(database), TwoPhaseUnsupported);
   // And PGlite itself would refuse: the check names the requirement before a cryptic 55000 does.
-  await assert.rejects(pglite.exec(`begin; prepare transaction 'sl:x:y:00000000-0000-4000-8000-000000000000'`), /prepared transactions are disabled/);
+  await assert.rejects(
+    pglite.exec(`begin; prepare transaction 'sl:x:y:00000000-0000-4000-8000-000000000000'`),
+    /prepared transactions are disabled/,
+  );
 });
 
 test('a module with no database URL (embedded PGlite) cannot open a two-phase client', () => {

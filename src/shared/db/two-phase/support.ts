@@ -6,7 +6,10 @@ import type { Database } from '../database.ts';
 import { TwoPhaseUnsupported } from './errors.ts';
 
 /** Something that answers one SQL query: a postgres.js pool, the platform's Database, or a PGlite instance. */
-export type SettingSource = postgres.Sql | Pick<Database, 'db' | 'driver' | 'label'> | { query(text: string): Promise<{ rows: unknown[] }> };
+export type SettingSource =
+  | postgres.Sql
+  | Pick<Database, 'db' | 'driver' | 'label'>
+  | { query(text: string): Promise<{ rows: unknown[] }> };
 
 const QUERY = `select current_setting('max_prepared_transactions')::int as value`;
 
@@ -54,7 +57,13 @@ export function openTwoPhaseClient(url: string | undefined, options: { max?: num
   if (!url) throw new TwoPhaseUnsupported('no database URL is configured, so the module runs on embedded PGlite', 0);
   // On a replicated database the pool follows the primary, so recovery resumes after a failover.
   const target = primaryTarget(url);
-  const client = postgres(target.url, { max: options.max ?? 4, idle_timeout: 30, connect_timeout: 10, onnotice: () => {}, ...target.options });
+  const client = postgres(target.url, {
+    max: options.max ?? 4,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    ...target.options,
+  });
   drizzle({ client });
   return client;
 }

@@ -18,7 +18,10 @@ const die = (where: string) => {
   process.kill(process.pid, 'SIGKILL');
 };
 
-const participants = [localParticipant('rentals', stores.rentalsSql, completeRental(rentalId)), localParticipant('payments', stores.paymentsSql, captureHold(rentalId))];
+const participants = [
+  localParticipant('rentals', stores.rentalsSql, completeRental(rentalId)),
+  localParticipant('payments', stores.paymentsSql, captureHold(rentalId)),
+];
 let prepared = 0;
 const crashing: TwoPhaseParticipant[] = participants.map((p) => ({
   ...p,

@@ -3,7 +3,12 @@ import { afterEach } from 'node:test';
 import postgres from 'postgres';
 import { testServers } from '../../../../../test/support/env.ts';
 import { createDatabase } from '../../../../../test/support/services.ts';
-import { createTwoPhaseCoordinator, type CoordinatorOptions, type ParticipantFinisher, type TwoPhaseCoordinator } from '../coordinator.ts';
+import {
+  createTwoPhaseCoordinator,
+  type CoordinatorOptions,
+  type ParticipantFinisher,
+  type TwoPhaseCoordinator,
+} from '../coordinator.ts';
 import { formatGid, gidPrefix } from '../gid.ts';
 import { localFinisher } from '../local-participant.ts';
 import { openStores, PAYMENTS_DDL, RENTALS_DDL, twoPhaseLog, uniqueCoordinator, type Stores } from './fixtures.ts';
@@ -19,7 +24,10 @@ export async function createSettlementDatabases(): Promise<SettlementDatabases> 
   const serverUrl = testServers().pgUrl;
   const rentalsUrl = await createDatabase(serverUrl);
   const paymentsUrl = await createDatabase(serverUrl);
-  for (const [url, ddl] of [[rentalsUrl, RENTALS_DDL], [paymentsUrl, PAYMENTS_DDL]] as const) {
+  for (const [url, ddl] of [
+    [rentalsUrl, RENTALS_DDL],
+    [paymentsUrl, PAYMENTS_DDL],
+  ] as const) {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
       await sql.unsafe(ddl);
@@ -31,10 +39,17 @@ export async function createSettlementDatabases(): Promise<SettlementDatabases> 
 }
 
 /** Prepared transactions with this GID prefix in any database of the cluster. */
-export async function preparedOnCluster(serverUrl: string, prefix: string): Promise<{ gid: string; database: string }[]> {
+export async function preparedOnCluster(
+  serverUrl: string,
+  prefix: string,
+): Promise<{ gid: string; database: string }[]> {
   const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
   try {
-    return [...(await sql<{ gid: string; database: string }[]>`select gid, database::text from pg_prepared_xacts where starts_with(gid, ${prefix}) order by gid`)];
+    return [
+      ...(await sql<
+        { gid: string; database: string }[]
+      >`select gid, database::text from pg_prepared_xacts where starts_with(gid, ${prefix}) order by gid`),
+    ];
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -45,7 +60,9 @@ export async function rollbackLeftovers(dbs: SettlementDatabases, prefix: string
   for (const url of [dbs.rentalsUrl, dbs.paymentsUrl]) {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      const rows = await sql<{ gid: string }[]>`select gid from pg_prepared_xacts where database = current_database() and starts_with(gid, ${prefix})`;
+      const rows = await sql<
+        { gid: string }[]
+      >`select gid from pg_prepared_xacts where database = current_database() and starts_with(gid, ${prefix})`;
       for (const { gid } of rows) await sql.unsafe(`rollback prepared '${gid.replaceAll("'", "''")}'`);
     } finally {
       await sql.end({ timeout: 5 });
@@ -76,7 +93,8 @@ export async function openSettlement(): Promise<Settlement> {
     name,
     prefix: gidPrefix(name),
     finishers,
-    coordinator: (options = {}) => createTwoPhaseCoordinator({ name, db: stores.rentalsDb, table: twoPhaseLog, finishers, ...options }),
+    coordinator: (options = {}) =>
+      createTwoPhaseCoordinator({ name, db: stores.rentalsDb, table: twoPhaseLog, finishers, ...options }),
     gidOf: (transactionId, participant) => formatGid({ coordinator: name, participant, transactionId }),
     close: async () => {
       await rollbackLeftovers(dbs, gidPrefix(name)).catch(() => {});

@@ -57,7 +57,11 @@ export function openStores(rentalsUrl: string, paymentsUrl: string): Stores {
     paymentsSql,
     rentalsDb: drizzle({ client: logClient }) as unknown as Db,
     close: async () => {
-      await Promise.all([rentalsSql.end({ timeout: 5 }), paymentsSql.end({ timeout: 5 }), logClient.end({ timeout: 5 })]);
+      await Promise.all([
+        rentalsSql.end({ timeout: 5 }),
+        paymentsSql.end({ timeout: 5 }),
+        logClient.end({ timeout: 5 }),
+      ]);
     },
   };
 }
@@ -101,9 +105,15 @@ export function captureHold(rentalId: string, options: { fail?: boolean; sleepMs
 
 /** Where settlement of a rental stands in each database. */
 export async function settlementState(stores: Stores, rentalId: string) {
-  const [rental] = await stores.rentalsSql<{ state: string }[]>`select state from rentals.rentals where id = ${rentalId}`;
-  const [hold] = await stores.paymentsSql<{ state: string }[]>`select state from payments.holds where rental_id = ${rentalId}`;
-  const [ledger] = await stores.paymentsSql<{ n: number }[]>`select count(*)::int as n from payments.ledger where rental_id = ${rentalId}`;
+  const [rental] = await stores.rentalsSql<
+    { state: string }[]
+  >`select state from rentals.rentals where id = ${rentalId}`;
+  const [hold] = await stores.paymentsSql<
+    { state: string }[]
+  >`select state from payments.holds where rental_id = ${rentalId}`;
+  const [ledger] = await stores.paymentsSql<
+    { n: number }[]
+  >`select count(*)::int as n from payments.ledger where rental_id = ${rentalId}`;
   return { rental: rental?.state, hold: hold?.state, ledgerEntries: ledger?.n };
 }
 
