@@ -117,7 +117,11 @@ const harnessPg = await startPostgres();
 const harnessRedis = await startRedis();
 process.env.TEST_PG_URL = harnessPg.url;
 process.env.TEST_REDIS_URL = harnessRedis.url;
-let failover;
+let failover: {
+  postgres: Awaited<ReturnType<typeof runPgFailover>>;
+  sentinel: Awaited<ReturnType<typeof runRedisFailover>>;
+  cluster: Awaited<ReturnType<typeof runRedisFailover>>;
+};
 try {
   const pgGap = await runPgFailover({ topology: 'monolith', replicas: 4, loadMs: 3000 });
   progress(`PostgreSQL failover: gap ${pgGap.writeGapMs} ms, lost ${pgGap.lost} of ${pgGap.acknowledged}`);

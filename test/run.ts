@@ -1,12 +1,12 @@
 /**
  * Test entrypoint (`npm test`): typechecks the project (`tsc --noEmit`, failing on any type
- * error), starts throwaway PostgreSQL + Redis meanwhile, then runs every `*.test.ts` under
+ * error) and checks formatting and lint (`biome ci`), starts throwaway PostgreSQL + Redis meanwhile, then runs every `*.test.ts` under
  * src/ and test/ with Node's built-in test runner.
  *
  *   npm test                               # everything
  *   npm test -- src/modules/identity       # only files whose path contains an argument
  *   npm test -- --test-name-pattern=login  # args starting with "-" are passed to node
- *   npm test -- --no-typecheck src/…       # skip the typecheck (refused when CI is set)
+ *   npm test -- --no-typecheck src/…       # skip the typecheck and lint (refused when CI is set)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -50,31 +50,49 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(sig, () => process.exit(128 + constants.signals[sig]));
 }
 
-/**
- * `tsc --noEmit` over the whole project, incremental (its state under node_modules/.cache), so
- * a type error fails the run; resolves to tsc's exit code.
- */
-function typecheck(): Promise<number> {
-  const tsc = resolve(root, 'node_modules/typescript/bin/tsc');
-  // TYPECHECK_PROJECT points at another tsconfig (the harness's own test uses it).
-  const project = process.env.TYPECHECK_PROJECT ?? resolve(root, 'tsconfig.json');
-  const buildInfo = process.env.TYPECHECK_PROJECT
-    ? []
-    : ['--incremental', '--tsBuildInfoFile', resolve(root, 'node_modules/.cache/shareloop/tsc.tsbuildinfo')];
-  const child = spawn(process.execPath, [tsc, '--noEmit', '-p', project, ...buildInfo, '--pretty', 'false'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+/** Runs a Node script to completion with its output on ours; resolves to its exit code. */
+function runCheck(name: string, script: string, argv: string[]): Promise<number> {
+  const child = spawn(process.execPath, [script, ...argv], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   child.once('exit', () => process.off('exit', kill));
   return new Promise((done) => {
     child.once('error', (err) => {
-      console.error('[test] could not run tsc:', err.message);
+      console.error(`[test] could not run ${name}:`, err.message);
       done(1);
     });
     child.once('exit', (code) => done(code ?? 1));
   });
+}
+
+/**
+ * `tsc --noEmit` over the whole project, incremental (its state under node_modules/.cache), so
+ * a type error fails the run; resolves to tsc's exit code.
+ */
+function typecheck(): Promise<number> {
+  // TYPECHECK_PROJECT points at another tsconfig (the harness's own test uses it).
+  const project = process.env.TYPECHECK_PROJECT ?? resolve(root, 'tsconfig.json');
+  const buildInfo = process.env.TYPECHECK_PROJECT
+    ? []
+    : ['--incremental', '--tsBuildInfoFile', resolve(root, 'node_modules/.cache/shareloop/tsc.tsbuildinfo')];
+  return runCheck('tsc', resolve(root, 'node_modules/typescript/bin/tsc'), [
+    '--noEmit',
+    '-p',
+    project,
+    ...buildInfo,
+    '--pretty',
+    'false',
+  ]);
+}
+
+/** Biome's formatter and linter over the project (biome.json); errors fail the run, warnings are not shown. */
+function lint(): Promise<number> {
+  return runCheck('biome', resolve(root, 'node_modules/@biomejs/biome/bin/biome'), [
+    'ci',
+    '.',
+    '--colors=off',
+    '--diagnostic-level=error',
+  ]);
 }
 
 class TypeErrorsFound extends Error {
@@ -83,11 +101,18 @@ class TypeErrorsFound extends Error {
   }
 }
 
+class LintErrorsFound extends Error {
+  constructor() {
+    super('biome ci found formatting or lint errors (above; `npx biome check --write .` fixes most): no test was run');
+  }
+}
+
 const services: Service[] = [];
 let exitCode = 1;
 try {
   // The typecheck runs while the servers start; a type error fails the run before any test.
   const typechecked = skipTypecheck ? Promise.resolve(0) : typecheck();
+  const linted = skipTypecheck ? Promise.resolve(0) : lint();
   const pg = await startPostgres();
   services.push(pg);
   const redis = await startRedis();
@@ -95,7 +120,8 @@ try {
   process.env.TEST_PG_URL = pg.url;
   process.env.TEST_REDIS_URL = redis.url;
   if ((await typechecked) !== 0) throw new TypeErrorsFound();
-  if (!skipTypecheck) console.log('[test] tsc --noEmit: no type errors');
+  if ((await linted) !== 0) throw new LintErrorsFound();
+  if (!skipTypecheck) console.log('[test] tsc --noEmit: no type errors; biome ci: formatted, no lint errors');
   console.log(`[test] ${pg.description}; ${redis.description}; running ${files.length} file(s)`);
 
   const child = spawn(
@@ -130,7 +156,7 @@ try {
   });
   process.off('exit', killChild);
 } catch (err) {
-  if (err instanceof TypeErrorsFound) console.error(`[test] ${err.message}`);
+  if (err instanceof TypeErrorsFound || err instanceof LintErrorsFound) console.error(`[test] ${err.message}`);
   else console.error('[test] harness error:', err);
   exitCode = 1;
 } finally {

@@ -190,8 +190,11 @@ type Json = unknown;
 /** Every path to a value inside a JSON value (the root is []). */
 function pathsOf(value: Json, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
-  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], out));
-  else if (value !== null && typeof value === 'object')
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      pathsOf(v, [...at, i], out);
+    });
+  } else if (value !== null && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], out);
   return out;
 }

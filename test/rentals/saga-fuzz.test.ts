@@ -87,7 +87,7 @@ const sagaArb = fc.record({
   days: fc.integer({ min: 1, max: 4 }),
   funds: fc.constantFrom(0, 3_000, 60_000, 60_000),
   faults: faultArb,
-  then: fc.constantFrom<'nothing' | 'cancel' | 'return'>('nothing', 'nothing', 'cancel', 'return'),
+  afterwards: fc.constantFrom<'nothing' | 'cancel' | 'return'>('nothing', 'nothing', 'cancel', 'return'),
 });
 
 const batchArb = fc.record({
@@ -170,7 +170,7 @@ test(`fast-check: ${BATCHES} batches of ${SAGAS_PER_BATCH} concurrent sagas with
             );
             return;
           }
-          const { then } = runs[i]!.saga;
+          const { afterwards } = runs[i]!.saga;
           const handedOver = result.rental.status === 'active';
           const refusedWith = async (call: Promise<unknown>, code: string) =>
             assert.equal(
@@ -181,16 +181,16 @@ test(`fast-check: ${BATCHES} batches of ${SAGAS_PER_BATCH} concurrent sagas with
               code,
             );
           // Before the handover a rental can be cancelled, not returned; after it, the other way round.
-          if (then === 'cancel' && !handedOver)
+          if (afterwards === 'cancel' && !handedOver)
             await world.bus.call(rentals.ops.cancelRental, { id: result.rental.id }, as(runs[i]!.renter));
-          if (then === 'cancel' && handedOver)
+          if (afterwards === 'cancel' && handedOver)
             await refusedWith(
               world.bus.call(rentals.ops.cancelRental, { id: result.rental.id }, as(runs[i]!.renter)),
               'rentals.notCancellable',
             );
-          if (then === 'return' && handedOver)
+          if (afterwards === 'return' && handedOver)
             await world.bus.call(rentals.ops.returnRental, { id: result.rental.id }, as(owner));
-          if (then === 'return' && !handedOver)
+          if (afterwards === 'return' && !handedOver)
             await refusedWith(
               world.bus.call(rentals.ops.returnRental, { id: result.rental.id }, as(owner)),
               'rentals.notHandedOver',

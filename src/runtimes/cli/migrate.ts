@@ -59,7 +59,7 @@ if (serverUrl) {
 }
 
 const log = createLogger({ level: 'warn', pretty: false, name: COMMAND });
-let lock;
+let lock: ReturnType<typeof lockDataDir> | undefined;
 try {
   lock = embedded ? lockDataDir(config.DATA_DIR, COMMAND) : undefined;
 } catch (error) {

@@ -69,7 +69,7 @@ export async function openOperatorChannel(options: {
     );
     return channel;
   }
-  let lock;
+  let lock: ReturnType<typeof lockDataDir> | undefined;
   try {
     lock = embedded ? lockDataDir(config.DATA_DIR, command) : undefined;
   } catch (error) {

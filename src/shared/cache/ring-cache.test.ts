@@ -100,7 +100,9 @@ test('a dead cache node answers misses and drops writes, never errors; the other
     await cache.set('after', 'v', 60);
     await cache.del(...sample.slice(0, 20));
     const elapsed = Date.now() - started;
-    sample.forEach((k, i) => assert.equal(values[i], cache.nodeOf(k) === doomed.url ? undefined : 'v', k));
+    sample.forEach((k, i) => {
+      assert.equal(values[i], cache.nodeOf(k) === doomed.url ? undefined : 'v', k);
+    });
     assert.ok(
       values.some((v) => v === undefined) && values.some((v) => v === 'v'),
       'misses on the dead node, hits elsewhere',

@@ -69,7 +69,9 @@ export class RingCache implements Cache {
     await Promise.all(
       [...byNode].map(async ([node, indexes]) => {
         const found = await this.degrade(node, () => node.redis.mget(...indexes.map((i) => keys[i]!)), []);
-        indexes.forEach((keyIndex, j) => (values[keyIndex] = found[j] ?? undefined));
+        indexes.forEach((keyIndex, j) => {
+          values[keyIndex] = found[j] ?? undefined;
+        });
       }),
     );
     return values;

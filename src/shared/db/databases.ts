@@ -108,10 +108,11 @@ export class Databases {
           'database failover seen',
         );
       },
-      onObserved: (lags) =>
-        lags.forEach((lag, i) =>
-          metrics?.replicaLag.set({ database: name, replica: `replica${i + 1}` }, lag === undefined ? -1 : lag / 1000),
-        ),
+      onObserved: (lags) => {
+        lags.forEach((lag, i) => {
+          metrics?.replicaLag.set({ database: name, replica: `replica${i + 1}` }, lag === undefined ? -1 : lag / 1000);
+        });
+      },
     });
     await replication.start();
     followingPrimaries.set(url, replication);

@@ -118,12 +118,18 @@ export class Replication {
     // Write hosts first: a replica's position is compared with primary positions sampled before it.
     const writeHosts = this.options.write.hosts;
     const seen = await Promise.all(writeHosts.map((h) => this.probes.get(keyOf(h))!.probe()));
-    writeHosts.forEach((h, i) => this.states.set(keyOf(h), seen[i]!));
+    writeHosts.forEach((h, i) => {
+      this.states.set(keyOf(h), seen[i]!);
+    });
     this.choosePrimary(writeHosts, seen);
     const readOnly = [...new Set(this.readKeys)].filter((key) => !writeHosts.some((h) => keyOf(h) === key));
     const replicaStates = await Promise.all(readOnly.map((key) => this.probes.get(key)!.probe()));
-    readOnly.forEach((key, i) => this.states.set(key, replicaStates[i]!));
-    this.readKeys.forEach((key, i) => (this.freshAsOf[i] = this.freshness(this.states.get(key))));
+    readOnly.forEach((key, i) => {
+      this.states.set(key, replicaStates[i]!);
+    });
+    this.readKeys.forEach((key, i) => {
+      this.freshAsOf[i] = this.freshness(this.states.get(key));
+    });
     this.options.onObserved?.(this.readKeys.map((_, i) => this.replicaLagMs(i)));
   }
 

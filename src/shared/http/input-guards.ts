@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type FieldError, platformErrors } from '../bus/errors.ts';
 
 /** A NUL character, or a UTF-16 surrogate without its pair: text no database, log or event should receive. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding NUL is the point of this pattern.
 const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The earliest and latest instants any date input may name: outside them a date is a typo or a probe. */
@@ -24,7 +25,9 @@ export function unsafeTextErrors(value: unknown, path: string[] = [], errors: Fi
         message: 'must not contain NUL characters or unpaired surrogates',
       });
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => unsafeTextErrors(item, [...path, String(i)], errors));
+    value.forEach((item, i) => {
+      unsafeTextErrors(item, [...path, String(i)], errors);
+    });
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       if (UNSAFE_TEXT.test(key))

@@ -156,7 +156,10 @@ const policies = new WeakMap<RateLimitRule, string>();
 
 function policyOf(rule: RateLimitRule): string {
   let policy = policies.get(rule);
-  if (policy === undefined) policies.set(rule, (policy = `${rule.capacity};w=${windowSeconds(rule)}`));
+  if (policy === undefined) {
+    policy = `${rule.capacity};w=${windowSeconds(rule)}`;
+    policies.set(rule, policy);
+  }
   return policy;
 }
 

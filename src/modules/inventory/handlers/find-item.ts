@@ -18,7 +18,10 @@ function prepareFindItem(db: Db) {
 /** Loads an item row or raises inventory.itemNotFound. */
 export async function findItem(db: Db, id: string): Promise<ItemRow> {
   let query = prepared.get(db);
-  if (!query) prepared.set(db, (query = prepareFindItem(db)));
+  if (!query) {
+    query = prepareFindItem(db);
+    prepared.set(db, query);
+  }
   const [row] = await query.execute({ id });
   if (!row) throw inventory.error('itemNotFound', `No item ${id}.`);
   return row;

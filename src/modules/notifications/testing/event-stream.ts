@@ -38,8 +38,7 @@ export function readEventStream(response: Response) {
         const { done, value } = await reader.read();
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           seen.push(parse(buffer.slice(0, end)));
           buffer = buffer.slice(end + 2);
         }

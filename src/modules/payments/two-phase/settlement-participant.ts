@@ -114,7 +114,7 @@ export function settlementPool(participant: SettlementParticipant): postgres.Sql
 
 /** Checks that gid is one of rentals' settlement GIDs addressed to payments. */
 export function checkSettlementGid(gid: string): void {
-  let parts;
+  let parts: ReturnType<typeof parseGid>;
   try {
     parts = parseGid(gid);
   } catch (error) {
