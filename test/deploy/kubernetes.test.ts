@@ -153,6 +153,8 @@ for (const overlay of ['monolith', 'split'] as const) {
           assert.ok(['HorizontalPodAutoscaler', 'PodDisruptionBudget'].every((kind) => byKind(objects, kind).some((o) => (o.spec.scaleTargetRef?.name ?? o.spec.selector.matchLabels['app.kubernetes.io/name']) === module)), `${module} HPA and PDB`);
           for (const other of MODULES.filter((m) => m !== module)) assert.ok(env[discoveryEnvNames(other).dns], `${module} finds ${other}`);
           assert.ok(byKind(objects, 'Database').some((d) => d.spec.name === module && d.spec.cluster.name === 'shareloop-db'), `${module} database`);
+          const migrate = named(objects, 'Job', 'shareloop-migrate')!;
+          assert.equal(envOf(migrate)[`${module.toUpperCase()}_DATABASE_URL`], env[`${module.toUpperCase()}_DATABASE_URL`], `the migration Job migrates ${module} where it runs`);
         }
         // Application pods take each other's bus calls: every Deployment is selected by the app-to-app policy.
         const appPolicy = named(objects, 'NetworkPolicy', 'app-from-app')!;
