@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import Ajv2019 from 'ajv/dist/2019.js';
+import { parseConfig } from '../../src/shared/config/config.ts';
 import { deployDir, yamlDocuments } from './render.ts';
 
 const require = createRequire(import.meta.url);
@@ -54,10 +55,48 @@ test('split compose: two gateways behind HAProxy, replicas, Sentinel, Prometheus
   assert.match(prometheus, /rule_files:\s*\n\s*- \/etc\/prometheus\/rules\/\*\.yml/);
   assert.ok(services.prometheus!.volumes!.some((v) => v.startsWith('../observability/prometheus/rules:/etc/prometheus/rules')));
   assert.ok(services.grafana!.volumes!.some((v) => v.startsWith('../observability/grafana/dashboards:')));
-  for (const module of ['identity', 'inventory', 'payments', 'notifications', 'catalog', 'rentals']) {
+  for (const module of ['identity', 'inventory', 'payments', 'notifications', 'catalog', 'rentals', 'analytics']) {
     assert.ok(services[module], module);
     assert.equal(services['gateway-1']!.environment![`${module.toUpperCase()}_DNS`], `${module}:3000`);
+    assert.match(prometheus, new RegExp(`names: \\[[^\\]]*\\b${module}\\b`), `Prometheus scrapes ${module}`);
   }
+});
+
+/** A compose environment as the container sees it: ${VAR:-default} gives the default, ${VAR:?message} a value set by the operator. */
+const resolved = (environment: Record<string, string>) =>
+  Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, v.replace(/\$\{(\w+):-([^}]*)\}/g, '$2').replace(/\$\{(\w+):\?[^}]*\}/g, 'x'.repeat(40))]));
+
+test('split compose: the app reads the replicas through DATABASE_READ_URLS and Redis through the Sentinels; secrets have no default', () => {
+  const { services } = load('split.yaml');
+  const apps = Object.entries(services).filter(([, s]) => s.image === 'shareloop:local');
+  const sentinelConf = readFileSync(join(deployDir, 'compose', 'redis', 'sentinel.conf'), 'utf8');
+  const sentinels = Object.keys(services).filter((n) => n.startsWith('sentinel')).map((n) => `${n}:26379`);
+  for (const [name, service] of apps) {
+    const env = service.environment!;
+    for (const key of ['DATABASE_READ_URL', 'REDIS_URL', 'REDIS_SENTINEL_MASTER']) assert.equal(env[key], undefined, `${name}: no ${key}`);
+    assert.match(env.INTERNAL_SERVICE_SECRET!, /^\$\{INTERNAL_SERVICE_SECRET:\?/, `${name}: INTERNAL_SERVICE_SECRET required, no default`);
+    const config = parseConfig(resolved(env));
+    assert.deepEqual(config.DATABASE_READ_URLS.map((u) => new URL(u).host).sort(), ['postgres-replica-1:5432', 'postgres-replica-2:5432'], name);
+    assert.deepEqual(config.REDIS_SENTINELS.map((s) => `${s.host}:${s.port}`), sentinels, name);
+    assert.match(sentinelConf, new RegExp(`sentinel monitor ${config.REDIS_SENTINEL_NAME} `), `${name}: the master name the sentinels monitor`);
+    assert.equal(config.internalSecretIsDefault, false, name);
+  }
+  // The warehouse: its own database, created by the primary's init script, loaded on a schedule by analytics.
+  const analytics = resolved(services.analytics!.environment!);
+  assert.equal(analytics.MODULES, 'analytics');
+  assert.equal(new URL(analytics.WAREHOUSE_URL!).pathname, '/warehouse');
+  assert.ok(analytics.WAREHOUSE_ETL_INTERVAL && analytics.WAREHOUSE_ETL_INTERVAL !== '0');
+  assert.ok(services['postgres-primary']!.volumes!.some((v) => v.startsWith('./postgres/warehouse-init.sh:/docker-entrypoint-initdb.d/')));
+  assert.match(readFileSync(join(deployDir, 'compose', 'postgres', 'warehouse-init.sh'), 'utf8'), /create database warehouse/);
+});
+
+test('monolith compose: the warehouse in its own PostgreSQL database, secrets have no default', () => {
+  const { services } = load('monolith.yaml');
+  const env = services.app!.environment!;
+  assert.equal(new URL(resolved(env).WAREHOUSE_URL!).pathname, '/warehouse');
+  assert.ok(services.postgres!.volumes!.some((v) => v.startsWith('./postgres/warehouse-init.sh:/docker-entrypoint-initdb.d/')));
+  for (const key of ['JWT_SECRET', 'INTERNAL_SERVICE_SECRET']) assert.match(env[key]!, new RegExp(`^\\$\\{${key}:\\?`), key);
+  assert.equal(parseConfig(resolved(env)).internalSecretIsDefault, false);
 });
 
 /** Removes draft-04 "id" keywords (string values; a property named id would hold an object). */

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { discoveryEnvNames } from '../../src/shared/discovery/env-names.ts';
 import { deployDir, renderOverlay, yamlDocuments, type K8sObject } from './render.ts';
 
-const MODULES = ['identity', 'inventory', 'payments', 'notifications', 'catalog', 'rentals'];
+const MODULES = ['identity', 'inventory', 'payments', 'notifications', 'catalog', 'rentals', 'analytics'];
 
 /** kubernetes-models' class for an object's apiVersion and kind, when it has one (CRDs have none). */
 async function modelOf(object: K8sObject): Promise<(new (data: unknown) => { validate(): void }) | undefined> {
@@ -60,9 +60,10 @@ for (const overlay of ['monolith', 'split'] as const) {
         assert.ok(byKind(objects, 'HorizontalPodAutoscaler').some((h) => h.spec.scaleTargetRef.name === name), `${name} HPA`);
         assert.ok(byKind(objects, 'PodDisruptionBudget').some((p) => p.spec.selector.matchLabels['app.kubernetes.io/name'] === name), `${name} PDB`);
         const env = envOf(d);
-        for (const key of ['DATABASE_URL', 'DATABASE_READ_URL']) assert.ok(env[key], `${name} ${key}`);
+        for (const key of ['DATABASE_URL', 'DATABASE_READ_URLS']) assert.ok(env[key], `${name} ${key}`);
+        assert.equal(env.DATABASE_READ_URL, undefined, `${name}: the app reads DATABASE_READ_URLS`);
         assert.match(env.DATABASE_URL!, /@shareloop-db-rw:5432\//);
-        assert.match(env.DATABASE_READ_URL!, /@shareloop-db-ro:5432\//);
+        assert.match(env.DATABASE_READ_URLS!, /@shareloop-db-ro:5432\//);
         const from = c.envFrom.map((e: { secretRef?: { name: string } }) => e.secretRef?.name);
         assert.ok(from.includes('shareloop-secrets'), `${name} gets the secrets`);
       }
@@ -96,6 +97,20 @@ for (const overlay of ['monolith', 'split'] as const) {
       assert.equal(sentinel?.spec.replicas, 3);
       const redisConfig = named(objects, 'ConfigMap', 'redis-config');
       assert.match(redisConfig!.data!['sentinel.conf']!, /sentinel monitor shareloop redis-0\.redis 6379 2/);
+      // The app reaches Redis through the sentinels (so it follows a failover), under the name they monitor.
+      const config = named(objects, 'ConfigMap', 'shareloop-config')!.data!;
+      assert.equal(config.REDIS_URL, undefined, 'no fixed Redis pod');
+      assert.equal(config.REDIS_SENTINEL_MASTER, undefined, 'the app reads REDIS_SENTINEL_NAME');
+      const sentinelService = named(objects, 'Service', 'redis-sentinel')!;
+      assert.equal(sentinelService.spec.clusterIP, 'None', 'sentinel pods have DNS names');
+      const sentinels = config.REDIS_SENTINELS!.split(',');
+      assert.deepEqual(sentinels, Array.from({ length: sentinel!.spec.replicas }, (_, i) => `redis-sentinel-${i}.redis-sentinel:26379`));
+      assert.match(redisConfig!.data!['sentinel.conf']!, new RegExp(`sentinel monitor ${config.REDIS_SENTINEL_NAME} `));
+      // The warehouse is a PostgreSQL database of the cluster, not DuckDB on a pod's disk.
+      const warehouse = deployments.filter((d) => envOf(d).WAREHOUSE_URL);
+      assert.deepEqual(warehouse.map((d) => d.metadata.name), [overlay === 'split' ? 'analytics' : 'shareloop-monolith']);
+      assert.match(envOf(warehouse[0]!).WAREHOUSE_URL!, /@shareloop-db-rw:5432\/warehouse$/);
+      assert.ok(byKind(objects, 'Database').some((d) => d.spec.name === 'warehouse' && d.spec.cluster.name === 'shareloop-db'), 'warehouse database');
       const job = named(objects, 'Job', 'shareloop-migrate');
       assert.deepEqual(job?.spec.template.spec.containers[0].args, ['src/runtimes/cli/migrate.ts']);
     });
@@ -110,7 +125,7 @@ for (const overlay of ['monolith', 'split'] as const) {
       const [rule] = byKind(objects, 'PrometheusRule');
       const rulesDir = join(deployDir, 'observability', 'prometheus', 'rules');
       const groups = readdirSync(rulesDir)
-        .filter((f) => f.endsWith('.yml'))
+        .filter((f) => f.endsWith('.yml') && !f.endsWith('.test.yml'))
         .sort()
         .flatMap((f) => (yamlDocuments(readFileSync(join(rulesDir, f), 'utf8'))[0] as { groups: unknown[] }).groups);
       assert.deepEqual(rule!.spec.groups, groups, 'PrometheusRule in sync with deploy/observability/prometheus/rules');
@@ -134,10 +149,29 @@ for (const overlay of ['monolith', 'split'] as const) {
           const env = envOf(deployment);
           assert.equal(env.MODULES, module);
           assert.match(env[`${module.toUpperCase()}_DATABASE_URL`] ?? '', new RegExp(`@shareloop-db-rw:5432/${module}$`));
+          assert.match(env[`${module.toUpperCase()}_DATABASE_READ_URLS`] ?? '', new RegExp(`@shareloop-db-ro:5432/${module}$`), `${module} reads its own database's replicas`);
+          assert.ok(['HorizontalPodAutoscaler', 'PodDisruptionBudget'].every((kind) => byKind(objects, kind).some((o) => (o.spec.scaleTargetRef?.name ?? o.spec.selector.matchLabels['app.kubernetes.io/name']) === module)), `${module} HPA and PDB`);
           for (const other of MODULES.filter((m) => m !== module)) assert.ok(env[discoveryEnvNames(other).dns], `${module} finds ${other}`);
           assert.ok(byKind(objects, 'Database').some((d) => d.spec.name === module && d.spec.cluster.name === 'shareloop-db'), `${module} database`);
+          const migrate = named(objects, 'Job', 'shareloop-migrate')!;
+          assert.equal(envOf(migrate)[`${module.toUpperCase()}_DATABASE_URL`], env[`${module.toUpperCase()}_DATABASE_URL`], `the migration Job migrates ${module} where it runs`);
         }
-        assert.ok(byKind(objects, 'CronJob').length >= 1);
+        // Application pods take each other's bus calls: every Deployment is selected by the app-to-app policy.
+        const appPolicy = named(objects, 'NetworkPolicy', 'app-from-app')!;
+        for (const d of deployments) {
+          for (const [k, v] of Object.entries(appPolicy.spec.podSelector.matchLabels as Record<string, string>)) assert.equal(d.spec.template.metadata.labels[k], v, `${d.metadata.name} in app-from-app`);
+        }
+        // One ETL schedule: the analytics service's interval (a lease serializes runs), no CronJob for it.
+        assert.match(envOf(named(objects, 'Deployment', 'analytics')!).WAREHOUSE_ETL_INTERVAL ?? '', /^\d+(ms|s|m|h)?$/);
+        const cronJobs = byKind(objects, 'CronJob');
+        assert.deepEqual(cronJobs.map((c) => c.metadata.name), ['catalog-rebuild']);
+        // The rebuild asks the catalog service over the bus, with a flag the CLI has.
+        const args: string[] = cronJobs[0]!.spec.jobTemplate.spec.template.spec.containers[0].args;
+        assert.deepEqual(args, ['src/runtimes/cli/catalog-rebuild.ts', '--service']);
+        const cli = readFileSync(join(deployDir, '..', args[0]!), 'utf8');
+        assert.match(cli, /--service\s+on the catalog service over the internal bus/);
+        const cronEnv = Object.fromEntries(cronJobs[0]!.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+        for (const module of MODULES) assert.equal(cronEnv[discoveryEnvNames(module).dns], `${module}.shareloop.svc.cluster.local:3000`, `catalog-rebuild finds ${module}`);
       });
     }
   });

@@ -43,7 +43,8 @@ async function businessTraffic(baseUrl: string): Promise<void> {
   });
   assert.equal(item.status, 201, JSON.stringify(item.body));
   assert.equal((await api.request('POST', '/v1/wallet/top-ups', { token: renter.accessToken, body: { amount: 50_000, currency: 'EUR' } })).status, 201);
-  const start = Math.floor(Date.now() / DAY) * DAY + DAY;
+  // From today: a period that has started is handed over at once, so it can be returned (a later one could not).
+  const start = Math.floor(Date.now() / DAY) * DAY;
   const rent = async (fromDay: number) => {
     const body = { itemId: item.body.id, from: new Date(start + fromDay * DAY).toISOString(), to: new Date(start + (fromDay + 2) * DAY).toISOString() };
     const created = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body, headers: { 'idempotency-key': randomUUID() } });
@@ -114,7 +115,7 @@ test('every dashboard panel and alert rule runs against live metrics of both top
     return current.every((g) => g.rules.every((r) => r.health === 'ok')) ? current : undefined;
   });
   const files = new Set(groups.map((g) => g.file.split('/').pop()));
-  assert.deepEqual([...files].sort(), readdirSync(join(dashboardsDir, '../../prometheus/rules')).filter((f) => f.endsWith('.yml')).sort(), 'the whole rules directory is loaded');
+  assert.deepEqual([...files].sort(), readdirSync(join(dashboardsDir, '../../prometheus/rules')).filter((f) => f.endsWith('.yml') && !f.endsWith('.test.yml')).sort(), 'the whole rules directory is loaded');
   const silent: string[] = [];
   for (const rule of groups.flatMap((g) => g.rules)) {
     // Replica rules read CloudNativePG's exporter, which only runs in a cluster: they must parse and evaluate, not return series here.
