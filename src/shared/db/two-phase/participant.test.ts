@@ -132,6 +132,25 @@ test('preparing a GID twice does not run the work twice', async () => {
   assert.equal(await holdCount(rentalId), 1);
 });
 
+test('a prepared xid newer than the snapshot xmax (an older transaction still open) is widened right', async () => {
+  // An open transaction with an xid keeps xmax (latest completed + 1) at or below the xid prepared next.
+  const open = await main.reserve();
+  try {
+    await open`begin`;
+    await open`select pg_current_xact_id()`;
+    const g = gid();
+    const vote = await prepareTransaction(main, g, insertHold(randomUUID()));
+    const again = await prepareTransaction(main, g, async () => {});
+    assert.equal(again.xid, vote.xid, 'the repeat finds the same xid8');
+    const [listed] = (await listPrepared(main, prefix)).filter((p) => p.gid === g);
+    assert.equal(listed?.xid, vote.xid, 'listPrepared finds the same xid8');
+    await commitPrepared(main, g, { xid: vote.xid });
+  } finally {
+    await open`rollback`;
+    open.release();
+  }
+});
+
 test('GIDs are cluster-wide and COMMIT PREPARED must run in the database that prepared', async () => {
   const g = gid();
   await prepareTransaction(main, g, insertHold(randomUUID()));

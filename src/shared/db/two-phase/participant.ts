@@ -180,14 +180,15 @@ export async function rollbackPrepared(
  */
 export async function listPrepared(sql: postgres.Sql, prefix: string, olderThanMs = 0): Promise<PreparedXact[]> {
   assertGidPrefix(prefix);
-  // pg_prepared_xacts shows a 32-bit xid; widen it to xid8 against the current xmax (a prepared
-  // xid is older than xmax and within 2^31 of it, so the epoch follows).
+  // pg_prepared_xacts shows a 32-bit xid; widen it to the xid8 nearest the snapshot's xmax (within
+  // 2^31 either way). A prepared xid is not "completed", so xmax (latest completed + 1) can be at or
+  // below it while other transactions run: it is not always older than xmax.
   const rows = await sql<
     { gid: string; xid: string; prepared_ms: number; age_ms: number; owner: string; database: string }[]
   >`
     with now as (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax)
     select p.gid,
-           (now.xmax - ((now.xmax % 4294967296) - p.transaction::text::bigint + 4294967296) % 4294967296)::text as xid,
+           (now.xmax + (p.transaction::text::bigint - now.xmax % 4294967296 + 6442450944) % 4294967296 - 2147483648)::text as xid,
            (extract(epoch from p.prepared) * 1000)::float8 as prepared_ms,
            (extract(epoch from clock_timestamp() - p.prepared) * 1000)::float8 as age_ms,
            p.owner::text as owner, p.database::text as database
@@ -264,7 +265,7 @@ interface Found {
 async function findPrepared(sql: postgres.Sql, gid: string): Promise<Found | undefined> {
   const [row] = await sql<{ xid: string; here: boolean }[]>`
     with now as (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax)
-    select (now.xmax - ((now.xmax % 4294967296) - p.transaction::text::bigint + 4294967296) % 4294967296)::text as xid,
+    select (now.xmax + (p.transaction::text::bigint - now.xmax % 4294967296 + 6442450944) % 4294967296 - 2147483648)::text as xid,
            p.database = current_database() as here
       from pg_prepared_xacts p, now
      where p.gid = ${gid}`;
