@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { apiClient } from '../support/api-client.ts';
+import { type ApiResponse, apiClient } from '../support/api-client.ts';
 import { testServers } from '../support/env.ts';
 import { eventually } from '../support/eventually.ts';
 import { drill } from '../support/fixtures.ts';
@@ -37,6 +37,8 @@ export interface RedisFailoverResult {
   eventsLost: number;
   /** Owner notifications beyond one per listing (an effect applied twice). */
   duplicatedEffects: number;
+  /** After the load, how long the first session check waited out 503 + Retry-After (services still failing over). */
+  recoveredMs: number;
   /** Statuses of the session checks, for the report. */
   statuses: Record<string, number>;
 }
@@ -118,14 +120,21 @@ export async function runRedisFailover(options: {
     running = false;
     await Promise.all(load);
 
-    const me = await api.request('GET', '/v1/users/me', { token: other.accessToken });
-    const replay = await api.request('POST', '/v1/items', {
-      token: owner.accessToken,
-      headers: { 'idempotency-key': key },
-      body: drill({ title: 'kept key' }),
-    });
-    const loggedOut = await api.request('POST', '/v1/auth/logout', { token: other.accessToken, body: {} });
-    const afterLogout = await api.request('GET', '/v1/users/me', { token: other.accessToken });
+    // Checks run as a client honouring 503 + Retry-After would: a service may still be failing over.
+    const recoveringFrom = Date.now();
+    const me = await whileUnavailable(() => api.request('GET', '/v1/users/me', { token: other.accessToken }));
+    const recoveredMs = Date.now() - recoveringFrom;
+    const replay = await whileUnavailable(() =>
+      api.request('POST', '/v1/items', {
+        token: owner.accessToken,
+        headers: { 'idempotency-key': key },
+        body: drill({ title: 'kept key' }),
+      }),
+    );
+    const loggedOut = await whileUnavailable(() =>
+      api.request('POST', '/v1/auth/logout', { token: other.accessToken, body: {} }),
+    );
+    const afterLogout = await whileUnavailable(() => api.request('GET', '/v1/users/me', { token: other.accessToken }));
     const burst = await Promise.all(
       Array.from({ length: authLimit + 10 }, () =>
         api.request('POST', '/v1/auth/login', { body: { email: other.email, password: 'wrong password!' } }),
@@ -163,6 +172,7 @@ export async function runRedisFailover(options: {
           killedAt,
         ),
         failedOtherwise,
+        recoveredMs,
         sessionSurvived: me.status === 200,
         revokedAtOnce: afterLogout.status === 401,
         statuses: { me: me.status, logout: loggedOut.status, afterLogout: afterLogout.status },
@@ -181,5 +191,15 @@ export async function runRedisFailover(options: {
     running = false;
     await deployment.stop();
     await redis.stop();
+  }
+}
+
+/** Sends again while the answer is 503 with Retry-After (at most 15 s); any other answer is returned as it is. */
+async function whileUnavailable(send: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const response = await send();
+    if (response.status !== 503 || !response.headers.get('retry-after') || Date.now() > until) return response;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
