@@ -30,5 +30,6 @@ test('multi-stage, production dependencies only, non-root, health check, one ima
   assert.match(text, /^ENTRYPOINT \["node", "--import", "tsx"\]$/m);
   assert.match(text, /^CMD \["src\/runtimes\/monolith.ts"\]$/m);
   const ignore = readFileSync(join(deployDir, '..', '.dockerignore'), 'utf8').split('\n');
-  for (const entry of ['node_modules', 'test', '**/*.test.ts', '.git']) assert.ok(ignore.includes(entry), `.dockerignore has ${entry}`);
+  for (const entry of ['node_modules', 'test', '**/*.test.ts', '.git'])
+    assert.ok(ignore.includes(entry), `.dockerignore has ${entry}`);
 });

@@ -7,7 +7,13 @@ import { parseAllDocuments } from 'yaml';
 export const deployDir = fileURLToPath(new URL('../../deploy/', import.meta.url));
 
 /** A rendered Kubernetes object (loosely typed: tests read what they check). */
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> } & Record<string, any>;
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+} & Record<string, any>;
 
 /** Finds a binary on PATH; fails naming what to install. */
 export function binary(name: string, install: string): string {

@@ -21,8 +21,18 @@ let rules: string;
 
 before(async () => {
   const { pgUrl, redisUrl } = testServers();
-  const env = { ...testDeploymentEnv(), DATABASE_URL: await createDatabase(pgUrl), REDIS_URL: redisUrl, LOG_LEVEL: 'warn' };
-  topology = await startSplitTopology({ env, gatewayPort: await freePort(), gateways: 2, layout: withReplicas({ inventory: 2 }) });
+  const env = {
+    ...testDeploymentEnv(),
+    DATABASE_URL: await createDatabase(pgUrl),
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'warn',
+  };
+  topology = await startSplitTopology({
+    env,
+    gatewayPort: await freePort(),
+    gateways: 2,
+    layout: withReplicas({ inventory: 2 }),
+  });
   rules = mkdtempSync(join(tmpdir(), 'shareloop-rules-'));
   cpSync(rulesDir, rules, { recursive: true });
   const availability = join(rules, 'shareloop-availability.yml');
@@ -30,7 +40,9 @@ before(async () => {
   const shortened = text.replace(/(alert: ShareloopInstanceDown[\s\S]*?for: )1m/, `$1${FOR_SECONDS}s`);
   assert.notEqual(shortened, text, 'the instance-down rule has the expected `for: 1m`');
   writeFileSync(availability, shortened);
-  const targets = topology.processes.filter((p) => p.name !== 'haproxy').map((p) => ({ address: new URL(p.url).host, labels: { process: p.name } }));
+  const targets = topology.processes
+    .filter((p) => p.name !== 'haproxy')
+    .map((p) => ({ address: new URL(p.url).host, labels: { process: p.name } }));
   prometheus = await startPrometheus(targets, rules);
 });
 
@@ -46,7 +58,13 @@ test('through HAProxy, SIGKILL of a gateway and of an inventory instance under l
   const item = await api.request('POST', '/v1/items', {
     token: owner.accessToken,
     headers: { 'idempotency-key': randomUUID() },
-    body: { title: 'Ladder', category: 'tools', dailyPrice: { amount: 300, currency: 'EUR' }, deposit: { amount: 2000, currency: 'EUR' }, condition: 'good' },
+    body: {
+      title: 'Ladder',
+      category: 'tools',
+      dailyPrice: { amount: 300, currency: 'EUR' },
+      deposit: { amount: 2000, currency: 'EUR' },
+      condition: 'good',
+    },
   });
   assert.equal(item.status, 201);
   await eventually('every target scraped', async () => {
@@ -79,11 +97,14 @@ test('through HAProxy, SIGKILL of a gateway and of an inventory instance under l
   assert.ok(before > 0, 'traffic flows');
 
   const killedAt = Date.now();
-  for (const name of ['gateway-1', 'inventory-1']) topology.processes.find((p) => p.name === name)!.child.kill('SIGKILL');
+  for (const name of ['gateway-1', 'inventory-1'])
+    topology.processes.find((p) => p.name === name)!.child.kill('SIGKILL');
   const alert = await eventually(
     'ShareloopInstanceDown firing for both killed processes',
     async () => {
-      const firing = (await prometheus.alerts()).filter((a) => a.labels.alertname === 'ShareloopInstanceDown' && a.state === 'firing');
+      const firing = (await prometheus.alerts()).filter(
+        (a) => a.labels.alertname === 'ShareloopInstanceDown' && a.state === 'firing',
+      );
       const names = new Set(firing.map((a) => a.labels.process));
       return names.has('gateway-1') && names.has('inventory-1') ? firing : undefined;
     },
@@ -106,10 +127,15 @@ test('through HAProxy, SIGKILL of a gateway and of an inventory instance under l
   await Promise.all(workers);
 
   const total = outcomes.ok + outcomes.failed;
-  console.log(`[split-failover] ${total} requests, ${outcomes.failed} failed ${JSON.stringify([...outcomes.errors])}; alert fired ${firedAfterSeconds.toFixed(1)} s after the kills`);
+  console.log(
+    `[split-failover] ${total} requests, ${outcomes.failed} failed ${JSON.stringify([...outcomes.errors])}; alert fired ${firedAfterSeconds.toFixed(1)} s after the kills`,
+  );
   assert.ok(outcomes.ok > afterRestart, 'traffic flows after the restarts');
   // At most the requests in flight on the two killed processes may fail.
-  assert.ok(outcomes.failed <= 2 * CONCURRENCY, `${outcomes.failed} failed of ${total}: ${JSON.stringify([...outcomes.errors])}`);
+  assert.ok(
+    outcomes.failed <= 2 * CONCURRENCY,
+    `${outcomes.failed} failed of ${total}: ${JSON.stringify([...outcomes.errors])}`,
+  );
   const haproxyUp = await fetch(`${topology.gatewayUrl}/readyz`);
   assert.equal(haproxyUp.status, 200);
 });

@@ -20,8 +20,15 @@ function dashboardQueries(): { where: string; expr: string }[] {
   return readdirSync(dashboardsDir)
     .filter((f) => f.endsWith('.json'))
     .flatMap((file) => {
-      const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
-      return dashboard.panels.flatMap((panel) => panel.targets.map((t) => ({ where: `${file} / ${panel.title}`, expr: t.expr.replaceAll('$__rate_interval', '1m') })));
+      const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8')) as {
+        panels: { title: string; targets: { expr: string }[] }[];
+      };
+      return dashboard.panels.flatMap((panel) =>
+        panel.targets.map((t) => ({
+          where: `${file} / ${panel.title}`,
+          expr: t.expr.replaceAll('$__rate_interval', '1m'),
+        })),
+      );
     });
 }
 
@@ -39,14 +46,36 @@ async function businessTraffic(baseUrl: string): Promise<void> {
   const item = await api.request('POST', '/v1/items', {
     token: owner.accessToken,
     headers: { 'idempotency-key': randomUUID() },
-    body: { title: 'Camping tent', category: 'camping', dailyPrice: { amount: 1000, currency: 'EUR' }, deposit: { amount: 5000, currency: 'EUR' }, condition: 'good' },
+    body: {
+      title: 'Camping tent',
+      category: 'camping',
+      dailyPrice: { amount: 1000, currency: 'EUR' },
+      deposit: { amount: 5000, currency: 'EUR' },
+      condition: 'good',
+    },
   });
   assert.equal(item.status, 201, JSON.stringify(item.body));
-  assert.equal((await api.request('POST', '/v1/wallet/top-ups', { token: renter.accessToken, body: { amount: 50_000, currency: 'EUR' } })).status, 201);
+  assert.equal(
+    (
+      await api.request('POST', '/v1/wallet/top-ups', {
+        token: renter.accessToken,
+        body: { amount: 50_000, currency: 'EUR' },
+      })
+    ).status,
+    201,
+  );
   const start = Math.floor(Date.now() / DAY) * DAY + DAY;
   const rent = async (fromDay: number) => {
-    const body = { itemId: item.body.id, from: new Date(start + fromDay * DAY).toISOString(), to: new Date(start + (fromDay + 2) * DAY).toISOString() };
-    const created = await api.request('POST', '/v1/rentals', { token: renter.accessToken, body, headers: { 'idempotency-key': randomUUID() } });
+    const body = {
+      itemId: item.body.id,
+      from: new Date(start + fromDay * DAY).toISOString(),
+      to: new Date(start + (fromDay + 2) * DAY).toISOString(),
+    };
+    const created = await api.request('POST', '/v1/rentals', {
+      token: renter.accessToken,
+      body,
+      headers: { 'idempotency-key': randomUUID() },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     return created.body.id as string;
   };
@@ -54,7 +83,10 @@ async function businessTraffic(baseUrl: string): Promise<void> {
   const returnedReply = await api.request('POST', `/v1/rentals/${returned}/return`, { token: owner.accessToken });
   assert.equal(returnedReply.status, 200, JSON.stringify(returnedReply.body));
   const cancelled = await rent(10);
-  assert.equal((await api.request('POST', `/v1/rentals/${cancelled}/cancel`, { token: renter.accessToken })).status, 200);
+  assert.equal(
+    (await api.request('POST', `/v1/rentals/${cancelled}/cancel`, { token: renter.accessToken })).status,
+    200,
+  );
   for (let i = 0; i < 5; i++) {
     assert.equal((await api.request('GET', `/v1/items/${item.body.id}`)).status, 200);
     assert.equal((await api.request('GET', '/v1/items?limit=5')).status, 200);
@@ -70,7 +102,12 @@ let prometheus: PrometheusServer;
 before(async () => {
   const { pgUrl, redisUrl } = testServers();
   monolith = await startTopology('monolith');
-  const env = { ...testDeploymentEnv(), DATABASE_URL: await createDatabase(pgUrl), REDIS_URL: redisUrl, LOG_LEVEL: 'warn' };
+  const env = {
+    ...testDeploymentEnv(),
+    DATABASE_URL: await createDatabase(pgUrl),
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'warn',
+  };
   split = await startSplitTopology({ env, gatewayPort: await freePort() });
   const targets: ScrapeTarget[] = [
     { address: new URL(monolith.baseUrl).host, labels: { topology: 'monolith', process: 'monolith' } },
@@ -91,15 +128,22 @@ test('every dashboard panel and alert rule runs against live metrics of both top
     const result = await prometheus.query('circuit_breaker_state{service="gateway",scope="service"}');
     return result.length >= 6 ? result : undefined;
   });
-  assert.ok(breakers.every((b) => b.value[1] === '0'), 'closed at start');
+  assert.ok(
+    breakers.every((b) => b.value[1] === '0'),
+    'closed at start',
+  );
 
   await Promise.all([businessTraffic(monolith.baseUrl), businessTraffic(split.gatewayUrl)]);
   // Events reach their consumers, then a few scrapes and rule evaluations land.
-  await eventually('catalog caught up in both topologies', async () => {
-    const lag = await prometheus.query('catalog_projection_lag_seconds');
-    const pending = await prometheus.query('events_published_total{event="rentals.rentalCancelled"}');
-    return lag.length >= 2 && lag.every((s) => Number(s.value[1]) === 0) && pending.length >= 2 ? true : undefined;
-  }, 60_000);
+  await eventually(
+    'catalog caught up in both topologies',
+    async () => {
+      const lag = await prometheus.query('catalog_projection_lag_seconds');
+      const pending = await prometheus.query('events_published_total{event="rentals.rentalCancelled"}');
+      return lag.length >= 2 && lag.every((s) => Number(s.value[1]) === 0) && pending.length >= 2 ? true : undefined;
+    },
+    60_000,
+  );
   await new Promise((resolve) => setTimeout(resolve, 3000));
 
   const empty: string[] = [];
@@ -114,7 +158,13 @@ test('every dashboard panel and alert rule runs against live metrics of both top
     return current.every((g) => g.rules.every((r) => r.health === 'ok')) ? current : undefined;
   });
   const files = new Set(groups.map((g) => g.file.split('/').pop()));
-  assert.deepEqual([...files].sort(), readdirSync(join(dashboardsDir, '../../prometheus/rules')).filter((f) => f.endsWith('.yml')).sort(), 'the whole rules directory is loaded');
+  assert.deepEqual(
+    [...files].sort(),
+    readdirSync(join(dashboardsDir, '../../prometheus/rules'))
+      .filter((f) => f.endsWith('.yml'))
+      .sort(),
+    'the whole rules directory is loaded',
+  );
   const silent: string[] = [];
   for (const rule of groups.flatMap((g) => g.rules)) {
     // Replica rules read CloudNativePG's exporter, which only runs in a cluster: they must parse and evaluate, not return series here.
@@ -123,12 +173,18 @@ test('every dashboard panel and alert rule runs against live metrics of both top
     const result = await prometheus.query(signal);
     if (result.length === 0) silent.push(`rule ${rule.name}: ${signal}`);
     // Latency on this shared 2-core machine may well cross 1 s; every process being up and every breaker closed may not.
-    if (rule.name === 'ShareloopInstanceDown' || rule.name === 'ShareloopBreakerOpen') assert.equal(rule.state, 'inactive', `${rule.name} is quiet while all is well`);
+    if (rule.name === 'ShareloopInstanceDown' || rule.name === 'ShareloopBreakerOpen')
+      assert.equal(rule.state, 'inactive', `${rule.name} is quiet while all is well`);
   }
   assert.deepEqual(silent, [], 'rule expressions without series');
 
   // Both topologies are seen: per-op hop timings from the split gateway, local ones from the monolith.
   assert.ok((await prometheus.query('bus_call_duration_seconds_count{transport="http",service="gateway"}')).length > 0);
-  assert.ok((await prometheus.query('bus_call_duration_seconds_count{transport="local",service="monolith"}')).length > 0);
-  assert.ok((await prometheus.query('event_stream_pending_entries')).length > 0, 'stream gauges from the split services');
+  assert.ok(
+    (await prometheus.query('bus_call_duration_seconds_count{transport="local",service="monolith"}')).length > 0,
+  );
+  assert.ok(
+    (await prometheus.query('event_stream_pending_entries')).length > 0,
+    'stream gauges from the split services',
+  );
 });

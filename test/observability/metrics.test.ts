@@ -16,7 +16,8 @@ import { startTestHost, type TestHost } from '../support/test-host.ts';
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
@@ -47,15 +48,31 @@ describe('metrics of a monolith host', () => {
     });
     assert.equal(again.status, 409);
     const text = await scrape();
-    assert.ok((sample(text, 'bus_call_duration_seconds_count', { op: 'identity.register', transport: 'local', outcome: 'ok' }) ?? 0) >= 1, 'ok call observed');
-    assert.ok((sample(text, 'bus_call_duration_seconds_count', { op: 'identity.register', transport: 'local', outcome: 'conflict' }) ?? 0) >= 1, 'refused call observed');
+    assert.ok(
+      (sample(text, 'bus_call_duration_seconds_count', {
+        op: 'identity.register',
+        transport: 'local',
+        outcome: 'ok',
+      }) ?? 0) >= 1,
+      'ok call observed',
+    );
+    assert.ok(
+      (sample(text, 'bus_call_duration_seconds_count', {
+        op: 'identity.register',
+        transport: 'local',
+        outcome: 'conflict',
+      }) ?? 0) >= 1,
+      'refused call observed',
+    );
   });
 
   test('the pool, outbox, dead letters and consumers have gauges, and lag is 0 when caught up, also while idle', async () => {
     await host.platform.events.drain();
     const caughtUp = await eventually('caught up', async () => {
       const text = await scrape();
-      return sample(text, 'event_consumer_pending_age_seconds', { consumer: 'catalog.projectItemCreated' }) === 0 ? text : undefined;
+      return sample(text, 'event_consumer_pending_age_seconds', { consumer: 'catalog.projectItemCreated' }) === 0
+        ? text
+        : undefined;
     });
     assert.equal(sample(caughtUp, 'db_pool_connections', { state: 'max' }), 5);
     assert.ok((sample(caughtUp, 'db_pool_connections', { state: 'waiting' }) ?? -1) >= 0, 'queries waiting');
@@ -80,8 +97,13 @@ describe('metrics of a monolith host', () => {
         return (sample(t, 'outbox_backlog', { module: 'inventory' }) ?? 0) >= 1 ? t : undefined;
       });
       assert.ok((sample(text, 'outbox_oldest_unsent_age_seconds', { module: 'inventory' }) ?? 0) >= 29);
-      assert.ok((sample(text, 'event_consumer_pending_age_seconds', { consumer: 'catalog.projectItemCreated' }) ?? 0) >= 29);
-      assert.ok((sample(text, 'catalog_projection_lag_seconds') ?? 0) >= 29, 'catalog lag follows the undelivered event');
+      assert.ok(
+        (sample(text, 'event_consumer_pending_age_seconds', { consumer: 'catalog.projectItemCreated' }) ?? 0) >= 29,
+      );
+      assert.ok(
+        (sample(text, 'catalog_projection_lag_seconds') ?? 0) >= 29,
+        'catalog lag follows the undelivered event',
+      );
     } finally {
       await sql`delete from inventory.outbox where message_id = ${messageId}`;
       await sql.end();
@@ -120,7 +142,14 @@ describe('access log', () => {
   test('a hop names its op, not the route template', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
-    const app = createApp({ name: 't', log: pino({ level: 'info' }, sink), metrics: createMetrics('t'), bodyLimitBytes: 1024, corsOrigins: [], readiness: async () => ({}) });
+    const app = createApp({
+      name: 't',
+      log: pino({ level: 'info' }, sink),
+      metrics: createMetrics('t'),
+      bodyLimitBytes: 1024,
+      corsOrigins: [],
+      readiness: async () => ({}),
+    });
     app.post('/internal/bus/:op', (c) => c.json({ output: null }));
     assert.equal((await app.request('/internal/bus/inventory.getItem', { method: 'POST' })).status, 200);
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request');

@@ -8,5 +8,7 @@ export function prometheusBinary(name: 'prometheus' | 'promtool'): string {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;
   }
-  throw new Error(`${name} not found on PATH: install Debian's prometheus package (apt-get install -y prometheus), as .ci/run does`);
+  throw new Error(
+    `${name} not found on PATH: install Debian's prometheus package (apt-get install -y prometheus), as .ci/run does`,
+  );
 }

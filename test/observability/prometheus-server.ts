@@ -23,7 +23,21 @@ export interface PrometheusServer {
   /** Current rule groups as the rules API reports them. */
   /** Alerts pending or firing now. */
   alerts(): Promise<{ labels: Record<string, string>; state: string; activeAt: string }[]>;
-  rules(): Promise<{ name: string; file: string; rules: { name: string; query: string; health: string; lastError?: string; type: string; labels?: Record<string, string>; state?: string }[] }[]>;
+  rules(): Promise<
+    {
+      name: string;
+      file: string;
+      rules: {
+        name: string;
+        query: string;
+        health: string;
+        lastError?: string;
+        type: string;
+        labels?: Record<string, string>;
+        state?: string;
+      }[];
+    }[]
+  >;
   stop(): Promise<void>;
 }
 
@@ -36,13 +50,20 @@ export async function startPrometheus(targets: ScrapeTarget[], rules = rulesDir)
   const config = {
     global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
     rule_files: [join(rules, '*.yml')],
-    scrape_configs: [{ job_name: 'shareloop', static_configs: targets.map((t) => ({ targets: [t.address], labels: t.labels })) }],
+    scrape_configs: [
+      { job_name: 'shareloop', static_configs: targets.map((t) => ({ targets: [t.address], labels: t.labels })) },
+    ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config)); // JSON is YAML
   const port = await freePort();
   const child = spawn(
     prometheusBinary('prometheus'),
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   reapOnExit(child);
