@@ -1,6 +1,8 @@
 import type { AnyContract, InputOf, Op, OutputOf, ParsedInputOf } from './contract.ts';
 import { isRedisUnavailable } from '../cache/redis-client.ts';
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts';
+import { childSpan } from '../observability/trace.ts';
+import { inSpan, startSpan, tracingOn } from '../observability/tracing.ts';
 import type { CallContext, Caller } from './context.ts';
 import { AppError, fieldErrors, platformErrors } from './errors.ts';
 
@@ -74,8 +76,35 @@ export class Bus {
     return this.local.has(opName);
   }
 
-  /** Calls an operation by its typed contract reference. */
-  async call<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
+  /** Calls an operation by its typed contract reference (in a span `call <op>` while tracing is on). */
+  call<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
+    return tracingOn() ? this.traced(op, input, ctx) : this.send(op, input, ctx);
+  }
+
+  /** A call in its own span: internal when local, client when remote (its id is the hop's traceparent). */
+  private async traced<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
+    const local = this.local.has(op.name);
+    const trace = childSpan(ctx.trace);
+    const span = startSpan(
+      `call ${op.name}`,
+      trace,
+      ctx.trace.spanId,
+      { 'rpc.method': op.name, 'shareloop.bus.transport': local ? 'local' : 'http' },
+      local ? 'internal' : 'client',
+    );
+    const inner: CallContext = { requestId: ctx.requestId, trace, deadline: ctx.deadline };
+    if (ctx.caller) inner.caller = ctx.caller;
+    try {
+      return await inSpan(trace, () => this.send(op, input, inner));
+    } catch (error) {
+      span?.setStatus({ code: 2, message: error instanceof AppError ? error.kind : 'internal' });
+      throw error;
+    } finally {
+      span?.end();
+    }
+  }
+
+  private async send<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
     const local = this.local.get(op.name);
     const { observe } = this.options;
     if (!observe)

@@ -1,3 +1,4 @@
+import { traceTransactions } from './traced-transactions.ts';
 import type { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
 import { openPglite, openPostgres, openReplica, type Database, type PoolOccupancy } from './database.ts';
@@ -67,9 +68,11 @@ export class Databases {
     let database = this.open.get(key);
     if (!database) {
       // A failure is the caller's to report (start-up names it in one line).
-      database = url ? connect(url, () => this.openPostgres(url, readUrls)) : openPglite(this.options.dataDir);
-      this.open.set(key, database);
       const name = url ? databaseName(url) : 'pglite';
+      database = (url ? connect(url, () => this.openPostgres(url, readUrls)) : openPglite(this.options.dataDir)).then(
+        (d) => traceTransactions(d, name),
+      );
+      this.open.set(key, database);
       const { metrics } = this.options;
       void database.then(
         (d) => {

@@ -3,8 +3,8 @@ import type { Db } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EventMessage } from './envelope.ts';
-import { childSpan, parseTraceparent } from '../observability/trace.ts';
-import { startSpan, tracingOn } from '../observability/tracing.ts';
+import { childSpan, parseTraceparent, type TraceContext } from '../observability/trace.ts';
+import { inSpan, startSpan, tracingOn } from '../observability/tracing.ts';
 import type { BoundSubscription, SubscriptionSpec } from './subscription.ts';
 import type { DeadLetterTable, InboxTable } from './tables.ts';
 
@@ -45,9 +45,13 @@ export function bindSubscription(options: {
     module: options.module,
     event: spec.event.name,
     async apply(message) {
-      const span = tracingOn() ? consumeSpan(consumer, message) : undefined;
+      if (!tracingOn()) return applyOnce(message);
+      const parent = parseTraceparent(message.envelope.traceparent);
+      const self = childSpan(parent);
+      const span = consumeSpan(consumer, message, self, parent?.spanId);
       try {
-        const outcome = await applyOnce(message);
+        // The consumer's transaction hangs under its span.
+        const outcome = await inSpan(self, () => applyOnce(message));
         span?.setAttribute('shareloop.outcome', outcome);
         return outcome;
       } catch (error) {
@@ -79,12 +83,11 @@ export function bindSubscription(options: {
 }
 
 /** A consumer span in the trace of the request that published the event (its envelope's traceparent). */
-function consumeSpan(consumer: string, message: EventMessage) {
-  const parent = parseTraceparent(message.envelope.traceparent);
+function consumeSpan(consumer: string, message: EventMessage, self: TraceContext, parentSpanId: string | undefined) {
   return startSpan(
     `consume ${consumer}`,
-    childSpan(parent),
-    parent?.spanId,
+    self,
+    parentSpanId,
     { 'messaging.consumer.group.name': consumer, 'messaging.message.id': message.envelope.messageId },
     'consumer',
   );

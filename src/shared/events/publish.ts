@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import type { CallContext } from '../bus/context.ts';
 import type { Event } from '../bus/contract.ts';
 import type { Tx } from '../db/database.ts';
-import { formatTraceparent } from '../observability/trace.ts';
+import { childSpan, formatTraceparent, type TraceContext } from '../observability/trace.ts';
+import { activeSpan, startSpan, tracingOn } from '../observability/tracing.ts';
 import type { Envelope } from './envelope.ts';
 import type { OutboxTable } from './tables.ts';
 
@@ -31,6 +32,19 @@ export function createPublisher(outbox: OutboxTable, module: string) {
     if (event.module !== module) throw new Error(`${module} cannot publish ${event.name}`);
     const parsed = event.payload.parse(payload);
     const messageId = randomUUID();
+    // While tracing, the write is a producer span and the envelope records it (consumers hang under it).
+    const parent = tracingOn() ? (meta.ctx?.trace ?? activeSpan()) : meta.ctx?.trace;
+    const trace: TraceContext | undefined = tracingOn() && parent ? childSpan(parent) : parent;
+    const span =
+      trace && trace !== parent
+        ? startSpan(
+            `publish ${event.name}`,
+            trace,
+            parent?.spanId,
+            { 'messaging.destination.name': event.name, 'messaging.message.id': messageId },
+            'producer',
+          )
+        : undefined;
     const envelope: Envelope = {
       messageId,
       event: event.name,
@@ -40,14 +54,21 @@ export function createPublisher(outbox: OutboxTable, module: string) {
       causationId: meta.cause?.messageId ?? meta.ctx?.requestId ?? messageId,
       occurredAt: new Date().toISOString(),
       ...(meta.ctx?.caller ? { userId: meta.ctx.caller.userId } : {}),
-      ...(meta.ctx ? { traceparent: formatTraceparent(meta.ctx.trace) } : {}),
+      ...(trace ? { traceparent: formatTraceparent(trace) } : {}),
     };
-    await tx
-      .insert(outbox)
-      .values({ messageId, event: event.name, aggregateId: meta.aggregateId, envelope, payload: parsed });
-    // A transaction that NOTIFYs cannot be prepared (2PC): such callers pass notify: false and
-    // the relay's polling picks the row up.
-    if (meta.notify !== false) await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${module})`);
+    try {
+      await tx
+        .insert(outbox)
+        .values({ messageId, event: event.name, aggregateId: meta.aggregateId, envelope, payload: parsed });
+      // A transaction that NOTIFYs cannot be prepared (2PC): such callers pass notify: false and
+      // the relay's polling picks the row up.
+      if (meta.notify !== false) await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${module})`);
+    } catch (error) {
+      span?.setStatus({ code: 2, message: (error as Error).message });
+      throw error;
+    } finally {
+      span?.end();
+    }
     return envelope;
   };
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { withLogContext } from '../observability/request-context.ts';
 import { childSpan, formatTraceparent, parseTraceparent } from '../observability/trace.ts';
-import { startSpan, tracingOn } from '../observability/tracing.ts';
+import { inSpan, startSpan, tracingOn } from '../observability/tracing.ts';
 import type { AppEnv } from './env.ts';
 import { setResponseHeaders } from './response-headers.ts';
 
@@ -30,7 +30,8 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     c.set('requestId', requestId);
     c.set('trace', trace);
     c.set('caller', undefined);
-    await withLogContext({ requestId, traceId: trace.traceId }, next);
+    // While tracing, the request's database transactions hang under its span.
+    await withLogContext({ requestId, traceId: trace.traceId }, span ? () => inSpan(trace, next) : next);
     const headers: Record<string, string> = { 'x-request-id': requestId, traceparent: formatTraceparent(trace) };
     // What an authenticated caller sees is theirs alone: no shared or browser cache may keep it.
     if (c.get('caller')) headers['cache-control'] = 'no-store';
