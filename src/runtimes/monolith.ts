@@ -1,11 +1,10 @@
 import { loadConfig } from '../shared/config/config.ts';
 import { lockDataDir } from '../shared/db/data-dir-lock.ts';
-import { listen, onShutdown } from '../shared/http/serve.ts';
+import { onShutdown } from '../shared/http/serve.ts';
 import { hostModules } from '../shared/modules/platform.ts';
 import { createLogger } from '../shared/observability/logger.ts';
-import { openIdempotencyStore } from './idempotency-store.ts';
 import { allModules } from './modules.ts';
-import { createPublicApi } from './public-api.ts';
+import { servePublicApi } from './public-api.ts';
 import { localUrl, startUp, usesEmbeddedDatabase } from './start-up.ts';
 
 // Every module and the public API in one process, on the in-process bus.
@@ -21,20 +20,7 @@ const { host, server, dataDir, idempotency } = await startUp('monolith', async (
     ? lockDataDir(config.DATA_DIR, 'monolith')
     : undefined;
   const host = await hostModules({ config, log, service: 'monolith', modules: allModules, events: 'in-process' });
-  const { bus, metrics, redis } = host.platform;
-  const idempotency = await openIdempotencyStore(host.platform, { database: 'always' });
-  const app = createPublicApi({
-    name: 'monolith',
-    config,
-    log,
-    metrics,
-    bus,
-    redis,
-    idempotencyStore: idempotency.store,
-    readiness: () => host.readiness(),
-    databaseRoles: () => host.databaseRoles(),
-  });
-  const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
+  const { server, idempotency } = await servePublicApi('monolith', host, { database: 'always' });
   // Operator commands find this server's admin API through the lock file.
   dataDir?.advertise(localUrl(config.HOST, server.port));
   return { host, server, dataDir, idempotency };

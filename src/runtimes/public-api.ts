@@ -5,6 +5,8 @@ import type { Config } from '../shared/config/config.ts';
 import { createApp, mountDocs, type App } from '../shared/http/app.ts';
 import { mountContract } from '../shared/http/contract-routes.ts';
 import { idempotency } from '../shared/http/idempotency.ts';
+import { listen, type Server } from '../shared/http/serve.ts';
+import type { Host } from '../shared/modules/platform.ts';
 import type { IdempotencyStore } from '../shared/http/idempotency-store.ts';
 import { StaleFallback } from '../shared/http/stale-fallback.ts';
 import type { Logger } from '../shared/observability/logger.ts';
@@ -12,6 +14,7 @@ import type { Metrics } from '../shared/observability/metrics.ts';
 import { authenticateWith } from './authenticate.ts';
 import { allContracts } from './contracts.ts';
 import { mountItemDetails } from './item-details.ts';
+import { openIdempotencyStore } from './idempotency-store.ts';
 import { edgeRateLimits } from './rate-limits.ts';
 
 /** The public HTTP API of every module, with its OpenAPI document and docs. */
@@ -68,4 +71,30 @@ export function createPublicApi(options: {
     description: 'Lend and rent out items: accounts, listings, rentals, payments, notifications, search and reports.',
   });
   return app;
+}
+
+/**
+ * Serves a host's public API on the configured address, with its Idempotency-Key store
+ * (see openIdempotencyStore for `database`); the caller closes the server and stops the store.
+ */
+export async function servePublicApi(
+  name: string,
+  host: Host,
+  options: { database: 'always' | 'if-configured' },
+): Promise<{ server: Server; idempotency: Awaited<ReturnType<typeof openIdempotencyStore>> }> {
+  const { config, log, metrics, bus, redis } = host.platform;
+  const idempotency = await openIdempotencyStore(host.platform, options);
+  const app = createPublicApi({
+    name,
+    config,
+    log,
+    metrics,
+    bus,
+    redis,
+    idempotencyStore: idempotency.store,
+    readiness: () => host.readiness(),
+    databaseRoles: () => host.databaseRoles(),
+  });
+  const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
+  return { server, idempotency };
 }
