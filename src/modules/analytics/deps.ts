@@ -1,6 +1,7 @@
 import type { Bus } from '../../shared/bus/bus.ts';
 import type { Db } from '../../shared/db/database.ts';
 import type { Logger } from '../../shared/observability/logger.ts';
+import type { Periodic } from '../../shared/time/every.ts';
 import type { RunMetrics } from './metrics.ts';
 import type { AnalyticsSettings } from './settings.ts';
 import type { WarehouseHandle } from './warehouse/warehouse-handle.ts';
@@ -18,5 +19,5 @@ export interface AnalyticsDeps {
   metrics: RunMetrics;
   /** Runs this process is executing. */
   running: Set<Promise<unknown>>;
-  stopSchedule?: () => Promise<void>;
+  schedule?: Periodic;
 }

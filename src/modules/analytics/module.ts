@@ -4,7 +4,7 @@ import { defineModule } from '../../shared/modules/define-module.ts';
 import { analytics } from './contract.ts';
 import type { AnalyticsDeps } from './deps.ts';
 import { launchRun } from './etl/launch-run.ts';
-import { every } from './etl/schedule.ts';
+import { every } from '../../shared/time/every.ts';
 import { exportWarehouse } from './handlers/export-warehouse.ts';
 import { getRun } from './handlers/get-run.ts';
 import { listRuns } from './handlers/list-runs.ts';
@@ -48,7 +48,7 @@ export const analyticsModule = defineModule<typeof analytics, AnalyticsDeps>({
   async start(deps) {
     if (deps.settings.intervalMs === 0) return;
     // Every instance ticks; the lease lets one run at a time, the others skip.
-    deps.stopSchedule = every(
+    deps.schedule = every(
       deps.settings.intervalMs,
       async () => {
         await launchRun(deps, 'incremental', 'schedule').catch((error: { code?: string }) => {
@@ -56,10 +56,11 @@ export const analyticsModule = defineModule<typeof analytics, AnalyticsDeps>({
         });
       },
       deps.log,
+      { name: 'warehouse ETL' },
     );
   },
   async stop(deps) {
-    await deps.stopSchedule?.();
+    await deps.schedule?.stop();
     await Promise.race([
       Promise.allSettled([...deps.running]),
       new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS)),

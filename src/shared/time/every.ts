@@ -1,0 +1,66 @@
+import type { Logger } from '../observability/logger.ts';
+
+/** A periodic task: stop() waits for a run under way; wake() runs it now (or right after the run under way). */
+export interface Periodic {
+  stop(): Promise<void>;
+  wake(): void;
+}
+
+export interface EveryOptions {
+  /** Names the task in the warning logged when a run throws. */
+  name: string;
+  /** Run once at start instead of one interval after it. */
+  immediately?: boolean;
+}
+
+/**
+ * Runs task every intervalMs, one run at a time: the next interval starts when a run ends, a
+ * run that throws is logged and the schedule goes on. The platform's periodic loops (saga
+ * recovery, relay backstop, orphan sweeps, ETL, purges) all run on this one helper.
+ */
+export function every(intervalMs: number, task: () => Promise<void>, log: Logger, options: EveryOptions): Periodic {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let current: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+
+  const schedule = (ms: number) => {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(run, ms);
+    timer.unref?.();
+  };
+  function run() {
+    clearTimeout(timer);
+    if (current) {
+      again = true;
+      return;
+    }
+    current = task()
+      .catch((error: unknown) =>
+        log.warn(
+          { err: error instanceof Error ? error.message : String(error), task: options.name },
+          `${options.name} failed`,
+        ),
+      )
+      .finally(() => {
+        current = undefined;
+        if (again) {
+          again = false;
+          schedule(0);
+        } else schedule(intervalMs);
+      });
+  }
+
+  schedule(options.immediately ? 0 : intervalMs);
+  return {
+    wake() {
+      if (!stopped) run();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
+}
