@@ -17,6 +17,9 @@ import { mountItemDetails } from './item-details.ts';
 import { openIdempotencyStore } from './idempotency-store.ts';
 import { edgeRateLimits } from './rate-limits.ts';
 
+/** Version of the public API document: governs the routes no contract owns (contracts:check). */
+export const PUBLIC_API_VERSION = '1.0.0';
+
 /** The public HTTP API of every module, with its OpenAPI document and docs. */
 export function createPublicApi(options: {
   name: string;
@@ -67,7 +70,7 @@ export function createPublicApi(options: {
   });
   mountDocs(app, {
     title: 'Shareloop API',
-    version: '1.0.0',
+    version: PUBLIC_API_VERSION,
     description: 'Lend and rent out items: accounts, listings, rentals, payments, notifications, search and reports.',
   });
   return app;

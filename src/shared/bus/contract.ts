@@ -29,7 +29,22 @@ export interface HttpHint {
   idempotencyKey?: boolean | string;
   /** Response headers taken from output fields: header name → output key. */
   description?: string;
+  /** A route being retired: it still answers, with Deprecation, Sunset and Link headers, and is deprecated in OpenAPI. */
+  deprecated?: Retirement;
 }
+
+/** When a deprecated route was retired and what replaces it. */
+export interface Retirement {
+  /** The day it was deprecated (ISO 8601), sent as `Deprecation: @<epoch seconds>` (RFC 9745). */
+  since: string;
+  /** The day after which it may stop answering (ISO 8601), sent as an HTTP-date `Sunset` (RFC 8594). */
+  sunset: string;
+  /** The path of the route that replaces it, sent as `Link: <path>; rel="successor-version"`. */
+  successor: string;
+}
+
+/** Turns a payload of one version of an event into the next version's payload. */
+export type Upcaster = (payload: any) => unknown;
 
 /** One command or query as declared in a contract. */
 export interface OpSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -59,6 +74,11 @@ export interface EventSpec<P extends z.ZodType = z.ZodType> {
   summary: string;
   version: number;
   payload: P;
+  /**
+   * Version n → the upcaster to version n + 1, for every earlier version consumers must still
+   * accept (a message published by an older process); applied before the payload is parsed.
+   */
+  upcasters?: Readonly<Record<number, Upcaster>>;
 }
 
 export interface Event<P extends z.ZodType = z.ZodType> extends EventSpec<P> {
@@ -87,6 +107,8 @@ export interface Contract<
   name: Name;
   /** Major version; a caller built against another major fails fast. */
   version: number;
+  /** Minor version: additive changes (a new op, event or optional input); callers of another minor interoperate. */
+  minor: number;
   errors: Errs;
   ops: OpsOf<Name, Ops>;
   events: EventsOf<Name, Evs>;
@@ -107,7 +129,14 @@ export function defineContract<
   const Errs extends Record<string, ErrorKind>,
   const Ops extends Record<string, OpSpec>,
   const Evs extends Record<string, EventSpec> = Record<never, EventSpec>,
->(def: { name: Name; version: number; errors: Errs; ops: Ops; events?: Evs }): Contract<Name, Errs, Ops, Evs> {
+>(def: {
+  name: Name;
+  version: number;
+  minor?: number;
+  errors: Errs;
+  ops: Ops;
+  events?: Evs;
+}): Contract<Name, Errs, Ops, Evs> {
   const ops = {} as Record<string, Op>;
   for (const [key, spec] of Object.entries(def.ops)) {
     for (const code of spec.errors ?? []) {
@@ -122,6 +151,7 @@ export function defineContract<
   return {
     name: def.name,
     version: def.version,
+    minor: def.minor ?? 0,
     errors: def.errors,
     ops: ops as OpsOf<Name, Ops>,
     events: events as EventsOf<Name, Evs>,

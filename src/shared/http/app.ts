@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { fieldErrors, platformErrors } from '../bus/errors.ts';
+import { buildInfo } from '../observability/build-info.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { bearerToken } from './bearer.ts';
@@ -90,7 +91,8 @@ export function createApp(options: AppOptions): App {
     ),
   );
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', service: options.name }));
+  const { version, commit } = buildInfo();
+  app.get('/healthz', (c) => c.json({ status: 'ok', service: options.name, version, commit }));
   app.get('/readyz', async (c) => {
     const checks = await options.readiness().catch(() => ({ readiness: false }));
     const ready = Object.values(checks).every(Boolean);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo } from './build-info.ts';
 import { scrapedGauge } from './scraped-gauge.ts';
 
 /** One metrics registry per process, with default Node metrics. */
@@ -6,6 +7,14 @@ export function createMetrics(service: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  // The Prometheus convention for a build: a constant 1 whose labels join onto any series (group_left).
+  const { version, commit } = buildInfo();
+  new Gauge({
+    name: 'shareloop_build_info',
+    help: 'The build this process runs (always 1): its version and commit',
+    labelNames: ['version', 'commit'] as const,
+    registers: [registry],
+  }).set({ version, commit }, 1);
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by route, method and status',
