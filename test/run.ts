@@ -1,6 +1,6 @@
 /**
  * Test entrypoint (`npm test`): typechecks the project (`tsc --noEmit`, failing on any type
- * error) and checks formatting and lint (`biome ci`), starts throwaway PostgreSQL + Redis meanwhile, then runs every `*.test.ts` under
+ * error), checks formatting and lint (`biome ci`) and contract versions (`contracts:check`), starts throwaway PostgreSQL + Redis meanwhile, then runs every `*.test.ts` under
  * src/ and test/ with Node's built-in test runner.
  *
  *   npm test                               # everything
@@ -51,8 +51,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 /** Runs a Node script to completion with its output on ours; resolves to its exit code. */
-function runCheck(name: string, script: string, argv: string[]): Promise<number> {
-  const child = spawn(process.execPath, [script, ...argv], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+function runCheck(name: string, script: string, argv: string[], nodeArgs: string[] = []): Promise<number> {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...argv], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   child.once('exit', () => process.off('exit', kill));
@@ -95,6 +95,17 @@ function lint(): Promise<number> {
   ]);
 }
 
+/** Every contract's version fits its changes since the release under contracts/ (scripts/contracts.ts). */
+function contractsCheck(): Promise<number> {
+  return runCheck('contracts:check', resolve(root, 'scripts/contracts.ts'), ['check'], ['--import', 'tsx']);
+}
+
+class ContractsUnversioned extends Error {
+  constructor() {
+    super('contracts:check found a change without a fitting version bump (above): no test was run');
+  }
+}
+
 class TypeErrorsFound extends Error {
   constructor() {
     super('tsc --noEmit found type errors (above): no test was run');
@@ -113,6 +124,7 @@ try {
   // The typecheck runs while the servers start; a type error fails the run before any test.
   const typechecked = skipTypecheck ? Promise.resolve(0) : typecheck();
   const linted = skipTypecheck ? Promise.resolve(0) : lint();
+  const contractsChecked = skipTypecheck ? Promise.resolve(0) : contractsCheck();
   const pg = await startPostgres();
   services.push(pg);
   const redis = await startRedis();
@@ -121,7 +133,9 @@ try {
   process.env.TEST_REDIS_URL = redis.url;
   if ((await typechecked) !== 0) throw new TypeErrorsFound();
   if ((await linted) !== 0) throw new LintErrorsFound();
-  if (!skipTypecheck) console.log('[test] tsc --noEmit: no type errors; biome ci: formatted, no lint errors');
+  if ((await contractsChecked) !== 0) throw new ContractsUnversioned();
+  if (!skipTypecheck)
+    console.log('[test] tsc --noEmit: no type errors; biome ci: formatted, no lint errors; contract versions fit');
   console.log(`[test] ${pg.description}; ${redis.description}; running ${files.length} file(s)`);
 
   const child = spawn(
@@ -156,7 +170,8 @@ try {
   });
   process.off('exit', killChild);
 } catch (err) {
-  if (err instanceof TypeErrorsFound || err instanceof LintErrorsFound) console.error(`[test] ${err.message}`);
+  if (err instanceof TypeErrorsFound || err instanceof LintErrorsFound || err instanceof ContractsUnversioned)
+    console.error(`[test] ${err.message}`);
   else console.error('[test] harness error:', err);
   exitCode = 1;
 } finally {

@@ -72,7 +72,8 @@ function diffEvent(path: string, before: EventSnapshot, after: EventSnapshot): C
     changes.push({ path, kind: 'eventVersionBumped', breaking: false });
     // Consumers must still read what older processes publish.
     for (let v = before.version; v < after.version; v++)
-      if (!after.upcastsFrom.includes(v)) changes.push({ path: `${path} v${v}`, kind: 'upcasterMissing', breaking: true });
+      if (!after.upcastsFrom.includes(v))
+        changes.push({ path: `${path} v${v}`, kind: 'upcasterMissing', breaking: true });
   }
   changes.push(...diffSchemas(before.payload, after.payload, { path: `${path} payload`, reader: 'client' }));
   return changes;
@@ -134,8 +135,7 @@ export function diffOpenApi(before: OpenApiSnapshot, after: OpenApiSnapshot): { 
       }
       for (const status of Object.keys(opB.responses ?? {}))
         if (!opA.responses?.[status]) add([{ path: `${where} ${status}`, kind: 'responseAdded', breaking: false }]);
-      if (!opA.security?.length && opB.security?.length)
-        add([{ path: where, kind: 'authTightened', breaking: true }]);
+      if (!opA.security?.length && opB.security?.length) add([{ path: where, kind: 'authTightened', breaking: true }]);
       if (!opA.deprecated && opB.deprecated) add([{ path: where, kind: 'deprecated', breaking: false }]);
     }
   }
@@ -163,8 +163,7 @@ function diffParameters(
     const next = paramsB.get(k);
     if (!next) changes.push({ path: `${where} ${k}`, kind: 'parameterRemoved', breaking: true });
     else {
-      if (!p.required && next.required)
-        changes.push({ path: `${where} ${k}`, kind: 'becameRequired', breaking: true });
+      if (!p.required && next.required) changes.push({ path: `${where} ${k}`, kind: 'becameRequired', breaking: true });
       if (p.required && !next.required)
         changes.push({ path: `${where} ${k}`, kind: 'becameOptional', breaking: false });
       changes.push(...schemaDiff(p.schema ?? {}, next.schema ?? {}, `${where} ${k}`, 'server'));
@@ -181,12 +180,7 @@ function diffParameters(
 }
 
 /** Whether `after` (major.minor or semver) is a fitting version for the changes since `before`. */
-export function judge(
-  unit: string,
-  before: string | undefined,
-  after: string | undefined,
-  changes: Change[],
-): Verdict {
+export function judge(unit: string, before: string | undefined, after: string | undefined, changes: Change[]): Verdict {
   const verdict = (problem: string | undefined): Verdict => ({ unit, before, after, changes, problem });
   if (before === undefined || after === undefined) return verdict(undefined);
   const [majorA, minorA] = parseVersion(before);

@@ -78,7 +78,12 @@ export function describeContract(contract: AnyContract): ContractSnapshot {
         .sort((a, b) => a - b),
     };
   }
-  return sortKeys({ name: contract.name, version: `${contract.version}.${contract.minor}`, ops, events }) as ContractSnapshot;
+  return sortKeys({
+    name: contract.name,
+    version: `${contract.version}.${contract.minor}`,
+    ops,
+    events,
+  }) as ContractSnapshot;
 }
 
 /** The OpenAPI document the public API serves, built as the runtimes build it (no server, no call). */

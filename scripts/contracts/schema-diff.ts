@@ -106,7 +106,8 @@ export function diffSchemas(
 
   const walk = (a: Schema, b: Schema, path: string): void => {
     if (canonical(withoutDocs(a)) === canonical(withoutDocs(b))) {
-      if (canonical(a.default) !== canonical(b.default)) changes.push({ path, kind: 'defaultChanged', breaking: false });
+      if (canonical(a.default) !== canonical(b.default))
+        changes.push({ path, kind: 'defaultChanged', breaking: false });
       return;
     }
     const branchesA = branches(a);

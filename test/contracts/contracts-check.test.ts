@@ -48,7 +48,10 @@ describe('contracts:check', () => {
   test('the contracts match the release committed under contracts/ (or carry fitting versions)', async () => {
     const committed = JSON.parse(readFileSync(join(root, 'contracts/inventory.json'), 'utf8')) as ContractSnapshot;
     assert.equal(committed.name, 'inventory');
-    assert.deepEqual(judge('inventory', committed.version, release.version, diffContract(committed, release)).problem, undefined);
+    assert.deepEqual(
+      judge('inventory', committed.version, release.version, diffContract(committed, release)).problem,
+      undefined,
+    );
   });
 
   test('breaking changes fail without a major bump, each named by path and kind, and pass with one', () => {
@@ -80,7 +83,10 @@ describe('contracts:check', () => {
       'errorStatusChanged inventory.getItem errors.inventory.itemNotFound',
     ])
       assert.ok(found.includes(expected), `${expected} not in ${found.join('; ')}`);
-    assert.ok(changes.every((c) => c.breaking), found.join('; '));
+    assert.ok(
+      changes.every((c) => c.breaking),
+      found.join('; '),
+    );
     assert.match(judge('inventory', release.version, same.version, changes).problem ?? '', /need a major version bump/);
     // A minor bump is not enough; a major one is.
     const minor = inventoryCopy(1, 1, breaking);
@@ -119,7 +125,10 @@ describe('contracts:check', () => {
     const v2 = { ...itemCreated, version: 2 };
     const without = diffContract(release, inventoryCopy(1, 1, { events: { itemCreated: { ...v2, upcasters: {} } } }));
     assert.ok(named(without).includes('upcasterMissing inventory.itemCreated v1'), named(without).join('; '));
-    const withOne = diffContract(release, inventoryCopy(1, 1, { events: { itemCreated: { ...v2, upcasters: { 1: (p) => p } } } }));
+    const withOne = diffContract(
+      release,
+      inventoryCopy(1, 1, { events: { itemCreated: { ...v2, upcasters: { 1: (p) => p } } } }),
+    );
     assert.deepEqual(named(withOne), ['eventVersionBumped inventory.itemCreated']);
   });
 
@@ -143,7 +152,10 @@ describe('contracts:check', () => {
       );
       assert.match(inventoryVerdict.problem ?? '', /major/);
       const apiVerdict = verdicts.find((v) => v.unit === 'openapi')!;
-      assert.ok(named(apiVerdict.changes).some((c) => c.startsWith('routeRemoved')), named(apiVerdict.changes).join('; '));
+      assert.ok(
+        named(apiVerdict.changes).some((c) => c.startsWith('routeRemoved')),
+        named(apiVerdict.changes).join('; '),
+      );
       assert.match(apiVerdict.problem ?? '', /major/);
     });
   });

@@ -54,7 +54,7 @@ test("a deleted user's items are retired and their rentals not handed over are c
   const { owner, renter, item: listed } = await scene();
   const booked = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(2, 4) }, as(renter));
   const handedOver = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(1) }, as(renter));
-  const deleted = { envelope: {} as never, payload: { userId: owner } };
+  const deleted = { envelope: {} as never, payload: { userId: owner, deletedAt: new Date().toISOString() } };
   // Each module's consumer, in a transaction of its own database (as the inbox runs it).
   const onRentals = drizzle({ client: world.sql.rentals });
   await onRentals.transaction((tx) => rentalsSubscriptions()[0]!.handle(deleted, tx as never));

@@ -32,6 +32,7 @@ const userId = z.object({ id: z.uuid() });
 export const identity = defineContract({
   name: 'identity',
   version: 1,
+  minor: 1,
   errors: {
     emailTaken: 'conflict',
     invalidCredentials: 'unauthorized',
@@ -200,7 +201,12 @@ export const identity = defineContract({
       version: 1,
       payload: z.object({ userId: z.uuid(), displayName: z.string() }),
     }),
-    // An account was deleted by an admin.
-    userDeleted: event({ summary: 'A user was deleted', version: 1, payload: z.object({ userId: z.uuid() }) }),
+    // An account was deleted by an admin; v2 says when (v1 messages are upcast from their envelope's time).
+    userDeleted: event({
+      summary: 'A user was deleted',
+      version: 2,
+      payload: z.object({ userId: z.uuid(), deletedAt: z.iso.datetime() }),
+      upcasters: { 1: (v1: { userId: string }, envelope) => ({ ...v1, deletedAt: envelope.occurredAt }) },
+    }),
   },
 });

@@ -43,8 +43,8 @@ export interface Retirement {
   successor: string;
 }
 
-/** Turns a payload of one version of an event into the next version's payload. */
-export type Upcaster = (payload: any) => unknown;
+/** Turns a payload of one version of an event into the next version's payload (the envelope tells when and who). */
+export type Upcaster = (payload: any, envelope: { occurredAt: string; userId?: string | undefined }) => unknown;
 
 /** One command or query as declared in a contract. */
 export interface OpSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {

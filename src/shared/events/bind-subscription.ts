@@ -7,6 +7,7 @@ import { childSpan, parseTraceparent, type TraceContext } from '../observability
 import { inSpan, startSpan, tracingOn } from '../observability/tracing.ts';
 import type { BoundSubscription, SubscriptionSpec } from './subscription.ts';
 import type { DeadLetterTable, InboxTable } from './tables.ts';
+import { upcastPayload } from './upcast.ts';
 
 /**
  * Binds a subscription to its module's database: the inbox row and the effect commit in
@@ -25,7 +26,7 @@ export function bindSubscription(options: {
   const { spec, db, inbox, deadLetters, metrics } = options;
   const consumer = `${options.module}.${spec.name}`;
   const applyOnce = async (message: EventMessage) => {
-    const payload = spec.event.payload.parse(message.payload);
+    const payload = spec.event.payload.parse(upcastPayload(spec.event, message));
     const outcome = await db.transaction(async (tx) => {
       const fresh = await tx
         .insert(inbox)

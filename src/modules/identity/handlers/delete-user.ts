@@ -13,7 +13,12 @@ export const deleteUser: Handler<typeof identity.ops.deleteUser, IdentityDeps> =
     const ids = await revokeSessions(tx, { userId: input.id }, 'user deleted');
     const deleted = await tx.delete(users).where(eq(users.id, input.id)).returning({ id: users.id });
     if (deleted.length === 0) throw identity.error('userNotFound', `No user ${input.id}.`);
-    await deps.publish(tx, identity.events.userDeleted, { userId: input.id }, { aggregateId: input.id, ctx });
+    await deps.publish(
+      tx,
+      identity.events.userDeleted,
+      { userId: input.id, deletedAt: new Date().toISOString() },
+      { aggregateId: input.id, ctx },
+    );
     return ids;
   });
   await forgetSessions(deps, revoked, true);
