@@ -113,6 +113,7 @@ const sagaStep = z.strictObject({ id: z.uuid(), reservationId, expectedVersion }
 export const inventory = defineContract({
   name: 'inventory',
   version: 1,
+  minor: 1,
   errors: {
     itemNotFound: 'not_found',
     notOwner: 'forbidden',
@@ -121,6 +122,7 @@ export const inventory = defineContract({
     itemRetired: 'conflict',
     reservationMismatch: 'conflict',
     currencyMismatch: 'invalid',
+    invalidCursor: 'invalid',
   },
   ops: {
     // Browses listed items: retired ones only when asked for by status.
@@ -148,6 +150,37 @@ export const inventory = defineContract({
         auth: 'none',
         tag: 'Items',
         query: ['limit', 'offset', 'category', 'status', 'ownerId', 'currency', 'sort', 'order'],
+        // Offset pages shift under inserts and count every match: /v2/items pages by cursor instead.
+        deprecated: { since: '2026-12-07', sunset: '2027-06-30', successor: '/v2/items' },
+      },
+    }),
+    // Browses listed items newest (or oldest) first, a page at a time by an opaque cursor: stable while items are listed.
+    browseItems: op({
+      kind: 'query',
+      summary: 'Browse items by cursor',
+      input: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        cursor: z.string().max(200).optional().describe('nextCursor of the previous page; without it, the first page'),
+        category: category.optional(),
+        status: itemStatusSchema.optional().describe('Without it, every status but retired'),
+        ownerId: z.uuid().optional(),
+        currency: moneySchema.shape.currency.optional(),
+        order: z.enum(['asc', 'desc']).default('desc').describe('By listing time: desc is newest first'),
+      }),
+      output: z
+        .object({
+          items: z.array(itemSchema),
+          nextCursor: z.string().nullable().describe('Pass it as cursor for the next page; null on the last page'),
+        })
+        .meta({ id: 'ItemPage' }),
+      errors: ['invalidCursor'],
+      http: {
+        method: 'get',
+        path: '/v2/items',
+        status: 200,
+        auth: 'none',
+        tag: 'Items',
+        query: ['limit', 'cursor', 'category', 'status', 'ownerId', 'currency', 'order'],
       },
     }),
     // One item, whatever its status; other modules read items through it.

@@ -4,6 +4,7 @@ import { defineModule } from '../../shared/modules/define-module.ts';
 import { inventory } from './contract.ts';
 import { inventoryEvents } from './db/schema.ts';
 import type { InventoryDeps } from './deps.ts';
+import { browseItems } from './handlers/browse-items.ts';
 import { createItem } from './handlers/create-item.ts';
 import { getItem } from './handlers/get-item.ts';
 import { getItemHistory } from './handlers/get-item-history.ts';
@@ -29,6 +30,7 @@ export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
   subscriptions: (deps) => inventorySubscriptions(deps),
   handlers: {
     listItems,
+    browseItems,
     getItem,
     getItemHistory,
     createItem,

@@ -10,6 +10,7 @@ import type { AppEnv } from './env.ts';
 import { type IdempotentResponse, REPLAYED_HEADER } from './idempotency.ts';
 import { idempotencyErrorKinds, idempotencyKeyHeaderSchema, parseIdempotencyKey } from './idempotency-key.ts';
 import { bearerToken } from './bearer.ts';
+import { deprecated } from './deprecation.ts';
 import { inputGuard } from './input-guards.ts';
 import { problemSchema, statusOfKind } from './problem.ts';
 import { staleHeaders, type StaleFallback } from './stale-fallback.ts';
@@ -96,6 +97,10 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
     c.set('callContext', await callContextOf(c, http.auth, options));
     await next();
   };
+  const middleware = [
+    ...(http.deprecated ? [deprecated(http.deprecated)] : []),
+    ...(http.auth !== 'none' ? [authenticated] : []),
+  ];
 
   const route = createRoute({
     method: http.method,
@@ -104,13 +109,14 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
     tags: [http.tag],
     summary: op.summary,
     ...(http.description ? { description: http.description } : {}),
+    ...(http.deprecated ? { deprecated: true } : {}),
     ...(http.auth !== 'none' ? { security: [{ bearerAuth: [] }] } : {}),
     request,
     responses: {
       ...successResponse(op, http),
       ...errorResponses(contract, op, http, hasBody),
     } as RouteConfig['responses'],
-    ...(http.auth !== 'none' ? { middleware: [authenticated] as const } : {}),
+    ...(middleware.length > 0 ? { middleware } : {}),
   });
 
   const handler = async (c: Context<AppEnv>) => {

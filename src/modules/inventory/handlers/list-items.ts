@@ -1,8 +1,9 @@
-import { and, asc, count, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
+import { asc, count, desc, sql } from 'drizzle-orm';
 import type { Handler } from '../../../shared/bus/bus.ts';
 import type { inventory } from '../contract.ts';
 import { items } from '../db/schema.ts';
 import type { InventoryDeps } from '../deps.ts';
+import { itemFilters } from '../store/item-filters.ts';
 import { toItem } from './item-view.ts';
 
 // Titles sort case-insensitively, the way people read them.
@@ -14,11 +15,7 @@ const sortColumns = {
 
 export const listItems: Handler<typeof inventory.ops.listItems, InventoryDeps> = async (input, { deps, caller }) => {
   const db = deps.reads.db(caller);
-  const filters: SQL[] = [input.status ? eq(items.status, input.status) : ne(items.status, 'retired')];
-  if (input.category) filters.push(eq(items.category, input.category));
-  if (input.ownerId) filters.push(eq(items.ownerId, input.ownerId));
-  if (input.currency) filters.push(eq(items.currency, input.currency));
-  const where = and(...filters);
+  const where = itemFilters(input);
   const direction = input.order === 'asc' ? asc : desc;
   const [rows, [total]] = await Promise.all([
     // The id breaks ties so pages never overlap or skip.
