@@ -22,6 +22,7 @@ const INVENTORY_ROUTES = [
   ['patch', '/v1/items/{id}'],
   ['delete', '/v1/items/{id}'],
   ['get', '/v1/items/{id}/history'],
+  ['get', '/v2/items'],
 ] as const;
 
 /** What must never appear in an error body: stack frames, file paths, SQL, driver names. */

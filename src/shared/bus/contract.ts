@@ -66,7 +66,10 @@ export interface OpSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z
 export interface Op<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> extends OpSpec<I, O> {
   name: string;
   module: string;
+  /** The contract's major version. */
   version: number;
+  /** The contract's minor version (informative on the wire: minors interoperate). */
+  minor?: number;
 }
 
 /** An event a module publishes, versioned, carrying ids and facts only. */
@@ -142,7 +145,7 @@ export function defineContract<
     for (const code of spec.errors ?? []) {
       if (!(code in def.errors)) throw new Error(`${def.name}.${key} lists undeclared error ${code}`);
     }
-    ops[key] = { ...spec, name: `${def.name}.${key}`, module: def.name, version: def.version };
+    ops[key] = { ...spec, name: `${def.name}.${key}`, module: def.name, version: def.version, minor: def.minor ?? 0 };
   }
   const events = {} as Record<string, Event>;
   for (const [key, spec] of Object.entries(def.events ?? {})) {

@@ -58,6 +58,7 @@ export function mountInternalBus(
         deadline: Date.now() + (Number.isFinite(remaining) && remaining > 0 ? remaining : DEFAULT_REMAINING_MS),
         ...(body.data.caller ? { caller: body.data.caller } : {}),
       };
+      // Only the major must agree: a caller of another minor sends and reads what both know.
       const version = options.bus.versionOf(opName);
       if (version !== undefined && version !== body.data.contractVersion) {
         throw new AppError(

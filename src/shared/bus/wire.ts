@@ -21,8 +21,10 @@ const callerSchema = z.object({ userId: z.string(), role: z.string(), sessionId:
 export const wireRequestSchema = z.object({
   input: z.unknown(),
   caller: callerSchema.optional(),
-  /** Major version of the contract the caller was built against. */
+  /** Major version of the contract the caller was built against: another major is refused. */
   contractVersion: z.number().int(),
+  /** Its minor version: any minor of the same major interoperates (the callee parses what it knows). */
+  contractMinor: z.number().int().optional(),
 });
 
 export type WireRequest = z.infer<typeof wireRequestSchema>;
