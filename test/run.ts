@@ -52,7 +52,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 /** Runs a Node script to completion with its output on ours; resolves to its exit code. */
 function runCheck(name: string, script: string, argv: string[], nodeArgs: string[] = []): Promise<number> {
-  const child = spawn(process.execPath, [...nodeArgs, script, ...argv], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, script, ...argv], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   child.once('exit', () => process.off('exit', kill));
