@@ -112,7 +112,10 @@ export function diffSchemas(
     }
     const branchesA = branches(a);
     const branchesB = branches(b);
-    if (branchesA.length > 1 || branchesB.length > 1) return walkUnion(branchesA, branchesB, path);
+    if (branchesA.length > 1 || branchesB.length > 1) {
+      walkUnion(branchesA, branchesB, path);
+      return;
+    }
 
     compareTypes(a, b, path);
     compareValues(a, b, path);
