@@ -20,6 +20,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const ops = inventory.ops as unknown as Record<string, OpSpec>;
 const events = inventory.events as unknown as Record<string, EventSpec>;
 
+const { version: MAJOR, minor: MINOR } = inventory;
+const CURRENT = `${MAJOR}.${MINOR}`.replace('.', '\\.');
+
 /** A copy of the inventory contract with some ops and events replaced, at a given version. */
 function inventoryCopy(
   version: number,
@@ -72,7 +75,7 @@ describe('contracts:check', () => {
       // An error's status changed: 404 → 409.
       errors: { itemNotFound: 'conflict' },
     };
-    const same = inventoryCopy(1, 0, breaking);
+    const same = inventoryCopy(MAJOR, MINOR, breaking);
     const changes = diffContract(release, same);
     const found = named(changes);
     for (const expected of [
@@ -89,9 +92,9 @@ describe('contracts:check', () => {
     );
     assert.match(judge('inventory', release.version, same.version, changes).problem ?? '', /need a major version bump/);
     // A minor bump is not enough; a major one is.
-    const minor = inventoryCopy(1, 1, breaking);
+    const minor = inventoryCopy(MAJOR, MINOR + 1, breaking);
     assert.ok(judge('inventory', release.version, minor.version, diffContract(release, minor)).problem);
-    const major = inventoryCopy(2, 0, breaking);
+    const major = inventoryCopy(MAJOR + 1, 0, breaking);
     assert.equal(judge('inventory', release.version, major.version, diffContract(release, major)).problem, undefined);
   });
 
@@ -107,7 +110,7 @@ describe('contracts:check', () => {
         countItems: { kind: 'query', summary: 'Count items', input: z.object({}), output: z.int() } as OpSpec,
       },
     };
-    const same = inventoryCopy(1, 0, additive);
+    const same = inventoryCopy(MAJOR, MINOR, additive);
     const changes = diffContract(release, same);
     assert.deepEqual(named(changes).sort(), [
       'fieldAdded inventory.getItem output.rating',
@@ -116,18 +119,21 @@ describe('contracts:check', () => {
     ]);
     assert.ok(changes.every((c) => !c.breaking));
     assert.match(judge('inventory', '1.0', '1.0', changes).problem ?? '', /need at least a minor version bump/);
-    const bumped = inventoryCopy(1, 1, additive);
+    const bumped = inventoryCopy(MAJOR, MINOR + 1, additive);
     assert.equal(judge('inventory', '1.0', bumped.version, diffContract(release, bumped)).problem, undefined);
   });
 
   test('a new event version needs an upcaster from the previous one', () => {
     const itemCreated = events.itemCreated!;
     const v2 = { ...itemCreated, version: 2 };
-    const without = diffContract(release, inventoryCopy(1, 1, { events: { itemCreated: { ...v2, upcasters: {} } } }));
+    const without = diffContract(
+      release,
+      inventoryCopy(MAJOR, MINOR + 1, { events: { itemCreated: { ...v2, upcasters: {} } } }),
+    );
     assert.ok(named(without).includes('upcasterMissing inventory.itemCreated v1'), named(without).join('; '));
     const withOne = diffContract(
       release,
-      inventoryCopy(1, 1, { events: { itemCreated: { ...v2, upcasters: { 1: (p) => p } } } }),
+      inventoryCopy(MAJOR, MINOR + 1, { events: { itemCreated: { ...v2, upcasters: { 1: (p) => p } } } }),
     );
     assert.deepEqual(named(withOne), ['eventVersionBumped inventory.itemCreated']);
   });
@@ -180,7 +186,10 @@ describe('contracts:check', () => {
       writeFileSync(file, JSON.stringify(snapshot));
       const checked = run('check');
       assert.equal(checked.status, 1, checked.stdout);
-      assert.match(checked.stdout, /inventory 1\.0 → 1\.0: FAIL: 1 breaking change\(s\) need a major version bump/);
+      assert.match(
+        checked.stdout,
+        new RegExp(`inventory ${CURRENT} → ${CURRENT}: FAIL: 1 breaking change\\(s\\) need a major version bump`),
+      );
       assert.match(checked.stdout, /breaking opRemoved: inventory\.archiveItem/);
     });
   });
