@@ -41,7 +41,12 @@ export class HttpTransport implements RemoteTransport {
   ) {}
 
   call(op: Op, input: unknown, ctx: CallContext): Promise<unknown> {
-    const body: WireRequest = { input, contractVersion: op.version, ...(ctx.caller ? { caller: ctx.caller } : {}) };
+    const body: WireRequest = {
+      input,
+      contractVersion: op.version,
+      ...(ctx.caller ? { caller: ctx.caller } : {}),
+      ...(ctx.flags ? { flags: ctx.flags } : {}),
+    };
     const payload = JSON.stringify(body);
     const key = ctx.caller?.userId;
     return this.options.policy.execute({

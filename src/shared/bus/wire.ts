@@ -23,6 +23,8 @@ export const wireRequestSchema = z.object({
   caller: callerSchema.optional(),
   /** Major version of the contract the caller was built against. */
   contractVersion: z.number().int(),
+  /** The request's feature flags as the edge evaluated them. */
+  flags: z.record(z.string(), z.object({ value: z.json(), variant: z.string().optional() })).optional(),
 });
 
 export type WireRequest = z.infer<typeof wireRequestSchema>;
