@@ -38,7 +38,12 @@ const definitions = {
       state: 'ENABLED',
       variants: { small: 10, large: 50 },
       defaultVariant: 'small',
-      targeting: { fractional: [['small', 30], ['large', 70]] },
+      targeting: {
+        fractional: [
+          ['small', 30],
+          ['large', 70],
+        ],
+      },
     },
     retired: { state: 'DISABLED', variants: { on: true, off: false }, defaultVariant: 'off' },
   },

@@ -109,10 +109,10 @@ export async function startWarehouseWorld(
   const host = await startTestHost(
     [identityModule, inventoryModule, catalogModule, paymentsModule, rentalsModule, analyticsModule],
     {
-    DATABASE_URL: place.dbs.mainUrl,
-    DATA_DIR: place.dataDir,
-    OUTBOX_POLL_MS: '100',
-    DB_POOL_MAX: '10',
+      DATABASE_URL: place.dbs.mainUrl,
+      DATA_DIR: place.dataDir,
+      OUTBOX_POLL_MS: '100',
+      DB_POOL_MAX: '10',
     },
   );
   const sql = connect(place.dbs);

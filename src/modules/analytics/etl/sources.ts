@@ -186,6 +186,7 @@ const exposures: Source<Rows<OutputOf<typeof catalog.ops.exportExposures>>> = {
   op: catalog.ops.exportExposures,
   table: 'fact_experiment_exposure',
   toRow: (e, scratch) => ({
+    exposure_id: e.id,
     user_id: e.userId,
     flag: e.flag,
     variant: e.variant,

@@ -134,12 +134,13 @@ export const warehouseTables: readonly TableSpec[] = [
       col('date_key', 'INTEGER'),
     ],
   },
-  // The variant of an experiment's flag each user was first shown (catalog's exposures).
+  // The variant of an experiment's flag each user was first shown (catalog's exposures: one per user and flag).
   {
     name: 'fact_experiment_exposure',
-    key: ['user_id', 'flag'],
+    key: ['exposure_id'],
     partitionBy: 'exposed_date',
     columns: [
+      col('exposure_id', 'VARCHAR'),
       col('user_id', 'VARCHAR'),
       col('flag', 'VARCHAR'),
       col('variant', 'VARCHAR'),
