@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -138,6 +138,12 @@ for (const engine of ['duckdb', 'postgres'] as const) {
         completed: 0,
         fees: [],
       });
+
+      // The exposures leave with the rest of the warehouse, partitioned by day.
+      const exported = await bus.call(analytics.ops.exportWarehouse, {}, admin());
+      assert.ok(
+        readdirSync(join(exported.directory, 'fact_experiment_exposure')).some((d) => d.startsWith('exposed_date=')),
+      );
 
       // An unknown flag has no variants; members may not read experiments.
       assert.deepEqual(
