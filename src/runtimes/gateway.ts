@@ -13,7 +13,7 @@ const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'gateway' });
 requireDeploymentSecret(config);
 const credentials = serviceCredentials({ secret: config.INTERNAL_SERVICE_SECRET, service: 'gateway' });
-const { host, server, idempotency } = await startUp('gateway', async () => {
+const { host, server, idempotency, flags } = await startUp('gateway', async () => {
   const host = await hostModules({
     config,
     log,
@@ -21,12 +21,13 @@ const { host, server, idempotency } = await startUp('gateway', async () => {
     modules: [],
     connect: (platform) => routeRemoteModules({ platform, credentials, contracts: allContracts }),
   });
-  const { server, idempotency } = await servePublicApi('gateway', host, { database: 'if-configured' });
-  return { host, server, idempotency };
+  const { server, idempotency, flags } = await servePublicApi('gateway', host, { database: 'if-configured' });
+  return { host, server, idempotency, flags };
 });
 log.info({ port: server.port }, `Shareloop gateway listening on port ${server.port} (docs at /docs)`);
 onShutdown(log, async () => {
   await server.close();
   idempotency.stop();
+  await flags.close();
   await host.stop();
 });

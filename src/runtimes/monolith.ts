@@ -11,7 +11,7 @@ import { localUrl, startUp, usesEmbeddedDatabase } from './start-up.ts';
 const started = performance.now();
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'monolith' });
-const { host, server, dataDir, idempotency } = await startUp('monolith', async () => {
+const { host, server, dataDir, idempotency, flags } = await startUp('monolith', async () => {
   // Another process on the same embedded database is refused before anything opens.
   const dataDir = usesEmbeddedDatabase(
     config,
@@ -20,10 +20,10 @@ const { host, server, dataDir, idempotency } = await startUp('monolith', async (
     ? lockDataDir(config.DATA_DIR, 'monolith')
     : undefined;
   const host = await hostModules({ config, log, service: 'monolith', modules: allModules, events: 'in-process' });
-  const { server, idempotency } = await servePublicApi('monolith', host, { database: 'always' });
+  const { server, idempotency, flags } = await servePublicApi('monolith', host, { database: 'always' });
   // Operator commands find this server's admin API through the lock file.
   dataDir?.advertise(localUrl(config.HOST, server.port));
-  return { host, server, dataDir, idempotency };
+  return { host, server, dataDir, idempotency, flags };
 });
 log.info(
   {
@@ -37,6 +37,7 @@ log.info(
 onShutdown(log, async () => {
   await server.close();
   idempotency.stop();
+  await flags.close();
   await host.stop();
   dataDir?.release();
 });

@@ -2,6 +2,7 @@ import type { RedisClient } from '../shared/cache/redis-client.ts';
 import { mountNotificationStream } from '../modules/notifications/routes.ts';
 import type { Bus } from '../shared/bus/bus.ts';
 import type { Config } from '../shared/config/config.ts';
+import { openEdgeFlags, type EdgeFlags } from '../shared/flags/edge-flags.ts';
 import { createApp, mountDocs, type App } from '../shared/http/app.ts';
 import { mountContract } from '../shared/http/contract-routes.ts';
 import { idempotency } from '../shared/http/idempotency.ts';
@@ -32,6 +33,8 @@ export function createPublicApi(options: {
   idempotencyStore: IdempotencyStore;
   readiness: () => Promise<Record<string, boolean>>;
   databaseRoles?: () => Promise<Record<string, Record<string, string>>>;
+  /** Feature flags evaluated once per request (see openEdgeFlags); without them, handlers see none. */
+  flags?: EdgeFlags;
 }): App {
   const { config, bus } = options;
   const limits = edgeRateLimits(config, options.redis, options.log);
@@ -58,6 +61,7 @@ export function createPublicApi(options: {
       log: options.log,
     }),
     ...(limits.byCaller ? { limitCaller: limits.byCaller } : {}),
+    ...(options.flags ? { evaluateFlags: options.flags.evaluate } : {}),
   };
   for (const contract of allContracts) mountContract(app, contract, routeOptions);
   mountItemDetails(app, { bus, timeoutMs: config.REQUEST_TIMEOUT_MS });
@@ -78,15 +82,17 @@ export function createPublicApi(options: {
 
 /**
  * Serves a host's public API on the configured address, with its Idempotency-Key store
- * (see openIdempotencyStore for `database`); the caller closes the server and stops the store.
+ * (see openIdempotencyStore for `database`) and its feature flags (FLAGS_FILE); the caller
+ * closes the server, stops the store and closes the flags.
  */
 export async function servePublicApi(
   name: string,
   host: Host,
   options: { database: 'always' | 'if-configured' },
-): Promise<{ server: Server; idempotency: Awaited<ReturnType<typeof openIdempotencyStore>> }> {
+): Promise<{ server: Server; idempotency: Awaited<ReturnType<typeof openIdempotencyStore>>; flags: EdgeFlags }> {
   const { config, log, metrics, bus, redis } = host.platform;
   const idempotency = await openIdempotencyStore(host.platform, options);
+  const flags = await openEdgeFlags({ path: config.FLAGS_FILE, log });
   const app = createPublicApi({
     name,
     config,
@@ -97,7 +103,8 @@ export async function servePublicApi(
     idempotencyStore: idempotency.store,
     readiness: () => host.readiness(),
     databaseRoles: () => host.databaseRoles(),
+    flags,
   });
   const server = await listen(app.fetch, { port: config.PORT, host: config.HOST, log });
-  return { server, idempotency };
+  return { server, idempotency, flags };
 }

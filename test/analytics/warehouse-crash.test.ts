@@ -129,9 +129,9 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
 
         const cli = await warehouseCli(place, ['etl']);
         assert.equal(cli.code, 0, cli.stderr);
-        for (const table of ['users', 'item_history', 'rentals', 'ledger'])
+        for (const table of ['users', 'item_history', 'rentals', 'ledger', 'exposures'])
           assert.match(cli.stderr, new RegExp(`${table}\\s+\\d+ extracted, \\d+ loaded`));
-        assert.match(cli.stdout, /warehouse run succeeded: 4 tables, \d+ rows loaded/);
+        assert.match(cli.stdout, /warehouse run succeeded: 5 tables, \d+ rows loaded/);
         const report = await warehouseCli(place, [
           'report',
           'revenue',

@@ -199,7 +199,7 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
           const again = await world.etl('incremental');
           assert.deepEqual(
             Object.values(again.tables).map((t) => t.extracted),
-            [0, 0, 0, 0],
+            [0, 0, 0, 0, 0],
             'nothing changed, nothing extracted',
           );
           assert.deepEqual(await world.snapshot(), incremental, 'an empty window changes nothing');

@@ -109,7 +109,7 @@ for (const name of topologies) {
       }
       assert.equal(run.status, 'succeeded', JSON.stringify(run));
       assert.equal(run.engine, 'duckdb');
-      assert.deepEqual(Object.keys(run.tables).sort(), ['item_history', 'ledger', 'rentals', 'users']);
+      assert.deepEqual(Object.keys(run.tables).sort(), ['exposures', 'item_history', 'ledger', 'rentals', 'users']);
       assert.equal(run.tables.rentals.extracted, 1);
 
       const revenue = await api.request('GET', `/v1/admin/analytics/revenue?${WIDE}&groupBy=owner`, {

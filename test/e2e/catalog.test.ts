@@ -282,7 +282,7 @@ for (const name of topologies) {
       assert.equal((await search({ q: tag })).body.items[0]?.ownerName, 'Lender');
     });
 
-    test('GET /openapi.json lists every catalog route; search is public, operations need a token', async () => {
+    test('GET /openapi.json lists every catalog route; search takes an optional token, operations need one', async () => {
       const response = await api.request('GET', '/openapi.json');
       assert.equal(response.status, 200);
       const doc = response.body as {
@@ -308,7 +308,9 @@ for (const name of topologies) {
       );
       const searchOp = doc.paths['/v1/catalog/search']!.get!;
       assert.equal(searchOp.operationId, 'catalog.searchItems');
-      assert.equal(searchOp.security, undefined, 'search is public');
+      // Anonymous searches work (every other test here); a token places the searcher in the browse-order experiment.
+      assert.deepEqual(searchOp.security, [{ bearerAuth: [] }], 'search documents its optional bearer token');
+      assert.match(JSON.stringify(searchOp.responses['401']), /unauthorized/);
       const params = (searchOp.parameters ?? [])
         .filter((p) => p.in === 'query')
         .map((p) => p.name)

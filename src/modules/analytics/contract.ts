@@ -37,7 +37,7 @@ export const warehouseRunSchema = z
     }),
     tables: z
       .record(z.string(), tableCounts)
-      .describe('Per source: users, item_history, rentals, ledger (loaded in that order)'),
+      .describe('Per source: users, item_history, rentals, ledger, exposures (loaded in that order)'),
     error: z.string().nullable(),
   })
   .meta({ id: 'WarehouseRun' });
@@ -218,6 +218,48 @@ export const analytics = defineContract({
         tag: 'Analytics',
         query: ['from', 'to'],
         description: 'Reads the warehouse: as fresh as its last ETL run.',
+      },
+    }),
+    // Operator: an A/B experiment's outcome per variant: users exposed, how many rented afterwards, and how much.
+    experimentReport: op({
+      kind: 'query',
+      timeoutMs: 30_000,
+      summary: 'Experiment outcomes per variant (admin)',
+      input: z.strictObject({
+        flag: z
+          .string()
+          .min(1)
+          .max(100)
+          .regex(/^[A-Za-z0-9._-]+$/, 'must be a flag key such as catalog-browse-order')
+          .describe('The experiment flag, e.g. catalog-browse-order'),
+      }),
+      output: z
+        .object({
+          flag: z.string(),
+          variants: z.array(
+            z.object({
+              variant: z.string(),
+              users: z.int().describe('Users first exposed to this variant'),
+              renters: z.int().describe('Of them, users who started a rental at or after their exposure'),
+              conversion: z.number().nullable().describe('renters / users'),
+              rentals: z.int().describe('Rentals those users started at or after their exposure'),
+              rentalsPerUser: z.number().nullable().describe('rentals / users'),
+              completed: z.int().describe('Of those rentals, the completed ones'),
+              fees: z.array(money).describe('Fees of the completed ones, per currency'),
+            }),
+          ),
+        })
+        .meta({ id: 'ExperimentReport' }),
+      errors: ['notAdmin', 'warehouseUnavailable'],
+      http: {
+        method: 'get',
+        path: '/v1/admin/analytics/experiments/{flag}',
+        status: 200,
+        auth: 'required',
+        tag: 'Analytics',
+        params: ['flag'],
+        description:
+          'Reads the warehouse (as fresh as its last ETL run): each user counts in the variant they were first shown; outcomes are the rentals they started afterwards.',
       },
     }),
     // An owner's fees from completed rentals of their own items, per day and per item.

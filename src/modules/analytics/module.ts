@@ -8,7 +8,7 @@ import { every } from '../../shared/time/every.ts';
 import { exportWarehouse } from './handlers/export-warehouse.ts';
 import { getRun } from './handlers/get-run.ts';
 import { listRuns } from './handlers/list-runs.ts';
-import { myEarnings, rentalsReport, revenueReport, utilizationReport } from './handlers/reports.ts';
+import { experimentReport, myEarnings, rentalsReport, revenueReport, utilizationReport } from './handlers/reports.ts';
 import { startRun } from './handlers/start-run.ts';
 import { registerRunMetrics } from './metrics.ts';
 import { analyticsSettingsFrom } from './settings.ts';
@@ -43,6 +43,7 @@ export const analyticsModule = defineModule<typeof analytics, AnalyticsDeps>({
     revenueReport,
     utilizationReport,
     rentalsReport,
+    experimentReport,
     myEarnings,
   },
   async start(deps) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeFeedInput, changeFeedOutput } from '../../shared/bus/change-feed.ts';
 import { dayOrInstant } from '../../shared/time/day-or-instant.ts';
 import { defineContract, op } from '../../shared/bus/contract.ts';
 import { deadLetterErrors, deadLetterOps } from '../../shared/events/dead-letters.ts';
@@ -117,7 +118,9 @@ export const catalog = defineContract({
         sort: z
           .enum(['relevance', 'newest', 'price_asc', 'price_desc'])
           .optional()
-          .describe('Default: relevance with q, newest without'),
+          .describe(
+            'Default: relevance with q; without q, the browse order of the catalog-browse-order flag (newest unless an experiment says otherwise)',
+          ),
         limit: z.coerce.number().int().min(1).max(50).default(20),
         cursor: z.string().min(1).max(500).optional().describe('nextCursor of the previous page, with the same search'),
       }),
@@ -131,7 +134,8 @@ export const catalog = defineContract({
         method: 'get',
         path: '/v1/catalog/search',
         status: 200,
-        auth: 'none',
+        // A signed-in searcher is known so that the browse-order experiment can place them.
+        auth: 'optional',
         tag: 'Catalog',
         query: [
           'q',
@@ -147,7 +151,7 @@ export const catalog = defineContract({
           'cursor',
         ],
         description:
-          'Eventually consistent: items appear shortly after inventory changes them. Keyset pagination: items listed while you page do not shift or repeat entries.',
+          'Eventually consistent: items appear shortly after inventory changes them. Keyset pagination: items listed while you page do not shift or repeat entries. Signing in is optional; a signed-in searcher may be in the browse-order experiment.',
       },
     }),
     // Operator: rebuilds the read model from inventory, identity and rentals in the background and swaps it in at once.
@@ -175,6 +179,22 @@ export const catalog = defineContract({
       output: rebuildStatusSchema,
       errors: ['notAdmin'],
       http: { method: 'get', path: '/v1/admin/catalog/rebuild', status: 200, auth: 'required', tag: 'Operations' },
+    }),
+    // The warehouse's extract of experiment exposures: which variant of a flag each user was first shown.
+    exportExposures: op({
+      kind: 'query',
+      timeoutMs: 30_000,
+      summary: 'Experiment exposures recorded in a window (system)',
+      input: changeFeedInput,
+      output: changeFeedOutput(
+        z.object({
+          id: z.uuid(),
+          userId: z.uuid(),
+          flag: z.string(),
+          variant: z.string(),
+          exposedAt: z.iso.datetime(),
+        }),
+      ),
     }),
     ...deadLetterOps('catalog'),
   },

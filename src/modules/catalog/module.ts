@@ -16,9 +16,11 @@ import { projectItemUpdated } from './handlers/project-item-updated.ts';
 import { projectOwnerName } from './handlers/project-owner-name.ts';
 import { rebuild } from './handlers/rebuild.ts';
 import { recordBooking } from './handlers/record-booking.ts';
+import { exportExposures } from './handlers/export-exposures.ts';
 import { searchItems } from './handlers/search-items.ts';
 import { registerLagGauge } from './lag-gauge.ts';
 import { backgroundRebuilds } from './rebuild/background-rebuilds.ts';
+import { exposureRecorder } from './store/exposure-store.ts';
 
 /** How long a search page is cached; any applied event retires it sooner. */
 const SEARCH_CACHE_TTL_SECONDS = 30;
@@ -36,6 +38,7 @@ export const catalogModule = defineModule<typeof catalog, CatalogDeps>({
       cache: platform.cache,
       searchCacheTtlSeconds: SEARCH_CACHE_TTL_SECONDS,
       rebuilds: backgroundRebuilds(),
+      recordExposure: exposureRecorder(db),
       log: platform.log,
       deadLetters: {
         db,
@@ -58,7 +61,7 @@ export const catalogModule = defineModule<typeof catalog, CatalogDeps>({
     on(rentals.events.rentalCompleted, 'endBooking', (message, tx) => recordBooking(message, tx, 'completed')),
     on(rentals.events.rentalCancelled, 'cancelBooking', (message, tx) => recordBooking(message, tx, 'cancelled')),
   ],
-  handlers: { searchItems, rebuild, getRebuildStatus, ...deadLetterHandlers },
+  handlers: { searchItems, rebuild, getRebuildStatus, exportExposures, ...deadLetterHandlers },
   async stop(deps) {
     await deps.rebuilds.stop();
   },

@@ -59,6 +59,7 @@ export class Bus {
             trace: ctx.trace,
             caller: ctx.caller,
             deadline: ctx.deadline,
+            flags: ctx.flags,
             deps,
             bus: this,
           }),
@@ -94,6 +95,7 @@ export class Bus {
     );
     const inner: CallContext = { requestId: ctx.requestId, trace, deadline: ctx.deadline };
     if (ctx.caller) inner.caller = ctx.caller;
+    if (ctx.flags) inner.flags = ctx.flags;
     try {
       return await inSpan(trace, () => this.send(op, input, inner));
     } catch (error) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EvaluatedFlags } from '../flags/evaluated-flags.ts';
 import { childSpan, type TraceContext } from '../observability/trace.ts';
 
 /** Who is calling: set at the edge after the access token is validated. */
@@ -15,6 +16,8 @@ export interface CallContext {
   caller?: Caller;
   /** Epoch milliseconds after which the call is abandoned. */
   deadline: number;
+  /** Feature flags evaluated once for this request at the edge; carried across hops, never evaluated again. */
+  flags?: EvaluatedFlags;
 }
 
 /** A context for work that starts inside the platform (startup, CLI, tests). */

@@ -46,6 +46,7 @@ export class HttpTransport implements RemoteTransport {
       contractVersion: op.version,
       ...(op.minor !== undefined ? { contractMinor: op.minor } : {}),
       ...(ctx.caller ? { caller: ctx.caller } : {}),
+      ...(ctx.flags ? { flags: ctx.flags } : {}),
     };
     const payload = JSON.stringify(body);
     const key = ctx.caller?.userId;

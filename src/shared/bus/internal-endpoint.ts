@@ -57,6 +57,7 @@ export function mountInternalBus(
           childSpan(parseTraceparent(c.req.header(wireHeaders.traceparent))),
         deadline: Date.now() + (Number.isFinite(remaining) && remaining > 0 ? remaining : DEFAULT_REMAINING_MS),
         ...(body.data.caller ? { caller: body.data.caller } : {}),
+        ...(body.data.flags ? { flags: body.data.flags } : {}),
       };
       // Only the major must agree: a caller of another minor sends and reads what both know.
       const version = options.bus.versionOf(opName);

@@ -25,6 +25,8 @@ export const wireRequestSchema = z.object({
   contractVersion: z.number().int(),
   /** Its minor version: any minor of the same major interoperates (the callee parses what it knows). */
   contractMinor: z.number().int().optional(),
+  /** The request's feature flags as the edge evaluated them. */
+  flags: z.record(z.string(), z.object({ value: z.json(), variant: z.string().optional() })).optional(),
 });
 
 export type WireRequest = z.infer<typeof wireRequestSchema>;

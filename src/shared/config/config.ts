@@ -110,6 +110,8 @@ export const configSchema = z
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     NOTIFICATION_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
     LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(0).default(5),
+    // Feature flags: a flagd-format JSON file the edge evaluates per request (reloaded on change).
+    FLAGS_FILE: z.string().min(1).default('flags/flags.json'),
   })
   .transform((c, ctx) => {
     for (const key of ['JWT_SECRET', 'INTERNAL_SERVICE_SECRET'] as const) {

@@ -5,6 +5,7 @@ import type { Bus } from '../bus/bus.ts';
 import type { CallContext, Caller } from '../bus/context.ts';
 import type { AnyContract, HttpHint, Op } from '../bus/contract.ts';
 import { platformErrors } from '../bus/errors.ts';
+import type { EvaluatedFlags } from '../flags/evaluated-flags.ts';
 import type { App } from './app.ts';
 import type { AppEnv } from './env.ts';
 import { type IdempotentResponse, REPLAYED_HEADER } from './idempotency.ts';
@@ -28,6 +29,8 @@ export interface ContractRouteOptions {
   staleFallback?: StaleFallback;
   /** Stores and replays responses by Idempotency-Key on ops whose hint sets idempotencyKey. */
   idempotency?: IdempotentResponse;
+  /** Evaluates the feature flags once per request, for the authenticated caller (or none). */
+  evaluateFlags?: (caller: Caller | undefined) => Promise<EvaluatedFlags>;
 }
 
 /** The CallContext of an anonymous HTTP request: its request id, trace and deadline. */
@@ -121,6 +124,7 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
 
   const handler = async (c: Context<AppEnv>) => {
     const ctx = c.get('callContext') ?? requestCallContext(c, options.timeoutMs);
+    if (options.evaluateFlags) ctx.flags = await options.evaluateFlags(ctx.caller);
     const limited = await options.limitCaller?.(c, async () => {});
     if (limited) return limited;
     const valid = (target: string) => (c.req.valid as (t: string) => Record<string, unknown>).call(c.req, target);
@@ -141,7 +145,9 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
     const respond = async (): Promise<Response> => {
       let output: Record<string, unknown>;
       // Only a remote owner can be unavailable: a local call skips the per-request bookkeeping.
-      if (options.staleFallback && http.method === 'get' && http.auth === 'none' && !options.bus.hosts(op.name)) {
+      // Anonymous reads only: what a signed-in caller sees may be theirs alone (or their flags').
+      const anonymous = http.auth === 'none' || (http.auth === 'optional' && !ctx.caller);
+      if (options.staleFallback && http.method === 'get' && anonymous && !options.bus.hosts(op.name)) {
         const result = await options.staleFallback.run(c.req.url, call);
         output = result.value;
         if (result.stale) for (const [name, value] of Object.entries(staleHeaders)) c.header(name, value);

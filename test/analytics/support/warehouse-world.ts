@@ -1,5 +1,5 @@
 /**
- * A warehouse world: identity, inventory, payments, rentals and analytics hosted in this
+ * A warehouse world: identity, inventory, catalog, payments, rentals and analytics hosted in this
  * process (rentals and payments on databases of their own, as two-phase settlement needs),
  * with the warehouse on DuckDB (a file in a temporary data directory) or PostgreSQL (a
  * database of its own), plus helpers to run the ETL to its end and read the warehouse back.
@@ -14,6 +14,7 @@ import { analyticsModule } from '../../../src/modules/analytics/module.ts';
 import { openWarehouse, type WarehouseLocation } from '../../../src/modules/analytics/warehouse/open-warehouse.ts';
 import type { WarehouseRow } from '../../../src/modules/analytics/warehouse/port.ts';
 import { warehouseTables } from '../../../src/modules/analytics/warehouse/schema.ts';
+import { catalogModule } from '../../../src/modules/catalog/module.ts';
 import { identity } from '../../../src/modules/identity/contract.ts';
 import { identityModule } from '../../../src/modules/identity/module.ts';
 import { inventoryModule } from '../../../src/modules/inventory/module.ts';
@@ -105,12 +106,15 @@ export async function startWarehouseWorld(
   // Modules read their own settings from process.env (this test process hosts them).
   Object.assign(process.env, env);
   if (!place.warehouseUrl) delete process.env.WAREHOUSE_URL;
-  const host = await startTestHost([identityModule, inventoryModule, paymentsModule, rentalsModule, analyticsModule], {
-    DATABASE_URL: place.dbs.mainUrl,
-    DATA_DIR: place.dataDir,
-    OUTBOX_POLL_MS: '100',
-    DB_POOL_MAX: '10',
-  });
+  const host = await startTestHost(
+    [identityModule, inventoryModule, catalogModule, paymentsModule, rentalsModule, analyticsModule],
+    {
+      DATABASE_URL: place.dbs.mainUrl,
+      DATA_DIR: place.dataDir,
+      OUTBOX_POLL_MS: '100',
+      DB_POOL_MAX: '10',
+    },
+  );
   const sql = connect(place.dbs);
   const location: WarehouseLocation = { url: place.warehouseUrl, dataDir: place.dataDir };
   return {

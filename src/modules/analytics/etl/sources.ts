@@ -1,4 +1,5 @@
 import type { OutputOf } from '../../../shared/bus/contract.ts';
+import { catalog } from '../../catalog/contract.ts';
 import { identity } from '../../identity/contract.ts';
 import { inventory } from '../../inventory/contract.ts';
 import { payments } from '../../payments/contract.ts';
@@ -25,7 +26,8 @@ export interface Source<R> {
     | typeof identity.ops.exportUsers
     | typeof inventory.ops.exportItemHistory
     | typeof rentals.ops.exportRentals
-    | typeof payments.ops.exportLedger;
+    | typeof payments.ops.exportLedger
+    | typeof catalog.ops.exportExposures;
   table: string;
   toRow(row: R, scratch: RunScratch): Record<string, WarehouseValue>;
 }
@@ -179,5 +181,26 @@ const ledger: Source<Rows<OutputOf<typeof payments.ops.exportLedger>>> = {
   }),
 };
 
+const exposures: Source<Rows<OutputOf<typeof catalog.ops.exportExposures>>> = {
+  name: 'exposures',
+  op: catalog.ops.exportExposures,
+  table: 'fact_experiment_exposure',
+  toRow: (e, scratch) => ({
+    exposure_id: e.id,
+    user_id: e.userId,
+    flag: e.flag,
+    variant: e.variant,
+    exposed_at: time(e.exposedAt),
+    exposed_date: dayOf(e.exposedAt),
+    date_key: dateKey(e.exposedAt, scratch),
+  }),
+};
+
 /** Every source, in load order: dimensions' sources before the facts that refer to them. */
-export const sources: readonly Source<never>[] = [users, itemHistory, rentalRows, ledger] as unknown as Source<never>[];
+export const sources: readonly Source<never>[] = [
+  users,
+  itemHistory,
+  rentalRows,
+  ledger,
+  exposures,
+] as unknown as Source<never>[];

@@ -2,7 +2,7 @@ import type { Handler } from '../../../shared/bus/bus.ts';
 import { analytics } from '../contract.ts';
 import type { AnalyticsDeps } from '../deps.ts';
 import { reportPeriod, type ReportPeriod } from '../domain/report-period.ts';
-import { ownerEarnings, rentalsPerDay, revenue, utilization } from '../reports/report-queries.ts';
+import { experimentOutcomes, ownerEarnings, rentalsPerDay, revenue, utilization } from '../reports/report-queries.ts';
 import { requireAdmin } from './require-admin.ts';
 
 function periodOf(input: { from?: string | undefined; to?: string | undefined }): ReportPeriod {
@@ -42,4 +42,12 @@ export const myEarnings: Handler<typeof analytics.ops.myEarnings, AnalyticsDeps>
   if (!caller) throw analytics.error('notAdmin', 'Earnings are an owner’s own: sign in.');
   const period = periodOf(input);
   return { period, ...(await ownerEarnings(await deps.warehouse.get(), period, caller.userId)) };
+};
+
+export const experimentReport: Handler<typeof analytics.ops.experimentReport, AnalyticsDeps> = async (
+  input,
+  { deps, caller },
+) => {
+  requireAdmin(caller);
+  return { flag: input.flag, variants: await experimentOutcomes(await deps.warehouse.get(), input.flag) };
 };

@@ -135,3 +135,44 @@ export async function ownerEarnings(db: WarehouseSession, period: ReportPeriod, 
     })),
   };
 }
+
+/**
+ * An experiment's outcome per variant: each user counts once, in the variant they were first
+ * shown; their outcome is the rentals they started at or after that exposure.
+ */
+export async function experimentOutcomes(db: WarehouseSession, flag: string) {
+  const outcomes = `FROM fact_experiment_exposure e
+     LEFT JOIN fact_rental f ON f.renter_id = e.user_id AND f.created_at >= e.exposed_at
+     WHERE e.flag = CAST($1 AS VARCHAR)`;
+  const [variants, fees] = await Promise.all([
+    db.all(
+      `SELECT e.variant, count(DISTINCT e.user_id) AS users, count(DISTINCT f.renter_id) AS renters,
+         count(f.rental_id) AS rentals, sum(CASE WHEN f.completed_at IS NOT NULL THEN 1 ELSE 0 END) AS completed
+       ${outcomes} GROUP BY 1 ORDER BY 1`,
+      [flag],
+    ),
+    db.all(
+      `SELECT e.variant, f.currency, CAST(sum(f.fee) AS BIGINT) AS fees
+       ${outcomes} AND f.completed_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+      [flag],
+    ),
+  ]);
+  const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
+  return variants.map((r) => {
+    const users = num(r.users);
+    const rentals = num(r.rentals);
+    const renters = num(r.renters);
+    return {
+      variant: String(r.variant),
+      users,
+      renters,
+      conversion: ratio(renters, users),
+      rentals,
+      rentalsPerUser: ratio(rentals, users),
+      completed: num(r.completed),
+      fees: fees
+        .filter((f) => f.variant === r.variant)
+        .map((f) => ({ amount: num(f.fees), currency: String(f.currency) })),
+    };
+  });
+}

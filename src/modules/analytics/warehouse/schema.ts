@@ -20,7 +20,7 @@ export interface TableSpec {
 
 const col = (name: string, type: ColumnType, nullable = false): ColumnSpec => ({ name, type, nullable });
 
-/** The star schema: dimensions (date, user, item as SCD type 2) and facts (rentals, ledger, item events). */
+/** The star schema: dimensions (date, user, item as SCD type 2) and facts (rentals, ledger, item events, experiment exposures). */
 export const warehouseTables: readonly TableSpec[] = [
   {
     name: 'dim_date',
@@ -134,6 +134,21 @@ export const warehouseTables: readonly TableSpec[] = [
       col('date_key', 'INTEGER'),
     ],
   },
+  // The variant of an experiment's flag each user was first shown (catalog's exposures: one per user and flag).
+  {
+    name: 'fact_experiment_exposure',
+    key: ['exposure_id'],
+    partitionBy: 'exposed_date',
+    columns: [
+      col('exposure_id', 'VARCHAR'),
+      col('user_id', 'VARCHAR'),
+      col('flag', 'VARCHAR'),
+      col('variant', 'VARCHAR'),
+      col('exposed_at', 'TIMESTAMP'),
+      col('exposed_date', 'DATE'),
+      col('date_key', 'INTEGER'),
+    ],
+  },
   // Each source's watermark: the safe point (a transaction id) its last committed load read up to.
   {
     name: 'etl_state',
@@ -166,4 +181,5 @@ export const postgresIndexes = [
   'CREATE INDEX IF NOT EXISTS fact_rental_owner_idx ON fact_rental (owner_id, completed_at)',
   'CREATE INDEX IF NOT EXISTS dim_item_item_idx ON dim_item (item_id, valid_from)',
   'CREATE INDEX IF NOT EXISTS fact_item_event_item_idx ON fact_item_event (item_id, version)',
+  'CREATE INDEX IF NOT EXISTS fact_rental_renter_idx ON fact_rental (renter_id, created_at)',
 ];

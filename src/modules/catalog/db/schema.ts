@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -122,6 +123,25 @@ export const bookings = catalogSchema.table('bookings', bookingColumns(), (t) =>
 
 /** Where a rebuild assembles the next bookings (from rentals.listBookings) before swapping them in. */
 export const bookingsRebuild = catalogSchema.table('bookings_rebuild', bookingColumns());
+
+/**
+ * Who saw which variant of an experiment's flag: one row per user and flag, written the first
+ * time a flag decided what a user was shown (the first exposure wins, as an A/B analysis
+ * wants). The warehouse reads it through exportExposures; change_xid (migration
+ * 0002_experiment_exposures) stays outside this schema, as identity's does.
+ */
+export const experimentExposures = catalogSchema.table(
+  'experiment_exposures',
+  {
+    /** The row's export key (the warehouse pages by change transaction, then id). */
+    id: uuid('id').notNull().unique().defaultRandom(),
+    userId: uuid('user_id').notNull(),
+    flag: text('flag').notNull(),
+    variant: text('variant').notNull(),
+    exposedAt: timestamp('exposed_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.flag] })],
+);
 
 /**
  * The projection's single state row: a generation bumped by every applied event (search cache

@@ -37,6 +37,21 @@ describe('search normalization', () => {
     assert.equal(ok({ q: 'tent', sort: 'price_asc' }).sort, 'price_asc');
   });
 
+  test('without text or sort the browse order applies; a cursor keeps the order its page started in', () => {
+    const cheapest = (input: Partial<SearchInput>) => normalizeSearch({ limit: 20, ...input }, 'price_asc');
+    const browse = cheapest({});
+    assert.ok(browse.ok && browse.search.sort === 'price_asc' && browse.search.browsing);
+    const text = cheapest({ q: 'tent' });
+    assert.ok(text.ok && text.search.sort === 'relevance' && !text.search.browsing);
+    const explicit = cheapest({ sort: 'newest' });
+    assert.ok(explicit.ok && explicit.search.sort === 'newest' && !explicit.search.browsing);
+    const cursor = encodeCursor({ sort: 'newest', key: new Date(0).toISOString(), id });
+    const continued = cheapest({ cursor });
+    assert.ok(continued.ok && continued.search.sort === 'newest', 'a newest page continued as newest');
+    const byPrice = encodeCursor({ sort: 'price_desc', key: 100, id });
+    assert.equal(problem({ cursor: byPrice }), 'invalidCursor', 'only browse orders continue without a sort');
+  });
+
   test('prices need a currency and an ordered range', () => {
     assert.equal(problem({ minPrice: 100 }), 'priceNeedsCurrency');
     assert.equal(problem({ maxPrice: 100 }), 'priceNeedsCurrency');
@@ -73,7 +88,8 @@ describe('search normalization', () => {
   test('a cursor must be ours and of the same sort', () => {
     assert.equal(problem({ cursor: 'bogus' }), 'invalidCursor');
     const byPrice = encodeCursor({ sort: 'price_asc', key: 800, id });
-    assert.equal(problem({ cursor: byPrice }), 'invalidCursor');
+    assert.equal(problem({ q: 'tent', cursor: byPrice }), 'invalidCursor');
+    assert.equal(problem({ sort: 'newest', cursor: byPrice }), 'invalidCursor');
     assert.deepEqual(ok({ sort: 'price_asc', cursor: byPrice }).after, { sort: 'price_asc', key: 800, id });
   });
 });

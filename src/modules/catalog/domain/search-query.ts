@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { boundOf } from '../../../shared/time/day-or-instant.ts';
+import { type BrowseSort, DEFAULT_BROWSE_SORT, isBrowseSort } from './browse-order.ts';
 import { decodeCursor, type Cursor, type Sort } from './cursor.ts';
 
 /** A search as the caller asked for it (already shape-checked by the contract). */
@@ -28,6 +29,8 @@ export interface NormalizedSearch {
   period: { from: string; to: string } | null;
   status: string | null;
   sort: Sort;
+  /** The order is the browse order (no text, no sort asked for): what the browse-order flag decides. */
+  browsing: boolean;
   limit: number;
   after: Cursor | null;
 }
@@ -40,11 +43,12 @@ export type Normalized =
 
 /**
  * Checks and canonicalizes a search: the text trimmed, lower-cased and single-spaced; the
- * sort resolved (relevance when there is text, else newest); dates turned into a half-open
+ * sort resolved (relevance when there is text, else the browse order: `browseSort`, or the
+ * order of the page a cursor continues, so paging never switches order); dates turned into a half-open
  * period of instants, read exactly as rentals reads a rental's period (shared/time: a date
  * means midnight UTC, and availableTo as a date includes that day).
  */
-export function normalizeSearch(input: SearchInput): Normalized {
+export function normalizeSearch(input: SearchInput, browseSort: BrowseSort = DEFAULT_BROWSE_SORT): Normalized {
   const q = input.q?.trim().replace(/\s+/g, ' ').toLowerCase() || null;
   const minPrice = input.minPrice ?? null;
   const maxPrice = input.maxPrice ?? null;
@@ -78,11 +82,14 @@ export function normalizeSearch(input: SearchInput): Normalized {
     if (from >= to) return { ok: false, code: 'invalidPeriod', detail: 'availableFrom must be before availableTo.' };
     period = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
   }
-  const sort: Sort =
-    input.sort === undefined || (input.sort === 'relevance' && q === null)
-      ? q === null
-        ? 'newest'
-        : 'relevance'
+  const browsing = q === null && (input.sort === undefined || input.sort === 'relevance');
+  const continued = browsing && input.cursor !== undefined ? decodeCursor(input.cursor)?.sort : undefined;
+  const sort: Sort = browsing
+    ? continued && isBrowseSort(continued)
+      ? continued
+      : browseSort
+    : input.sort === undefined
+      ? 'relevance'
       : input.sort;
   let after: Cursor | null = null;
   if (input.cursor !== undefined) {
@@ -112,6 +119,7 @@ export function normalizeSearch(input: SearchInput): Normalized {
       period,
       status: input.status ?? null,
       sort,
+      browsing,
       limit: input.limit,
       after,
     },

@@ -6,6 +6,7 @@ import type { Db } from '../../../shared/db/database.ts';
 import { catalog, type catalogItemSchema } from '../contract.ts';
 import { bookings, items, SEARCH_CONFIG } from '../db/schema.ts';
 import type { CatalogDeps } from '../deps.ts';
+import { BROWSE_ORDER_FLAG, browseOrderOf } from '../domain/browse-order.ts';
 import { encodeCursor, type Cursor } from '../domain/cursor.ts';
 import { normalizeSearch, searchCacheKey, type NormalizedSearch } from '../domain/search-query.ts';
 import { currentGeneration } from './projection-state.ts';
@@ -16,11 +17,21 @@ type SearchOutput = { items: CatalogItem[]; nextCursor: string | null; sort: Nor
 /** Booked periods shown per item. */
 const BOOKINGS_SHOWN = 5;
 
-export const searchItems: Handler<typeof catalog.ops.searchItems, CatalogDeps> = async (input, { deps, caller }) => {
+export const searchItems: Handler<typeof catalog.ops.searchItems, CatalogDeps> = async (
+  input,
+  { deps, caller, flags },
+) => {
   const db = deps.reads.db(caller);
-  const normalized = normalizeSearch(input);
+  const browse = browseOrderOf(flags);
+  const normalized = normalizeSearch(input, browse.sort);
   if (!normalized.ok) throw catalog.error(normalized.code, normalized.detail);
   const { search } = normalized;
+  // The flag decided what this user sees: the experiment counts them in its variant.
+  if (search.browsing && caller && browse.variant) {
+    await deps.recordExposure(caller.userId, BROWSE_ORDER_FLAG, browse.variant).catch((err: unknown) => {
+      deps.log.warn({ err, flag: BROWSE_ORDER_FLAG }, 'experiment exposure not recorded');
+    });
+  }
   // Read the generation first: a page cached under it can only be as new as or newer than it.
   const generation = await currentGeneration(db);
   return cached(deps.cache, searchCacheKey(search, generation), deps.searchCacheTtlSeconds, () =>
