@@ -1,6 +1,7 @@
 import { duplicateClient, type RedisClient } from '../shared/cache/redis-client.ts';
 import type { Config } from '../shared/config/config.ts';
 import { rateLimit } from '../shared/http/rate-limit.ts';
+import { LeasingRateLimiter } from '../shared/http/rate-limit-lease.ts';
 import { MemoryRateLimiter } from '../shared/http/rate-limit-memory.ts';
 import { RedisRateLimiter } from '../shared/http/rate-limit-redis.ts';
 import { authRoutesByIp, requestsByIp, writesByUser, type RateLimitRule } from '../shared/http/rate-limit-rules.ts';
@@ -13,7 +14,8 @@ import type { Logger } from '../shared/observability/logger.ts';
  * caller is known. A limit configured as 0 is off.
  */
 export function edgeRateLimits(config: Config, redis: RedisClient | undefined, log: Logger) {
-  const limiter = redis ? new RedisRateLimiter(fastFailing(redis)) : new MemoryRateLimiter();
+  // Shared buckets are drawn from in leases: one Redis round trip per batch of requests on a busy key.
+  const limiter = redis ? new LeasingRateLimiter(new RedisRateLimiter(fastFailing(redis))) : new MemoryRateLimiter();
   const on = (n: number, rule: (limit: ReturnType<typeof perMinute>) => RateLimitRule) =>
     n > 0 ? [rule(perMinute(n))] : [];
   const ipRules = [
@@ -30,13 +32,14 @@ export function edgeRateLimits(config: Config, redis: RedisClient | undefined, l
 
 /**
  * A connection of its own that fails fast (a Redis outage must not slow every request), closed
- * with the platform's. Takes issued in the same tick travel in one write (auto-pipelining).
+ * with the platform's. No auto-pipelining: it holds each command for a setImmediate tick, and
+ * with leases few takes are concurrent.
  */
 function fastFailing(redis: RedisClient): RedisClient {
   const connection = duplicateClient(redis, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    enableAutoPipelining: true,
+    enableAutoPipelining: false,
   });
   connection.on('error', () => {});
   redis.once('end', () => connection.disconnect());

@@ -79,11 +79,26 @@ export class Bus {
 
   /** Calls an operation by its typed contract reference (in a span `call <op>` while tracing is on). */
   call<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
-    return tracingOn() ? this.traced(op, input, ctx) : this.send(op, input, ctx);
+    return tracingOn() ? this.traced(op, input, ctx, false) : this.send(op, input, ctx, false);
+  }
+
+  /**
+   * Calls with an input already parsed by the op's own input schema (an HTTP route of the same
+   * contract validated it): a local handler gets it without parsing it again. A remote call
+   * is parsed and checked as any other, on both ends.
+   */
+  callParsed<O extends Op>(op: O, input: ParsedInputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
+    const given = input as unknown as InputOf<O>;
+    return tracingOn() ? this.traced(op, given, ctx, true) : this.send(op, given, ctx, true);
   }
 
   /** A call in its own span: internal when local, client when remote (its id is the hop's traceparent). */
-  private async traced<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
+  private async traced<O extends Op>(
+    op: O,
+    input: InputOf<O>,
+    ctx: CallContext,
+    parsed: boolean,
+  ): Promise<OutputOf<O>> {
     const local = this.local.has(op.name);
     const trace = childSpan(ctx.trace);
     const span = startSpan(
@@ -97,7 +112,7 @@ export class Bus {
     if (ctx.caller) inner.caller = ctx.caller;
     if (ctx.flags) inner.flags = ctx.flags;
     try {
-      return await inSpan(trace, () => this.send(op, input, inner));
+      return await inSpan(trace, () => this.send(op, input, inner, parsed));
     } catch (error) {
       span?.setStatus({ code: 2, message: error instanceof AppError ? error.kind : 'internal' });
       throw error;
@@ -106,16 +121,18 @@ export class Bus {
     }
   }
 
-  private async send<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext): Promise<OutputOf<O>> {
+  private async send<O extends Op>(op: O, input: InputOf<O>, ctx: CallContext, parsed: boolean): Promise<OutputOf<O>> {
     const local = this.local.get(op.name);
     const { observe } = this.options;
     if (!observe)
-      return local ? ((await this.dispatch(local, input, ctx)) as OutputOf<O>) : this.callRemote(op, input, ctx);
+      return local
+        ? ((await this.dispatch(local, input, ctx, parsed)) as OutputOf<O>)
+        : this.callRemote(op, input, ctx);
     const started = performance.now();
     const transport = local ? 'local' : 'http';
     try {
       const output = local
-        ? ((await this.dispatch(local, input, ctx)) as OutputOf<O>)
+        ? ((await this.dispatch(local, input, ctx, parsed)) as OutputOf<O>)
         : await this.callRemote(op, input, ctx);
       observe(op.name, transport, 'ok', (performance.now() - started) / 1000);
       return output;
@@ -152,13 +169,13 @@ export class Bus {
   async dispatchRemote(opName: string, input: unknown, ctx: CallContext): Promise<unknown> {
     const local = this.local.get(opName);
     if (!local) throw platformErrors.notFound(`This process does not host ${opName}.`);
-    return this.dispatch(local, input, ctx);
+    return this.dispatch(local, input, ctx, false);
   }
 
-  private dispatch(local: LocalHandler, input: unknown, ctx: CallContext): Promise<unknown> {
+  private dispatch(local: LocalHandler, input: unknown, ctx: CallContext, parsed: boolean): Promise<unknown> {
     if (Date.now() >= ctx.deadline) return Promise.reject(platformErrors.deadlineExceeded(local.op.name));
     if (ctx.caller && local.op.kind === 'command') this.options.onCommand?.(ctx.caller);
-    return local.run(parseInput(local.op, input), ctx).catch(asUnavailable);
+    return local.run(parsed ? input : parseInput(local.op, input), ctx).catch(asUnavailable);
   }
 }
 

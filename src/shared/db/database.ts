@@ -1,9 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -126,6 +123,12 @@ export async function openPglite(dataDir: string): Promise<Database> {
   const location = dataDir === 'memory://' ? dataDir : join(dataDir, 'pglite');
   const lock = location === 'memory://' ? undefined : lockDataDir(dataDir, basename(process.argv[1] ?? 'node'));
   if (location !== 'memory://') mkdirSync(location, { recursive: true });
+  // Loaded here, not at startup: a server on PostgreSQL never holds PGlite's code.
+  const [{ PGlite }, { btree_gist }, { drizzle: drizzlePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/btree_gist'),
+    import('drizzle-orm/pglite'),
+  ]);
   // btree_gist: rentals' exclusion constraint (no overlapping bookings of one item) needs it.
   const client = await PGlite.create(location, { extensions: { btree_gist } }).catch((error: unknown) => {
     lock?.release();

@@ -83,6 +83,10 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
   const hasBody = Object.keys(bodyShape.shape).length > 0;
   const idempotent = http.idempotencyKey ? idempotentResponseOf(op, http, options) : undefined;
   const guard = inputGuard(input);
+  // Every input key is validated above by its own field schema (or the whole input, when it is
+  // all body), so the bus need not parse the merged input again; an Idempotency-Key is parsed
+  // by its header's schema, not the input's, so such ops are parsed again at the bus.
+  const parsedHere = keyInput === undefined;
 
   const request: Record<string, unknown> = {};
   if (paramKeys.length > 0) request.params = input.pick(mask(paramKeys)).strip();
@@ -141,7 +145,10 @@ function mountOp(app: App, contract: AnyContract, op: Op, http: HttpHint, option
     if (keyHeader !== undefined) args[keyInput!] = parseIdempotencyKey(keyHeader);
     // NUL, lone surrogates and absurd dates stop here, before any module, database or outbox.
     guard(args);
-    const call = () => options.bus.call(op, args as never, ctx) as Promise<Record<string, unknown>>;
+    const call = () =>
+      (parsedHere
+        ? options.bus.callParsed(op, args as never, ctx)
+        : options.bus.call(op, args as never, ctx)) as Promise<Record<string, unknown>>;
     const respond = async (): Promise<Response> => {
       let output: Record<string, unknown>;
       // Only a remote owner can be unavailable: a local call skips the per-request bookkeeping.

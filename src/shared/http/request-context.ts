@@ -18,6 +18,20 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * metrics, and writes one log line when it ends.
  */
 export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics }): MiddlewareHandler<AppEnv> {
+  // The access line holds only the fields built below (no body, header or query value), so it
+  // skips the logger's redaction paths: walking them cost ~20 µs a line, a tenth of a GET.
+  const access = log.child({}, { redact: [] });
+  // One histogram child per route, method and status: prom-client hashes a label object on every observe.
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  const durationOf = (route: string, method: string, status: number) => {
+    const key = `${status} ${method} ${route}`;
+    let child = durations.get(key);
+    if (child === undefined) {
+      child = metrics.httpDuration.labels({ route, method, status });
+      durations.set(key, child);
+    }
+    return child;
+  };
   return async function requestContextMiddleware(c, next) {
     const started = performance.now();
     const incoming = c.req.header('x-request-id');
@@ -39,7 +53,7 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || 'unmatched';
     const status = c.res.status;
-    metrics.httpDuration.observe({ route, method: c.req.method, status }, seconds);
+    durationOf(route, c.req.method, status).observe(seconds);
     // A hop names its op (the route template alone says only /internal/bus/:op).
     const logged =
       route === INTERNAL_BUS_ROUTE ? `${INTERNAL_BUS_PATH}/${(c.req.param('op') ?? '').slice(0, 100)}` : route;
@@ -63,7 +77,7 @@ export function requestContext({ log, metrics }: { log: Logger; metrics: Metrics
       if (status >= 500) span.setStatus({ code: 2 });
       span.end();
     }
-    if (status >= 500) log.error(line, 'request failed');
-    else log.info(line, 'request');
+    if (status >= 500) access.error(line, 'request failed');
+    else access.info(line, 'request');
   };
 }

@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import { openDuckdbWarehouse } from './duckdb-warehouse.ts';
-import { openPostgresWarehouse } from './postgres-warehouse.ts';
 import type { Warehouse } from './port.ts';
 import { postgresIndexes, tableDdl, warehouseTables } from './schema.ts';
 
@@ -14,11 +12,14 @@ export interface WarehouseLocation {
 export const duckdbFile = (dataDir: string) =>
   dataDir === 'memory://' ? ':memory:' : join(dataDir, 'warehouse.duckdb');
 
-/** Opens the warehouse and creates its tables when missing. */
+/**
+ * Opens the warehouse and creates its tables when missing. DuckDB (its native library, ~37 MB
+ * resident, used by both engines) is loaded here, on first use, not when a server starts.
+ */
 export async function openWarehouse(location: WarehouseLocation): Promise<Warehouse> {
   const warehouse = location.url
-    ? openPostgresWarehouse(location.url)
-    : await openDuckdbWarehouse(duckdbFile(location.dataDir));
+    ? (await import('./postgres-warehouse.ts')).openPostgresWarehouse(location.url)
+    : await (await import('./duckdb-warehouse.ts')).openDuckdbWarehouse(duckdbFile(location.dataDir));
   try {
     await createTables(warehouse, warehouse);
   } catch (error) {
