@@ -38,16 +38,7 @@ for (const name of topologies) {
       });
       api = apiClient(topology.baseUrl);
       // A just-started split deployment may answer 503 until the gateway's health checks see every service.
-      const login = await eventually(
-        'an answer other than 503 to the admin login',
-        async () => {
-          const reply = await api.request('POST', '/v1/auth/login', {
-            body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
-          });
-          return reply.status !== 503 && reply;
-        },
-        30_000,
-      );
+      const login = await api.loginOnceReady(ADMIN_EMAIL, ADMIN_PASSWORD);
       assert.equal(login.status, 200, JSON.stringify(login.body));
       adminToken = login.body.accessToken;
     });

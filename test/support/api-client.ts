@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { eventually } from './eventually.ts';
 
 const DAY = 86_400_000;
 
@@ -46,6 +47,18 @@ export function apiClient(baseUrl: string) {
       accessToken: login.body.accessToken as string,
       refreshToken: login.body.refreshToken as string,
     };
+  }
+
+  /** Logs in, waiting out the 503s of a just-started split deployment whose gateway does not see every service yet. */
+  function loginOnceReady(email: string, password: string) {
+    return eventually(
+      'an answer other than 503 to the login',
+      async () => {
+        const reply = await request('POST', '/v1/auth/login', { body: { email, password } });
+        return reply.status !== 503 && reply;
+      },
+      30_000,
+    );
   }
 
   /** Sends a fresh Idempotency-Key when asked, to exercise the key store as clients do. */
@@ -105,5 +118,5 @@ export function apiClient(baseUrl: string) {
     return { itemId: item.body.id, rentalId };
   }
 
-  return { request, newUser, rent, rentAndReturn };
+  return { request, newUser, loginOnceReady, rent, rentAndReturn };
 }
