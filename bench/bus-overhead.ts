@@ -56,6 +56,7 @@ export const echo = defineContract({
   ops: {
     ping: op({
       kind: 'query',
+      internal: true,
       summary: 'Echo an id and a counter plus one',
       input: z.strictObject({ id: z.uuid(), n: z.int().min(0) }),
       output: z.object({ id: z.uuid(), n: z.int() }),

@@ -1,8 +1,13 @@
 /**
- * Module boundaries, checked on every .ts file under src/:
+ * Module boundaries, checked on every .ts file under src/, test/, bench/ and scripts/:
  *   - a module reaches another module only through its contract.ts;
  *   - shared/ knows no module and no runtime;
- *   - nothing outside runtimes/ imports runtimes/.
+ *   - nothing in src/ outside runtimes/ imports runtimes/;
+ *   - test/, bench/ and scripts/ use a module as a runtime does (contract.ts, module.ts,
+ *     routes.ts) or through the helpers it publishes for tests (testing/); only a suite named
+ *     for a module (test/<module>/) reaches into that module, and the few other reaches are
+ *     listed, each with its reason, in OUTSIDE_EXCEPTIONS;
+ *   - code that ships (src/ but tests and testing/ helpers) imports nothing from test/, bench/, scripts/.
  * Every import form counts: static, `import type`, `export … from`, dynamic import(),
  * `import('…')` types and require(). The rules come from one policy table below and apply
  * to whatever modules exist under src/modules; nothing is written per module.
@@ -25,9 +30,10 @@ type Place =
   | { layer: 'shared' }
   | { layer: 'runtimes' }
   | { layer: 'src' } // any other folder under src/ (e.g. a CLI entrypoint)
-  | { layer: 'outside' }; // test/, scripts/, packages...
+  | { layer: 'outside'; suiteOf: string | undefined } // test/, bench/, scripts/; suiteOf: the <name> of test/<name>/
+  | { layer: 'elsewhere' }; // packages, anything not scanned
 
-type Importer = 'module' | 'moduleTest' | 'shared' | 'runtimes' | 'src';
+type Importer = 'module' | 'moduleTest' | 'shared' | 'runtimes' | 'src' | 'outside';
 
 /**
  * Which files of *another* module each kind of importer may import, and whether it may
@@ -56,21 +62,55 @@ const POLICY: Record<Importer, { otherModuleFiles: readonly string[]; runtimes: 
     runtimes: false,
     why: 'entrypoints outside runtimes/ import a module only through contract.ts, module.ts or routes.ts',
   },
+  outside: {
+    otherModuleFiles: ['contract.ts', 'module.ts', 'routes.ts'],
+    runtimes: true,
+    why: 'test/, bench/ and scripts/ import a module only through contract.ts, module.ts, routes.ts or its testing/ helpers (test/<module>/ may reach into its own module)',
+  },
 };
 const RUNTIMES_RULE = 'nothing outside runtimes/ imports runtimes/';
+const SHIPPED_RULE = 'code that ships imports nothing from test/, bench/ or scripts/';
+/** The target of an import whose specifier is computed at run time. */
+const COMPUTED = '(computed)';
+
+/** Reaches from test/, bench/ or scripts/ into a module that the rule refuses, each with why it is needed. */
+const OUTSIDE_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
+  {
+    from: 'test/rentals/user-deleted.test.ts',
+    to: 'src/modules/inventory/subscriptions.ts',
+    why: "runs inventory's identity.userDeleted consumer in a transaction of its own, beside rentals' one, to see both outcomes of one deletion",
+  },
+  {
+    from: 'test/rentals/user-deleted.test.ts',
+    to: 'src/modules/inventory/db/schema.ts',
+    why: "the outbox table that inventory's consumer above publishes through",
+  },
+  {
+    from: 'test/deploy/kubernetes.test.ts',
+    to: COMPUTED,
+    why: 'loads the kubernetes-models package schema of each manifest kind by name',
+  },
+  { from: 'bench/run.ts', to: COMPUTED, why: "reads each dependency's package.json by name for the report" },
+];
 
 function placeOf(path: string): Place {
   const module = /^src\/modules\/([^/]+)\/(.+)$/.exec(path);
-  if (module) return { layer: 'module', module: module[1]!, file: module[2]!, test: path.endsWith('.test.ts') };
+  if (module) return { layer: 'module', module: module[1]!, file: module[2]!, test: isTestCode(path) };
   if (path.startsWith('src/shared/')) return { layer: 'shared' };
   if (path.startsWith('src/runtimes/')) return { layer: 'runtimes' };
   if (path.startsWith('src/')) return { layer: 'src' };
-  return { layer: 'outside' };
+  if (/^(test|bench|scripts)\//.test(path)) return { layer: 'outside', suiteOf: /^test\/([^/]+)\//.exec(path)?.[1] };
+  return { layer: 'elsewhere' };
+}
+
+/** Tests and the helpers written for them (a `testing/` folder), which never ship. */
+function isTestCode(path: string): boolean {
+  return path.endsWith('.test.ts') || path.includes('/testing/');
 }
 
 function importerOf(place: Place): Importer | undefined {
   if (place.layer === 'module') return place.test ? 'moduleTest' : 'module';
-  return place.layer === 'outside' ? undefined : place.layer;
+  return place.layer === 'elsewhere' ? undefined : place.layer;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -143,8 +183,11 @@ function checkBoundaries(sources: ReadonlyArray<{ path: string; source: string }
     const policy = POLICY[importer];
     for (const ref of importsOf(path, source)) {
       const report = (rule: string) =>
-        violations.push({ file: path, line: ref.line, form: ref.form, specifier: ref.specifier ?? '(computed)', rule });
+        violations.push({ file: path, line: ref.line, form: ref.form, specifier: ref.specifier ?? COMPUTED, rule });
+      const excepted = (target: string) =>
+        from.layer === 'outside' && OUTSIDE_EXCEPTIONS.some((e) => e.from === path && e.to === target);
       if (ref.specifier === undefined) {
+        if (excepted(COMPUTED)) continue;
         report('an import must name its module with a string literal so its boundary can be checked');
         continue;
       }
@@ -152,8 +195,11 @@ function checkBoundaries(sources: ReadonlyArray<{ path: string; source: string }
       if (!target) continue;
       const to = placeOf(target);
       if (to.layer === 'runtimes' && !policy.runtimes) report(RUNTIMES_RULE);
+      if (to.layer === 'outside' && from.layer !== 'outside' && !isTestCode(path)) report(SHIPPED_RULE);
       if (to.layer !== 'module') continue;
       if (from.layer === 'module' && from.module === to.module) continue;
+      if (from.layer === 'outside' && (from.suiteOf === to.module || to.file.startsWith('testing/'))) continue;
+      if (excepted(target)) continue;
       if (!policy.otherModuleFiles.includes(to.file)) report(policy.why);
     }
   }
@@ -173,8 +219,8 @@ const format = (violations: Violation[]) =>
 
 // ---------------------------------------------------------------------------------------
 
-describe('module boundaries in src/', () => {
-  const sources = sourcesUnder('src');
+describe('module boundaries in src/, test/, bench/ and scripts/', () => {
+  const sources = ['src', 'test', 'bench', 'scripts'].flatMap(sourcesUnder);
   const modules = readdirSync(`${root}src/modules`, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name);
@@ -189,6 +235,11 @@ describe('module boundaries in src/', () => {
     );
     assert.ok(targets.includes('src/modules/identity/contract.ts'));
     assert.ok(targets.includes('src/shared/modules/define-module.ts'));
+    for (const dir of ['test/support/', 'bench/', 'scripts/'])
+      assert.ok(
+        sources.some((s) => s.path.startsWith(dir)),
+        `nothing scanned under ${dir}`,
+      );
   });
 
   test('every module has a contract.ts (its only public face) and a module.ts', () => {
@@ -207,6 +258,20 @@ describe('module boundaries in src/', () => {
   test('no file breaks a boundary', () => {
     const violations = checkBoundaries(sources);
     assert.deepEqual(violations, [], `boundary violations:\n${format(violations)}`);
+  });
+
+  test('every listed exception is still needed', () => {
+    const files = new Set(sources.map((s) => s.path));
+    for (const exception of OUTSIDE_EXCEPTIONS) {
+      const source = sources.find((s) => s.path === exception.from);
+      const targets = importsOf(exception.from, source?.source ?? '').map((r) =>
+        r.specifier === undefined ? COMPUTED : resolveSpecifier(exception.from, r.specifier, files),
+      );
+      assert.ok(
+        targets.includes(exception.to),
+        `${exception.from} no longer imports ${exception.to}: drop the exception`,
+      );
+    }
   });
 });
 
@@ -277,6 +342,31 @@ describe('the boundary checker itself', () => {
       path: 'src/cli/migrate.ts',
       source: `import { allModules } from '../runtimes/modules.ts';\nimport { paymentsModule } from '../modules/payments/module.ts';`,
     },
+    // test/, bench/, scripts/: allowed, then refused.
+    {
+      path: 'test/e2e/listing.test.ts',
+      source: [
+        `import { inventory } from '../../src/modules/inventory/contract.ts';`,
+        `import { inventoryModule } from '../../src/modules/inventory/module.ts';`,
+        `import { readEventStream } from '../../src/modules/notifications/testing/event-stream.ts';`,
+        `import { allModules } from '../../src/runtimes/modules.ts';`,
+        `import { eventually } from '../support/eventually.ts';`,
+        `import { items } from '../../src/modules/inventory/db/schema.ts';`,
+      ].join('\n'),
+    },
+    {
+      path: 'test/rentals/crash.test.ts',
+      source: `import { faults } from '../../src/modules/rentals/saga/faults.ts';\nimport { ledger } from '../../src/modules/payments/domain/ledger.ts';`,
+    },
+    { path: 'bench/rent.ts', source: `import { runSaga } from '../src/modules/rentals/saga/run-saga.ts';` },
+    {
+      path: 'src/shared/db/pool.ts',
+      source: `import { testServers } from '../../../test/support/env.ts';`,
+    },
+    {
+      path: 'src/shared/db/testing/databases.ts',
+      source: `import { testServers } from '../../../../test/support/env.ts';`,
+    },
   ];
 
   const expected = [
@@ -295,6 +385,10 @@ describe('the boundary checker itself', () => {
     ['src/shared/http/docs.ts', 'import', '../../runtimes/contracts.ts'],
     ['src/runtimes/worker.ts', 'import', '../modules/payments/handlers/run-once.ts'],
     ['src/cli/migrate.ts', 'import', '../runtimes/modules.ts'],
+    ['test/e2e/listing.test.ts', 'import', '../../src/modules/inventory/db/schema.ts'],
+    ['test/rentals/crash.test.ts', 'import', '../../src/modules/payments/domain/ledger.ts'],
+    ['bench/rent.ts', 'import', '../src/modules/rentals/saga/run-saga.ts'],
+    ['src/shared/db/pool.ts', 'import', '../../../test/support/env.ts'],
   ];
 
   test('catches every violation form and nothing else', () => {
@@ -308,6 +402,8 @@ describe('the boundary checker itself', () => {
     const byFile = (file: string) => violations.filter((v) => v.file === file);
     assert.match(byFile('src/shared/bus/registry.ts')[0]!.rule, /shared\/ .*knows no module/);
     assert.equal(byFile('src/shared/http/docs.ts')[0]!.rule, RUNTIMES_RULE);
+    assert.equal(byFile('src/shared/db/pool.ts')[0]!.rule, SHIPPED_RULE);
+    assert.match(byFile('bench/rent.ts')[0]!.rule, /test\/, bench\/ and scripts\/ import a module only through/);
     assert.match(byFile('src/modules/rentals/handlers/start-rental.ts')[0]!.rule, /only through their contract\.ts/);
     assert.deepEqual(
       byFile('src/modules/rentals/handlers/start-rental.ts').map((v) => v.line),

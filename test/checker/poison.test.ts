@@ -5,6 +5,7 @@ import { systemContext } from '../../src/shared/bus/context.ts';
 import type { AppError } from '../../src/shared/bus/errors.ts';
 import { startTestHost, type TestHost } from '../support/test-host.ts';
 import { probe, probeModule, probeSinkModule, probesink } from './probe-modules.ts';
+import { eventually } from '../support/eventually.ts';
 
 const MAX_ATTEMPTS = 4;
 const admin = systemContext({ caller: { userId: '00000000-0000-4000-8000-000000000001', role: 'admin' } });
@@ -24,22 +25,12 @@ after(async () => {
   await host.stop();
 });
 
-async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('a poison message is attempted exactly N times, dead-lettered, and a replay after the fix applies it once', async () => {
   const { bus } = host.platform;
   const { messageId } = await bus.call(probe.ops.ping, { n: 7, poison: true }, systemContext());
   await bus.call(probe.ops.ping, { n: 8 }, systemContext());
 
-  const [letter] = await until('the dead letter', async () => {
+  const [letter] = await eventually('the dead letter', async () => {
     const rows = await sql`select id, message_id, attempts, error, consumer from probesink.dead_letters`;
     return rows.length > 0 ? rows : undefined;
   });
@@ -50,7 +41,7 @@ test('a poison message is attempted exactly N times, dead-lettered, and a replay
   const [counter] = await sql`select last_value::int as attempts from probesink.poison_attempts`;
   assert.equal(counter!.attempts, MAX_ATTEMPTS, 'the handler ran exactly N times');
   // The healthy message behind it is applied, not held up for ever.
-  const healthy = await until('the healthy message', async () => {
+  const healthy = await eventually('the healthy message', async () => {
     const rows = await sql`select n from probesink.effects`;
     return rows.length > 0 ? rows : undefined;
   });

@@ -27,6 +27,7 @@ export const probe = defineContract({
     // Publishes event number n (poison ones fail in the sink until fixed).
     ping: op({
       kind: 'command',
+      internal: true,
       summary: 'Publish a numbered probe event',
       input: z.object({ n: z.int(), poison: z.boolean().default(false) }),
       output: z.object({ messageId: z.uuid() }),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { reapOnExit } from '../../scripts/processes.ts';
+import { eventually } from '../support/eventually.ts';
 import { apiClient } from '../support/api-client.ts';
 import { testServers } from '../support/env.ts';
 import { createDatabase } from '../support/services.ts';
@@ -13,7 +14,6 @@ import { startTopology, topologies, type Topology } from '../support/topology.ts
 
 const ADMIN_EMAIL = 'warehouse-e2e-admin@example.test';
 const ADMIN_PASSWORD = 'warehouse e2e admin password';
-const DAY = 86_400_000;
 const WIDE = 'from=2020-01-01&to=2030-01-01';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -38,13 +38,7 @@ for (const name of topologies) {
       });
       api = apiClient(topology.baseUrl);
       // A just-started split deployment may answer 503 until the gateway's health checks see every service.
-      let login = await api.request('POST', '/v1/auth/login', {
-        body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
-      });
-      for (const deadline = Date.now() + 30_000; login.status === 503 && Date.now() < deadline; ) {
-        await new Promise((r) => setTimeout(r, 500));
-        login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
-      }
+      const login = await api.loginOnceReady(ADMIN_EMAIL, ADMIN_PASSWORD);
       assert.equal(login.status, 200, JSON.stringify(login.body));
       adminToken = login.body.accessToken;
     });
@@ -55,43 +49,12 @@ for (const name of topologies) {
 
     test('rent and return, run the ETL, read revenue, earnings and rentals from the warehouse; the CLI asks the server that holds it', async () => {
       const [owner, renter] = await Promise.all([api.newUser('owner'), api.newUser('renter')]);
-      const item = await api.request('POST', '/v1/items', {
-        token: owner.accessToken,
-        body: {
-          title: 'Warehouse tent',
-          category: 'camping',
-          dailyPrice: { amount: 1_500, currency: 'EUR' },
-          deposit: { amount: 2_000, currency: 'EUR' },
-          condition: 'good',
-        },
+      await api.rentAndReturn(owner, renter, {
+        title: 'Warehouse tent',
+        category: 'camping',
+        dailyPrice: 1_500,
+        deposit: 2_000,
       });
-      assert.equal(item.status, 201, JSON.stringify(item.body));
-      assert.equal(
-        (
-          await api.request('POST', '/v1/wallet/top-ups', {
-            token: renter.accessToken,
-            body: { amount: 50_000, currency: 'EUR' },
-          })
-        ).status,
-        201,
-      );
-      // Starts today: the owner hands it over, then takes it back.
-      const start = Math.floor(Date.now() / DAY) * DAY;
-      const rented = await api.request('POST', '/v1/rentals', {
-        token: renter.accessToken,
-        body: {
-          itemId: item.body.id,
-          from: new Date(start).toISOString(),
-          to: new Date(start + 2 * DAY).toISOString(),
-        },
-      });
-      assert.equal(rented.status, 201, JSON.stringify(rented.body));
-      const handedOver = await api.request('POST', `/v1/rentals/${rented.body.id}/handover`, {
-        token: owner.accessToken,
-      });
-      assert.equal(handedOver.status, 200, JSON.stringify(handedOver.body));
-      const returned = await api.request('POST', `/v1/rentals/${rented.body.id}/return`, { token: owner.accessToken });
-      assert.equal(returned.status, 200, JSON.stringify(returned.body));
 
       assert.equal(
         (await api.request('POST', '/v1/admin/warehouse/runs', { token: owner.accessToken, body: {} })).status,
@@ -102,11 +65,16 @@ for (const name of topologies) {
         body: { mode: 'incremental' },
       });
       assert.equal(started.status, 202, JSON.stringify(started.body));
-      let run = started.body;
-      for (const deadline = Date.now() + 60_000; run.status === 'running' && Date.now() < deadline; ) {
-        await new Promise((r) => setTimeout(r, 200));
-        run = (await api.request('GET', `/v1/admin/warehouse/runs/${run.id}`, { token: adminToken })).body;
-      }
+      const run = await eventually(
+        'the warehouse run to finish',
+        async () => {
+          const current = (
+            await api.request('GET', `/v1/admin/warehouse/runs/${started.body.id}`, { token: adminToken })
+          ).body;
+          return current.status !== 'running' && current;
+        },
+        60_000,
+      );
       assert.equal(run.status, 'succeeded', JSON.stringify(run));
       assert.equal(run.engine, 'duckdb');
       assert.deepEqual(Object.keys(run.tables).sort(), ['exposures', 'item_history', 'ledger', 'rentals', 'users']);

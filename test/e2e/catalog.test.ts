@@ -7,6 +7,7 @@ import { catalog } from '../../src/modules/catalog/contract.ts';
 import type { Op } from '../../src/shared/bus/contract.ts';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
 import { startTopology, topologies, type Topology } from '../support/topology.ts';
+import { eventually } from '../support/eventually.ts';
 
 const ADMIN_EMAIL = 'catalog-e2e-admin@example.test';
 const ADMIN_PASSWORD = 'catalog e2e admin password';
@@ -63,15 +64,17 @@ for (const name of topologies) {
       check: (hits: Hit[]) => boolean,
       timeoutMs = 45_000,
     ): Promise<Hit[]> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const response = await search(query);
-        assert.equal(response.status, 200, JSON.stringify(response.body));
-        if (check(response.body.items)) return response.body.items;
-        if (Date.now() > deadline)
-          throw new Error(`${name}: timed out waiting for ${what}: ${JSON.stringify(response.body.items)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      return eventually(
+        `${what} (${name})`,
+        async () => {
+          const response = await search(query);
+          assert.equal(response.status, 200, JSON.stringify(response.body));
+          // Thrown, not returned: eventually() reports the last hits when it gives up.
+          if (!check(response.body.items)) throw new Error(`hits so far: ${JSON.stringify(response.body.items)}`);
+          return response.body.items;
+        },
+        timeoutMs,
+      );
     }
 
     async function createItem(body: Record<string, unknown>) {
@@ -94,13 +97,7 @@ for (const name of topologies) {
       topology = await startTopology(name, { ADMIN_EMAIL, ADMIN_PASSWORD });
       api = apiClient(topology.baseUrl);
       // A just-started split deployment may answer 503 until the gateway's health checks see every service.
-      let login = await api.request('POST', '/v1/auth/login', {
-        body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
-      });
-      for (const deadline = Date.now() + 30_000; login.status === 503 && Date.now() < deadline; ) {
-        await new Promise((r) => setTimeout(r, 500));
-        login = await api.request('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
-      }
+      const login = await api.loginOnceReady(ADMIN_EMAIL, ADMIN_PASSWORD);
       assert.equal(
         login.status,
         200,
@@ -242,17 +239,16 @@ for (const name of topologies) {
       await searchUntil('the item', { q: tag }, (h) => h.length === 1);
       const started = await api.request('POST', '/v1/admin/catalog/rebuild', { token: admin });
       assert.equal(started.status, 202, JSON.stringify(started.body));
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const status = await api.request('GET', '/v1/admin/catalog/rebuild', { token: admin });
-        assert.equal(status.status, 200, JSON.stringify(status.body));
-        if (status.body.last?.rebuildId === started.body.rebuildId) {
-          assert.equal(status.body.last.outcome, 'completed', JSON.stringify(status.body.last));
-          break;
-        }
-        assert.ok(Date.now() < deadline, 'the rebuild did not finish within 60 s');
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const last = await eventually(
+        'the rebuild to finish',
+        async () => {
+          const status = await api.request('GET', '/v1/admin/catalog/rebuild', { token: admin });
+          assert.equal(status.status, 200, JSON.stringify(status.body));
+          return status.body.last?.rebuildId === started.body.rebuildId && status.body.last;
+        },
+        60_000,
+      );
+      assert.equal(last.outcome, 'completed', JSON.stringify(last));
       const [hit] = (await search({ q: tag })).body.items;
       assert.equal(hit?.ownerName, 'Lender');
     });

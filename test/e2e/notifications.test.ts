@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { notificationOf, readEventStream } from '../../src/modules/notifications/testing/event-stream.ts';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
 import { startTopology, topologies, type Topology } from '../support/topology.ts';
+import { eventually } from '../support/eventually.ts';
 
 interface Notice {
   id: string;
@@ -51,18 +52,8 @@ for (const name of topologies) {
     };
 
     /** Polls the inbox until a notification matches: events reach notifications asynchronously. */
-    async function waitForNotification(
-      token: string,
-      match: (n: Notice) => boolean,
-      timeoutMs = 10_000,
-    ): Promise<Notice> {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const found = (await list(token, '?limit=100')).items.find(match);
-        if (found) return found;
-        if (Date.now() > until) throw new Error(`no matching notification within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    function waitForNotification(token: string, match: (n: Notice) => boolean): Promise<Notice> {
+      return eventually('a matching notification', async () => (await list(token, '?limit=100')).items.find(match));
     }
 
     async function createItem(token: string, title: string): Promise<string> {

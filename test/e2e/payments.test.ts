@@ -18,6 +18,7 @@ import { documentedOperations } from '../support/openapi-operations.ts';
 import { assertLeakFreeProblem } from '../support/problem-assertions.ts';
 import { createDatabase, freePort } from '../support/services.ts';
 import { startTopology, topologies, type Topology, type TopologyName } from '../support/topology.ts';
+import { startTogether } from '../support/start-together.ts';
 
 /** Every payments route, spelled out so a route that disappears from the contract fails here. */
 const PAYMENTS_ROUTES = [
@@ -134,7 +135,7 @@ for (const name of topologies) {
     };
 
     before(async () => {
-      [topology, providerDown] = await Promise.all([
+      [topology, providerDown] = await startTogether([
         startTopology(name, { PAYMENT_PROVIDER_CURRENCIES: SETTLED }),
         startProviderDown(name),
       ]);

@@ -11,6 +11,7 @@ import { apiClient, type ApiResponse } from '../support/api-client.ts';
 import { testServers } from '../support/env.ts';
 import { createDatabase } from '../support/services.ts';
 import { startTopology, topologies, type Topology } from '../support/topology.ts';
+import { eventually } from '../support/eventually.ts';
 
 /** Every rentals route, spelled out so a route that disappears from the contract fails here. */
 const RENTALS_ROUTES = [
@@ -69,16 +70,6 @@ async function wallet(api: Api, member: Member) {
   return (response.body.balances as { currency: string; balance: number; available: number; held: number }[]).find(
     (b) => b.currency === 'EUR',
   );
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (let wait = 25; ; wait = Math.min(250, wait * 2)) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
 }
 
 for (const name of topologies) {

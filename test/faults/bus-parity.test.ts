@@ -21,6 +21,7 @@ import { parseConfig } from '../../src/shared/config/config.ts';
 import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
 import { createLogger } from '../../src/shared/observability/logger.ts';
 import { startTestHost, type TestHost } from '../support/test-host.ts';
+import { startTogether } from '../support/start-together.ts';
 import { INTERNAL_SECRET, faultEnv, internalCall, internalCallsServed, startServices } from './fault-support.ts';
 import { identityScript, inventoryScript, normalize, type Outcome, type ParityFixture } from './parity-scripts.ts';
 
@@ -41,7 +42,7 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
 
   before(async () => {
     const env = await faultEnv();
-    [services, local] = await Promise.all([
+    [services, local] = await startTogether([
       startServices(env, [
         { name: 'identity', modules: 'identity' },
         { name: 'inventory', modules: 'inventory' },

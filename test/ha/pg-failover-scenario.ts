@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import { apiClient } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
 import { drill } from '../support/fixtures.ts';
+import { aroundFault, type FailoverLoad } from './failover-load.ts';
 import { startReplicatedPostgres } from '../support/postgres-replicas.ts';
 import { startTopology, type TopologyName } from '../support/topology.ts';
 
@@ -61,44 +62,20 @@ export async function runPgFailover(options: {
     await pg.stop();
     throw error;
   });
-  let running = true;
   try {
     const api = apiClient(deployment.baseUrl);
     const owner = await api.newUser('ha-owner');
-    const acknowledged: { id: string; at: number }[] = [];
-    const failedOtherwise: string[] = [];
-    let failedWrites = 0;
     let reads = 0;
     let staleReads = 0;
-    let killedAt = 0;
-    let firstWriteAfter = 0;
-
-    const writer = async () => {
-      while (running) {
-        const response = await api
-          .request('POST', '/v1/items', {
-            token: owner.accessToken,
-            body: drill({ title: `HA drill ${randomUUID().slice(0, 8)}` }),
-          })
-          .catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
-        if (response.status === 201) {
-          const at = Date.now();
-          acknowledged.push({ id: response.body.id, at });
-          if (killedAt && !firstWriteAfter) firstWriteAfter = at;
-          continue;
-        }
-        failedWrites++;
-        if (response.status !== 503 || !response.headers.get('retry-after'))
-          failedOtherwise.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    const reader = async () => {
-      while (running) {
+    let promoted: Awaited<ReturnType<typeof pg.failover>> | undefined;
+    let promotionMs = 0;
+    const reader = async (load: FailoverLoad) => {
+      while (load.running) {
         const sentAt = Date.now();
-        const old = acknowledged.filter((w) => w.at < sentAt - maxLagMs);
+        const old = load.acknowledged.filter((w) => w.at < sentAt - maxLagMs);
         const pick = old[Math.floor(Math.random() * old.length)];
         if (!pick) {
+          // Nothing old enough to read yet.
           await new Promise((r) => setTimeout(r, 20));
           continue;
         }
@@ -107,26 +84,25 @@ export async function runPgFailover(options: {
         if (response.status === 404) staleReads++;
       }
     };
-    const load = [...Array.from({ length: workers }, writer), reader(), reader()];
-
-    await new Promise((r) => setTimeout(r, loadMs));
-    progress(`load ran: ${acknowledged.length} writes acknowledged, ${failedWrites} failed, ${reads} reads`);
-    const primary = await pg.primary();
-    killedAt = Date.now();
-    pg.kill(primary);
-    const promoted = await pg.failover();
-    const promotionMs = Date.now() - killedAt;
-    progress(`killed ${primary.name}, promoted ${promoted.name} in ${promotionMs} ms`);
-    await eventually(
-      'a write acknowledged after the failover',
-      async () => (firstWriteAfter ? true : undefined),
-      30_000,
-    );
-    await new Promise((r) => setTimeout(r, loadMs));
-    running = false;
-    await Promise.all(load);
+    const { acknowledged, failedWrites, failedOtherwise, faultAt } = await aroundFault({
+      api,
+      token: owner.accessToken,
+      workers,
+      loadMs,
+      recoverMs: 30_000,
+      title: 'HA drill',
+      extra: (load) => [reader(load), reader(load)],
+      async fault(injected) {
+        const primary = await pg.primary();
+        const killedAt = Date.now();
+        injected();
+        pg.kill(primary);
+        promoted = await pg.failover();
+        promotionMs = Date.now() - killedAt;
+        progress(`killed ${primary.name}, promoted ${promoted.name} in ${promotionMs} ms`);
+      },
+    });
     progress(`load stopped: ${acknowledged.length} writes acknowledged, ${failedWrites} failed`);
-
     const title = `after failover ${randomUUID().slice(0, 8)}`;
     const created = await eventually('a listing after the failover', async () => {
       const r = await api.request('POST', '/v1/items', { token: owner.accessToken, body: drill({ title }) });
@@ -143,7 +119,7 @@ export async function runPgFailover(options: {
       20_000,
     ).catch(() => false);
 
-    const sql = postgres(pg.nodeUrl(promoted), { max: 1, onnotice: () => {} });
+    const sql = postgres(pg.nodeUrl(promoted!), { max: 1, onnotice: () => {} });
     const present = new Set((await sql<{ id: string }[]>`select id::text from inventory.items`).map((r) => r.id));
     await sql.end();
     const lost = acknowledged.filter((w) => !present.has(w.id)).length;
@@ -159,7 +135,7 @@ export async function runPgFailover(options: {
       failedOtherwise,
       writeGapMs: longestGap(
         acknowledged.map((w) => w.at),
-        killedAt,
+        faultAt,
       ),
       promotionMs,
       reads,
@@ -170,7 +146,6 @@ export async function runPgFailover(options: {
       roles: ready.databases,
     };
   } finally {
-    running = false;
     await deployment.stop();
     await pg.stop();
   }

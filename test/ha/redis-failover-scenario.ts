@@ -12,6 +12,7 @@ import { eventually } from '../support/eventually.ts';
 import { drill } from '../support/fixtures.ts';
 import { startCluster, startSentinel } from '../support/redis-ha.ts';
 import { startTopology, type TopologyName } from '../support/topology.ts';
+import { aroundFault } from './failover-load.ts';
 import { longestGap } from './pg-failover-scenario.ts';
 
 export type RedisSetupName = 'sentinel' | 'cluster';
@@ -66,7 +67,6 @@ export async function runRedisFailover(options: {
     await redis.stop();
     throw error;
   });
-  let running = true;
   try {
     const api = apiClient(deployment.baseUrl);
     const owner = await api.newUser('redis-ha');
@@ -78,47 +78,24 @@ export async function runRedisFailover(options: {
       body: drill({ title: 'kept key' }),
     });
     if (first.status !== 201) throw new Error(`first listing failed: ${first.status}`);
-    const acknowledged: { id: string; at: number }[] = [{ id: first.body.id, at: Date.now() }];
-    const failedOtherwise: string[] = [];
-    let failedWrites = 0;
-    let killedAt = 0;
-    let firstWriteAfter = 0;
-    const writer = async () => {
-      while (running) {
-        const response = await api
-          .request('POST', '/v1/items', {
-            token: owner.accessToken,
-            headers: { 'idempotency-key': randomUUID() },
-            body: drill({ title: `redis drill ${randomUUID().slice(0, 8)}` }),
-          })
-          .catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
-        if (response.status === 201) {
-          acknowledged.push({ id: response.body.id, at: Date.now() });
-          if (killedAt && !firstWriteAfter) firstWriteAfter = Date.now();
-          continue;
-        }
-        failedWrites++;
-        if (response.status !== 503 || !response.headers.get('retry-after'))
-          failedOtherwise.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    const load = Array.from({ length: workers }, writer);
-    await new Promise((r) => setTimeout(r, loadMs));
-    const victim =
-      setup === 'sentinel'
-        ? await (redis as Awaited<ReturnType<typeof startSentinel>>).masterPort()
-        : (await (redis as Awaited<ReturnType<typeof startCluster>>).masterPorts())[0]!;
-    killedAt = Date.now();
-    redis.kill(victim);
-    await eventually(
-      'a write acknowledged after the Redis failover',
-      async () => (firstWriteAfter ? true : undefined),
-      60_000,
-    );
-    await new Promise((r) => setTimeout(r, loadMs));
-    running = false;
-    await Promise.all(load);
+    const { acknowledged, failedWrites, failedOtherwise, faultAt } = await aroundFault({
+      api,
+      token: owner.accessToken,
+      workers,
+      loadMs,
+      recoverMs: 60_000,
+      idempotencyKeys: true,
+      title: 'redis drill',
+      acknowledged: [{ id: first.body.id, at: Date.now() }],
+      async fault(injected) {
+        const victim =
+          setup === 'sentinel'
+            ? await (redis as Awaited<ReturnType<typeof startSentinel>>).masterPort()
+            : (await (redis as Awaited<ReturnType<typeof startCluster>>).masterPorts())[0]!;
+        injected();
+        redis.kill(victim);
+      },
+    });
 
     // Checks run as a client honouring 503 + Retry-After would: a service may still be failing over.
     const recoveringFrom = Date.now();
@@ -169,7 +146,7 @@ export async function runRedisFailover(options: {
         failedWrites,
         writeGapMs: longestGap(
           acknowledged.map((w) => w.at),
-          killedAt,
+          faultAt,
         ),
         failedOtherwise,
         recoveredMs,
@@ -188,7 +165,6 @@ export async function runRedisFailover(options: {
       await sql.end();
     }
   } finally {
-    running = false;
     await deployment.stop();
     await redis.stop();
   }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,7 +12,6 @@ import { startTopology, type Topology } from '../support/topology.ts';
 import { startPrometheus, type PrometheusServer, type ScrapeTarget } from './prometheus-server.ts';
 
 const dashboardsDir = fileURLToPath(new URL('../../deploy/observability/grafana/dashboards/', import.meta.url));
-const DAY = 86_400_000;
 
 /** Every PromQL expression of every panel of every dashboard, with Grafana's interval variable filled in. */
 function dashboardQueries(): { where: string; expr: string }[] {
@@ -43,53 +41,20 @@ async function businessTraffic(baseUrl: string): Promise<void> {
   const api = apiClient(baseUrl);
   const owner = await api.newUser('owner');
   const renter = await api.newUser('renter');
-  const item = await api.request('POST', '/v1/items', {
-    token: owner.accessToken,
-    headers: { 'idempotency-key': randomUUID() },
-    body: {
-      title: 'Camping tent',
-      category: 'camping',
-      dailyPrice: { amount: 1000, currency: 'EUR' },
-      deposit: { amount: 5000, currency: 'EUR' },
-      condition: 'good',
-    },
+  const { itemId } = await api.rentAndReturn(owner, renter, {
+    title: 'Camping tent',
+    category: 'camping',
+    dailyPrice: 1000,
+    deposit: 5000,
+    idempotencyKeys: true,
   });
-  assert.equal(item.status, 201, JSON.stringify(item.body));
-  assert.equal(
-    (
-      await api.request('POST', '/v1/wallet/top-ups', {
-        token: renter.accessToken,
-        body: { amount: 50_000, currency: 'EUR' },
-      })
-    ).status,
-    201,
-  );
-  // From today: a period that has started is handed over at once, so it can be returned (a later one could not).
-  const start = Math.floor(Date.now() / DAY) * DAY;
-  const rent = async (fromDay: number) => {
-    const body = {
-      itemId: item.body.id,
-      from: new Date(start + fromDay * DAY).toISOString(),
-      to: new Date(start + (fromDay + 2) * DAY).toISOString(),
-    };
-    const created = await api.request('POST', '/v1/rentals', {
-      token: renter.accessToken,
-      body,
-      headers: { 'idempotency-key': randomUUID() },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    return created.body.id as string;
-  };
-  const returned = await rent(0);
-  const returnedReply = await api.request('POST', `/v1/rentals/${returned}/return`, { token: owner.accessToken });
-  assert.equal(returnedReply.status, 200, JSON.stringify(returnedReply.body));
-  const cancelled = await rent(10);
+  const cancelled = await api.rent(renter, itemId, 10, { idempotencyKeys: true });
   assert.equal(
     (await api.request('POST', `/v1/rentals/${cancelled}/cancel`, { token: renter.accessToken })).status,
     200,
   );
   for (let i = 0; i < 5; i++) {
-    assert.equal((await api.request('GET', `/v1/items/${item.body.id}`)).status, 200);
+    assert.equal((await api.request('GET', `/v1/items/${itemId}`)).status, 200);
     assert.equal((await api.request('GET', '/v1/items?limit=5')).status, 200);
     assert.equal((await api.request('GET', '/v1/catalog/search?q=tent')).status, 200);
   }

@@ -155,9 +155,10 @@ test('an in-process bus call is a span named by its op, and calls it makes hang 
     version: 1,
     errors: { refused: 'conflict' },
     ops: {
-      outer: op({ kind: 'query', summary: 'Calls inner.', input: z.object({}), output: z.number() }),
+      outer: op({ kind: 'query', internal: true, summary: 'Calls inner.', input: z.object({}), output: z.number() }),
       inner: op({
         kind: 'query',
+        internal: true,
         summary: 'Answers or refuses.',
         input: z.object({ fail: z.boolean() }),
         output: z.number(),

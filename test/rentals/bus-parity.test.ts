@@ -27,6 +27,7 @@ import { createLogger } from '../../src/shared/observability/logger.ts';
 import { INTERNAL_SECRET, faultEnv, internalCallsServed, startServices } from '../faults/fault-support.ts';
 import { normalize, type Outcome } from '../faults/parity-scripts.ts';
 import { startTestHost, type TestHost } from '../support/test-host.ts';
+import { startTogether } from '../support/start-together.ts';
 
 const DAY = 86_400_000;
 const start = Math.floor(Date.now() / DAY) * DAY + 2 * DAY;
@@ -188,7 +189,7 @@ let remote: Host;
 
 before(async () => {
   const env = await faultEnv({ RENTALS_RECOVERY_INTERVAL_MS: '1000' });
-  [services, local] = await Promise.all([
+  [services, local] = await startTogether([
     startServices(env, [
       { name: 'inventory', modules: 'inventory' },
       { name: 'payments', modules: 'payments' },

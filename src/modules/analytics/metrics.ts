@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Db } from '../../shared/db/database.ts';
-import { lastSucceededRun } from './etl/run-store.ts';
+import { lastSucceededRun } from './store/run-store.ts';
 
 export interface RunMetrics {
   runs: Counter<'outcome'>;

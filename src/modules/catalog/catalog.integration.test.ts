@@ -25,6 +25,7 @@ import { rentalsModule } from '../rentals/module.ts';
 import { catalog } from './contract.ts';
 import { recordBooking } from './handlers/record-booking.ts';
 import { catalogModule } from './module.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 
 const ADMIN_EMAIL = 'catalog-admin@example.test';
 const ADMIN_PASSWORD = 'catalog admin password 0123';
@@ -51,16 +52,16 @@ function search(input: SearchInput) {
   return bus.call(catalog.ops.searchItems, input, ctx());
 }
 
-/** Polls until probe returns a value (events are applied asynchronously). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await host.platform.events.drain();
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls until probe returns a value, draining the in-process event path before each look. */
+function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> {
+  return eventually(
+    what,
+    async () => {
+      await host.platform.events.drain();
+      return probe();
+    },
+    timeoutMs,
+  );
 }
 
 /** Waits until every event published so far has been delivered (in-process, delivery precedes sent_at). */

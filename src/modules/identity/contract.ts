@@ -165,6 +165,7 @@ export const identity = defineContract({
     // A user's public profile, for composing responses in other modules.
     getPublicProfile: op({
       kind: 'query',
+      internal: true,
       summary: "Get a user's public profile",
       input: userId,
       output: publicProfileSchema,
@@ -173,6 +174,7 @@ export const identity = defineContract({
     // Creates the first admin, or promotes an existing account (operators only).
     ensureAdmin: op({
       kind: 'command',
+      internal: true,
       summary: 'Create or promote an admin account',
       input: z.strictObject({ email, password, displayName: displayName.default('Administrator') }),
       output: userSchema,
@@ -181,6 +183,7 @@ export const identity = defineContract({
     // System callers (the warehouse ETL): users changed in a window, a page at a time in change order; no personal data.
     exportUsers: op({
       kind: 'query',
+      internal: true,
       // A page of up to 5,000 rows: more than one hop's default timeout under load.
       timeoutMs: 30_000,
       summary: 'Users changed in a window (system)',

@@ -288,6 +288,7 @@ export const inventory = defineContract({
     // Rental saga: holds an available item for a reservation; repeating it for the same reservation succeeds.
     reserveItem: op({
       kind: 'command',
+      internal: true,
       summary: 'Reserve an item for a reservation',
       input: sagaStep,
       output: itemSchema,
@@ -297,6 +298,7 @@ export const inventory = defineContract({
     // Rental saga compensation: frees an item reserved by this reservation; succeeds unchanged when it holds nothing.
     releaseItem: op({
       kind: 'command',
+      internal: true,
       summary: 'Release a reserved item',
       input: sagaStep,
       output: itemSchema,
@@ -306,6 +308,7 @@ export const inventory = defineContract({
     // Rental saga: the renter has the item; repeating it for the same reservation succeeds.
     markItemInUse: op({
       kind: 'command',
+      internal: true,
       summary: 'Mark a reserved item as in use',
       input: sagaStep,
       output: itemSchema,
@@ -315,6 +318,7 @@ export const inventory = defineContract({
     // Return flow: the item is back and available again; succeeds unchanged when this reservation no longer holds it.
     markItemReturned: op({
       kind: 'command',
+      internal: true,
       summary: 'Mark an item in use as returned',
       input: sagaStep,
       output: itemSchema,
@@ -324,6 +328,7 @@ export const inventory = defineContract({
     // System callers (the warehouse ETL): item history appended in a window, a page at a time in change order.
     exportItemHistory: op({
       kind: 'query',
+      internal: true,
       // A page of up to 5,000 rows: more than one hop's default timeout under load.
       timeoutMs: 30_000,
       summary: 'Item history appended in a window (system)',

@@ -16,6 +16,7 @@ import { notifications } from './contract.ts';
 import { notificationsModule } from './module.ts';
 import { mountNotificationStream } from './routes.ts';
 import { notificationOf, readEventStream } from './testing/event-stream.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 
 const ADMIN_EMAIL = 'notifications-admin@example.test';
 const ADMIN_PASSWORD = 'notifications admin 0123';
@@ -47,15 +48,11 @@ function inbox(caller: Caller, input: { unread?: 'true' | 'false'; limit?: numbe
 }
 
 /** Polls the caller's inbox until a notification matches (events are applied asynchronously). */
-async function waitForNotification(caller: Caller, match: (n: Notice) => boolean, timeoutMs = 10_000): Promise<Notice> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+function waitForNotification(caller: Caller, match: (n: Notice) => boolean): Promise<Notice> {
+  return eventually('a matching notification', async () => {
     await host.platform.events.drain();
-    const found = (await inbox(caller, { limit: 100 })).items.find(match);
-    if (found) return found;
-    if (Date.now() > until) throw new Error(`no matching notification within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return (await inbox(caller, { limit: 100 })).items.find(match);
+  });
 }
 
 async function rejectsWith(call: Promise<unknown>, code: string): Promise<void> {
@@ -215,11 +212,7 @@ describe('reactions to events', () => {
     const { caller } = await member('Leaving');
     await waitForNotification(caller, (n) => n.kind === 'welcome');
     await bus.call(identity.ops.deleteUser, { id: caller.userId }, ctx(admin));
-    const until = Date.now() + 10_000;
-    while ((await inbox(caller)).items.length > 0) {
-      assert.ok(Date.now() < until, 'the inbox was not emptied');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually('the inbox to be emptied', async () => (await inbox(caller)).items.length === 0);
   });
 });
 
@@ -583,13 +576,16 @@ describe('GET /v1/notifications/stream', () => {
       streams.push(others);
       await others.next((e) => e.event === 'ready');
       await streams.shift()!.cancel();
-      const until = Date.now() + 5_000;
-      let again = await open(host.app, a.token);
-      while (again.status === 429 && Date.now() < until) {
-        await again.body?.cancel();
-        await new Promise((r) => setTimeout(r, 50));
-        again = await open(host.app, a.token);
-      }
+      const again = await eventually(
+        'a stream slot freed by the cancel',
+        async () => {
+          const response = await open(host.app, a.token);
+          if (response.status !== 429) return response;
+          await response.body?.cancel();
+          return undefined;
+        },
+        5_000,
+      );
       assert.equal(again.status, 200);
       streams.push(readEventStream(again));
     } finally {
@@ -653,11 +649,11 @@ describe('GET /v1/notifications/stream', () => {
       await stream.next((e) => e.comment === 'heartbeat');
       assert.equal(await subscribers(a.caller.userId), 1);
       await stream.cancel();
-      const until = Date.now() + 5_000;
-      while ((await subscribers(a.caller.userId)) > 0) {
-        assert.ok(Date.now() < until, 'still subscribed after the client left');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await eventually(
+        'the subscription to end after the client left',
+        async () => (await subscribers(a.caller.userId)) === 0,
+        5_000,
+      );
     });
 
     test('ends the stream with an error event once the token is revoked', async () => {

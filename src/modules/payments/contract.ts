@@ -184,6 +184,7 @@ export const payments = defineContract({
     // Rental saga: holds the rental's total (fee + deposit) in the payer's wallet; repeats of an operationId return the first result.
     authorizePayment: op({
       kind: 'command',
+      internal: true,
       summary: 'Hold money from a payer',
       input: z.strictObject({
         operationId,
@@ -199,6 +200,7 @@ export const payments = defineContract({
     // Rental settlement in one step: feeAmount to the payee (less the platform fee), the rest of the hold back to the payer.
     capturePayment: op({
       kind: 'command',
+      internal: true,
       summary: 'Settle an authorization',
       input: z.strictObject({
         operationId,
@@ -232,6 +234,7 @@ export const payments = defineContract({
     // Rental saga compensation: the whole hold back to the payer; voiding a voided authorization succeeds unchanged.
     voidAuthorization: op({
       kind: 'command',
+      internal: true,
       summary: 'Release a hold',
       input: z.strictObject({ operationId, authorizationId }),
       output: authorizationSchema,
@@ -241,6 +244,7 @@ export const payments = defineContract({
     // Reverses a capture in full: the payee and the platform give back the captured amount; refunding a refunded authorization succeeds unchanged.
     refundPayment: op({
       kind: 'command',
+      internal: true,
       summary: 'Refund a captured payment',
       input: z.strictObject({ operationId, authorizationId }),
       output: authorizationSchema,
@@ -250,6 +254,7 @@ export const payments = defineContract({
     // One authorization as it is now.
     getAuthorization: op({
       kind: 'query',
+      internal: true,
       summary: 'Get an authorization',
       input: z.strictObject({ authorizationId }),
       output: authorizationSchema,
@@ -259,6 +264,7 @@ export const payments = defineContract({
     // nothing shows until finishPrepared commits it. Repeating a prepared gid returns the same vote.
     prepareSettlement: op({
       kind: 'command',
+      internal: true,
       summary: 'Prepare a settlement (two-phase commit)',
       input: z.strictObject({
         gid: z.string().min(1).max(200).describe('The two-phase transaction id, sl:<coordinator>:payments:<uuid>'),
@@ -292,6 +298,7 @@ export const payments = defineContract({
     // Rental settlement, one phase: the capture runs inside the coordinator's own local transaction, which payments shares (same process, same database); it commits or rolls back with it.
     settleInSharedTransaction: op({
       kind: 'command',
+      internal: true,
       summary: "Settle inside the coordinator's transaction (one-phase)",
       input: z.strictObject({
         transactionId: z.string().min(1).max(200).describe("The coordinator's one-phase transaction id"),
@@ -320,6 +327,7 @@ export const payments = defineContract({
     // Rental settlement, two-phase commit: commits or rolls back a prepared settlement as the coordinator decided; repeating it succeeds.
     finishPrepared: op({
       kind: 'command',
+      internal: true,
       summary: 'Finish a prepared settlement (two-phase commit)',
       input: z.strictObject({
         gid: z.string().min(1).max(200),
@@ -337,6 +345,7 @@ export const payments = defineContract({
     // System callers (the warehouse ETL): ledger entries posted in a window with their transaction and account, in change order.
     exportLedger: op({
       kind: 'query',
+      internal: true,
       // A page of up to 5,000 rows: more than one hop's default timeout under load.
       timeoutMs: 30_000,
       summary: 'Ledger entries posted in a window (system)',

@@ -273,6 +273,7 @@ export const rentals = defineContract({
     // System callers (the catalog's rebuild): every rental that was ever confirmed, with its status now, a page at a time in id order.
     listBookings: op({
       kind: 'query',
+      internal: true,
       summary: 'Rentals that hold or held their item (system)',
       input: z.strictObject({
         after: z
@@ -289,6 +290,7 @@ export const rentals = defineContract({
     // Two-phase commit: a participant asks how a settlement it holds prepared was decided (its orphan recovery).
     twoPhaseDecision: op({
       kind: 'command',
+      internal: true,
       summary: 'Decision of a settlement transaction',
       input: z.strictObject({ gid }),
       output: z.object({ decision: z.enum(['commit', 'abort', 'unknown']) }),
@@ -298,6 +300,7 @@ export const rentals = defineContract({
     // System callers (the warehouse ETL): rentals changed in a window (status, milestones), a page at a time in change order.
     exportRentals: op({
       kind: 'query',
+      internal: true,
       // A page of up to 5,000 rows: more than one hop's default timeout under load.
       timeoutMs: 30_000,
       summary: 'Rentals changed in a window (system)',

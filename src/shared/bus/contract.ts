@@ -59,8 +59,18 @@ export interface OpSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z
   idempotent?: boolean;
   /** Per-attempt timeout across a hop, for ops that orchestrate other calls (default BUS_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** The public route of an op that clients call; an op has this or `internal`, never both. */
   http?: HttpHint;
+  /**
+   * Only other modules may call it (saga steps, two-phase decisions, exports for the ETL):
+   * it is served on the bus alone and the public API refuses to mount it.
+   */
+  internal?: true;
 }
+
+/** What `op()` accepts: a public op with its route, or an internal one without. */
+export type DeclaredOp<I extends z.ZodType, O extends z.ZodType> = OpSpec<I, O> &
+  ({ http: HttpHint; internal?: never } | { internal: true; http?: never });
 
 /** A contract operation with its fully qualified name: the typed reference callers hold. */
 export interface Op<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> extends OpSpec<I, O> {
@@ -142,6 +152,8 @@ export function defineContract<
 }): Contract<Name, Errs, Ops, Evs> {
   const ops = {} as Record<string, Op>;
   for (const [key, spec] of Object.entries(def.ops)) {
+    const exposure = exposureProblem(spec);
+    if (exposure) throw new Error(`${def.name}.${key} ${exposure}`);
     for (const code of spec.errors ?? []) {
       if (!(code in def.errors)) throw new Error(`${def.name}.${key} lists undeclared error ${code}`);
     }
@@ -164,8 +176,15 @@ export function defineContract<
   };
 }
 
-/** Identity helper that keeps an op's schema types while checking its shape. */
-export function op<I extends z.ZodType, O extends z.ZodType>(spec: OpSpec<I, O>): OpSpec<I, O> {
+/** Why an op is neither plainly public nor plainly internal; undefined when it is one of them. */
+export function exposureProblem(spec: Pick<OpSpec, 'http' | 'internal'>): string | undefined {
+  if (spec.internal && spec.http) return 'is internal but has an HTTP route';
+  if (!spec.internal && !spec.http) return 'needs an HTTP route or internal: true';
+  return undefined;
+}
+
+/** Identity helper that keeps an op's schema types while checking its shape (public with a route, or internal). */
+export function op<I extends z.ZodType, O extends z.ZodType>(spec: DeclaredOp<I, O>): OpSpec<I, O> {
   return spec;
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.ts';
+import { every, type Periodic } from '../time/every.ts';
 import type { PgHost, PostgresUrl } from './postgres-url.ts';
 import { ServerProbe, type ServerState } from './server-probe.ts';
 
@@ -36,7 +37,7 @@ export class Replication {
   /** Probes in a row the current primary did not answer: one miss under load is not a failover. */
   private misses = 0;
   private lastPrimaryAt = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private probing: Periodic | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
 
@@ -56,7 +57,8 @@ export class Replication {
   /** Probes once (so the primary is known before the first query), then keeps probing. */
   async start(): Promise<void> {
     await this.tick();
-    this.schedule();
+    if (this.stopped) return;
+    this.probing = every(this.options.probeMs, () => this.tick(), this.options.log, { name: 'replication probe' });
   }
 
   /** A single-host URL of the write database (credentials, name, parameters), for clients whose sockets follow the primary. */
@@ -71,10 +73,7 @@ export class Replication {
 
   /** Probes again soon: a connection to the primary just failed. */
   wake(): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), 0);
-    this.timer.unref();
+    if (!this.stopped) this.probing?.wake();
   }
 
   /**
@@ -97,16 +96,9 @@ export class Replication {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    await this.probing?.stop();
     await this.ticking?.catch(() => {});
     await Promise.allSettled([...this.probes.values()].map((p) => p.close()));
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), this.options.probeMs);
-    this.timer.unref();
   }
 
   private tick(): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DnsSource } from './dns-source.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 
 function dnsError(code: string): Error {
   return Object.assign(new Error(`queryA ${code}`), { code });
@@ -47,8 +48,7 @@ test('the name is resolved again every refreshMs; a missing name means no instan
   source.subscribe((instances) => seen.push(instances.map((i) => i.url)));
   await source.start();
   try {
-    const deadline = Date.now() + 2_000;
-    while (seen.length < 4 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 10));
+    await eventually('four answers', () => seen.length >= 4, 2_000, 10);
     await new Promise((done) => setTimeout(done, 60)); // a few more refreshes with the same answer
     assert.deepEqual(seen, [
       ['http://10.0.0.1:4001', 'http://10.0.0.2:4001'],

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import type { DiscoveryLog, DiscoverySource, Instance, InstancesListener } from './discovery-source.ts';
+import { every, type Periodic } from '../time/every.ts';
 import { InstanceList } from './instance-list.ts';
 
 /** Options of {@link DnsSource}. */
@@ -15,6 +16,7 @@ export interface DnsSourceOptions {
 }
 
 const NOT_FOUND = new Set(['ENOTFOUND', 'ENODATA']);
+const silent = { warn: () => {} };
 
 /** One instance per A/AAAA address of a DNS name, resolved again every `refreshMs`. */
 export class DnsSource implements DiscoverySource {
@@ -25,7 +27,7 @@ export class DnsSource implements DiscoverySource {
   private readonly protocol: 'http' | 'https';
   private readonly log: DiscoveryLog | undefined;
   private readonly resolve: (hostname: string) => Promise<string[]>;
-  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Periodic | undefined;
   private running = false;
   private failing = false;
 
@@ -44,13 +46,15 @@ export class DnsSource implements DiscoverySource {
     if (this.running) return;
     this.list.set(await this.addressesToInstances(this.hostname));
     this.running = true;
-    this.schedule();
+    this.refreshing = every(this.refreshMs, () => this.refresh(), this.log ?? silent, {
+      name: 'DNS discovery refresh',
+    });
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.refreshing?.stop();
+    this.refreshing = undefined;
   }
 
   instances(): readonly Instance[] {
@@ -59,12 +63,6 @@ export class DnsSource implements DiscoverySource {
 
   subscribe(listener: InstancesListener): () => void {
     return this.list.subscribe(listener);
-  }
-
-  private schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.refresh(), this.refreshMs);
-    this.timer.unref();
   }
 
   private async refresh(): Promise<void> {
@@ -83,8 +81,6 @@ export class DnsSource implements DiscoverySource {
           'discovery: DNS lookup failed; keeping last instances',
         );
       this.failing = true;
-    } finally {
-      if (this.running) this.schedule();
     }
   }
 

@@ -5,6 +5,7 @@ import { afterEach, test } from 'node:test';
 import type { DiscoveryLog, DiscoverySource, Instance } from './discovery-source.ts';
 import { InstanceList } from './instance-list.ts';
 import { InstancePool, type InstancePoolOptions } from './instance-pool.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 
 /** An instance serving /readyz with a status the test can flip, or hanging ('hang'), after `delayMs`. */
 async function startInstance(): Promise<{
@@ -52,14 +53,6 @@ function recordingLog(): DiscoveryLog & { lines: { level: string; msg: string; o
     info: (obj, msg) => void lines.push({ level: 'info', msg, obj: obj as Record<string, unknown> }),
     warn: (obj, msg) => void lines.push({ level: 'warn', msg, obj: obj as Record<string, unknown> }),
   };
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((done) => setTimeout(done, 10));
-  }
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -111,11 +104,11 @@ test('an ejected instance stays out despite reported successes, and returns afte
   const { servers, pool, log, ids } = await setup(2, { failureThreshold: 1, intervalMs: 50 });
   const a = servers[0]!.instance;
   servers[0]!.status = 503;
-  await waitFor('a ejected by its failing check', () => !ids(pool.healthy()).includes(a.id));
+  await eventually('a ejected by its failing check', () => !ids(pool.healthy()).includes(a.id), 2_000, 10);
   pool.reportSuccess(a);
   assert.ok(!ids(pool.healthy()).includes(a.id), 'a reported success does not bring it back');
   servers[0]!.status = 200;
-  await waitFor('a back', () => ids(pool.healthy()).includes(a.id));
+  await eventually('a back', () => ids(pool.healthy()).includes(a.id), 2_000, 10);
   assert.ok(
     log.lines.some((l) => l.level === 'info' && l.msg.includes('returned') && l.obj.instance === a.id),
     'return logged',
@@ -128,7 +121,7 @@ test('a passively ejected instance returns at the next passing active check', as
   pool.reportFailure(a);
   pool.reportFailure(a);
   assert.deepEqual(pool.healthy(), []);
-  await waitFor('a back', () => ids(pool.healthy()).includes(a.id));
+  await eventually('a back', () => ids(pool.healthy()).includes(a.id), 2_000, 10);
 });
 
 test('a check that started before an ejection cannot undo it', async () => {
@@ -149,7 +142,7 @@ test('a check that started before an ejection cannot undo it', async () => {
   assert.deepEqual(pool.healthy(), []);
   await new Promise((done) => setTimeout(done, 250)); // the first check has passed by now
   assert.deepEqual(pool.healthy(), [], 'still ejected');
-  await waitFor('back after the next check', () => pool.healthy().length === 1, 3_000);
+  await eventually('back after the next check', () => pool.healthy().length === 1, 3_000, 10);
 });
 
 test('stop() cancels checks in flight', async () => {
@@ -166,7 +159,7 @@ test('one failed active check ejects: an error status, a closed port, a hung ans
   servers[0]!.status = 503;
   await servers[1]!.close();
   servers[2]!.status = 'hang';
-  await waitFor('all ejected', () => pool.healthy().length === 0);
+  await eventually('all ejected', () => pool.healthy().length === 0, 2_000, 10);
   for (const strategy of ['round_robin', 'least_outstanding', 'consistent_hash'] as const) {
     assert.equal(pool.pick(strategy, 'user-1'), undefined, strategy);
   }
@@ -175,14 +168,14 @@ test('one failed active check ejects: an error status, a closed port, a hung ans
 test('all instances down: pick() answers undefined, and serves again once one recovers', async () => {
   const { servers, pool, log } = await setup(2, { intervalMs: 50 });
   for (const s of servers) s.status = 503;
-  await waitFor('all ejected', () => pool.healthy().length === 0);
+  await eventually('all ejected', () => pool.healthy().length === 0, 2_000, 10);
   assert.equal(pool.pick('round_robin'), undefined);
   assert.ok(
     log.lines.some((l) => l.level === 'warn' && l.msg.includes('no healthy instances')),
     'outage logged',
   );
   servers[1]!.status = 200;
-  await waitFor('one back', () => pool.pick('round_robin')?.id === servers[1]!.instance.id);
+  await eventually('one back', () => pool.pick('round_robin')?.id === servers[1]!.instance.id, 2_000, 10);
 });
 
 test('least_outstanding sends the next request to the idle instance', async () => {

@@ -3,6 +3,7 @@ import { createHashRing, type HashRing } from './hash-ring.ts';
 import { checkHealth } from './health-check.ts';
 import { leastOutstanding } from './least-outstanding.ts';
 import { roundRobin } from './round-robin.ts';
+import { every, type Periodic } from '../time/every.ts';
 
 /** How {@link InstancePool.pick} chooses among healthy instances. */
 export type BalancingStrategy = 'round_robin' | 'least_outstanding' | 'consistent_hash';
@@ -72,7 +73,7 @@ export class InstancePool {
   private roundRobinTurn = 0;
   private tieTurn = 0;
   private running = false;
-  private timer: NodeJS.Timeout | undefined;
+  private rounds: Periodic | undefined;
   private unsubscribe: (() => void) | undefined;
   private aborter = new AbortController();
 
@@ -95,16 +96,16 @@ export class InstancePool {
     this.aborter = new AbortController();
     this.unsubscribe = this.source.subscribe((instances) => this.sync(instances));
     this.sync(this.source.instances());
-    this.scheduleRound();
+    this.startRounds();
   }
 
   /** Stops checking (cancelling checks in flight) and following the source. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearTimeout(this.timer);
     this.unsubscribe?.();
     this.aborter.abort();
+    await this.rounds?.stop();
     await Promise.allSettled([...this.members.values()].map((m) => m.check));
   }
 
@@ -200,13 +201,15 @@ export class InstancePool {
     this.updateHealthy();
   }
 
-  private scheduleRound(): void {
-    this.timer = setTimeout(() => {
-      void Promise.allSettled([...this.members.values()].map((m) => this.check(m))).then(() => {
-        if (this.running) this.scheduleRound();
-      });
-    }, this.intervalMs);
-    this.timer.unref();
+  private startRounds(): void {
+    this.rounds = every(
+      this.intervalMs,
+      async () => {
+        await Promise.allSettled([...this.members.values()].map((m) => this.check(m)));
+      },
+      this.log,
+      { name: 'discovery health checks' },
+    );
   }
 
   /** Starts an active check of `member` unless one is in flight; resolves when it is done. */

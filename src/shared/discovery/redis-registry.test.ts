@@ -7,6 +7,7 @@ import type { Instance } from './discovery-source.ts';
 import { RedisRegistry } from './redis-registry.ts';
 import { registerInstance } from './register-instance.ts';
 import { registryKeys } from './registry-keys.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 
 const { redisUrl } = testServers();
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
@@ -15,12 +16,10 @@ after(() => redis.quit());
 const instance = (port: number): Instance => ({ id: `node-${port}`, url: `http://127.0.0.1:${port}` });
 const ids = (instances: readonly Instance[]) => instances.map((i) => i.id);
 
+/** How long until the condition held, looking every few milliseconds (the latency is what is measured). */
 async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((done) => setTimeout(done, 5));
-  }
+  await eventually(what, condition, timeoutMs, 5);
   return Date.now() - started;
 }
 

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../cache/redis-client.ts';
 import type { DiscoveryLog, Instance } from './discovery-source.ts';
 import { registryKeys } from './registry-keys.ts';
+import { every } from '../time/every.ts';
 
 /** Options of {@link registerInstance}. */
 export interface RegisterInstanceOptions {
@@ -58,7 +59,6 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
   await heartbeat();
   let running = true;
   let failing = false;
-  let timer: NodeJS.Timeout | undefined;
 
   const beat = async () => {
     try {
@@ -74,25 +74,16 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
       failing = true;
     }
   };
-  const schedule = () => {
-    timer = setTimeout(
-      () => {
-        void beat().then(() => {
-          if (running) schedule();
-        });
-      },
-      Math.max(1, Math.floor(ttlMs / 3)),
-    );
-    timer.unref();
-  };
-  schedule();
+  const beating = every(Math.max(1, Math.floor(ttlMs / 3)), beat, log ?? { warn: () => {} }, {
+    name: 'discovery heartbeat',
+  });
 
   return {
     async stop() {
       if (!running) return;
       running = false;
-      clearTimeout(timer);
-      // A heartbeat in flight was sent earlier on the same connection, so Redis runs it before this removal.
+      // A heartbeat in flight ends before this removal is sent.
+      await beating.stop();
       try {
         await redis.eval(DEREGISTER, 2, keys.members, keys.urls, instance.id, instance.url, keys.channel);
       } catch (err) {

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { Bus } from '../bus/bus.ts';
 import type { CallContext, Caller } from '../bus/context.ts';
-import type { AnyContract, HttpHint, Op } from '../bus/contract.ts';
+import { type AnyContract, exposureProblem, type HttpHint, type Op } from '../bus/contract.ts';
 import { platformErrors } from '../bus/errors.ts';
 import type { EvaluatedFlags } from '../flags/evaluated-flags.ts';
 import type { App } from './app.ts';
@@ -56,9 +56,14 @@ export async function callContextOf(
   return ctx;
 }
 
-/** Turns every op of a contract that has HTTP hints into a documented route whose handler is bus.call. */
+/**
+ * Turns every public op of a contract into a documented route whose handler is bus.call.
+ * Internal ops stay on the bus; an op marked internal that carries a route is refused.
+ */
 export function mountContract(app: App, contract: AnyContract, options: ContractRouteOptions): void {
   for (const op of Object.values(contract.ops) as Op[]) {
+    const exposure = exposureProblem(op);
+    if (exposure) throw new Error(`${op.name} ${exposure}: the public API will not mount it`);
     if (op.http) mountOp(app, contract, op, op.http, options);
   }
 }

@@ -1,9 +1,12 @@
-import type { Logger } from '../observability/logger.ts';
-
 /** A periodic task: stop() waits for a run under way; wake() runs it now (or right after the run under way). */
 export interface Periodic {
   stop(): Promise<void>;
   wake(): void;
+}
+
+/** Where a failing run is reported (a pino Logger or a discovery log). */
+export interface WarnLog {
+  warn(obj: object, msg: string): void;
 }
 
 export interface EveryOptions {
@@ -16,9 +19,10 @@ export interface EveryOptions {
 /**
  * Runs task every intervalMs, one run at a time: the next interval starts when a run ends, a
  * run that throws is logged and the schedule goes on. The platform's periodic loops (saga
- * recovery, relay backstop, orphan sweeps, ETL, purges) all run on this one helper.
+ * recovery, relay backstop, orphan sweeps, ETL, purges, discovery refreshes, heartbeats and
+ * health checks, replication probes) all run on this one helper.
  */
-export function every(intervalMs: number, task: () => Promise<void>, log: Logger, options: EveryOptions): Periodic {
+export function every(intervalMs: number, task: () => Promise<void>, log: WarnLog, options: EveryOptions): Periodic {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let current: Promise<void> | undefined;
   let again = false;

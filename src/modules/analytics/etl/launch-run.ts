@@ -1,6 +1,6 @@
 import type { AnalyticsDeps } from '../deps.ts';
 import { analytics } from '../contract.ts';
-import { claimRun, finishRun, RunLost, type RunMode, type RunRow } from './run-store.ts';
+import { claimRun, finishRun, RunLost, type RunMode, type RunRow } from '../store/run-store.ts';
 import { runEtl } from './run-etl.ts';
 
 /**

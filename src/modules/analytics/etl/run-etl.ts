@@ -8,7 +8,7 @@ import type { Warehouse, WarehouseSession } from '../warehouse/port.ts';
 import { tableSpec } from '../warehouse/schema.ts';
 import { mergeRows } from '../warehouse/statements.ts';
 import { finishLoad } from './finish-load.ts';
-import { renewRun, type RunRow } from './run-store.ts';
+import { renewRun, type RunRow } from '../store/run-store.ts';
 import { sources, type RunScratch } from './sources.ts';
 
 /** Per-call deadline of one export page across a hop. */

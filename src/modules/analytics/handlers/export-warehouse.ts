@@ -3,7 +3,7 @@ import type { Handler } from '../../../shared/bus/bus.ts';
 import type { analytics } from '../contract.ts';
 import type { AnalyticsDeps } from '../deps.ts';
 import { exportedTables } from '../warehouse/schema.ts';
-import { requireAdmin } from './require-admin.ts';
+import { requireAdmin } from '../domain/require-admin.ts';
 
 export const exportWarehouse: Handler<typeof analytics.ops.exportWarehouse, AnalyticsDeps> = async (
   _input,

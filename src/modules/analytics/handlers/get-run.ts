@@ -1,8 +1,9 @@
 import type { Handler } from '../../../shared/bus/bus.ts';
 import { analytics } from '../contract.ts';
 import type { AnalyticsDeps } from '../deps.ts';
-import { findRun, toRunView } from '../etl/run-store.ts';
-import { requireAdmin } from './require-admin.ts';
+import { findRun } from '../store/run-store.ts';
+import { toRunView } from '../views.ts';
+import { requireAdmin } from '../domain/require-admin.ts';
 
 export const getRun: Handler<typeof analytics.ops.getRun, AnalyticsDeps> = async (input, { deps, caller }) => {
   requireAdmin(caller);

@@ -1,8 +1,9 @@
 import type { Handler } from '../../../shared/bus/bus.ts';
 import type { analytics } from '../contract.ts';
 import type { AnalyticsDeps } from '../deps.ts';
-import { latestRuns, toRunView } from '../etl/run-store.ts';
-import { requireAdmin } from './require-admin.ts';
+import { latestRuns } from '../store/run-store.ts';
+import { toRunView } from '../views.ts';
+import { requireAdmin } from '../domain/require-admin.ts';
 
 export const listRuns: Handler<typeof analytics.ops.listRuns, AnalyticsDeps> = async (input, { deps, caller }) => {
   requireAdmin(caller);

@@ -3,7 +3,7 @@ import { analytics } from '../contract.ts';
 import type { AnalyticsDeps } from '../deps.ts';
 import { reportPeriod, type ReportPeriod } from '../domain/report-period.ts';
 import { experimentOutcomes, ownerEarnings, rentalsPerDay, revenue, utilization } from '../reports/report-queries.ts';
-import { requireAdmin } from './require-admin.ts';
+import { requireAdmin } from '../domain/require-admin.ts';
 
 function periodOf(input: { from?: string | undefined; to?: string | undefined }): ReportPeriod {
   const period = reportPeriod(input);

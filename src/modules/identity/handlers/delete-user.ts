@@ -4,7 +4,7 @@ import { identity } from '../contract.ts';
 import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { isAdmin } from '../domain/users.ts';
-import { forgetSessions, revokeSessions } from './sessions.ts';
+import { forgetSessions, revokeSessions } from '../store/sessions.ts';
 
 export const deleteUser: Handler<typeof identity.ops.deleteUser, IdentityDeps> = async (input, ctx) => {
   const { deps, caller } = ctx;

@@ -6,8 +6,8 @@ import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { hashPassword } from '../domain/passwords.ts';
 import { normalizeEmail } from '../domain/users.ts';
-import { forgetUserSessions } from './sessions.ts';
-import { toUser } from './user-view.ts';
+import { forgetUserSessions } from '../store/sessions.ts';
+import { toUser } from '../views.ts';
 
 /** Creates the admin account, or promotes the existing account with that email (password kept). */
 export const ensureAdmin: Handler<typeof identity.ops.ensureAdmin, IdentityDeps> = async (input, ctx) => {

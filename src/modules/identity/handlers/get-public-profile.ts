@@ -1,7 +1,7 @@
 import type { Handler } from '../../../shared/bus/bus.ts';
 import type { identity } from '../contract.ts';
 import type { IdentityDeps } from '../deps.ts';
-import { findUser } from './find-user.ts';
+import { findUser } from '../store/find-user.ts';
 
 export const getPublicProfile: Handler<typeof identity.ops.getPublicProfile, IdentityDeps> = async (
   input,

@@ -4,7 +4,7 @@ import { identity } from '../contract.ts';
 import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { isAdmin } from '../domain/users.ts';
-import { toUser } from './user-view.ts';
+import { toUser } from '../views.ts';
 
 export const listUsers: Handler<typeof identity.ops.listUsers, IdentityDeps> = async (input, { deps, caller }) => {
   if (!isAdmin(caller)) throw identity.error('notAdmin', 'Only admins can list users.');

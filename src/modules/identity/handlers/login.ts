@@ -5,8 +5,8 @@ import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { DUMMY_HASH, verifyPassword } from '../domain/passwords.ts';
 import { normalizeEmail } from '../domain/users.ts';
-import { clearLoginFailures, recordLoginFailure, refuseThrottledLogin } from './login-throttle.ts';
-import { issueTokens, openSession } from './sessions.ts';
+import { clearLoginFailures, recordLoginFailure, refuseThrottledLogin } from '../store/login-throttle.ts';
+import { issueTokens, openSession } from '../store/sessions.ts';
 
 export const login: Handler<typeof identity.ops.login, IdentityDeps> = async (input, { deps }) => {
   const email = normalizeEmail(input.email);

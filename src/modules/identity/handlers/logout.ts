@@ -2,7 +2,7 @@ import type { Handler } from '../../../shared/bus/bus.ts';
 import { platformErrors } from '../../../shared/bus/errors.ts';
 import type { identity } from '../contract.ts';
 import type { IdentityDeps } from '../deps.ts';
-import { forgetSessions, revokeSessions } from './sessions.ts';
+import { forgetSessions, revokeSessions } from '../store/sessions.ts';
 
 export const logout: Handler<typeof identity.ops.logout, IdentityDeps> = async (_input, { deps, caller }) => {
   if (!caller?.sessionId) throw platformErrors.unauthorized();

@@ -4,7 +4,7 @@ import { identity } from '../contract.ts';
 import { refreshTokens, sessions, users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { hashRefreshToken } from '../domain/tokens.ts';
-import { forgetSessions, issueTokens, revokeSessions } from './sessions.ts';
+import { forgetSessions, issueTokens, revokeSessions } from '../store/sessions.ts';
 
 const invalid = () => identity.error('invalidRefreshToken', 'The refresh token is not valid.');
 

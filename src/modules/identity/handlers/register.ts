@@ -7,7 +7,7 @@ import type { IdentityDeps } from '../deps.ts';
 import { passwordWeakness } from '../domain/password-strength.ts';
 import { hashPassword } from '../domain/passwords.ts';
 import { normalizeEmail } from '../domain/users.ts';
-import { toUser } from './user-view.ts';
+import { toUser } from '../views.ts';
 
 export const register: Handler<typeof identity.ops.register, IdentityDeps> = async (input, ctx) => {
   const { deps } = ctx;

@@ -6,9 +6,9 @@ import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { passwordWeakness } from '../domain/password-strength.ts';
 import { hashPassword, verifyPassword } from '../domain/passwords.ts';
-import { findUser } from './find-user.ts';
-import { forgetSessions, revokeSessions } from './sessions.ts';
-import { toUser } from './user-view.ts';
+import { findUser } from '../store/find-user.ts';
+import { forgetSessions, revokeSessions } from '../store/sessions.ts';
+import { toUser } from '../views.ts';
 
 export const updateMe: Handler<typeof identity.ops.updateMe, IdentityDeps> = async (input, ctx) => {
   const { deps, caller } = ctx;

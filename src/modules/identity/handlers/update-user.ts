@@ -4,8 +4,8 @@ import { identity } from '../contract.ts';
 import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { isAdmin } from '../domain/users.ts';
-import { forgetUserSessions } from './sessions.ts';
-import { toUser } from './user-view.ts';
+import { forgetUserSessions } from '../store/sessions.ts';
+import { toUser } from '../views.ts';
 
 export const updateUser: Handler<typeof identity.ops.updateUser, IdentityDeps> = async (input, { deps, caller }) => {
   if (!isAdmin(caller)) throw identity.error('notAdmin', 'Only admins can change roles.');

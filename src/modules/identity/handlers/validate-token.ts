@@ -2,7 +2,7 @@ import type { Handler } from '../../../shared/bus/bus.ts';
 import { identity } from '../contract.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { verifyAccessToken } from '../domain/tokens.ts';
-import { activeSession } from './sessions.ts';
+import { activeSession } from '../store/sessions.ts';
 
 export const validateToken: Handler<typeof identity.ops.validateToken, IdentityDeps> = async (input, { deps }) => {
   let claims = deps.verifiedTokens.get(input.token);

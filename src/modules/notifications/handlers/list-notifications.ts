@@ -5,7 +5,7 @@ import { notifications as contract } from '../contract.ts';
 import { notifications } from '../db/schema.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
-import { toNotification } from './notification-view.ts';
+import { toNotification } from '../views.ts';
 
 export const listNotifications: Handler<typeof contract.ops.listNotifications, NotificationsDeps> = async (
   input,

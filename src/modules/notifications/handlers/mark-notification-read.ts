@@ -4,7 +4,7 @@ import { platformErrors } from '../../../shared/bus/errors.ts';
 import { notifications as contract } from '../contract.ts';
 import { notifications } from '../db/schema.ts';
 import type { NotificationsDeps } from '../deps.ts';
-import { toNotification } from './notification-view.ts';
+import { toNotification } from '../views.ts';
 
 export const markNotificationRead: Handler<typeof contract.ops.markNotificationRead, NotificationsDeps> = async (
   input,

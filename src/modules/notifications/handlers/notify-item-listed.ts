@@ -4,8 +4,8 @@ import type { EventMessage } from '../../../shared/events/envelope.ts';
 import type { inventory } from '../../inventory/contract.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { itemListed } from '../domain/templates.ts';
-import { rememberItemTitle } from './item-titles.ts';
-import { recordNotification } from './record-notification.ts';
+import { rememberItemTitle } from '../store/item-titles.ts';
+import { recordNotification } from '../store/record-notification.ts';
 
 type ItemCreated = z.output<typeof inventory.events.itemCreated.payload>;
 

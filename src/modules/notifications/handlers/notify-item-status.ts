@@ -4,8 +4,8 @@ import type { EventMessage } from '../../../shared/events/envelope.ts';
 import type { inventory } from '../../inventory/contract.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { itemMoved, moveKind } from '../domain/templates.ts';
-import { titleOf } from './item-titles.ts';
-import { recordNotification } from './record-notification.ts';
+import { titleOf } from '../store/item-titles.ts';
+import { recordNotification } from '../store/record-notification.ts';
 
 type ItemStatusChanged = z.output<typeof inventory.events.itemStatusChanged.payload>;
 

@@ -2,8 +2,8 @@ import type { Tx } from '../../../shared/db/database.ts';
 import type { EventMessage } from '../../../shared/events/envelope.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { rentalNotices, type RentalFacts, type RentalKind } from '../domain/templates.ts';
-import { titleOf } from './item-titles.ts';
-import { recordNotification } from './record-notification.ts';
+import { titleOf } from '../store/item-titles.ts';
+import { recordNotification } from '../store/record-notification.ts';
 
 /** rentals.rentalConfirmed, rentalCompleted and rentalCancelled: tells the item's owner and its renter. */
 export async function notifyRental(

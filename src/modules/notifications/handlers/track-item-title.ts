@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Tx } from '../../../shared/db/database.ts';
 import type { EventMessage } from '../../../shared/events/envelope.ts';
 import type { inventory } from '../../inventory/contract.ts';
-import { rememberItemTitle } from './item-titles.ts';
+import { rememberItemTitle } from '../store/item-titles.ts';
 
 type ItemUpdated = z.output<typeof inventory.events.itemUpdated.payload>;
 

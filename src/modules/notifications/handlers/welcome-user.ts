@@ -4,7 +4,7 @@ import type { EventMessage } from '../../../shared/events/envelope.ts';
 import type { identity } from '../../identity/contract.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { welcome } from '../domain/templates.ts';
-import { recordNotification } from './record-notification.ts';
+import { recordNotification } from '../store/record-notification.ts';
 
 type UserRegistered = z.output<typeof identity.events.userRegistered.payload>;
 

@@ -5,7 +5,7 @@ import { startTestHost, type TestHost } from '../../../../test/support/test-host
 import { createLogger } from '../../../shared/observability/logger.ts';
 import type { Database } from '../../../shared/db/database.ts';
 import { notifications } from '../db/schema.ts';
-import { toNotification } from '../handlers/notification-view.ts';
+import { toNotification } from '../views.ts';
 import { notificationsModule } from '../module.ts';
 import { announceOnCommit, CommitRelay } from './commit-relay.ts';
 import type { LiveFeed, Notification } from './live-feed.ts';

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database, Db, Tx } from '../../../shared/db/database.ts';
 import type { Logger } from '../../../shared/observability/logger.ts';
 import { notifications } from '../db/schema.ts';
-import { toNotification } from '../handlers/notification-view.ts';
+import { toNotification } from '../views.ts';
 import type { LiveFeed } from './live-feed.ts';
 
 /** The PostgreSQL channel on which committed notifications are announced. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { userSchema } from '../contract.ts';
-import type { users } from '../db/schema.ts';
+import type { userSchema } from './contract.ts';
+import type { users } from './db/schema.ts';
 
 /** The contract's view of a user row (never the password hash). */
 export function toUser(row: typeof users.$inferSelect): z.output<typeof userSchema> {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { notificationSchema } from '../contract.ts';
-import type { notifications } from '../db/schema.ts';
+import type { notificationSchema } from './contract.ts';
+import type { notifications } from './db/schema.ts';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 

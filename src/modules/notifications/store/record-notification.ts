@@ -5,7 +5,7 @@ import { notifications } from '../db/schema.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import type { NotificationDraft } from '../domain/templates.ts';
 import { announceOnCommit } from '../live/commit-relay.ts';
-import { toNotification } from './notification-view.ts';
+import { toNotification } from '../views.ts';
 
 /**
  * Writes a notification an event caused, in the consumer's transaction: at most one per event

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import type { z } from 'zod';
 import type { Db } from '../../../shared/db/database.ts';
-import type { warehouseRunSchema } from '../contract.ts';
 import { etlRuns, type TableCounts } from '../db/schema.ts';
 
 export type RunRow = typeof etlRuns.$inferSelect;
-export type RunView = z.output<typeof warehouseRunSchema>;
 export type RunMode = RunRow['mode'];
 
 /** The run no longer holds the ETL lease (it lapsed and another run took over). */
@@ -111,21 +108,4 @@ export async function lastSucceededRun(db: Db): Promise<RunRow | undefined> {
     .orderBy(desc(etlRuns.startedAt))
     .limit(1);
   return row;
-}
-
-/** The contract's view of a run. */
-export function toRunView(row: RunRow): RunView {
-  return {
-    id: row.id,
-    mode: row.mode,
-    engine: row.engine,
-    status: row.status,
-    trigger: row.trigger,
-    startedAt: row.startedAt.toISOString(),
-    finishedAt: row.finishedAt?.toISOString() ?? null,
-    durationMs: row.durationMs,
-    window: { from: row.windowFrom?.toISOString() ?? null, to: row.startedAt.toISOString() },
-    tables: row.tables,
-    error: row.error,
-  };
 }
