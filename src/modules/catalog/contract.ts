@@ -183,6 +183,7 @@ export const catalog = defineContract({
     // The warehouse's extract of experiment exposures: which variant of a flag each user was first shown.
     exportExposures: op({
       kind: 'query',
+      internal: true,
       timeoutMs: 30_000,
       summary: 'Experiment exposures recorded in a window (system)',
       input: changeFeedInput,
