@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseHostList } from '../cache/redis-client.ts';
 import { parsePostgresUrl } from '../db/postgres-url.ts';
@@ -33,6 +34,9 @@ const DEV_JWT_SECRET = 'shareloop-development-secret-change-me-0000';
 const DEV_INTERNAL_SECRET = 'shareloop-internal-development-secret-0000';
 
 /** The platform's environment, validated once at startup. */
+/** The committed flag file (safe defaults), wherever the process was started from. */
+const DEFAULT_FLAGS_FILE = fileURLToPath(new URL('../../../flags/flags.json', import.meta.url));
+
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -111,7 +115,7 @@ export const configSchema = z
     NOTIFICATION_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
     LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(0).default(5),
     // Feature flags: a flagd-format JSON file the edge evaluates per request (reloaded on change).
-    FLAGS_FILE: z.string().min(1).default('flags/flags.json'),
+    FLAGS_FILE: z.string().min(1).default(DEFAULT_FLAGS_FILE),
   })
   .transform((c, ctx) => {
     for (const key of ['JWT_SECRET', 'INTERNAL_SERVICE_SECRET'] as const) {
