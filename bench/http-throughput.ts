@@ -5,6 +5,7 @@
  *   monolith              src/runtimes/monolith.ts, LOG_LEVEL=info (the default: one access log line per request)
  *   monolith (warn)       the same with LOG_LEVEL=warn (no access log)
  *   monolith (no limits)  LOG_LEVEL=info with the edge rate limits off
+ *   monolith (Bun)        the same monolith under Bun (node_modules/.bin/bun, the `bun` package)
  *   split                 the gateway + one process per service of scripts/split-topology.ts
  * Routes: GET /v1/items/{id} and POST /v1/items (authenticated on the platform).
  *
@@ -23,7 +24,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { spawnRuntime, stopAll, waitForReady } from '../scripts/processes.ts';
@@ -51,7 +52,7 @@ import {
 
 export type TargetName = 'raw' | 'monolith' | 'split';
 export type RouteName = 'GET /v1/items/{id}' | 'POST /v1/items';
-type DeploymentKey = 'raw' | 'monolith' | 'monolith-warn' | 'monolith-nolimits' | 'split';
+type DeploymentKey = 'raw' | 'monolith' | 'monolith-warn' | 'monolith-nolimits' | 'monolith-bun' | 'split';
 
 export interface HttpSettings {
   durationS: number;
@@ -357,9 +358,11 @@ async function startDeployment(
       ? 'LOG_LEVEL=warn'
       : key === 'monolith-nolimits'
         ? 'LOG_LEVEL=info, rate limits off'
-        : key === 'raw'
-          ? ''
-          : 'LOG_LEVEL=info';
+        : key === 'monolith-bun'
+          ? 'Bun, LOG_LEVEL=info'
+          : key === 'raw'
+            ? ''
+            : 'LOG_LEVEL=info';
   const label = `${target}${variant ? ` (${variant})` : ''}`;
   let processes: { name: string; child: ChildProcess }[];
   let baseUrl: string;
@@ -401,7 +404,9 @@ async function startDeployment(
       PORT: String(port),
       HOST: '127.0.0.1',
     };
-    const child = track(spawnRuntime('monolith.ts', env, { name: key }));
+    const child = track(
+      key === 'monolith-bun' ? spawnBun('monolith.ts', env) : spawnRuntime('monolith.ts', env, { name: key }),
+    );
     processes = [{ name: key, child }];
     baseUrl = `http://127.0.0.1:${port}`;
     stop = () => stopAll([child]);
@@ -425,6 +430,23 @@ async function startDeployment(
     await stop();
     throw error;
   }
+}
+
+/** The monolith under Bun (the `bun` package's binary), as `npm run start:bun` runs it. */
+function spawnBun(entry: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(`${root}node_modules/.bin/bun`, [`src/runtimes/${entry}`], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  child.once('exit', (code) => {
+    if (code) progress(`http: monolith under Bun exited ${code}: ${stderr}`);
+  });
+  return child;
 }
 
 // ---------------------------------------------------------------------------
@@ -818,7 +840,7 @@ export async function runHttpThroughput(options: {
   };
 
   try {
-    const keys: DeploymentKey[] = ['raw', 'monolith', 'monolith-warn', 'monolith-nolimits', 'split'];
+    const keys: DeploymentKey[] = ['raw', 'monolith', 'monolith-warn', 'monolith-nolimits', 'monolith-bun', 'split'];
     for (const key of keys) {
       progress(
         `http: starting ${key === 'split' ? `the split topology (gateway + ${splitLayout.map((l) => l.name).join(' + ')})` : key}`,
@@ -840,7 +862,7 @@ export async function runHttpThroughput(options: {
 
     // Phase 1: interleaved comparisons, every deployment with the same history.
     const comparing: [RouteName, number, number, DeploymentKey[]][] = [
-      [GET, c, settings.rounds, ['raw', 'monolith', 'monolith-warn', 'monolith-nolimits', 'split']],
+      [GET, c, settings.rounds, ['raw', 'monolith', 'monolith-warn', 'monolith-nolimits', 'monolith-bun', 'split']],
       [POST, c, settings.rounds, ['raw', 'monolith', 'split']],
       [GET, 1, settings.latencyRounds, ['raw', 'monolith', 'split']],
     ];
@@ -918,8 +940,49 @@ function summarize(
       ),
     );
   }
+  // Issue 12's targets.
+  const monoGet = entry(GET, c, 'monolith');
+  const splitGet = entry(GET, c, 'split');
+  const bunGet = entry(GET, c, 'monolith-bun');
+  targets.push(
+    target(
+      `split GET throughput ÷ monolith (c=${c})`,
+      monoGet && splitGet ? ratio(splitGet.stats.okRps, monoGet.stats.okRps) : null,
+      '>=',
+      0.5,
+      '×',
+    ),
+  );
+  targets.push(
+    target(
+      `monolith POST throughput ÷ raw baseline, issue 12 (c=${c})`,
+      entry(POST, c, 'monolith')?.vsRaw?.okRps ?? null,
+      '>=',
+      0.4,
+      '×',
+    ),
+  );
+  targets.push(
+    target(
+      `monolith under Bun ÷ under Node, GET throughput (c=${c})`,
+      monoGet && bunGet ? ratio(bunGet.stats.okRps, monoGet.stats.okRps) : null,
+      '>=',
+      1.5,
+      '×',
+    ),
+  );
   const monoC1 = entry(GET, 1, 'monolith');
   const splitC1 = entry(GET, 1, 'split');
+  const rawC1 = entry(GET, 1, 'raw');
+  targets.push(
+    target(
+      'monolith p50 − raw p50, GET (c=1)',
+      monoC1 && rawC1 ? round(monoC1.stats.p50Ms - rawC1.stats.p50Ms, 2) : null,
+      '<=',
+      0.3,
+      'ms',
+    ),
+  );
   targets.push(
     target(
       'split p50 − monolith p50, GET (c=1, unloaded)',
