@@ -21,8 +21,8 @@ interface Lease {
 /**
  * Fronts a shared limiter (RedisRateLimiter) with leases: a take asks the shared bucket for
  * a batch of tokens and spends the rest of it here, so a busy key costs one Redis round trip
- * per batch instead of one per request. A lease starts at one token and doubles while its
- * tokens are spent before it lapses, up to 1 % of the capacity (a bucket under 200 tokens,
+ * per batch instead of one per request. A lease starts at one token, doubles while its
+ * tokens are spent before it lapses and halves when it lapses unspent, up to 1 % of the capacity (a bucket under 200 tokens,
  * like the auth and write limits, is never leased: every take is shared and exact).
  *
  * What it gives up, bounded: a lease lapses after min(1 s, lease/refill rate), so the
@@ -78,9 +78,7 @@ export class LeasingRateLimiter implements RateLimiter {
     const { maxTokens, lifetimeMs } = leaseLimits(rule);
     const previous = this.leases.get(key);
     const started = this.now();
-    // Demand kept up with the last lease (spent before it lapsed): ask for twice as much.
-    const grow = previous !== undefined && previous.expiresAt > started && previous.tokens < cost;
-    let size = Math.max(cost, Math.min(maxTokens, grow ? previous.size * 2 : 1));
+    let size = Math.max(cost, Math.min(maxTokens, nextLeaseSize(previous, started, cost)));
     let result = await this.shared.take(key, rule, size);
     if (!result.allowed && size > cost) {
       size = cost;
@@ -117,6 +115,16 @@ export class LeasingRateLimiter implements RateLimiter {
     if (this.leases.size < 1_000) return;
     for (const [key, lease] of this.leases) if (lease.expiresAt <= now) this.leases.delete(key);
   }
+}
+
+/**
+ * Twice the last lease when it was spent before it lapsed (demand keeps up), the same when it
+ * was spent as it lapsed, half when it lapsed with tokens left (demand fell), 1 for a new key.
+ */
+function nextLeaseSize(previous: Lease | undefined, now: number, cost: number): number {
+  if (previous === undefined) return 1;
+  if (previous.tokens + TOKEN_EPSILON < cost) return previous.expiresAt > now ? previous.size * 2 : previous.size;
+  return Math.max(1, Math.floor(previous.size / 2));
 }
 
 /** How large a lease a bucket allows, and how long it may be held: both keep the excess within 1 % of capacity. */
