@@ -102,7 +102,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     );
     await eventually(
       'the item to be available again (rentalCompleted → inventory)',
-      async () => ((await item(listed.id)).status === 'available' ? true : undefined),
+      async () => ((await item(listed.id)).status === 'listed' ? true : undefined),
       10_000,
     );
     // Returning again answers the completed rental and moves no money.
@@ -131,7 +131,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     const { owner, renter, item: listed } = await scene(40_000);
     const first = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(1) }, as(renter));
     await bus().call(rentals.ops.returnRental, { id: first.id }, as(owner));
-    await eventually('the item back', async () => ((await item(listed.id)).status === 'available' ? true : undefined));
+    await eventually('the item back', async () => ((await item(listed.id)).status === 'listed' ? true : undefined));
     const second = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(1) }, as(renter));
     assert.equal(second.status, 'active');
   });
