@@ -261,7 +261,7 @@ describe('fed by events', () => {
         dailyPrice: { amount: 1500, currency: 'EUR' },
         deposit: { amount: 5000, currency: 'EUR' },
         condition: 'good',
-        status: 'available',
+        status: 'listed',
         availability: { availableNow: true, bookedPeriods: [] },
         version: 1,
         listedAt: hit!.listedAt,

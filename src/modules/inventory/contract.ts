@@ -141,7 +141,9 @@ export const inventory = defineContract({
         limit: z.coerce.number().int().min(1).max(100).default(20),
         offset: z.coerce.number().int().min(0).max(100_000).default(0),
         category: category.optional(),
-        status: itemStatusSchema.optional().describe('Without it, listed and unlisted items (every status but retired)'),
+        status: itemStatusSchema
+          .optional()
+          .describe('Without it, listed and unlisted items (every status but retired)'),
         ownerId: z.uuid().optional(),
         currency: moneySchema.shape.currency.optional(),
         sort: z

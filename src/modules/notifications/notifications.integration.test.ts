@@ -16,6 +16,7 @@ import { notifications } from './contract.ts';
 import { notificationsModule } from './module.ts';
 import { mountNotificationStream } from './routes.ts';
 import { notificationOf, readEventStream } from './testing/event-stream.ts';
+import { rentalsModule } from '../rentals/module.ts';
 
 const ADMIN_EMAIL = 'notifications-admin@example.test';
 const ADMIN_PASSWORD = 'notifications admin 0123';
@@ -111,7 +112,7 @@ async function countBySource(messageId: string): Promise<number> {
 }
 
 before(async () => {
-  host = await startTestHost([identityModule, inventoryModule, notificationsModule], {
+  host = await startTestHost([identityModule, inventoryModule, rentalsModule, notificationsModule], {
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     EVENT_RETRY_DELAY_MS: '10',

@@ -40,7 +40,11 @@ export function rentalsSubscriptions(): SubscriptionSpec[] {
     // An item was retired: its bookings not handed over yet are called off with a full refund (unlisting cancels nothing).
     on(inventory.events.itemStatusChanged, 'cancelRetiredItemsRentals', async (message, tx) => {
       if (message.payload.to !== 'retired') return;
-      await callOffRentals(tx, eq(rentalsTable.itemId, message.payload.itemId), 'Cancelled because the item was retired');
+      await callOffRentals(
+        tx,
+        eq(rentalsTable.itemId, message.payload.itemId),
+        'Cancelled because the item was retired',
+      );
     }),
   ];
 }

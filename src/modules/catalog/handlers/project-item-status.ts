@@ -10,6 +10,12 @@ type ItemStatusChanged = z.output<typeof inventory.events.itemStatusChanged.payl
 /** inventory.itemStatusChanged: the item's listing status at its new version (older availability moves read as listed). */
 export async function projectItemStatus(message: EventMessage<ItemStatusChanged>, tx: Tx): Promise<void> {
   const { itemId, ownerId, version, to } = message.payload;
-  const fact = { itemId, ownerId, version, occurredAt: new Date(message.envelope.occurredAt), values: { status: listingStatusOf(to) } };
+  const fact = {
+    itemId,
+    ownerId,
+    version,
+    occurredAt: new Date(message.envelope.occurredAt),
+    values: { status: listingStatusOf(to) },
+  };
   await applyEvent(tx, message.envelope.occurredAt, (tables) => applyItemFact(tx, tables, fact));
 }

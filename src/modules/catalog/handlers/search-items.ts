@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNotNull, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Handler } from '../../../shared/bus/bus.ts';
 import { cached } from '../../../shared/cache/cache.ts';
@@ -32,10 +32,7 @@ async function runSearch(db: Db, search: NormalizedSearch): Promise<SearchOutput
   const query =
     search.q === null ? undefined : sql`websearch_to_tsquery(${sql.raw(`'${SEARCH_CONFIG}'`)}::regconfig, ${search.q})`;
   const rank = query ? sql<number>`ts_rank(${items.search}, ${query})` : undefined;
-  const where: SQL[] = [
-    isNotNull(items.listedAt),
-    eq(items.status, search.status ?? 'listed'),
-  ];
+  const where: SQL[] = [isNotNull(items.listedAt), eq(items.status, search.status ?? 'listed')];
   if (query) where.push(sql`${items.search} @@ ${query}`);
   if (search.category) where.push(eq(items.category, search.category));
   if (search.currency) where.push(eq(items.dailyPriceCurrency, search.currency));

@@ -171,7 +171,11 @@ describe('foldHistory', () => {
           } else {
             const plan = planStatusChange(state.status, s.action);
             if (plan.kind !== 'move') continue;
-            history.push({ type: 'status_changed', ...base, data: { from: plan.from, to: plan.to, reservationId: null } });
+            history.push({
+              type: 'status_changed',
+              ...base,
+              data: { from: plan.from, to: plan.to, reservationId: null },
+            });
             state = { ...state, status: plan.to, version, updatedAt: base.occurredAt };
           }
           assert.deepEqual(foldHistory(history), state);

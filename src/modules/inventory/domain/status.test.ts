@@ -31,16 +31,20 @@ describe('listing state machine', () => {
   test('property: every move is an allowed one, and nothing leaves retired', () => {
     const allowed = new Set(allowedMoves().map(([from, to]) => `${from}->${to}`));
     fc.assert(
-      fc.property(fc.constantFrom(...statuses), fc.array(fc.constantFrom(...actions), { maxLength: 20 }), (start, steps) => {
-        let status = start;
-        for (const action of steps) {
-          const plan = planStatusChange(status, action);
-          if (plan.kind !== 'move') continue;
-          assert.ok(allowed.has(`${plan.from}->${plan.to}`));
-          assert.notEqual(status, 'retired');
-          status = plan.to;
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...statuses),
+        fc.array(fc.constantFrom(...actions), { maxLength: 20 }),
+        (start, steps) => {
+          let status = start;
+          for (const action of steps) {
+            const plan = planStatusChange(status, action);
+            if (plan.kind !== 'move') continue;
+            assert.ok(allowed.has(`${plan.from}->${plan.to}`));
+            assert.notEqual(status, 'retired');
+            status = plan.to;
+          }
+        },
+      ),
     );
   });
 });

@@ -46,4 +46,3 @@ export function planStatusChange(status: ItemStatus, action: ItemAction): Status
   if (!rule.from.includes(status)) return { kind: 'illegal', from: status, to: rule.to };
   return { kind: 'move', from: status, to: rule.to };
 }
-
