@@ -462,7 +462,8 @@ for (const name of topologies) {
           mine.body.items.map((i: { id: string }) => i.id),
           [...ids].reverse(),
         );
-        assert.equal((await get(`/v1/items?category=${category}&status=reserved`)).body.total, 0);
+        assert.equal((await get(`/v1/items?category=${category}&status=unlisted`)).body.total, 0);
+        assertProblem(await get(`/v1/items?category=${category}&status=reserved`), 400, 'validationFailed');
       });
 
       test('sorts by dailyPrice and title in both directions', async () => {
