@@ -66,7 +66,7 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
             await bus.call(rentals.ops.returnRental, { id: outcome.rental.id }, as(owner));
             // The item comes back through rentalCompleted (an event) before it can be rented again.
             await eventually('the item to be available again', async () =>
-              (await bus.call(inventory.ops.getItem, { id: item.id }, systemContext())).status === 'available'
+              (await bus.call(inventory.ops.getItem, { id: item.id }, systemContext())).status === 'listed'
                 ? true
                 : undefined,
             );

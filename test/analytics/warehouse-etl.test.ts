@@ -224,7 +224,7 @@ for (const engine of ['duckdb', 'postgres'] as const satisfies readonly Engine[]
       // The item comes back through rentalCompleted (an event): edit it once it has.
       const current = await eventually('the item to be available again', async () => {
         const got = await bus.call(inventory.ops.getItem, { id: item.id }, systemContext());
-        return got.status === 'available' ? got : undefined;
+        return got.status === 'listed' ? got : undefined;
       });
       await bus.call(
         inventory.ops.updateItem,

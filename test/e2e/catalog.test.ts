@@ -187,6 +187,22 @@ for (const name of topologies) {
         (h) => h.length === 1 && h[0]!.id === ids[0],
       );
       assert.equal((await search({ category })).body.items.length, 5, 'retired items leave the default results');
+
+      const unlisted = await api.request('POST', `/v1/items/${ids[1]}/unlist`, { token: owner.accessToken });
+      assert.equal(unlisted.status, 200, JSON.stringify(unlisted.body));
+      const [paused] = await searchUntil(
+        'the unlisted item',
+        { category, status: 'unlisted' },
+        (h) => h.length === 1 && h[0]!.id === ids[1],
+      );
+      assert.equal(paused!.availability.availableNow, false, 'an unlisted item takes no bookings');
+      assert.equal((await search({ category })).body.items.length, 4, 'unlisted items leave the default results');
+      assert.equal(
+        (await search({ category, status: 'unlisted', availableFrom: '2031-01-01', availableTo: '2031-01-02' })).body
+          .items.length,
+        0,
+        'only a listed item can be free for a period',
+      );
     });
 
     test('an owner’s rename reaches their items', async () => {

@@ -23,6 +23,8 @@ const INVENTORY_ROUTES = [
   ['delete', '/v1/items/{id}'],
   ['get', '/v1/items/{id}/history'],
   ['get', '/v2/items'],
+  ['post', '/v1/items/{id}/unlist'],
+  ['post', '/v1/items/{id}/relist'],
 ] as const;
 
 /** What must never appear in an error body: stack frames, file paths, SQL, driver names. */
@@ -118,7 +120,7 @@ for (const name of topologies) {
       test('201 with the item owned by the caller, at version 1, with its ETag', async () => {
         const item = await create();
         assert.equal(item.ownerId, owner.id);
-        assert.equal(item.status, 'available');
+        assert.equal(item.status, 'listed');
         assert.equal(item.version, 1);
         assert.match(item.id, /^[0-9a-f-]{36}$/);
       });
@@ -317,6 +319,35 @@ for (const name of topologies) {
       });
     });
 
+    describe('POST /v1/items/{id}/unlist and /relist', () => {
+      const move = (id: string, verb: 'unlist' | 'relist', token?: string, ifMatch?: string) =>
+        call('POST', `/v1/items/${id}/${verb}`, withToken(token, ifMatch));
+
+      test('the owner pauses and resumes an item; repeats succeed unchanged; the ETag follows', async () => {
+        const item = await create();
+        const unlisted = await move(item.id, 'unlist', owner.accessToken, '"1"');
+        assert.equal(assertItem(unlisted, 200).status, 'unlisted');
+        assert.equal(unlisted.headers.get('etag'), '"2"');
+        assert.equal(assertItem(await move(item.id, 'unlist', owner.accessToken), 200).version, 2);
+        assert.equal(assertItem(await get(`/v1/items/${item.id}`), 200).status, 'unlisted');
+        const relisted = assertItem(await move(item.id, 'relist', admin), 200);
+        assert.deepEqual([relisted.status, relisted.version], ['listed', 3]);
+        assert.equal(assertItem(await move(item.id, 'relist', owner.accessToken), 200).version, 3);
+      });
+
+      test('401 anonymous, 403 not the owner, 412 stale, 404 missing, 409 on a retired item', async () => {
+        const item = await create();
+        assertProblem(await move(item.id, 'unlist'), 401, 'unauthorized');
+        assertProblem(await move(item.id, 'unlist', other.accessToken), 403, 'inventory.notOwner');
+        assertProblem(await move(item.id, 'relist', other.accessToken), 403, 'inventory.notOwner');
+        assertProblem(await move(item.id, 'unlist', owner.accessToken, '"5"'), 412, 'inventory.versionMismatch');
+        assertProblem(await move(randomUUID(), 'unlist', owner.accessToken), 404, 'inventory.itemNotFound');
+        assert.equal((await del(item.id, owner.accessToken)).status, 204);
+        assertProblem(await move(item.id, 'relist', owner.accessToken), 409, 'inventory.itemRetired');
+        assertProblem(await move(item.id, 'unlist', owner.accessToken), 409, 'inventory.itemRetired');
+      });
+    });
+
     describe('GET /v1/items/{id}/history', () => {
       test('public: every change in version order with its facts; who made it only for the owner and admins; the last one is the item as it is', async () => {
         const item = await create();
@@ -355,7 +386,7 @@ for (const name of topologies) {
               version: 4,
               type: 'status_changed',
               actorId: owner.id,
-              data: { from: 'available', to: 'retired', reservationId: null },
+              data: { from: 'listed', to: 'retired', reservationId: null },
             },
           ],
         );
@@ -432,7 +463,8 @@ for (const name of topologies) {
           mine.body.items.map((i: { id: string }) => i.id),
           [...ids].reverse(),
         );
-        assert.equal((await get(`/v1/items?category=${category}&status=reserved`)).body.total, 0);
+        assert.equal((await get(`/v1/items?category=${category}&status=unlisted`)).body.total, 0);
+        assertProblem(await get(`/v1/items?category=${category}&status=reserved`), 400, 'validationFailed');
       });
 
       test('sorts by dailyPrice and title in both directions', async () => {

@@ -23,6 +23,8 @@ const RENTALS_ROUTES = [
   ['post', '/v1/rentals/{id}/return'],
 ] as const;
 
+const ADMIN_EMAIL = 'rentals-admin@example.test';
+const ADMIN_PASSWORD = 'rentals admin password 42';
 const DAY = 86_400_000;
 /** `days` whole days from `startInDays` days from today (00:00 UTC); today's period has started, so it is handed over at once. */
 const period = (days: number, startInDays = 0) => {
@@ -81,12 +83,72 @@ for (const name of topologies) {
       // rentals and payments on databases of their own, as two-phase settlement is meant to run.
       const { pgUrl } = testServers();
       const [rentalsUrl, paymentsUrl] = await Promise.all([createDatabase(pgUrl), createDatabase(pgUrl)]);
-      topology = await startTopology(name, { RENTALS_DATABASE_URL: rentalsUrl, PAYMENTS_DATABASE_URL: paymentsUrl });
+      topology = await startTopology(name, {
+        RENTALS_DATABASE_URL: rentalsUrl,
+        PAYMENTS_DATABASE_URL: paymentsUrl,
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+      });
       api = apiClient(topology.baseUrl);
     });
 
     after(async () => {
       await topology?.stop();
+    });
+
+    test('unlisting pauses new bookings only; retiring cancels those not handed over; an account with an item out on rent stays', async () => {
+      const [owner, renter, latecomer] = await Promise.all([
+        api.newUser('owner'),
+        api.newUser('renter'),
+        api.newUser('latecomer'),
+      ]);
+      const login = await api.request('POST', '/v1/auth/login', {
+        body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+      });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      const admin = login.body.accessToken as string;
+      const item = await listItem(api, owner);
+      await topUp(api, renter, 40_000);
+      await topUp(api, latecomer, 40_000);
+      const rent = (who: Member, when: { from: string; to: string }) =>
+        api.request('POST', '/v1/rentals', { token: who.accessToken, body: { itemId: item.id, ...when } });
+      const now = await rent(renter, period(1));
+      assert.equal(now.body.status, 'active', JSON.stringify(now.body));
+      const later = await rent(renter, period(2, 5));
+      assert.equal(later.body.status, 'confirmed', JSON.stringify(later.body));
+
+      const unlisted = await api.request('POST', `/v1/items/${item.id}/unlist`, { token: owner.accessToken });
+      assert.equal(unlisted.status, 200, JSON.stringify(unlisted.body));
+      assertProblem(await rent(latecomer, period(1, 10)), 409, 'rentals.itemUnlisted');
+      const stillBooked = await api.request('GET', `/v1/rentals/${later.body.id}`, { token: renter.accessToken });
+      assert.equal(stillBooked.body.status, 'confirmed', 'unlisting leaves existing bookings valid');
+
+      const refused = await api.request('DELETE', `/v1/users/${renter.id}`, { token: admin });
+      assertProblem(refused, 409, 'identity.activeRentals');
+      assert.match(refused.body.detail, /1 rental handed over and not yet returned/);
+      assertProblem(
+        await api.request('DELETE', `/v1/users/${owner.id}`, { token: admin }),
+        409,
+        'identity.activeRentals',
+      );
+
+      const retired = await api.request('DELETE', `/v1/items/${item.id}`, { token: owner.accessToken });
+      assert.equal(retired.status, 204, JSON.stringify(retired.body));
+      const cancelled = await eventually('the booking not handed over to be cancelled', async () => {
+        const got = await api.request('GET', `/v1/rentals/${later.body.id}`, { token: renter.accessToken });
+        return got.body.status === 'cancelled' ? got.body : undefined;
+      });
+      assert.match(cancelled.failure.detail, /item was retired; fee and deposit refunded in full/);
+      const returned = await api.request('POST', `/v1/rentals/${now.body.id}/return`, { token: owner.accessToken });
+      assert.equal(returned.status, 200, JSON.stringify(returned.body));
+      assert.equal(returned.body.status, 'completed', 'the rental handed over goes on to its return');
+      assert.deepEqual(await wallet(api, renter), {
+        currency: 'EUR',
+        balance: 40_000 - now.body.fee.amount,
+        available: 40_000 - now.body.fee.amount,
+        held: 0,
+      });
+      assert.equal((await api.request('DELETE', `/v1/users/${renter.id}`, { token: admin })).status, 204);
     });
 
     test('top up → rent → return through the public API', async () => {
@@ -116,7 +178,7 @@ for (const name of topologies) {
       assert.ok(rental.handedOverAt, 'a period that started today is handed over at once');
       assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 20_000, available: 12_000, held: 8_000 });
       const listed = await api.request('GET', `/v1/items/${item.id}`);
-      assert.equal(listed.body.status, 'available', 'the item stays listed: bookings live in the calendar');
+      assert.equal(listed.body.status, 'listed', 'the item stays listed: bookings live in the calendar');
       assert.equal('reservationId' in listed.body, false, 'the public view shows no reservation');
       const handedOver = await api.request('POST', `/v1/rentals/${rental.id}/handover`, { token: owner.accessToken });
       assert.deepEqual(
@@ -157,7 +219,7 @@ for (const name of topologies) {
       assert.deepEqual(await wallet(api, renter), { currency: 'EUR', balance: 17_000, available: 17_000, held: 0 });
       assert.deepEqual(await wallet(api, owner), { currency: 'EUR', balance: 3_000, available: 3_000, held: 0 });
       await eventually('the item to be available again', async () =>
-        (await api.request('GET', `/v1/items/${item.id}`)).body.status === 'available' ? true : undefined,
+        (await api.request('GET', `/v1/items/${item.id}`)).body.status === 'listed' ? true : undefined,
       );
       console.log(`# ${name}: POST /v1/rentals ${rentMs} ms, POST /v1/rentals/{id}/return ${returnMs} ms`);
     });
@@ -231,7 +293,7 @@ for (const name of topologies) {
 
       await eventually(
         'the item back',
-        async () => ((await api.request('GET', `/v1/items/${itemId}`)).body.status === 'available' ? true : undefined),
+        async () => ((await api.request('GET', `/v1/items/${itemId}`)).body.status === 'listed' ? true : undefined),
         WAIT_MS,
       );
       const second = period(2, 20);
@@ -402,7 +464,7 @@ for (const name of topologies) {
       );
       assert.equal(
         (await api.request('GET', `/v1/items/${poorItem.id}`)).body.status,
-        'available',
+        'listed',
         'the failed rental left the item listed',
       );
 

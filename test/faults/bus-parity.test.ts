@@ -36,8 +36,6 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
     owner: randomUUID(),
     other: randomUUID(),
     admin: randomUUID(),
-    reservation: randomUUID(),
-    otherReservation: randomUUID(),
   };
 
   before(async () => {

@@ -95,8 +95,6 @@ export interface ParityFixture {
   owner: string;
   other: string;
   admin: string;
-  reservation: string;
-  otherReservation: string;
 }
 
 const PASSWORD = 'parity password 123';
@@ -260,8 +258,6 @@ export async function inventoryScript(bus: Bus, f: ParityFixture): Promise<Outco
   const owner: Caller = { userId: f.owner, role: 'member' };
   const other: Caller = { userId: f.other, role: 'member' };
   const admin: Caller = { userId: f.admin, role: 'admin' };
-  const R1 = f.reservation;
-  const R2 = f.otherReservation;
   await s.call('create, anonymous', ops.createItem, drill(), undefined, 'unauthorized');
   await s.call(
     'create, two currencies',
@@ -321,60 +317,20 @@ export async function inventoryScript(bus: Bus, f: ParityFixture): Promise<Outco
     undefined,
     'ok',
   );
-  await s.call('reserve', ops.reserveItem, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call('reserve repeated', ops.reserveItem, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call(
-    'reserve for another reservation',
-    ops.reserveItem,
-    { id, reservationId: R2 },
-    undefined,
-    'inventory.illegalTransition',
-  );
-  await s.call('retire while reserved', ops.retireItem, { id }, owner, 'inventory.illegalTransition');
-  await s.call(
-    'mark in use, other reservation',
-    ops.markItemInUse,
-    { id, reservationId: R2 },
-    undefined,
-    'inventory.reservationMismatch',
-  );
-  await s.call(
-    'mark in use, stale version',
-    ops.markItemInUse,
-    { id, reservationId: R1, expectedVersion: 1 },
-    undefined,
-    'inventory.versionMismatch',
-  );
-  await s.call('mark in use', ops.markItemInUse, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call('mark in use repeated', ops.markItemInUse, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call(
-    'release while in use',
-    ops.releaseItem,
-    { id, reservationId: R1 },
-    undefined,
-    'inventory.illegalTransition',
-  );
-  await s.call('mark returned', ops.markItemReturned, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call('mark returned repeated', ops.markItemReturned, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call('release, holds nothing', ops.releaseItem, { id, reservationId: R1 }, undefined, 'ok');
-  await s.call(
-    'saga step on a missing item',
-    ops.reserveItem,
-    { id: f.missingId, reservationId: R1 },
-    undefined,
-    'inventory.itemNotFound',
-  );
+  await s.call('unlist, not the owner', ops.unlistItem, { id }, other, 'inventory.notOwner');
+  await s.call('unlist, stale version', ops.unlistItem, { id, ifMatch: '"1"' }, owner, 'inventory.versionMismatch');
+  await s.call('unlist', ops.unlistItem, { id }, owner, 'ok');
+  await s.call('unlist repeated', ops.unlistItem, { id }, owner, 'ok');
+  await s.call('list unlisted', ops.listItems, { ownerId: f.owner, status: 'unlisted' }, undefined, 'ok');
+  await s.call('relist', ops.relistItem, { id }, owner, 'ok');
+  await s.call('relist repeated', ops.relistItem, { id }, owner, 'ok');
+  await s.call('unlist a missing item', ops.unlistItem, { id: f.missingId }, owner, 'inventory.itemNotFound');
   await s.call('retire, not the owner', ops.retireItem, { id }, other, 'inventory.notOwner');
   await s.call('retire, stale version', ops.retireItem, { id, ifMatch: '"1"' }, owner, 'inventory.versionMismatch');
   await s.call('retire', ops.retireItem, { id }, owner, 'ok');
   await s.call('update a retired item', ops.updateItem, { id, title: 'Back' }, owner, 'inventory.itemRetired');
-  await s.call(
-    'reserve a retired item',
-    ops.reserveItem,
-    { id, reservationId: R2 },
-    undefined,
-    'inventory.illegalTransition',
-  );
+  await s.call('relist a retired item', ops.relistItem, { id }, owner, 'inventory.itemRetired');
+  await s.call('retire a retired item', ops.retireItem, { id }, owner, 'inventory.illegalTransition');
   await s.call('get a retired item', ops.getItem, { id }, undefined, 'ok');
   await s.call('list by owner after retiring', ops.listItems, { ownerId: f.owner }, undefined, 'ok');
   await s.call('list retired', ops.listItems, { ownerId: f.owner, status: 'retired' }, undefined, 'ok');

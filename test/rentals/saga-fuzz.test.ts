@@ -92,8 +92,8 @@ const sagaArb = fc.record({
 
 const batchArb = fc.record({
   sagas: fc.array(sagaArb, { minLength: SAGAS_PER_BATCH, maxLength: SAGAS_PER_BATCH }),
-  // One item in eight is already reserved by someone else.
-  reservedElsewhere: fc.array(
+  // One item in eight is unlisted by its owner: renting it is refused (rentals.itemUnlisted).
+  unlisted: fc.array(
     fc.nat(7).map((n) => n === 0),
     { minLength: ITEMS_PER_BATCH, maxLength: ITEMS_PER_BATCH },
   ),
@@ -120,9 +120,8 @@ test(`fast-check: ${BATCHES} batches of ${SAGAS_PER_BATCH} concurrent sagas with
       const items = await Promise.all(
         Array.from({ length: ITEMS_PER_BATCH }, () => listItem(world.bus, owner, { daily: 1_000, deposit: 5_000 })),
       );
-      for (const [i, reserved] of batch.reservedElsewhere.entries()) {
-        if (reserved)
-          await world.bus.call(inventory.ops.reserveItem, { id: items[i]!.id, reservationId: newUser() }, as(owner));
+      for (const [i, unlisted] of batch.unlisted.entries()) {
+        if (unlisted) await world.bus.call(inventory.ops.unlistItem, { id: items[i]!.id }, as(owner));
       }
       const runs = await Promise.all(
         batch.sagas.map(async (saga) => {

@@ -242,7 +242,7 @@ test('two-phase settlement survives coordinator and participant crashes (separat
   assert.equal(ownerB.balances[0]?.balance, 2_000, 'the owner of (b) got the fee');
   await eventually('the item of (b) to be available again', async () => {
     const item = await bus.call(inventory.ops.getItem, { id: b.rental.itemId }, as(b.owner));
-    return item.status === 'available' ? true : undefined;
+    return item.status === 'listed' ? true : undefined;
   });
   // The interrupted return of (a) shows as abandoned, and (a) can now be returned normally: nothing was left locked.
   const settleA = await eventually('the settle step of (a) to show the abandoned attempt', async () => {

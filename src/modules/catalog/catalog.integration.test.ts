@@ -262,7 +262,7 @@ describe('fed by events', () => {
         dailyPrice: { amount: 1500, currency: 'EUR' },
         deposit: { amount: 5000, currency: 'EUR' },
         condition: 'good',
-        status: 'available',
+        status: 'listed',
         availability: { availableNow: true, bookedPeriods: [] },
         version: 1,
         listedAt: hit!.listedAt,
@@ -273,7 +273,7 @@ describe('fed by events', () => {
     assert.ok(hit!.rank! > 0, 'a text search reports its rank');
   });
 
-  test('edits and moves follow the item; retired items leave the default results', async () => {
+  test('edits and moves follow the item; unlisted and retired items leave the default results', async () => {
     const owner = stranger();
     const tag = word();
     const item = await createItem(owner, { title: `Ladder ${tag}` });
@@ -286,9 +286,14 @@ describe('fed by events', () => {
     const [updated] = await searchUntil('the edit', { q: tag }, (hits) => hits[0]?.version === 2);
     assert.equal(updated!.title, `Step ladder ${tag}`);
     assert.equal(updated!.dailyPrice.amount, 300);
-    await bus.call(inventory.ops.reserveItem, { id: item.id, reservationId: randomUUID() }, ctx());
-    const [reserved] = await searchUntil('the reservation', { q: tag }, (hits) => hits[0]?.status === 'reserved');
-    assert.equal(reserved!.availability.availableNow, false);
+    assert.equal(updated!.availability.availableNow, true, 'listed and not booked now');
+    await bus.call(inventory.ops.unlistItem, { id: item.id }, ctx(owner));
+    const [unlisted] = await searchUntil('the unlisting', { q: tag, status: 'unlisted' }, (hits) => hits.length === 1);
+    assert.equal(unlisted!.status, 'unlisted');
+    assert.equal(unlisted!.availability.availableNow, false, 'an unlisted item takes no bookings');
+    assert.deepEqual((await search({ q: tag })).items, [], 'unlisted items leave the default results');
+    await bus.call(inventory.ops.relistItem, { id: item.id }, ctx(owner));
+    await searchUntil('the relisting', { q: tag }, (hits) => hits[0]?.status === 'listed');
     const other = await createItem(owner, { title: `Ladder two ${tag}` });
     await bus.call(inventory.ops.retireItem, { id: other.id }, ctx(owner));
     await searchUntil(
@@ -349,7 +354,7 @@ describe('fed by events', () => {
     assert.ok(hit, 'the item is searchable once its creation arrived');
     assert.equal(hit.title, `Sea kayak ${tag}`, 'the creation must not overwrite the newer title');
     assert.equal(hit.dailyPrice.amount, 2500);
-    assert.equal(hit.status, 'reserved');
+    assert.equal(hit.status, 'listed', 'an availability move from before listing statuses reads as listed');
     assert.equal(hit.version, 4);
     assert.equal(hit.description, '18V');
     assert.equal(hit.updatedAt, t(4).toISOString());
@@ -495,9 +500,10 @@ describe('search', () => {
     assert.deepEqual(await ids({ currency: 'EUR', minPrice: 201 }), [mid.id, dear.id]);
     assert.deepEqual(await ids({ currency: 'GBP' }), [pounds.id]);
     assert.deepEqual(await ids({ sort: 'price_desc', currency: 'EUR' }), [dear.id, mid.id, cheap.id]);
-    await bus.call(inventory.ops.reserveItem, { id: mid.id, reservationId: randomUUID() }, ctx());
-    await searchUntil('the reservation', { q: tag, status: 'reserved' }, (h) => h.length === 1 && h[0]!.id === mid.id);
-    assert.deepEqual(await ids({ status: 'available', currency: 'EUR' }), [cheap.id, dear.id]);
+    await bus.call(inventory.ops.unlistItem, { id: mid.id }, ctx(owner));
+    await searchUntil('the unlisting', { q: tag, status: 'unlisted' }, (h) => h.length === 1 && h[0]!.id === mid.id);
+    assert.deepEqual(await ids({ status: 'listed', currency: 'EUR' }), [cheap.id, dear.id]);
+    assert.deepEqual(await ids({ currency: 'EUR' }), [cheap.id, dear.id], 'listed only by default');
   });
 
   test('rejects an inverted price range, prices without a currency, a half period and a foreign cursor', async () => {
@@ -563,6 +569,38 @@ describe('search', () => {
       [],
       'a retired item is never available',
     );
+    const paused = await createItem(owner, { title: `Flash ${tag}` });
+    await bus.call(inventory.ops.unlistItem, { id: paused.id }, ctx(owner));
+    await settle();
+    assert.deepEqual(
+      (await search({ q: tag, status: 'unlisted', availableFrom: '2031-01-01', availableTo: '2031-01-02' })).items,
+      [],
+      'an unlisted item is never available for a period (it cannot be rented)',
+    );
+    assert.deepEqual(await free_('2031-01-01', '2031-01-02'), [booked.id, free.id].sort());
+
+    // availableNow: listed and no confirmed booking covers this instant.
+    const now = randomUUID();
+    await book(
+      now,
+      new Date(Date.now() - 3_600_000).toISOString(),
+      new Date(Date.now() + 3_600_000).toISOString(),
+      'confirmed',
+      free.id,
+    );
+    const availableNow = async () =>
+      Object.fromEntries((await search({ q: tag })).items.map((h) => [h.id, h.availability.availableNow]));
+    assert.deepEqual(await availableNow(), { [booked.id]: true, [free.id]: false });
+    const [pausedHit] = (await search({ q: `flash ${tag}`, status: 'unlisted' })).items;
+    assert.equal(pausedHit!.availability.availableNow, false);
+    await book(
+      now,
+      new Date(Date.now() - 3_600_000).toISOString(),
+      new Date(Date.now() + 3_600_000).toISOString(),
+      'completed',
+      free.id,
+    );
+    assert.deepEqual(await availableNow(), { [booked.id]: true, [free.id]: true }, 'a returned rental frees now');
 
     const [camera] = (await search({ q: `camera ${tag}` })).items;
     assert.deepEqual(camera!.availability.bookedPeriods, [
@@ -668,7 +706,7 @@ describe('bookings fed by rentals', () => {
     assert.equal(await bookingState(rental.id), 'completed');
 
     await until('the item back in inventory', async () =>
-      (await bus.call(inventory.ops.getItem, { id: item.id }, ctx())).status === 'available' ? true : undefined,
+      (await bus.call(inventory.ops.getItem, { id: item.id }, ctx())).status === 'listed' ? true : undefined,
     );
     const second = periodOf(2, 30);
     const again = await rent(await renter(), item.id, second);
@@ -777,7 +815,7 @@ describe('rebuild', () => {
     const b = await createItem(owner, { title: `Helmet ${tag}` });
     const c = await createItem(owner, { title: `Pump ${tag}` });
     await bus.call(inventory.ops.updateItem, { id: a.id, description: 'Blue, 54 cm' }, ctx(caller));
-    await bus.call(inventory.ops.reserveItem, { id: b.id, reservationId: randomUUID() }, ctx());
+    await bus.call(inventory.ops.unlistItem, { id: b.id }, ctx(owner));
     await bus.call(inventory.ops.retireItem, { id: c.id }, ctx(owner));
     const renamed = await member('Renamed');
     await createItem(renamed.caller, { title: `Basket ${tag}` });

@@ -24,7 +24,9 @@ export const catalogItemSchema = z
     condition: itemConditionSchema,
     status: itemStatusSchema,
     availability: z.object({
-      availableNow: z.boolean().describe('The item is available (not reserved, in use or retired) right now'),
+      availableNow: z
+        .boolean()
+        .describe('The item is listed and no booking (confirmed or handed over, not yet returned) covers this instant'),
       bookedPeriods: z.array(period).describe('Confirmed bookings that have not ended yet, soonest first (at most 5)'),
     }),
     version: z.int().describe('The item version the catalog has caught up with'),
@@ -88,7 +90,7 @@ export const catalog = defineContract({
     ...deadLetterErrors,
   },
   ops: {
-    // Finds listed items by text, price, category and free dates; the read side of inventory and identity.
+    // Finds listed items by text, price, category and free dates; the read side of inventory, identity and rentals.
     searchItems: op({
       kind: 'query',
       summary: 'Search the catalog',
@@ -114,7 +116,11 @@ export const catalog = defineContract({
           .describe(
             'End of the period: a whole day (through its end) or an ISO date-time (exclusive), read as rentals reads to',
           ),
-        status: itemStatusSchema.optional().describe('Without it, every status but retired'),
+        status: itemStatusSchema
+          .optional()
+          .describe(
+            'Without it, listed items only; unlisted or retired shows those instead. With availableFrom/availableTo only listed items can match (only they can be rented)',
+          ),
         sort: z
           .enum(['relevance', 'newest', 'price_asc', 'price_desc'])
           .optional()

@@ -43,6 +43,7 @@ export const identity = defineContract({
     wrongPassword: 'invalid',
     weakPassword: 'unprocessable',
     tooManyLoginAttempts: 'rate_limited',
+    activeRentals: 'conflict',
   },
   ops: {
     // Opens an account for a new member (the password must pass the documented strength rule).
@@ -152,15 +153,24 @@ export const identity = defineContract({
       idempotent: true,
       http: { method: 'patch', path: '/v1/users/{id}', status: 200, auth: 'required', tag: 'Users', params: ['id'] },
     }),
-    // Admin: deletes an account and revokes its sessions.
+    // Admin: deletes an account and revokes its sessions; refused while the user has an item out on rent or in hand.
     deleteUser: op({
       kind: 'command',
       summary: 'Delete a user (admin)',
       input: userId,
       output: z.object({}),
-      errors: ['notAdmin', 'userNotFound'],
+      errors: ['notAdmin', 'userNotFound', 'activeRentals'],
       idempotent: true,
-      http: { method: 'delete', path: '/v1/users/{id}', status: 204, auth: 'required', tag: 'Users', params: ['id'] },
+      http: {
+        method: 'delete',
+        path: '/v1/users/{id}',
+        status: 204,
+        auth: 'required',
+        tag: 'Users',
+        params: ['id'],
+        description:
+          "Refused with 409 identity.activeRentals while the user is renter or owner of a rental that was handed over and not yet returned: return it first. Once deleted, the user's items are retired and their rentals not handed over yet are cancelled with a full refund.",
+      },
     }),
     // A user's public profile, for composing responses in other modules.
     getPublicProfile: op({

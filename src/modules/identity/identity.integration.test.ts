@@ -9,6 +9,7 @@ import { systemContext, type Caller } from '../../shared/bus/context.ts';
 import { AppError } from '../../shared/bus/errors.ts';
 import { identity } from './contract.ts';
 import { identityModule } from './module.ts';
+import { rentalsModule } from '../rentals/module.ts';
 
 const ADMIN_EMAIL = 'Root.Admin@Example.test';
 const ADMIN_PASSWORD = 'admin password 0123';
@@ -63,7 +64,8 @@ async function sessionRow(id: string) {
 }
 
 before(async () => {
-  host = await startTestHost([identityModule], { ADMIN_EMAIL, ADMIN_PASSWORD });
+  // rentals answers deleteUser's question: does the user have an item out on rent?
+  host = await startTestHost([identityModule, rentalsModule], { ADMIN_EMAIL, ADMIN_PASSWORD });
   bus = host.platform.bus;
   sql = postgres(host.databaseUrl, { max: 2, onnotice: () => {} });
   redis = new Redis(process.env.TEST_REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });

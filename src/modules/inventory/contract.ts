@@ -12,7 +12,21 @@ export const moneySchema = z
   })
   .meta({ id: 'Money' });
 
-export const itemStatusSchema = z.enum(['available', 'reserved', 'in_use', 'retired']);
+export const itemStatusSchema = z
+  .enum(['listed', 'unlisted', 'retired'])
+  .describe(
+    'listed: rentable for any free period; unlisted: paused by its owner (no new bookings, existing ones stay valid); retired: withdrawn for good',
+  );
+/**
+ * A status as history and events record it: a listing status, or one an item had before
+ * listing statuses (available, reserved, in_use), which all mean listed.
+ */
+export const recordedStatusSchema = z.enum(['listed', 'unlisted', 'retired', 'available', 'reserved', 'in_use']);
+
+/** The listing status a recorded status means (available, reserved and in_use were all listed). */
+export function listingStatusOf(recorded: z.infer<typeof recordedStatusSchema>): z.infer<typeof itemStatusSchema> {
+  return recorded === 'unlisted' || recorded === 'retired' ? recorded : 'listed';
+}
 export const itemConditionSchema = z.enum(['new', 'like_new', 'good', 'fair', 'worn']);
 
 const title = z.string().trim().min(1).max(120);
@@ -31,8 +45,6 @@ const ifMatch = z
   ])
   .optional()
   .describe('The item version (its ETag) the change is based on; a stale one fails with 412');
-const expectedVersion = version.optional().describe('Fail with versionMismatch unless the item is at this version');
-const reservationId = z.uuid().describe('The reservation (rental) that holds the item');
 
 /** An item listed for lending or rent. */
 export const itemSchema = z
@@ -45,9 +57,7 @@ export const itemSchema = z
     dailyPrice: moneySchema,
     deposit: moneySchema,
     condition: itemConditionSchema,
-    status: itemStatusSchema.describe(
-      'Its listing: available (listed, rentable for any free period), retired (withdrawn); reserved and in_use are legacy states rentals no longer set (bookings are in the rental calendar)',
-    ),
+    status: itemStatusSchema,
     version: version.describe('Starts at 1 and grows by 1 on every change; sent as the ETag'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -66,14 +76,14 @@ const listingFacts = z.object({
 });
 /** The listing fields an edit changed, and only those. */
 const listingChanges = listingFacts.omit({ ownerId: true }).partial();
-/** A move through the availability state machine. */
+/** A move through the listing state machine (unlist, relist, retire), or an older availability move. */
 const statusMove = z.object({
-  from: itemStatusSchema,
-  to: itemStatusSchema,
+  from: recordedStatusSchema,
+  to: recordedStatusSchema,
   reservationId: z
     .uuid()
     .nullable()
-    .describe('The reservation the move concerns: the one reserving, using, released or returned; null for retire'),
+    .describe('The reservation an older availability move concerned; null for listing moves'),
 });
 
 const historyEntry = {
@@ -96,7 +106,7 @@ export const itemHistoryEventSchema = z
         type: z.literal('baseline'),
         ...historyEntry,
         data: listingFacts.extend({
-          status: itemStatusSchema,
+          status: recordedStatusSchema,
           reservationId: z.uuid().nullable(),
           createdAt: z.iso.datetime(),
         }),
@@ -108,7 +118,7 @@ export const itemHistoryEventSchema = z
   .meta({ id: 'ItemHistoryEvent' });
 
 const itemId = z.strictObject({ id: z.uuid() });
-const sagaStep = z.strictObject({ id: z.uuid(), reservationId, expectedVersion });
+const statusChange = z.strictObject({ id: z.uuid(), ifMatch });
 
 export const inventory = defineContract({
   name: 'inventory',
@@ -120,12 +130,12 @@ export const inventory = defineContract({
     versionMismatch: 'precondition_failed',
     illegalTransition: 'conflict',
     itemRetired: 'conflict',
-    reservationMismatch: 'conflict',
+    itemUnlisted: 'conflict',
     currencyMismatch: 'invalid',
     invalidCursor: 'invalid',
   },
   ops: {
-    // Browses listed items: retired ones only when asked for by status.
+    // Browses items: listed and unlisted ones, retired ones only when asked for by status.
     listItems: op({
       kind: 'query',
       summary: 'List items',
@@ -133,7 +143,9 @@ export const inventory = defineContract({
         limit: z.coerce.number().int().min(1).max(100).default(20),
         offset: z.coerce.number().int().min(0).max(100_000).default(0),
         category: category.optional(),
-        status: itemStatusSchema.optional().describe('Without it, every status but retired'),
+        status: itemStatusSchema
+          .optional()
+          .describe('Without it, listed and unlisted items (every status but retired)'),
         ownerId: z.uuid().optional(),
         currency: moneySchema.shape.currency.optional(),
         sort: z
@@ -268,11 +280,52 @@ export const inventory = defineContract({
         etag: 'version',
       },
     }),
-    // Owner or admin withdraws an available item for good (soft delete: it stays readable).
+    // Owner or admin pauses new bookings of a listed item; its existing bookings stay valid. Repeating it succeeds unchanged.
+    unlistItem: op({
+      kind: 'command',
+      summary: 'Unlist an item (pause new bookings)',
+      input: statusChange,
+      output: itemSchema,
+      errors: ['itemNotFound', 'notOwner', 'versionMismatch', 'itemRetired'],
+      idempotent: true,
+      http: {
+        method: 'post',
+        path: '/v1/items/{id}/unlist',
+        status: 200,
+        auth: 'required',
+        tag: 'Items',
+        params: ['id'],
+        headers: { ifMatch: 'if-match' },
+        etag: 'version',
+        description:
+          'The item leaves catalog search and cannot be rented (409 inventory.itemUnlisted) until relisted. Bookings made before stay valid: they are handed over, returned and settled as usual.',
+      },
+    }),
+    // Owner or admin lists an unlisted item again. Repeating it succeeds unchanged; a retired item stays retired.
+    relistItem: op({
+      kind: 'command',
+      summary: 'Relist an unlisted item',
+      input: statusChange,
+      output: itemSchema,
+      errors: ['itemNotFound', 'notOwner', 'versionMismatch', 'itemRetired'],
+      idempotent: true,
+      http: {
+        method: 'post',
+        path: '/v1/items/{id}/relist',
+        status: 200,
+        auth: 'required',
+        tag: 'Items',
+        params: ['id'],
+        headers: { ifMatch: 'if-match' },
+        etag: 'version',
+        description: 'A retired item cannot be relisted (409 inventory.itemRetired).',
+      },
+    }),
+    // Owner or admin withdraws a listed or unlisted item for good (soft delete: it stays readable).
     retireItem: op({
       kind: 'command',
       summary: 'Retire (delete) an item',
-      input: z.strictObject({ id: z.uuid(), ifMatch }),
+      input: statusChange,
       output: itemSchema,
       errors: ['itemNotFound', 'notOwner', 'versionMismatch', 'illegalTransition'],
       http: {
@@ -283,47 +336,9 @@ export const inventory = defineContract({
         tag: 'Items',
         params: ['id'],
         headers: { ifMatch: 'if-match' },
+        description:
+          'Final: a retired item stays readable but can never be rented, edited or relisted. Its bookings not handed over yet are cancelled with a full refund (fee and deposit); a rental already handed over continues and is returned and settled as usual.',
       },
-    }),
-    // Rental saga: holds an available item for a reservation; repeating it for the same reservation succeeds.
-    reserveItem: op({
-      kind: 'command',
-      internal: true,
-      summary: 'Reserve an item for a reservation',
-      input: sagaStep,
-      output: itemSchema,
-      errors: ['itemNotFound', 'versionMismatch', 'illegalTransition'],
-      idempotent: true,
-    }),
-    // Rental saga compensation: frees an item reserved by this reservation; succeeds unchanged when it holds nothing.
-    releaseItem: op({
-      kind: 'command',
-      internal: true,
-      summary: 'Release a reserved item',
-      input: sagaStep,
-      output: itemSchema,
-      errors: ['itemNotFound', 'versionMismatch', 'illegalTransition'],
-      idempotent: true,
-    }),
-    // Rental saga: the renter has the item; repeating it for the same reservation succeeds.
-    markItemInUse: op({
-      kind: 'command',
-      internal: true,
-      summary: 'Mark a reserved item as in use',
-      input: sagaStep,
-      output: itemSchema,
-      errors: ['itemNotFound', 'versionMismatch', 'illegalTransition', 'reservationMismatch'],
-      idempotent: true,
-    }),
-    // Return flow: the item is back and available again; succeeds unchanged when this reservation no longer holds it.
-    markItemReturned: op({
-      kind: 'command',
-      internal: true,
-      summary: 'Mark an item in use as returned',
-      input: sagaStep,
-      output: itemSchema,
-      errors: ['itemNotFound', 'versionMismatch', 'illegalTransition'],
-      idempotent: true,
     }),
     // System callers (the warehouse ETL): item history appended in a window, a page at a time in change order.
     exportItemHistory: op({
@@ -349,9 +364,9 @@ export const inventory = defineContract({
       version: 1,
       payload: z.object({ itemId: z.uuid(), ownerId: z.uuid(), version, changes: listingChanges }),
     }),
-    // An item moved through the availability state machine (reserve, release, mark in use, mark returned, retire).
+    // An item moved through the listing state machine (unlist, relist, retire); events before listing statuses carry availability moves.
     itemStatusChanged: event({
-      summary: "An item's availability changed",
+      summary: "An item's listing status changed",
       version: 1,
       payload: z.object({ itemId: z.uuid(), ownerId: z.uuid(), version, ...statusMove.shape }),
     }),

@@ -32,10 +32,10 @@ function draft(overrides: Partial<InputOf<typeof ops.createItem>> = {}): InputOf
 describe('inventory (bus, PostgreSQL)', () => {
   const owner = randomUUID();
 
-  test('createItem lists an available item owned by the caller at version 1', async () => {
+  test('createItem lists a listed item owned by the caller at version 1', async () => {
     const item = await call(ops.createItem, draft(), as(owner));
     assert.equal(item.ownerId, owner);
-    assert.equal(item.status, 'available');
+    assert.equal(item.status, 'listed');
     assert.equal(item.version, 1);
     assert.equal('reservationId' in item, false, 'the public view shows no reservation');
     assert.deepEqual(item.dailyPrice, { amount: 1500, currency: 'EUR' });
@@ -201,8 +201,8 @@ describe('inventory (bus, PostgreSQL)', () => {
         page.items.map((i) => i.id),
         [created[4]!.id],
       );
-      const available = await call(ops.listItems, { category, status: 'available' });
-      assert.equal(available.total, 5);
+      const listed = await call(ops.listItems, { category, status: 'listed' });
+      assert.equal(listed.total, 5);
     });
 
     test('filters by owner and currency', async () => {
@@ -289,10 +289,8 @@ describe('inventory (bus, PostgreSQL)', () => {
       assert.equal(edit.kind, 'conflict');
       const again = await failsWith(call(ops.retireItem, { id: item.id }, as(owner)), 'inventory.illegalTransition');
       assert.match(again.detail, /retired → retired/);
-      await failsWith(
-        call(ops.reserveItem, { id: item.id, reservationId: randomUUID() }),
-        'inventory.illegalTransition',
-      );
+      await failsWith(call(ops.relistItem, { id: item.id }, as(owner)), 'inventory.itemRetired');
+      await failsWith(call(ops.unlistItem, { id: item.id }, as(owner)), 'inventory.itemRetired');
       await failsWith(call(ops.retireItem, { id: randomUUID() }, as(owner)), 'inventory.itemNotFound');
     });
 
@@ -302,95 +300,63 @@ describe('inventory (bus, PostgreSQL)', () => {
     });
   });
 
-  describe('rental saga commands', () => {
-    const r1 = randomUUID();
-    const r2 = randomUUID();
-
-    test('reserve → in use → returned, each step idempotent', async () => {
+  describe('unlist and relist', () => {
+    test('the owner pauses and resumes an item, each move once, recorded and published', async () => {
       const item = await call(ops.createItem, draft(), as(owner));
-
-      const reserved = await call(ops.reserveItem, { id: item.id, reservationId: r1, expectedVersion: 1 });
-      assert.equal(reserved.status, 'reserved');
-      assert.equal(reserved.version, 2);
-      // A retry (even carrying the version it was first sent with) succeeds without a change.
-      assert.deepEqual(await call(ops.reserveItem, { id: item.id, reservationId: r1, expectedVersion: 1 }), reserved);
-
-      const other = await failsWith(
-        call(ops.reserveItem, { id: item.id, reservationId: r2 }),
-        'inventory.illegalTransition',
-      );
-      assert.match(other.detail, /reserved → reserved/);
-      await failsWith(call(ops.markItemInUse, { id: item.id, reservationId: r2 }), 'inventory.reservationMismatch');
-      await failsWith(call(ops.retireItem, { id: item.id }, as(owner)), 'inventory.illegalTransition');
-      await failsWith(call(ops.markItemReturned, { id: item.id, reservationId: r1 }), 'inventory.illegalTransition');
-
-      await failsWith(
-        call(ops.markItemInUse, { id: item.id, reservationId: r1, expectedVersion: 1 }),
-        'inventory.versionMismatch',
-      );
-      const inUse = await call(ops.markItemInUse, { id: item.id, reservationId: r1, expectedVersion: 2 });
-      assert.equal(inUse.status, 'in_use');
-      assert.equal(inUse.version, 3);
-      assert.deepEqual(await call(ops.markItemInUse, { id: item.id, reservationId: r1 }), inUse);
-
-      const release = await failsWith(
-        call(ops.releaseItem, { id: item.id, reservationId: r1 }),
-        'inventory.illegalTransition',
-      );
-      assert.match(release.detail, /in_use → available/);
-      const retire = await failsWith(call(ops.retireItem, { id: item.id }, as(owner)), 'inventory.illegalTransition');
-      assert.match(retire.detail, /in_use → retired/);
-      await failsWith(
-        call(ops.updateItem, { id: item.id, title: 'x', ifMatch: 2 }, as(owner)),
-        'inventory.versionMismatch',
-      );
-
-      const returned = await call(ops.markItemReturned, { id: item.id, reservationId: r1 });
-      assert.equal(returned.status, 'available');
-      assert.equal(returned.version, 4);
-      assert.deepEqual(await call(ops.markItemReturned, { id: item.id, reservationId: r1 }), returned);
-      assert.deepEqual(await call(ops.releaseItem, { id: item.id, reservationId: r1 }), returned);
-    });
-
-    test('release frees a reservation and is a no-op when repeated or not held', async () => {
-      const item = await call(ops.createItem, draft(), as(owner));
-      await call(ops.reserveItem, { id: item.id, reservationId: r1 });
-      const untouched = await call(ops.releaseItem, { id: item.id, reservationId: r2 });
-      assert.equal(untouched.status, 'reserved');
-      assert.equal(untouched.version, 2);
-      const released = await call(ops.releaseItem, { id: item.id, reservationId: r1 });
-      assert.equal(released.status, 'available');
-      assert.equal(released.version, 3);
-      assert.deepEqual(await call(ops.releaseItem, { id: item.id, reservationId: r1 }), released);
-      await failsWith(call(ops.markItemInUse, { id: item.id, reservationId: r1 }), 'inventory.illegalTransition');
-      assert.equal((await call(ops.reserveItem, { id: item.id, reservationId: r2 })).status, 'reserved');
-    });
-
-    test('two reservations racing for one item: exactly one gets it', async () => {
-      const item = await call(ops.createItem, draft(), as(owner));
-      const contenders = Array.from({ length: 6 }, () => randomUUID());
-      const results = await Promise.allSettled(
-        contenders.map((reservationId) => call(ops.reserveItem, { id: item.id, reservationId })),
-      );
-      const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [contenders[i]] : []));
-      assert.equal(won.length, 1);
-      for (const r of results)
-        if (r.status === 'rejected') assert.equal((r.reason as AppError).code, 'inventory.illegalTransition');
-      const final = await call(ops.getItem, { id: item.id });
-      assert.equal(final.version, 2);
+      assert.equal(item.status, 'listed');
+      const unlisted = await call(ops.unlistItem, { id: item.id, ifMatch: '"1"' }, as(owner));
+      assert.equal(unlisted.status, 'unlisted');
+      assert.equal(unlisted.version, 2);
+      // A repeat (even with the version it was first sent with) succeeds unchanged.
+      assert.deepEqual(await call(ops.unlistItem, { id: item.id, ifMatch: '"1"' }, as(owner)), unlisted);
+      assert.equal((await call(ops.getItem, { id: item.id })).status, 'unlisted');
+      const relisted = await call(ops.relistItem, { id: item.id }, as(owner));
+      assert.equal(relisted.status, 'listed');
+      assert.equal(relisted.version, 3);
+      assert.deepEqual(await call(ops.relistItem, { id: item.id }, as(owner)), relisted);
       const history = await call(ops.getItemHistory, { id: item.id }, as(owner));
-      const last = history.events.at(-1);
-      assert.equal(
-        last?.type === 'status_changed' && last.data.reservationId,
-        won[0],
-        'its owner sees which reservation won',
+      assert.deepEqual(
+        history.events.map((e) => (e.type === 'status_changed' ? `${e.data.from}->${e.data.to}` : e.type)),
+        ['created', 'listed->unlisted', 'unlisted->listed'],
       );
+      assert.ok(history.events.slice(1).every((e) => e.actorId === owner));
     });
 
-    test('saga commands on an unknown item are itemNotFound', async () => {
-      for (const op of [ops.reserveItem, ops.releaseItem, ops.markItemInUse, ops.markItemReturned]) {
-        await failsWith(call(op, { id: randomUUID(), reservationId: r1 }), 'inventory.itemNotFound');
-      }
+    test('only the owner or an admin; stale versions and unknown items are refused', async () => {
+      const item = await call(ops.createItem, draft(), as(owner));
+      const stranger = await failsWith(call(ops.unlistItem, { id: item.id }, as(randomUUID())), 'inventory.notOwner');
+      assert.equal(stranger.kind, 'forbidden');
+      await failsWith(call(ops.relistItem, { id: item.id }, as(randomUUID())), 'inventory.notOwner');
+      await failsWith(call(ops.unlistItem, { id: item.id, ifMatch: '"7"' }, as(owner)), 'inventory.versionMismatch');
+      await failsWith(call(ops.unlistItem, { id: randomUUID() }, as(owner)), 'inventory.itemNotFound');
+      assert.equal((await call(ops.unlistItem, { id: item.id }, as(randomUUID(), 'admin'))).status, 'unlisted');
+      assert.equal((await call(ops.getItem, { id: item.id })).version, 2, 'refusals changed nothing');
+    });
+
+    test('an unlisted item can be retired; a retired one never comes back', async () => {
+      const item = await call(ops.createItem, draft(), as(owner));
+      await call(ops.unlistItem, { id: item.id }, as(owner));
+      assert.equal((await call(ops.retireItem, { id: item.id }, as(owner))).status, 'retired');
+      const relist = await failsWith(call(ops.relistItem, { id: item.id }, as(owner)), 'inventory.itemRetired');
+      assert.equal(relist.kind, 'conflict');
+    });
+
+    test('the default list shows listed and unlisted items, a status filter one of them', async () => {
+      const category = `paused-${randomUUID().slice(0, 8)}`;
+      const listed = await call(ops.createItem, draft({ category }), as(owner));
+      const paused = await call(ops.createItem, draft({ category }), as(owner));
+      await call(ops.unlistItem, { id: paused.id }, as(owner));
+      assert.equal((await call(ops.listItems, { category })).total, 2);
+      const onlyPaused = await call(ops.listItems, { category, status: 'unlisted' });
+      assert.deepEqual(
+        onlyPaused.items.map((i) => i.id),
+        [paused.id],
+      );
+      const onlyListed = await call(ops.listItems, { category, status: 'listed' });
+      assert.deepEqual(
+        onlyListed.items.map((i) => i.id),
+        [listed.id],
+      );
     });
   });
 });

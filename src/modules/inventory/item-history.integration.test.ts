@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import postgres from 'postgres';
@@ -37,11 +36,8 @@ const asOwner = () => systemContext({ caller: { userId: owner, role: 'member' } 
 const asAdmin = () => systemContext({ caller: { userId: admin, role: 'admin' } });
 /** The rental saga calls without a caller. */
 const saga = () => systemContext();
-/** The item as its history rebuilds it, without what the public view leaves out. */
-const publicFold = (events: Parameters<typeof foldHistory>[0]) => {
-  const { reservationId: _held, ...item } = foldHistory(events);
-  return item;
-};
+/** The item as its history rebuilds it. */
+const publicFold = (events: Parameters<typeof foldHistory>[0]) => foldHistory(events);
 const call = <O extends (typeof ops)[keyof typeof ops]>(op: O, input: InputOf<O>, ctx: CallContext) =>
   host.platform.bus.call(op, input, ctx);
 
@@ -133,53 +129,22 @@ describe('item history and events (bus, PostgreSQL)', () => {
         },
       ],
       [
-        'reserve',
-        () => call(ops.reserveItem, { id, reservationId: R1 }, saga()),
+        'unlist',
+        () => call(ops.unlistItem, { id }, asOwner()),
         {
           type: 'status_changed',
-          actorId: null,
-          data: { from: 'available', to: 'reserved', reservationId: R1 },
+          actorId: owner,
+          data: { from: 'listed', to: 'unlisted', reservationId: null },
           event: 'inventory.itemStatusChanged',
         },
       ],
       [
-        'mark in use',
-        () => call(ops.markItemInUse, { id, reservationId: R1 }, saga()),
-        {
-          type: 'status_changed',
-          actorId: null,
-          data: { from: 'reserved', to: 'in_use', reservationId: R1 },
-          event: 'inventory.itemStatusChanged',
-        },
-      ],
-      [
-        'mark returned',
-        () => call(ops.markItemReturned, { id, reservationId: R1 }, saga()),
-        {
-          type: 'status_changed',
-          actorId: null,
-          data: { from: 'in_use', to: 'available', reservationId: R1 },
-          event: 'inventory.itemStatusChanged',
-        },
-      ],
-      // A saga step that carries the user it acts for records that user.
-      [
-        'reserve for a user',
-        () => call(ops.reserveItem, { id, reservationId: R2 }, asAdmin()),
+        'relist by an admin',
+        () => call(ops.relistItem, { id }, asAdmin()),
         {
           type: 'status_changed',
           actorId: admin,
-          data: { from: 'available', to: 'reserved', reservationId: R2 },
-          event: 'inventory.itemStatusChanged',
-        },
-      ],
-      [
-        'release',
-        () => call(ops.releaseItem, { id, reservationId: R2 }, saga()),
-        {
-          type: 'status_changed',
-          actorId: null,
-          data: { from: 'reserved', to: 'available', reservationId: R2 },
+          data: { from: 'unlisted', to: 'listed', reservationId: null },
           event: 'inventory.itemStatusChanged',
         },
       ],
@@ -189,7 +154,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
         {
           type: 'status_changed',
           actorId: owner,
-          data: { from: 'available', to: 'retired', reservationId: null },
+          data: { from: 'listed', to: 'retired', reservationId: null },
           event: 'inventory.itemStatusChanged',
         },
       ],
@@ -218,24 +183,19 @@ describe('item history and events (bus, PostgreSQL)', () => {
     const id = item.id;
     const R1 = randomUUID();
     await call(ops.updateItem, { id, title: 'Renamed' }, asOwner());
-    await call(ops.reserveItem, { id, reservationId: R1 }, saga());
+    await call(ops.unlistItem, { id }, asOwner());
     const settled = await counts(id);
     assert.deepEqual(settled, { history: 3, outbox: 3 });
 
     // Repeats of changes already in effect.
-    await call(ops.reserveItem, { id, reservationId: R1, expectedVersion: 2 }, saga());
+    await call(ops.unlistItem, { id, ifMatch: 2 }, asOwner());
     await call(ops.updateItem, { id, title: 'Renamed', condition: 'good' }, asOwner());
-    await call(ops.releaseItem, { id, reservationId: randomUUID() }, saga());
-    await call(ops.markItemReturned, { id, reservationId: randomUUID() }, saga());
     // Failed and refused writes.
     await failsWith(
       call(ops.updateItem, { id, title: 'Stale', ifMatch: '"1"' }, asOwner()),
       'inventory.versionMismatch',
     );
-    await failsWith(
-      call(ops.markItemInUse, { id, reservationId: R1, expectedVersion: 2 }, saga()),
-      'inventory.versionMismatch',
-    );
+    await failsWith(call(ops.relistItem, { id, ifMatch: 2 }, asOwner()), 'inventory.versionMismatch');
     await failsWith(
       call(ops.updateItem, { id, title: 'Mine' }, systemContext({ caller: { userId: randomUUID(), role: 'member' } })),
       'inventory.notOwner',
@@ -244,12 +204,10 @@ describe('item history and events (bus, PostgreSQL)', () => {
       call(ops.updateItem, { id, deposit: { amount: 1, currency: 'USD' } }, asOwner()),
       'inventory.currencyMismatch',
     );
-    await failsWith(call(ops.reserveItem, { id, reservationId: randomUUID() }, saga()), 'inventory.illegalTransition');
     await failsWith(
-      call(ops.markItemInUse, { id, reservationId: randomUUID() }, saga()),
-      'inventory.reservationMismatch',
+      call(ops.relistItem, { id }, systemContext({ caller: { userId: randomUUID(), role: 'member' } })),
+      'inventory.notOwner',
     );
-    await failsWith(call(ops.retireItem, { id }, asOwner()), 'inventory.illegalTransition');
     await failsWith(
       call(ops.createItem, { ...tent, deposit: { amount: 1, currency: 'USD' } }, asOwner()),
       'inventory.currencyMismatch',
@@ -306,8 +264,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
   });
 
   test('property: after any sequence of 30+ edits and moves, the history replays to the current item', async () => {
-    const reservations = [randomUUID(), randomUUID()];
-    const actor = fc.constantFrom('owner', 'admin', 'saga');
+    const actor = fc.constantFrom('owner', 'admin');
     const money = (currency: string) =>
       fc.record({ amount: fc.integer({ min: 0, max: 50_000 }), currency: fc.constant(currency) });
     const edit = fc.constantFrom('EUR', 'EUR', 'USD').chain((currency) =>
@@ -336,8 +293,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
       {
         weight: 6,
         arbitrary: fc.record({
-          kind: fc.constantFrom('reserve', 'release', 'markInUse', 'markReturned' as const),
-          reservation: fc.constantFrom(0, 1),
+          kind: fc.constantFrom('unlist', 'relist' as const),
           by: actor,
         }),
       },
@@ -349,17 +305,11 @@ describe('item history and events (bus, PostgreSQL)', () => {
     const contexts = { owner: asOwner, admin: asAdmin, saga } as const;
     const tolerated = new Set([
       'inventory.illegalTransition',
-      'inventory.reservationMismatch',
       'inventory.itemRetired',
       'inventory.versionMismatch',
       'inventory.currencyMismatch',
     ]);
-    const sagaOps = {
-      reserve: ops.reserveItem,
-      release: ops.releaseItem,
-      markInUse: ops.markItemInUse,
-      markReturned: ops.markItemReturned,
-    } as const;
+    const listingOps = { unlist: ops.unlistItem, relist: ops.relistItem } as const;
 
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 30, maxLength: 45 }), async (commands) => {
@@ -377,7 +327,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
                 ctx,
               );
             if (c.kind === 'retire') return call(ops.retireItem, { id }, ctx);
-            return call(sagaOps[c.kind], { id, reservationId: reservations[c.reservation]! }, ctx);
+            return call(listingOps[c.kind], { id }, ctx);
           };
           try {
             const after = await run();
@@ -416,10 +366,13 @@ describe('item history and events (bus, PostgreSQL)', () => {
     );
   });
 
-  test('who changed an item, and for which reservation, only its owner and admins see', async () => {
+  test('who changed an item, and for which reservation (older moves), only its owner and admins see', async () => {
     const item = await call(ops.createItem, tent, asOwner());
+    await call(ops.unlistItem, { id: item.id }, asOwner());
+    // An availability move recorded before listing statuses, with the reservation it concerned.
     const reservationId = randomUUID();
-    await call(ops.reserveItem, { id: item.id, reservationId }, saga());
+    await sql`insert into inventory.item_history (item_id, version, type, actor_id, data)
+      values (${item.id}, 3, 'status_changed', ${owner}, ${sql.json({ from: 'unlisted', to: 'unlisted', reservationId })})`;
     const stranger = systemContext({ caller: { userId: randomUUID(), role: 'member' } });
     for (const [who, ctx] of [
       ['anonymous', saga()],
@@ -428,7 +381,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
       const seen = await call(ops.getItemHistory, { id: item.id }, ctx);
       assert.deepEqual(
         seen.events.map((e) => e.actorId),
-        [null, null],
+        [null, null, null],
         who,
       );
       assert.equal(JSON.stringify(seen).includes(reservationId), false, `${who} sees no reservation id`);
@@ -437,7 +390,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
       const seen = await call(ops.getItemHistory, { id: item.id }, ctx);
       assert.deepEqual(
         seen.events.map((e) => e.actorId),
-        [owner, null],
+        [owner, owner, owner],
       );
       assert.equal(JSON.stringify(seen).includes(reservationId), true);
     }
@@ -464,7 +417,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
   test('the relay sends every committed event: outbox rows get sent_at', async () => {
     const item = await call(ops.createItem, tent, asOwner());
     await call(ops.updateItem, { id: item.id, title: 'Sent' }, asOwner());
-    await call(ops.reserveItem, { id: item.id, reservationId: randomUUID() }, saga());
+    await call(ops.unlistItem, { id: item.id }, asOwner());
     const deadline = Date.now() + 5_000;
     let unsent = -1;
     while (Date.now() < deadline) {
@@ -479,18 +432,28 @@ describe('item history and events (bus, PostgreSQL)', () => {
     assert.equal((await counts(item.id)).outbox, 3);
   });
 
-  test('items listed before history was kept get a baseline that replays to their state (migration 0002)', async () => {
+  test('an item whose history starts with a baseline of an older status (reserved) replays to listed', async () => {
     const id = randomUUID();
-    const reservationId = randomUUID();
     await sql`
-      insert into inventory.items (id, owner_id, title, description, category, currency, daily_price_amount, deposit_amount, condition, status, reservation_id, version, created_at, updated_at)
-      values (${id}, ${owner}, 'Old ladder', '', 'tools', 'EUR', 300, 2000, 'worn', 'reserved', ${reservationId}, 5, now() - interval '3 days', now() - interval '1 day')`;
-    const backfill = readFileSync(
-      new URL('../../../migrations/inventory/0002_history_baseline.sql', import.meta.url),
-      'utf8',
-    );
-    await sql.unsafe(backfill);
-    await sql.unsafe(backfill);
+      insert into inventory.items (id, owner_id, title, description, category, currency, daily_price_amount, deposit_amount, condition, status, version, created_at, updated_at)
+      values (${id}, ${owner}, 'Old ladder', '', 'tools', 'EUR', 300, 2000, 'worn', 'listed', 5, now() - interval '3 days', now() - interval '1 day')`;
+    // As migration 0002 wrote it for an item reserved at the time (migration 0005 then made it listed).
+    const [row] = await sql<{ created_at: string }[]>`
+      select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at from inventory.items where id = ${id}`;
+    const data = {
+      ownerId: owner,
+      title: 'Old ladder',
+      description: '',
+      category: 'tools',
+      dailyPrice: { amount: 300, currency: 'EUR' },
+      deposit: { amount: 2000, currency: 'EUR' },
+      condition: 'worn',
+      status: 'reserved',
+      reservationId: randomUUID(),
+      createdAt: row!.created_at,
+    };
+    await sql`insert into inventory.item_history (item_id, version, type, actor_id, data, occurred_at)
+      select ${id}, 5, 'baseline', null, ${sql.json(data)}, updated_at from inventory.items where id = ${id}`;
 
     const history = await call(ops.getItemHistory, { id }, asOwner());
     assert.deepEqual(
@@ -499,7 +462,7 @@ describe('item history and events (bus, PostgreSQL)', () => {
     );
     assert.deepEqual({ id, ...publicFold(history.events) }, await call(ops.getItem, { id }, saga()));
 
-    await call(ops.markItemInUse, { id, reservationId }, saga());
+    await call(ops.unlistItem, { id }, asOwner());
     const later = await call(ops.getItemHistory, { id }, asOwner());
     assert.deepEqual(
       later.events.map((e) => [e.version, e.type]),

@@ -9,16 +9,14 @@ import { createItem } from './handlers/create-item.ts';
 import { getItem } from './handlers/get-item.ts';
 import { getItemHistory } from './handlers/get-item-history.ts';
 import { listItems } from './handlers/list-items.ts';
-import { markItemInUse } from './handlers/mark-item-in-use.ts';
-import { markItemReturned } from './handlers/mark-item-returned.ts';
-import { releaseItem } from './handlers/release-item.ts';
-import { reserveItem } from './handlers/reserve-item.ts';
+import { relistItem } from './handlers/relist-item.ts';
 import { retireItem } from './handlers/retire-item.ts';
+import { unlistItem } from './handlers/unlist-item.ts';
 import { updateItem } from './handlers/update-item.ts';
 import { exportItemHistory } from './handlers/export-item-history.ts';
 import { inventorySubscriptions } from './subscriptions.ts';
 
-/** Items people lend or rent out, and their availability. */
+/** Items people lend or rent out, and their listing status. */
 export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
   contract: inventory,
   migrations: fileURLToPath(new URL('../../../migrations/inventory', import.meta.url)),
@@ -35,11 +33,9 @@ export const inventoryModule = defineModule<typeof inventory, InventoryDeps>({
     getItemHistory,
     createItem,
     updateItem,
+    unlistItem,
+    relistItem,
     retireItem,
-    reserveItem,
-    releaseItem,
-    markItemInUse,
-    markItemReturned,
     exportItemHistory,
   },
 });

@@ -24,7 +24,7 @@ export function inventorySubscriptions(deps: InventoryDeps): SubscriptionSpec[] 
       for (const before of listed) {
         const [after] = await tx
           .update(items)
-          .set({ status: 'retired', reservationId: null, version: sql`${items.version} + 1`, updatedAt: sql`now()` })
+          .set({ status: 'retired', version: sql`${items.version} + 1`, updatedAt: sql`now()` })
           .where(eq(items.id, before.id))
           .returning();
         await recordChange(tx, deps, ctx, after!, {

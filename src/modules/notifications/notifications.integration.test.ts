@@ -17,6 +17,7 @@ import { notificationsModule } from './module.ts';
 import { mountNotificationStream } from './routes.ts';
 import { notificationOf, readEventStream } from './testing/event-stream.ts';
 import { eventually } from '../../../test/support/eventually.ts';
+import { rentalsModule } from '../rentals/module.ts';
 
 const ADMIN_EMAIL = 'notifications-admin@example.test';
 const ADMIN_PASSWORD = 'notifications admin 0123';
@@ -108,7 +109,7 @@ async function countBySource(messageId: string): Promise<number> {
 }
 
 before(async () => {
-  host = await startTestHost([identityModule, inventoryModule, notificationsModule], {
+  host = await startTestHost([identityModule, inventoryModule, rentalsModule, notificationsModule], {
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     EVENT_RETRY_DELAY_MS: '10',
@@ -143,24 +144,32 @@ describe('reactions to events', () => {
     assert.equal((await inbox(other)).items.length, 0);
   });
 
-  test('inventory.itemStatusChanged: reserved, in use, returned and released tell the owner; retired does not', async () => {
+  test('inventory.itemStatusChanged: older availability moves tell the owner; unlist, relist and retire do not', async () => {
     const owner = stranger();
     const item = await createItem(owner, 'Kayak');
-    const first = randomUUID();
+    await waitForNotification(owner, (n) => n.kind === 'itemListed' && n.data.itemId === item.id);
     const kindsFor = async () =>
       (await inbox(owner, { limit: 100 })).items.filter((n) => n.data.itemId === item.id).map((n) => n.kind);
-    await bus.call(inventory.ops.reserveItem, { id: item.id, reservationId: first }, ctx());
+    // Moves recorded before listing statuses (bookings now live in the rentals calendar) may still be delivered.
+    const first = randomUUID();
+    const moves = [
+      ['available', 'reserved', first],
+      ['reserved', 'in_use', first],
+      ['in_use', 'available', first],
+      ['available', 'reserved', null],
+      ['reserved', 'available', null],
+    ] as const;
+    for (const [i, [from, to, reservationId]] of moves.entries()) {
+      const move = { itemId: item.id, ownerId: owner.userId, version: 10 + i, from, to, reservationId };
+      await host.platform.events.replay(
+        'notifications.notifyItemStatus',
+        message('inventory.itemStatusChanged', item.id, move),
+      );
+    }
     const reserved = await waitForNotification(owner, (n) => n.kind === 'itemReserved');
     assert.equal(reserved.title, '“Kayak” is reserved');
-    assert.equal(reserved.data.reservationId, first);
-    await bus.call(inventory.ops.markItemInUse, { id: item.id, reservationId: first }, ctx());
-    await waitForNotification(owner, (n) => n.kind === 'itemInUse');
-    await bus.call(inventory.ops.markItemReturned, { id: item.id, reservationId: first }, ctx());
-    await waitForNotification(owner, (n) => n.kind === 'itemReturned');
-    const second = randomUUID();
-    await bus.call(inventory.ops.reserveItem, { id: item.id, reservationId: second }, ctx());
-    await bus.call(inventory.ops.releaseItem, { id: item.id, reservationId: second }, ctx());
-    await waitForNotification(owner, (n) => n.kind === 'itemReleased');
+    await bus.call(inventory.ops.unlistItem, { id: item.id }, ctx(owner));
+    await bus.call(inventory.ops.relistItem, { id: item.id }, ctx(owner));
     await bus.call(inventory.ops.retireItem, { id: item.id }, ctx(owner));
     await host.platform.events.drain();
     assert.deepEqual(
@@ -173,7 +182,19 @@ describe('reactions to events', () => {
     const owner = stranger();
     const item = await createItem(owner, 'Old name');
     await bus.call(inventory.ops.updateItem, { id: item.id, title: 'New name' }, ctx(owner));
-    await bus.call(inventory.ops.reserveItem, { id: item.id, reservationId: randomUUID() }, ctx());
+    await host.platform.events.drain();
+    const move = {
+      itemId: item.id,
+      ownerId: owner.userId,
+      version: 3,
+      from: 'available',
+      to: 'reserved',
+      reservationId: randomUUID(),
+    };
+    await host.platform.events.replay(
+      'notifications.notifyItemStatus',
+      message('inventory.itemStatusChanged', item.id, move),
+    );
     const reserved = await waitForNotification(owner, (n) => n.kind === 'itemReserved');
     assert.equal(reserved.title, '“New name” is reserved');
   });

@@ -111,6 +111,8 @@ export const rentals = defineContract({
     ownItem: 'unprocessable',
     amountTooLarge: 'unprocessable',
     itemUnavailable: 'conflict',
+    // The owner unlisted the item: no new bookings until they relist it (existing ones stay valid).
+    itemUnlisted: 'conflict',
     periodTaken: 'conflict',
     requestKeyReused: 'unprocessable',
     insufficientFunds: 'unprocessable',
@@ -158,6 +160,7 @@ export const rentals = defineContract({
         'ownItem',
         'amountTooLarge',
         'itemUnavailable',
+        'itemUnlisted',
         'periodTaken',
         'insufficientFunds',
         'paymentRejected',
@@ -286,6 +289,13 @@ export const rentals = defineContract({
         bookings: z.array(rentalFacts.extend({ status: rentalStatusSchema })),
         next: z.uuid().nullable().describe('Pass as after for the next page; null on the last page'),
       }),
+    }),
+    // identity, before deleting an account: how many rentals the user is party to (renter or owner) that are handed over and not yet returned.
+    countHandedOverRentals: op({
+      kind: 'query',
+      summary: "A user's rentals handed over and not yet returned (system, admins)",
+      input: z.strictObject({ userId: z.uuid() }),
+      output: z.object({ count: z.int().min(0) }),
     }),
     // Two-phase commit: a participant asks how a settlement it holds prepared was decided (its orphan recovery).
     twoPhaseDecision: op({

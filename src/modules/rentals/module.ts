@@ -8,6 +8,7 @@ import { cancelRental } from './handlers/cancel-rental.ts';
 import { createRental } from './handlers/create-rental.ts';
 import { getRental } from './handlers/get-rental.ts';
 import { handOverRental } from './handlers/hand-over-rental.ts';
+import { countHandedOverRentals } from './handlers/count-handed-over-rentals.ts';
 import { listBookings } from './handlers/list-bookings.ts';
 import { listRentals } from './handlers/list-rentals.ts';
 import { returnRental } from './handlers/return-rental.ts';
@@ -50,6 +51,7 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
       getRental,
       listRentals,
       listBookings,
+      countHandedOverRentals,
       cancelRental,
       handOverRental,
       returnRental,

@@ -79,7 +79,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
       assert.ok(s.finishedAt && s.finishedAt >= s.startedAt, `step ${s.name} has its timestamps`);
     assert.ok(rental.confirmedAt, 'the rental was confirmed');
     assert.ok(rental.handedOverAt, 'a period that has started is handed over at once');
-    assert.equal((await item(listed.id)).status, 'available', 'the item stays listed: the booking is in the calendar');
+    assert.equal((await item(listed.id)).status, 'listed', 'the item stays listed: the booking is in the calendar');
     assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 12_000, held: 8_000 });
     const auth = await bus().call(
       payments.ops.getAuthorization,
@@ -102,7 +102,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     );
     await eventually(
       'the item to be available again (rentalCompleted → inventory)',
-      async () => ((await item(listed.id)).status === 'available' ? true : undefined),
+      async () => ((await item(listed.id)).status === 'listed' ? true : undefined),
       10_000,
     );
     // Returning again answers the completed rental and moves no money.
@@ -131,7 +131,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
     const { owner, renter, item: listed } = await scene(40_000);
     const first = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(1) }, as(renter));
     await bus().call(rentals.ops.returnRental, { id: first.id }, as(owner));
-    await eventually('the item back', async () => ((await item(listed.id)).status === 'available' ? true : undefined));
+    await eventually('the item back', async () => ((await item(listed.id)).status === 'listed' ? true : undefined));
     const second = await bus().call(rentals.ops.createRental, { itemId: listed.id, ...periodOf(1) }, as(renter));
     assert.equal(second.status, 'active');
   });
@@ -244,7 +244,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
         ],
       );
       assert.equal(details.failure?.code, 'rentals.insufficientFunds');
-      assert.equal((await item(listed.id)).status, 'available');
+      assert.equal((await item(listed.id)).status, 'listed');
       assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 1_000, available: 1_000, held: 0 });
       await invariantsHold();
     });
@@ -285,7 +285,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
         };
         assert.deepEqual(undo, expected[step]);
         assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
-        assert.equal((await item(listed.id)).status, 'available');
+        assert.equal((await item(listed.id)).status, 'listed');
         const events = await world.sql.rentals<
           { event: string }[]
         >`select event from rentals.outbox where aggregate_id = ${row!.id} order by seq`;
@@ -321,7 +321,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
           { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 },
           `${step}: the hold was voided`,
         );
-        assert.equal((await item(listed.id)).status, 'available', `${step}: the item is listed`);
+        assert.equal((await item(listed.id)).status, 'listed', `${step}: the item is listed`);
       }
       await invariantsHold();
     });
@@ -353,7 +353,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
         ],
         ['succeeded', 4],
       );
-      assert.equal((await item(listed.id)).status, 'available');
+      assert.equal((await item(listed.id)).status, 'listed');
     });
   });
 
@@ -538,7 +538,7 @@ describe('rentals (bus, PostgreSQL, rentals and payments on separate databases)'
         ],
       );
       assert.deepEqual(await balance(renter), { currency: 'EUR', balance: 20_000, available: 20_000, held: 0 });
-      assert.equal((await item(listed.id)).status, 'available');
+      assert.equal((await item(listed.id)).status, 'listed');
       assert.equal((await bus().call(rentals.ops.cancelRental, { id: rental.id }, as(renter))).status, 'cancelled');
       await failsWith(bus().call(rentals.ops.returnRental, { id: rental.id }, as(owner)), 'rentals.notReturnable');
       const events = await world.sql.rentals<

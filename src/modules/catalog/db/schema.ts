@@ -79,7 +79,7 @@ export const items = catalogSchema.table(
     index('items_price_idx').on(t.dailyPriceAmount, t.itemId),
     index('items_category_idx').on(t.category),
     index('items_owner_idx').on(t.ownerId),
-    check('items_status_check', sql`${t.status} in ('available', 'reserved', 'in_use', 'retired')`),
+    check('items_status_check', sql`${t.status} in ('listed', 'unlisted', 'retired')`),
   ],
 );
 

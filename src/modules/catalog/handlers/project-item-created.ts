@@ -7,7 +7,7 @@ import { applyEvent } from './projection-state.ts';
 
 type ItemCreated = z.output<typeof inventory.events.itemCreated.payload>;
 
-/** inventory.itemCreated: the whole listing, available from now on. */
+/** inventory.itemCreated: the whole listing, listed from now on. */
 export async function projectItemCreated(message: EventMessage<ItemCreated>, tx: Tx): Promise<void> {
   const { itemId, ownerId, version, title, description, category, dailyPrice, deposit, condition } = message.payload;
   const occurredAt = new Date(message.envelope.occurredAt);
@@ -17,7 +17,7 @@ export async function projectItemCreated(message: EventMessage<ItemCreated>, tx:
     version,
     occurredAt,
     listedAt: occurredAt,
-    values: { title, description, category, dailyPrice, deposit, condition, status: 'available' },
+    values: { title, description, category, dailyPrice, deposit, condition, status: 'listed' },
   };
   await applyEvent(tx, message.envelope.occurredAt, (tables) => applyItemFact(tx, tables, fact));
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNotNull, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Handler } from '../../../shared/bus/bus.ts';
 import { cached } from '../../../shared/cache/cache.ts';
@@ -43,10 +43,7 @@ async function runSearch(db: Db, search: NormalizedSearch): Promise<SearchOutput
   const query =
     search.q === null ? undefined : sql`websearch_to_tsquery(${sql.raw(`'${SEARCH_CONFIG}'`)}::regconfig, ${search.q})`;
   const rank = query ? sql<number>`ts_rank(${items.search}, ${query})` : undefined;
-  const where: SQL[] = [
-    isNotNull(items.listedAt),
-    search.status ? eq(items.status, search.status) : ne(items.status, 'retired'),
-  ];
+  const where: SQL[] = [isNotNull(items.listedAt), eq(items.status, search.status ?? 'listed')];
   if (query) where.push(sql`${items.search} @@ ${query}`);
   if (search.category) where.push(eq(items.category, search.category));
   if (search.currency) where.push(eq(items.dailyPriceCurrency, search.currency));
@@ -54,7 +51,8 @@ async function runSearch(db: Db, search: NormalizedSearch): Promise<SearchOutput
   if (search.maxPrice !== null) where.push(lte(items.dailyPriceAmount, search.maxPrice));
   if (search.period) {
     const { from, to } = search.period;
-    where.push(ne(items.status, 'retired'));
+    // Only a listed item can be rented: "free for the period" means a rental of it would be accepted.
+    where.push(eq(items.status, 'listed'));
     where.push(sql`not exists (select 1 from ${bookings} where ${bookings.itemId} = ${items.itemId} and ${bookings.state} = 'confirmed'
       and ${bookings.period} && tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)'))`);
   }
@@ -83,6 +81,8 @@ async function runSearch(db: Db, search: NormalizedSearch): Promise<SearchOutput
       booked: sql<unknown>`(select coalesce(json_agg(json_build_object('from', lower(b.period), 'to', upper(b.period)) order by lower(b.period)), '[]'::json)
         from (select bk.period from ${bookings} bk where bk.item_id = ${items}.item_id and bk.state = 'confirmed'
           and upper(bk.period) > now() order by lower(bk.period) limit ${BOOKINGS_SHOWN}) b)`,
+      bookedNow: sql<boolean>`exists (select 1 from ${bookings} bk where bk.item_id = ${items}.item_id and bk.state = 'confirmed'
+        and bk.period @> now())`,
     })
     .from(items)
     .where(and(...where))
@@ -103,7 +103,10 @@ async function runSearch(db: Db, search: NormalizedSearch): Promise<SearchOutput
       deposit: { amount: row.depositAmount!, currency: row.depositCurrency! },
       condition: row.condition as CatalogItem['condition'],
       status: row.status as CatalogItem['status'],
-      availability: { availableNow: row.status === 'available', bookedPeriods: periodsOf(row.booked) },
+      availability: {
+        availableNow: row.status === 'listed' && !row.bookedNow,
+        bookedPeriods: periodsOf(row.booked),
+      },
       version: row.version,
       listedAt: row.listedAt!.toISOString(),
       updatedAt: row.updatedAt.toISOString(),

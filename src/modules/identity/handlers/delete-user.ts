@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Handler } from '../../../shared/bus/bus.ts';
+import { rentals } from '../../rentals/contract.ts';
 import { identity } from '../contract.ts';
 import { users } from '../db/schema.ts';
 import type { IdentityDeps } from '../deps.ts';
@@ -9,6 +10,13 @@ import { forgetSessions, revokeSessions } from '../store/sessions.ts';
 export const deleteUser: Handler<typeof identity.ops.deleteUser, IdentityDeps> = async (input, ctx) => {
   const { deps, caller } = ctx;
   if (!isAdmin(caller)) throw identity.error('notAdmin', 'Only admins can delete users.');
+  // An item out on rent must come back and settle with both parties' accounts in place.
+  const { count } = await ctx.bus.call(rentals.ops.countHandedOverRentals, { userId: input.id }, ctx);
+  if (count > 0)
+    throw identity.error(
+      'activeRentals',
+      `User ${input.id} is party to ${count} rental${count === 1 ? '' : 's'} handed over and not yet returned; return ${count === 1 ? 'it' : 'them'} first.`,
+    );
   const revoked = await deps.db.transaction(async (tx) => {
     const ids = await revokeSessions(tx, { userId: input.id }, 'user deleted');
     const deleted = await tx.delete(users).where(eq(users.id, input.id)).returning({ id: users.id });

@@ -17,10 +17,9 @@ export const items = inventorySchema.table(
     dailyPriceAmount: integer('daily_price_amount').notNull(),
     depositAmount: integer('deposit_amount').notNull(),
     condition: text('condition', { enum: ['new', 'like_new', 'good', 'fair', 'worn'] }).notNull(),
-    status: text('status', { enum: ['available', 'reserved', 'in_use', 'retired'] })
+    status: text('status', { enum: ['listed', 'unlisted', 'retired'] })
       .notNull()
-      .default('available'),
-    reservationId: uuid('reservation_id'),
+      .default('listed'),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -31,9 +30,8 @@ export const items = inventorySchema.table(
     index('items_created_at_idx').on(t.createdAt, t.id),
     check('items_amounts_check', sql`${t.dailyPriceAmount} >= 0 and ${t.depositAmount} >= 0`),
     check('items_version_check', sql`${t.version} >= 1`),
-    check('items_status_check', sql`${t.status} in ('available', 'reserved', 'in_use', 'retired')`),
+    check('items_status_check', sql`${t.status} in ('listed', 'unlisted', 'retired')`),
     check('items_condition_check', sql`${t.condition} in ('new', 'like_new', 'good', 'fair', 'worn')`),
-    check('items_hold_check', sql`(${t.status} in ('reserved', 'in_use')) = (${t.reservationId} is not null)`),
   ],
 );
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import type { z } from 'zod';
 import { drillListing } from '../../../../test/support/fixtures.ts';
-import { foldHistory, type HistoryEvent, type ItemState } from './history.ts';
+import type { recordedStatusSchema } from '../contract.ts';
+import { foldHistory, type HistoryEvent } from './history.ts';
 import { planEdit, type Listing, type ListingEdit } from './listing.ts';
 import { planStatusChange, type ItemAction } from './status.ts';
 
@@ -23,8 +25,8 @@ const created: HistoryEvent = {
 };
 const move = (
   version: number,
-  from: ItemState['status'],
-  to: ItemState['status'],
+  from: z.infer<typeof recordedStatusSchema>,
+  to: z.infer<typeof recordedStatusSchema>,
   reservationId: string | null,
 ): HistoryEvent => ({
   type: 'status_changed',
@@ -39,15 +41,14 @@ describe('foldHistory', () => {
     assert.deepEqual(foldHistory([created]), {
       ownerId: OWNER,
       ...drill,
-      status: 'available',
-      reservationId: null,
+      status: 'listed',
       version: 1,
       createdAt: at(0),
       updatedAt: at(0),
     });
   });
 
-  test('edits change only the fields they carry; moves set status and the holding reservation', () => {
+  test('edits change only the fields they carry; moves set the listing status', () => {
     const events: HistoryEvent[] = [
       created,
       {
@@ -57,9 +58,8 @@ describe('foldHistory', () => {
         occurredAt: at(2),
         data: { title: 'Hammer drill', dailyPrice: { amount: 900, currency: 'EUR' } },
       },
-      move(3, 'available', 'reserved', R1),
-      move(4, 'reserved', 'in_use', R1),
-      { type: 'updated', version: 5, actorId: OWNER, occurredAt: at(5), data: { condition: 'fair' } },
+      move(3, 'listed', 'unlisted', null),
+      { type: 'updated', version: 4, actorId: OWNER, occurredAt: at(4), data: { condition: 'fair' } },
     ];
     assert.deepEqual(foldHistory(events), {
       ownerId: OWNER,
@@ -67,27 +67,27 @@ describe('foldHistory', () => {
       title: 'Hammer drill',
       dailyPrice: { amount: 900, currency: 'EUR' },
       condition: 'fair',
-      status: 'in_use',
-      reservationId: R1,
-      version: 5,
+      status: 'unlisted',
+      version: 4,
       createdAt: at(0),
-      updatedAt: at(5),
+      updatedAt: at(4),
     });
   });
 
-  test('release and return free the item although they name the reservation they ended', () => {
-    const released = foldHistory([created, move(2, 'available', 'reserved', R1), move(3, 'reserved', 'available', R1)]);
-    assert.equal(released.status, 'available');
-    assert.equal(released.reservationId, null);
-    const returned = foldHistory([
+  test('availability moves recorded before listing statuses read as listed, and later moves go on from there', () => {
+    const older = foldHistory([
       created,
       move(2, 'available', 'reserved', R2),
       move(3, 'reserved', 'in_use', R2),
       move(4, 'in_use', 'available', R2),
+      move(5, 'listed', 'unlisted', null),
+      move(6, 'unlisted', 'retired', null),
     ]);
-    assert.deepEqual([returned.status, returned.reservationId, returned.version], ['available', null, 4]);
+    assert.deepEqual([older.status, older.version], ['retired', 6]);
+    const reserved = foldHistory([created, move(2, 'available', 'reserved', R1)]);
+    assert.equal(reserved.status, 'listed');
     const retired = foldHistory([created, move(2, 'available', 'retired', null)]);
-    assert.deepEqual([retired.status, retired.reservationId], ['retired', null]);
+    assert.equal(retired.status, 'retired');
   });
 
   test('a baseline starts history at the state an older item had, at its version', () => {
@@ -98,15 +98,14 @@ describe('foldHistory', () => {
       occurredAt: at(7),
       data: { ownerId: OWNER, ...drill, status: 'reserved', reservationId: R1, createdAt: at(0) },
     };
-    const state = foldHistory([baseline, move(8, 'reserved', 'available', R1)]);
+    const state = foldHistory([baseline, move(8, 'reserved', 'available', R1), move(9, 'listed', 'unlisted', null)]);
     assert.deepEqual(state, {
       ownerId: OWNER,
       ...drill,
-      status: 'available',
-      reservationId: null,
-      version: 8,
+      status: 'unlisted',
+      version: 9,
       createdAt: at(0),
-      updatedAt: at(8),
+      updatedAt: at(9),
     });
   });
 
@@ -129,8 +128,8 @@ describe('foldHistory', () => {
     assert.throws(() => foldHistory([created, { ...update, version: 3 }]), /skips from version 1 to 3/);
     assert.throws(() => foldHistory([created, { ...created, version: 2 }]), /already exists/);
     assert.throws(
-      () => foldHistory([created, move(2, 'reserved', 'in_use', R1)]),
-      /from reserved, but it was available/,
+      () => foldHistory([created, move(2, 'unlisted', 'listed', null)]),
+      /from unlisted, but it was listed/,
     );
   });
 
@@ -150,10 +149,10 @@ describe('foldHistory', () => {
         { requiredKeys: [] },
       ),
     );
-    const actions: ItemAction[] = ['reserve', 'release', 'markInUse', 'markReturned', 'retire'];
+    const actions: ItemAction[] = ['unlist', 'relist', 'retire'];
     const step = fc.oneof(
       edit.map((e) => ({ edit: e as ListingEdit })),
-      fc.record({ action: fc.constantFrom(...actions), reservationId: fc.constantFrom(R1, R2) }),
+      fc.record({ action: fc.constantFrom(...actions) }),
     );
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
@@ -170,20 +169,14 @@ describe('foldHistory', () => {
             history.push({ type: 'updated', ...base, data: plan.changes });
             state = { ...state, ...plan.changes, version, updatedAt: base.occurredAt };
           } else {
-            const plan = planStatusChange(state, s.action, s.action === 'retire' ? undefined : s.reservationId);
+            const plan = planStatusChange(state.status, s.action);
             if (plan.kind !== 'move') continue;
             history.push({
               type: 'status_changed',
               ...base,
-              data: { from: plan.from, to: plan.to, reservationId: plan.reservationId ?? state.reservationId },
+              data: { from: plan.from, to: plan.to, reservationId: null },
             });
-            state = {
-              ...state,
-              status: plan.to,
-              reservationId: plan.reservationId,
-              version,
-              updatedAt: base.occurredAt,
-            };
+            state = { ...state, status: plan.to, version, updatedAt: base.occurredAt };
           }
           assert.deepEqual(foldHistory(history), state);
         }

@@ -1,13 +1,14 @@
 import type { z } from 'zod';
-import type { itemHistoryEventSchema } from '../contract.ts';
+import { listingStatusOf, type itemHistoryEventSchema } from '../contract.ts';
 import type { Listing } from './listing.ts';
-import type { Holding } from './status.ts';
+import type { ItemStatus } from './status.ts';
 
 export type HistoryEvent = z.output<typeof itemHistoryEventSchema>;
 
 /** An item as its history tells it: everything but its id. */
-export interface ItemState extends Listing, Holding {
+export interface ItemState extends Listing {
   ownerId: string;
+  status: ItemStatus;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -16,7 +17,8 @@ export interface ItemState extends Listing, Holding {
 /**
  * Rebuilds an item's current state by replaying its history in version order. The history
  * must start with its creation (or a baseline) and have no gaps; a move must start from the
- * status the item was in. A history that breaks these is refused, never patched over.
+ * status the item was in. A history that breaks these is refused, never patched over. Statuses
+ * recorded before listing statuses (available, reserved, in_use) read as listed.
  */
 export function foldHistory(events: readonly HistoryEvent[]): ItemState {
   const [first, ...rest] = events;
@@ -35,10 +37,10 @@ function origin(event: HistoryEvent): ItemState {
   switch (event.type) {
     case 'created':
       if (event.version !== 1) throw new RangeError(`An item is created at version 1, not ${event.version}.`);
-      return { ownerId: event.data.ownerId, ...listingOf(event.data), status: 'available', reservationId: null, ...at };
+      return { ownerId: event.data.ownerId, ...listingOf(event.data), status: 'listed', ...at };
     case 'baseline': {
-      const { ownerId, status, reservationId, createdAt } = event.data;
-      return { ownerId, ...listingOf(event.data), status, reservationId, ...at, createdAt };
+      const { ownerId, status, createdAt } = event.data;
+      return { ownerId, ...listingOf(event.data), status: listingStatusOf(status), ...at, createdAt };
     }
     default:
       throw new RangeError(`An item history starts with its creation, not with ${event.type}.`);
@@ -51,11 +53,10 @@ function apply(state: ItemState, event: HistoryEvent): ItemState {
     case 'updated':
       return { ...state, ...listingOf({ ...state, ...event.data }), ...at };
     case 'status_changed': {
-      const { from, to, reservationId } = event.data;
-      if (from !== state.status)
+      const { from, to } = event.data;
+      if (listingStatusOf(from) !== state.status)
         throw new RangeError(`Version ${event.version} moves the item from ${from}, but it was ${state.status}.`);
-      const holds = to === 'reserved' || to === 'in_use';
-      return { ...state, status: to, reservationId: holds ? reservationId : null, ...at };
+      return { ...state, status: listingStatusOf(to), ...at };
     }
     case 'created':
     case 'baseline':

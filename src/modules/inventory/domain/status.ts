@@ -3,58 +3,30 @@ import type { itemStatusSchema } from '../contract.ts';
 
 export type ItemStatus = z.infer<typeof itemStatusSchema>;
 
-/** What can happen to an item's availability. */
-export type ItemAction = 'reserve' | 'release' | 'markInUse' | 'markReturned' | 'retire';
-
-/** An item's availability and the reservation holding it (while reserved or in use). */
-export interface Holding {
-  status: ItemStatus;
-  reservationId: string | null;
-}
+/** What an owner (or an admin) can do to an item's listing. */
+export type ItemAction = 'unlist' | 'relist' | 'retire';
 
 interface Rule {
   from: readonly ItemStatus[];
   to: ItemStatus;
-  /** Saga steps act only on their own reservation's hold. */
-  needsHold: boolean;
-  /** When the outcome the caller wants is already true, so a repeat succeeds unchanged. */
-  alreadyDone?: (item: Holding, heldByCaller: boolean) => boolean;
 }
 
 /**
- * The availability state machine: available → reserved → in_use → available, with release
- * (reserved → available) as the saga's compensation and retire only from available, so an
- * item promised to or held by a renter cannot vanish. Retired is final.
+ * The listing state machine: listed ⇄ unlisted (unlisting pauses new bookings, the existing
+ * ones stay valid), and retire from either; retired is final. Bookings live in the rentals
+ * calendar, not here.
  */
 const rules: Record<ItemAction, Rule> = {
-  reserve: {
-    from: ['available'],
-    to: 'reserved',
-    needsHold: false,
-    alreadyDone: (item, mine) => mine && item.status === 'reserved',
-  },
-  markInUse: {
-    from: ['reserved'],
-    to: 'in_use',
-    needsHold: true,
-    alreadyDone: (item, mine) => mine && item.status === 'in_use',
-  },
-  // "This reservation no longer holds the item" is what release and return ensure.
-  release: { from: ['reserved'], to: 'available', needsHold: true, alreadyDone: (_item, mine) => !mine },
-  markReturned: { from: ['in_use'], to: 'available', needsHold: true, alreadyDone: (_item, mine) => !mine },
-  retire: { from: ['available'], to: 'retired', needsHold: false },
+  unlist: { from: ['listed'], to: 'unlisted' },
+  relist: { from: ['unlisted'], to: 'listed' },
+  retire: { from: ['listed', 'unlisted'], to: 'retired' },
 };
 
 export type StatusPlan =
-  | { kind: 'move'; from: ItemStatus; to: ItemStatus; reservationId: string | null }
+  | { kind: 'move'; from: ItemStatus; to: ItemStatus }
   | { kind: 'unchanged' }
-  | { kind: 'illegal'; from: ItemStatus; to: ItemStatus }
-  | { kind: 'heldByOther'; status: ItemStatus };
-
-/** The status an action leads to. */
-export function targetOf(action: ItemAction): ItemStatus {
-  return rules[action].to;
-}
+  | { kind: 'retired' }
+  | { kind: 'illegal'; from: ItemStatus; to: ItemStatus };
 
 /** Every status change the machine allows, as [from, to, action]. */
 export function allowedMoves(): [ItemStatus, ItemStatus, ItemAction][] {
@@ -63,19 +35,14 @@ export function allowedMoves(): [ItemStatus, ItemStatus, ItemAction][] {
   );
 }
 
-/** Who holds an item: the reservation, while it is reserved or in use. */
-export function holderOf(item: Holding): string | null {
-  return item.status === 'reserved' || item.status === 'in_use' ? item.reservationId : null;
-}
-
-/** Decides what an action does to an item, asked for by a reservation (saga steps) or by no one (retire). */
-export function planStatusChange(item: Holding, action: ItemAction, reservationId?: string): StatusPlan {
+/**
+ * Decides what an action does to an item in a status: a repeat of unlist or relist succeeds
+ * unchanged; anything but retire on a retired item is refused as retired (it is final).
+ */
+export function planStatusChange(status: ItemStatus, action: ItemAction): StatusPlan {
   const rule = rules[action];
-  const holder = holderOf(item);
-  const heldByCaller = reservationId !== undefined && holder === reservationId;
-  if (rule.alreadyDone?.(item, heldByCaller)) return { kind: 'unchanged' };
-  if (rule.needsHold && holder !== null && !heldByCaller) return { kind: 'heldByOther', status: item.status };
-  if (!rule.from.includes(item.status)) return { kind: 'illegal', from: item.status, to: rule.to };
-  const holds = rule.to === 'reserved' || rule.to === 'in_use';
-  return { kind: 'move', from: item.status, to: rule.to, reservationId: holds ? (reservationId ?? null) : null };
+  if (status === rule.to && action !== 'retire') return { kind: 'unchanged' };
+  if (status === 'retired' && action !== 'retire') return { kind: 'retired' };
+  if (!rule.from.includes(status)) return { kind: 'illegal', from: status, to: rule.to };
+  return { kind: 'move', from: status, to: rule.to };
 }

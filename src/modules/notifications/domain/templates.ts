@@ -13,9 +13,10 @@ export interface NotificationDraft {
   data: Record<string, unknown>;
 }
 
-type ItemStatus = 'available' | 'reserved' | 'in_use' | 'retired';
+/** Listing statuses, and the availability states items had before bookings moved to the rentals calendar. */
+type ItemStatus = 'listed' | 'unlisted' | 'retired' | 'available' | 'reserved' | 'in_use';
 
-/** A move of an item through its availability states, as inventory reports it. */
+/** A move of an item's status, as inventory reports it (listing moves are the owner's own acts: nothing to tell). */
 export interface ItemMove {
   itemId: string;
   ownerId: string;

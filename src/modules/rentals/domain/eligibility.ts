@@ -1,14 +1,16 @@
 /** What the rules need to know about an item someone wants to rent. */
 export interface RentableItem {
   ownerId: string;
-  status: 'available' | 'reserved' | 'in_use' | 'retired';
+  status: 'listed' | 'unlisted' | 'retired';
 }
 
-export type Eligibility = { ok: true } | { ok: false; reason: 'ownItem' | 'itemUnavailable'; problem: string };
+export type Eligibility =
+  | { ok: true }
+  | { ok: false; reason: 'ownItem' | 'itemUnavailable' | 'itemUnlisted'; problem: string };
 
 /**
- * Whether a member may ask to rent an item: never their own, never a retired one. (Whether
- * it is free for the period is settled by the rentals database and by reserving it.)
+ * Whether a member may ask to rent an item: never their own, never a retired or unlisted one.
+ * (Whether it is free for the period is settled by the rentals database.)
  */
 export function canRequestRental(renterId: string, item: RentableItem): Eligibility {
   if (item.ownerId === renterId) return { ok: false, reason: 'ownItem', problem: 'You cannot rent your own item.' };
@@ -17,6 +19,12 @@ export function canRequestRental(renterId: string, item: RentableItem): Eligibil
       ok: false,
       reason: 'itemUnavailable',
       problem: 'This item has been withdrawn and can no longer be rented.',
+    };
+  if (item.status === 'unlisted')
+    return {
+      ok: false,
+      reason: 'itemUnlisted',
+      problem: 'Its owner has unlisted this item: it takes no new bookings until they list it again.',
     };
   return { ok: true };
 }

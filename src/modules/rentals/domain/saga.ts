@@ -71,12 +71,19 @@ export function planCompensation(log: StepLog): CompensationStep[] {
 }
 
 /** The rentals error a renter gets when a step fails. */
-export type FailureCode = 'itemNotFound' | 'itemUnavailable' | 'insufficientFunds' | 'paymentRejected' | 'rentalFailed';
+export type FailureCode =
+  | 'itemNotFound'
+  | 'itemUnavailable'
+  | 'itemUnlisted'
+  | 'insufficientFunds'
+  | 'paymentRejected'
+  | 'rentalFailed';
 
 /** What a step's failure means to the renter, from the failing step and the error's code and kind. */
 export function failureOf(step: ForwardStep, error: { code: string; kind: string }): FailureCode {
   if (isNoAnswer(error.kind)) return 'rentalFailed';
   if (error.code === 'inventory.itemNotFound') return 'itemNotFound';
+  if (error.code === 'inventory.itemUnlisted') return 'itemUnlisted';
   if (step === 'reserveItem' || step === 'markItemInUse')
     return error.code.startsWith('inventory.') ? 'itemUnavailable' : 'rentalFailed';
   if (step === 'authorizePayment')

@@ -27,8 +27,9 @@ function authorize(bus: Bus, rental: RentalRow, ctx: CallContext) {
 }
 
 /**
- * Forward: the item can still be rented (listed, not retired). The period itself is held by the
- * rental's row (the exclusion constraint), so nothing changes on the item.
+ * Forward: the item can still be rented (listed: not unlisted or retired since the request was
+ * checked). The period itself is held by the rental's row (the exclusion constraint), so nothing
+ * changes on the item.
  */
 export async function reserveItem(bus: Bus, rental: RentalRow, ctx: CallContext): Promise<StepResult> {
   const item = await bus.call(inventory.ops.getItem, { id: rental.itemId }, ctx);
@@ -38,6 +39,8 @@ export async function reserveItem(bus: Bus, rental: RentalRow, ctx: CallContext)
       'conflict',
       `Item ${item.id} was withdrawn and can no longer be rented.`,
     );
+  if (item.status === 'unlisted')
+    throw new AppError('inventory.itemUnlisted', 'conflict', `Item ${item.id} is unlisted and takes no new bookings.`);
   return { itemVersion: item.version };
 }
 
