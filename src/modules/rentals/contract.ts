@@ -293,6 +293,7 @@ export const rentals = defineContract({
     // identity, before deleting an account: how many rentals the user is party to (renter or owner) that are handed over and not yet returned.
     countHandedOverRentals: op({
       kind: 'query',
+      internal: true,
       summary: "A user's rentals handed over and not yet returned (system, admins)",
       input: z.strictObject({ userId: z.uuid() }),
       output: z.object({ count: z.int().min(0) }),
