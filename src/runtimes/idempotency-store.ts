@@ -7,6 +7,7 @@ import { MemoryIdempotencyStore } from '../shared/http/idempotency-memory.ts';
 import { RedisIdempotencyStore } from '../shared/http/idempotency-redis.ts';
 import type { IdempotencyStore } from '../shared/http/idempotency-store.ts';
 import type { Platform } from '../shared/modules/platform.ts';
+import { every } from '../shared/time/every.ts';
 
 /** How often expired idempotency records are deleted from the database. */
 const PURGE_EVERY_MS = 15 * 60_000;
@@ -36,14 +37,14 @@ export async function openIdempotencyStore(
     return { store: new MemoryIdempotencyStore(), stop: () => {} };
   }
   const store = new DatabaseIdempotencyStore((await platformDatabase(platform)).db);
-  const purge = () =>
-    void store.purgeExpired().then(
-      (purged) => purged > 0 && platform.log.info({ purged }, 'expired idempotency keys purged'),
-      (err: unknown) =>
-        platform.log.warn({ err: (err as Error).message }, 'idempotency key purge failed; next try later'),
-    );
-  purge();
-  const timer = setInterval(purge, PURGE_EVERY_MS);
-  timer.unref();
-  return { store, stop: () => clearInterval(timer) };
+  const purge = every(
+    PURGE_EVERY_MS,
+    async () => {
+      const purged = await store.purgeExpired();
+      if (purged > 0) platform.log.info({ purged }, 'expired idempotency keys purged');
+    },
+    platform.log,
+    { name: 'idempotency key purge', immediately: true },
+  );
+  return { store, stop: () => void purge.stop() };
 }
