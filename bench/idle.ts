@@ -84,11 +84,11 @@ try {
 
   const log = readFileSync(logFile).subarray(from).toString('utf8');
   const bySource = new Map<string, Map<string, number>>();
-  for (const m of log.matchAll(/^@([^@]*)@ LOG:\s+(?:statement|execute [^:]*): (.*)$/gm)) {
+  for (const m of log.matchAll(/^@([^@]*)@ LOG:\s+(?:statement|execute [^:]*): (.*(?:\n\t.*)*)/gm)) {
     const database = m[1]!;
     const deployment = database === deployments.monolith ? 'monolith' : database === deployments.split ? 'split' : '';
     if (!deployment || /log_statement|pg_reload_conf/.test(m[2]!)) continue;
-    const text = m[2]!.replace(/\s+/g, ' ').replace(/\$\d+/g, '$n').slice(0, 120);
+    const text = m[2]!.replace(/\s+/g, ' ').trim().replace(/\$\d+/g, '$n').slice(0, 120);
     const counts = bySource.get(deployment) ?? new Map<string, number>();
     counts.set(text, (counts.get(text) ?? 0) + 1);
     bySource.set(deployment, counts);
