@@ -20,12 +20,7 @@ export interface EveryOptions {
  * fall due then). The platform's periodic loops (saga recovery, relay backstop, orphan sweeps,
  * ETL, purges) all run on this one helper.
  */
-export function every(
-  intervalMs: number,
-  task: () => Promise<unknown>,
-  log: Logger,
-  options: EveryOptions,
-): Periodic {
+export function every(intervalMs: number, task: () => Promise<unknown>, log: Logger, options: EveryOptions): Periodic {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let current: Promise<void> | undefined;
   let again = false;
