@@ -38,6 +38,7 @@ let exitCode = 0;
 let report: Record<string, unknown> | undefined;
 try {
   progress(`idle benchmark: ${warmupS} s warm-up, ${seconds} s counted; load average ${loadavg()[0]!.toFixed(2)}`);
+  const begun = Date.now();
   const pg = await startPostgres();
   services.push(pg);
   const redis = await startRedis();
@@ -62,10 +63,14 @@ try {
   if (withSplit) {
     deployments.split = `idle_split_${randomBytes(3).toString('hex')}`;
     const splitUrl = await createDatabase(pg.url, deployments.split);
-    const topology = await startSplitTopology({ env: env(splitUrl), gatewayPort: await freePort() });
+    const topology = await startSplitTopology({
+      env: env(splitUrl),
+      gatewayPort: await freePort(),
+      readyTimeoutMs: 300_000,
+    });
     stops.push(topology.stop);
   }
-  progress('deployments ready; warming up…');
+  progress(`deployments ready after ${round((Date.now() - begun) / 1000, 1)} s; warming up…`);
   await sleep(warmupS * 1000);
 
   const dataDir = String((await admin`show data_directory`)[0]!.data_directory);
