@@ -24,6 +24,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { Pool } from 'undici';
 import { spawnRuntime, stopAll, waitForReady } from '../scripts/processes.ts';
 import { startSplitTopology } from '../scripts/split-topology.ts';
@@ -78,6 +79,7 @@ interface Party {
 interface Deployment {
   name: Name;
   baseUrl: string;
+  databaseUrl: string;
   pool: Pool;
   /** Where db_queries_total is read: every process that opens a database. */
   metricsUrls: string[];
@@ -202,6 +204,7 @@ async function startDeployment(name: Name, pgUrl: string, redisUrl: string): Pro
   const d: Deployment = {
     name,
     baseUrl,
+    databaseUrl,
     pool,
     metricsUrls,
     pids,
@@ -267,9 +270,12 @@ interface Tally {
   notBackYet: number;
   failures: Record<string, number>;
   cpuMs: number;
+  /** The turns, as [start, end] epoch ms: events are measured within them. */
+  windows: [number, number][];
 }
 
 const emptyTally = (): Tally => ({
+  windows: [],
   seconds: 0,
   completed: 0,
   rentMs: new Samples(),
@@ -282,7 +288,8 @@ const emptyTally = (): Tally => ({
 async function turn(d: Deployment, seconds: number, tally: Tally): Promise<void> {
   const cpuBefore = cpuSnapshot(d.pids);
   const started = performance.now();
-  const until = Date.now() + seconds * 1000;
+  const startedAt = Date.now();
+  const until = startedAt + seconds * 1000;
   await Promise.all(
     d.workers.map(async (p) => {
       while (Date.now() < until) {
@@ -309,6 +316,51 @@ async function turn(d: Deployment, seconds: number, tally: Tally): Promise<void>
   );
   tally.seconds += (performance.now() - started) / 1000;
   tally.cpuMs += cpuBetween(cpuBefore, cpuSnapshot(d.pids));
+  tally.windows.push([startedAt, Date.now()]);
+}
+
+// ---------------------------------------------------------------------------
+// Events under load: outbox → consumer latency and deliveries per second during the turns.
+
+interface EventFigures {
+  /** Consumer applications (inbox rows) of events published during the turns. */
+  deliveries: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Joins every module's outbox with every consumer's inbox (message ids are unique): applied time − outbox row time. */
+async function eventFigures(d: Deployment, windows: [number, number][]): Promise<EventFigures> {
+  const sql = postgres(d.databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const tables = await sql<{ schema: string; table: string }[]>`select table_schema as schema, table_name as table
+      from information_schema.tables where table_name in ('outbox', 'inbox')`;
+    const of = (name: string, columns: string) =>
+      tables
+        .filter((t) => t.table === name)
+        .map((t) => `select ${columns} from "${t.schema.replaceAll('"', '""')}".${name}`)
+        .join(' union all ');
+    const during =
+      windows
+        .map(([a, b]) => `(o.created_at between to_timestamp(${a / 1000}) and to_timestamp(${b / 1000}))`)
+        .join(' or ') || 'false';
+    const rows = await sql.unsafe<{ ms: number }[]>(
+      `select (extract(epoch from (i.processed_at - o.created_at)) * 1000)::float8 as ms
+        from (${of('outbox', 'message_id, created_at')}) o join (${of('inbox', 'message_id, processed_at')}) i
+        on i.message_id = o.message_id where ${during}`,
+    );
+    const sorted = Float64Array.from(rows.map((r) => Math.max(0, r.ms))).sort();
+    const seconds = windows.reduce((sum, [a, b]) => sum + (b - a) / 1000, 0);
+    return {
+      deliveries: sorted.length,
+      perSecond: round(sorted.length / Math.max(seconds, 0.001), 1),
+      p50Ms: round(percentile(sorted, 50), 1),
+      p99Ms: round(percentile(sorted, 99), 1),
+    };
+  } finally {
+    await sql.end();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -451,8 +503,15 @@ try {
   const rawRate = raw.completed / raw.seconds;
   for (const d of deployments) {
     progress(`${d.name}: counting statements per rental and per return…`);
-    const counted = await countStatements(d);
     const t = tallies.get(d.name)!;
+    const events =
+      d.name === 'raw'
+        ? null
+        : await eventFigures(d, t.windows).catch((error: unknown) => {
+            progress(`${d.name}: events under load not measured: ${(error as Error).message}`);
+            return null;
+          });
+    const counted = await countStatements(d);
     const rate = t.completed / t.seconds;
     const rentSorted = t.rentMs.sorted();
     const returnSorted = t.returnMs.sorted();
@@ -467,6 +526,7 @@ try {
       appCpuMsPerRental: t.completed ? round(t.cpuMs / t.completed, 2) : null,
       notBackYet: t.notBackYet,
       failures: t.failures,
+      events,
       statements: counted,
     });
   }
@@ -510,6 +570,7 @@ function renderMarkdown(): string {
     appCpuMsPerRental: number | null;
     notBackYet: number;
     failures: Record<string, number>;
+    events: EventFigures | null;
     statements: StatementCount;
   };
   const rows = results as unknown as Row[];
@@ -560,6 +621,25 @@ function renderMarkdown(): string {
           .map(([k, v]) => `${k}: ${v}`)
           .join(', ') || '0',
       ]),
+    ),
+    '',
+    '## Events under load (during the turns above)',
+    '',
+    "Every event published during a deployment's turns, from its outbox row (publishing transaction) to each consumer's inbox row " +
+      "(the consumer's transaction): in-process in the monolith, Redis Streams in the split. Deliveries/s is what the load produced, not a capacity.",
+    '',
+    table(
+      ['Deployment', 'deliveries', 'deliveries/s', 'outbox → consumer p50 ms', 'p99 ms', 'target p99 < 50 ms'],
+      rows
+        .filter((r) => r.events)
+        .map((r) => [
+          label(r.deployment),
+          r.events!.deliveries,
+          r.events!.perSecond,
+          r.events!.p50Ms,
+          r.events!.p99Ms,
+          r.events!.p99Ms < 50 ? 'pass' : '**miss**',
+        ]),
     ),
     '',
     `## Database statements (round trips) per rental, one at a time (${s.count} rentals, then their returns)`,

@@ -49,7 +49,10 @@ export async function startSplitTopology(options: {
   layout?: readonly { name: string; modules: string }[];
   /** Gateways to run; with more than one, HAProxy listens on gatewayPort in front of them (each gateway on a free port). */
   gateways?: number;
+  /** How long each process may take to get ready (default 60 s; more on a loaded machine). */
+  readyTimeoutMs?: number;
 }): Promise<SplitTopology> {
+  const readyMs = options.readyTimeoutMs ?? 60_000;
   const env = {
     INTERNAL_SERVICE_SECRET: process.env.INTERNAL_SERVICE_SECRET || randomBytes(24).toString('hex'),
     ...options.env,
@@ -81,7 +84,7 @@ export async function startSplitTopology(options: {
         );
       }),
     );
-    await Promise.all(services.map((s) => waitForReady(`${s.url}/readyz`, 60_000, s.child)));
+    await Promise.all(services.map((s) => waitForReady(`${s.url}/readyz`, readyMs, s.child)));
     const count = options.gateways ?? 1;
     const ports =
       count > 1 ? await Promise.all(Array.from({ length: count }, () => freePort())) : [options.gatewayPort];
@@ -89,7 +92,7 @@ export async function startSplitTopology(options: {
       const name = count > 1 ? `gateway-${i + 1}` : 'gateway';
       return start(name, 'gateway.ts', { ...env, PORT: String(port), SERVICE_NAME: name }, `http://127.0.0.1:${port}`);
     });
-    await Promise.all(gateways.map((g) => waitForReady(`${g.url}/readyz`, 60_000, g.child)));
+    await Promise.all(gateways.map((g) => waitForReady(`${g.url}/readyz`, readyMs, g.child)));
     let gatewayUrl = gateways[0]!.url;
     if (count > 1) {
       const balancer = startHaproxy(options.gatewayPort, gateways);

@@ -9,7 +9,9 @@ import { rentals } from '../rentals/contract.ts';
 import { notifications } from './contract.ts';
 import { notificationsEvents } from './db/schema.ts';
 import type { NotificationsDeps } from './deps.ts';
+import { moveKind } from './domain/templates.ts';
 import { forgetUser } from './handlers/forget-user.ts';
+import { findTitle, type FoundTitle } from './handlers/item-titles.ts';
 import { listNotifications } from './handlers/list-notifications.ts';
 import { markNotificationRead } from './handlers/mark-notification-read.ts';
 import { notifyItemListed } from './handlers/notify-item-listed.ts';
@@ -50,15 +52,19 @@ export const notificationsModule = defineModule<typeof notifications, Notificati
     on(identity.events.userDeleted, 'forgetUser', (message, tx) => forgetUser(message, tx)),
     on(inventory.events.itemCreated, 'notifyItemListed', (message, tx) => notifyItemListed(message, tx, deps)),
     on(inventory.events.itemUpdated, 'trackItemTitle', (message, tx) => trackItemTitle(message, tx)),
-    on(inventory.events.itemStatusChanged, 'notifyItemStatus', (message, tx) => notifyItemStatus(message, tx, deps)),
-    on(rentals.events.rentalConfirmed, 'notifyRentalConfirmed', (message, tx) =>
-      notifyRental(message, tx, deps, 'rentalConfirmed'),
+    on(
+      inventory.events.itemStatusChanged,
+      'notifyItemStatus',
+      (message, tx, title: FoundTitle | undefined) => notifyItemStatus(message, tx, deps, title),
+      (message) => (moveKind(message.payload) ? findTitle(deps, message.payload.itemId) : Promise.resolve(undefined)),
     ),
-    on(rentals.events.rentalCompleted, 'notifyRentalCompleted', (message, tx) =>
-      notifyRental(message, tx, deps, 'rentalCompleted'),
-    ),
-    on(rentals.events.rentalCancelled, 'notifyRentalCancelled', (message, tx) =>
-      notifyRental(message, tx, deps, 'rentalCancelled'),
+    ...(['rentalConfirmed', 'rentalCompleted', 'rentalCancelled'] as const).map((kind) =>
+      on(
+        rentals.events[kind],
+        `notify${kind[0]!.toUpperCase()}${kind.slice(1)}`,
+        (message, tx, title: FoundTitle | undefined) => notifyRental(message, tx, deps, kind, title),
+        (message) => findTitle(deps, message.payload.itemId),
+      ),
     ),
   ],
   handlers: { listNotifications, markNotificationRead, ...deadLetterHandlers },

@@ -1,5 +1,5 @@
 import type { Bus } from '../../shared/bus/bus.ts';
-import type { Db } from '../../shared/db/database.ts';
+import type { Database, Db } from '../../shared/db/database.ts';
 import type { Publish } from '../../shared/events/publish.ts';
 import type { Logger } from '../../shared/observability/logger.ts';
 import type { SagaFaults } from './saga/faults.ts';
@@ -10,6 +10,8 @@ import type { RentalsSettings } from './settings.ts';
 /** What rentals' handlers and workers depend on, built once by module.ts. */
 export interface RentalsDeps {
   db: Db;
+  /** LISTEN on rentals' database (recovery hears released saga leases). */
+  listen: Database['listen'];
   bus: Bus;
   publish: Publish;
   log: Logger;

@@ -31,10 +31,12 @@ export function rentalsModuleWith(options: { faults?: SagaFaults } = {}) {
     migrations: fileURLToPath(new URL('../../../migrations/rentals', import.meta.url)),
     async setup(platform) {
       const settings = rentalsSettingsFrom(process.env);
-      const { db } = await platform.database('rentals');
+      const database = await platform.database('rentals');
+      const { db } = database;
       registerStuckSagaGauge(platform.metrics.registry, db);
       return {
         db,
+        listen: (channel, onNotify, onListen) => database.listen(channel, onNotify, onListen),
         bus: platform.bus,
         publish: createPublisher(rentalsEvents.outbox, 'rentals'),
         log: platform.log,

@@ -92,7 +92,8 @@ export const configSchema = z
     EVENT_STREAM_MAXLEN: z.coerce.number().int().min(1000).default(1_000_000),
     // Redis replicas that must hold an event append before it counts as sent (WAIT; Sentinel or single Redis).
     EVENT_STREAM_MIN_REPLICAS: z.coerce.number().int().min(0).max(10).default(0),
-    OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+    // Relays wait on LISTEN/NOTIFY; polling the outbox is only their backstop.
+    OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(30_000),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
     // Split mode: service-to-service calls.
     INTERNAL_SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -22,8 +22,11 @@ export interface Database {
   label: string;
   /** Runs one SQL statement outside drizzle (migrations, health checks). */
   execute(sqlText: string): Promise<void>;
-  /** LISTENs on a channel; resolves to the function that stops listening. */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTENs on a channel; resolves to the function that stops listening. onListen is called
+   * each time the LISTEN is (re)established: notifications sent while it was down are lost.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
   /** Reads that may be slightly stale (public reads, search, lists, history): a fresh replica when there is one. */
   reads: Reads;
   /** Occupancy of each pool (primary, replicaN): connections in use and queries waiting; empty on PGlite. */
@@ -91,8 +94,8 @@ export function openPostgres(
     execute: async (sqlText) => {
       await client.unsafe(sqlText);
     },
-    listen: async (channel, onNotify) => {
-      const { unlisten } = await client.listen(channel, onNotify);
+    listen: async (channel, onNotify, onListen) => {
+      const { unlisten } = await client.listen(channel, onNotify, onListen);
       return unlisten;
     },
     reads: replicas?.reads ?? primaryReads(db),

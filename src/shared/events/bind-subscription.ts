@@ -10,9 +10,9 @@ import type { DeadLetterTable, InboxTable } from './tables.ts';
 import { upcastPayload } from './upcast.ts';
 
 /**
- * Binds a subscription to its module's database: the inbox row and the effect commit in
- * one transaction (a redelivered message has no second effect), and dead letters land in
- * the module's dead_letters table.
+ * Binds a subscription to its module's database: what the effect needs from elsewhere is
+ * fetched first (prepare), then the inbox row and the effect commit in one transaction (a
+ * redelivered message has no second effect); dead letters land in the module's dead_letters table.
  */
 export function bindSubscription(options: {
   module: string;
@@ -27,6 +27,8 @@ export function bindSubscription(options: {
   const consumer = `${options.module}.${spec.name}`;
   const applyOnce = async (message: EventMessage) => {
     const payload = spec.event.payload.parse(upcastPayload(spec.event, message));
+    // Fetched before the transaction: a consumer never holds its inbox transaction over a bus call.
+    const prepared = spec.prepare ? await spec.prepare({ envelope: message.envelope, payload }) : undefined;
     const outcome = await db.transaction(async (tx) => {
       const fresh = await tx
         .insert(inbox)
@@ -34,7 +36,7 @@ export function bindSubscription(options: {
         .onConflictDoNothing()
         .returning();
       if (fresh.length === 0) return 'duplicate' as const;
-      await spec.handle({ envelope: message.envelope, payload }, tx);
+      await spec.handle({ envelope: message.envelope, payload }, tx, prepared);
       return 'applied' as const;
     });
     metrics.eventsConsumed.inc({ consumer, outcome });

@@ -18,6 +18,9 @@ export interface Cause {
   correlationId: string;
 }
 
+/** Transactions that already NOTIFY the relay: one notification per transaction, whatever it publishes. */
+const notified = new WeakSet<Tx>();
+
 /**
  * Publishes events of one module. Only inside a database transaction: the event is written
  * to the module's outbox with the state change, and the relay is woken when it commits.
@@ -57,12 +60,20 @@ export function createPublisher(outbox: OutboxTable, module: string) {
       ...(trace ? { traceparent: formatTraceparent(trace) } : {}),
     };
     try {
-      await tx
-        .insert(outbox)
-        .values({ messageId, event: event.name, aggregateId: meta.aggregateId, envelope, payload: parsed });
       // A transaction that NOTIFYs cannot be prepared (2PC): such callers pass notify: false and
-      // the relay's polling picks the row up.
-      if (meta.notify !== false) await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${module})`);
+      // wake the relay once committed.
+      if (meta.notify === false || notified.has(tx))
+        await tx
+          .insert(outbox)
+          .values({ messageId, event: event.name, aggregateId: meta.aggregateId, envelope, payload: parsed });
+      else {
+        // The transaction's first event NOTIFYs the relay in the same statement as its INSERT.
+        notified.add(tx);
+        await tx.execute(sql`with notified as (select pg_notify(${OUTBOX_CHANNEL}, ${module}))
+          insert into ${outbox} (message_id, event, aggregate_id, envelope, payload)
+          select ${messageId}::uuid, ${event.name}, ${meta.aggregateId}, ${JSON.stringify(envelope)}::jsonb,
+            ${JSON.stringify(parsed)}::jsonb from notified`);
+      }
     } catch (error) {
       span?.setStatus({ code: 2, message: (error as Error).message });
       throw error;

@@ -2,10 +2,16 @@ import { and, asc, count, inArray, isNotNull, isNull, lt, min, sql } from 'drizz
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { every, type Periodic } from '../time/every.ts';
 import type { Envelope, EventMessage } from './envelope.ts';
 import { OUTBOX_CHANNEL } from './publish.ts';
 import type { OutboxTable } from './tables.ts';
 import type { EventTransport } from './transport.ts';
+
+/** Backstop polling of the outbox when no interval is given. */
+const DEFAULT_BACKSTOP_MS = 30_000;
+/** How often sent rows past their retention are deleted. */
+const CLEANUP_EVERY_MS = 15 * 60_000;
 
 export interface RelayOptions {
   module: string;
@@ -29,9 +35,10 @@ export interface RelayOptions {
  */
 export class OutboxRelay {
   private running = false;
-  private draining: Promise<void> | undefined;
-  private again = false;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly periodic: Periodic[] = [];
+  private poll: Periodic | undefined;
+  /** Set by a notification: the next run drains at once, without first looking for unsent rows. */
+  private woken = true;
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: RelayOptions) {}
@@ -41,50 +48,71 @@ export class OutboxRelay {
     return this.options.module;
   }
 
+  /**
+   * Drains now, then whenever a commit NOTIFYs the module's channel; polling every pollMs is
+   * only the backstop (a lost notification, a publisher that could not NOTIFY).
+   */
   async start(): Promise<void> {
+    const { log, module } = this.options;
     this.running = true;
-    this.unlisten = await this.options.database.listen(OUTBOX_CHANNEL, (payload) => {
-      if (payload === this.options.module) this.wake();
+    this.poll = every(this.options.pollMs ?? DEFAULT_BACKSTOP_MS, () => this.run(), log, {
+      name: `outbox relay ${module}`,
+      immediately: true,
     });
-    this.timers.push(setInterval(() => this.wake(), this.options.pollMs ?? 1000));
-    this.timers.push(setInterval(() => void this.cleanup(), 60_000));
-    for (const timer of this.timers) timer.unref();
-    this.wake();
+    this.periodic.push(
+      this.poll,
+      every(CLEANUP_EVERY_MS, () => this.cleanup(), log, { name: `outbox cleanup ${module}` }),
+    );
+    // A LISTEN re-established after a lost connection may have missed commits: drain then too.
+    this.unlisten = await this.options.database.listen(
+      OUTBOX_CHANNEL,
+      (payload) => {
+        if (payload === module) this.wake();
+      },
+      () => this.wake(),
+    );
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const timer of this.timers) clearInterval(timer);
     await this.unlisten?.().catch(() => {});
-    await this.draining;
+    await Promise.all(this.periodic.splice(0).map((p) => p.stop()));
   }
 
   /** Runs a drain now, or once more after the current one. */
   wake(): void {
     if (!this.running) return;
-    if (this.draining) {
-      this.again = true;
-      return;
-    }
-    this.draining = this.drain().finally(() => {
-      this.draining = undefined;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    this.woken = true;
+    this.poll?.wake();
   }
 
-  /** Sends batches until the outbox is empty (of rows this relay may take). */
+  /** A scheduled run: a backstop poll only opens a claim when one cheap read finds unsent rows. */
+  private async run(): Promise<void> {
+    const woken = this.woken;
+    this.woken = false;
+    if (woken || (await this.hasUnsent())) await this.drain();
+  }
+
+  private async hasUnsent(): Promise<boolean> {
+    const { outbox, database } = this.options;
+    const rows = await database.db.select({ seq: outbox.seq }).from(outbox).where(isNull(outbox.sentAt)).limit(1);
+    return rows.length > 0;
+  }
+
+  /** Sends batches until a batch comes back short of the batch size (the outbox is drained of rows this relay may take). */
   async drain(): Promise<void> {
     try {
-      while (this.running && (await this.relayBatch()) > 0);
+      while (this.running && (await this.relayBatch()) >= this.batchSize);
     } catch (error) {
       this.options.log.warn(
         { module: this.options.module, err: (error as Error).message },
         'outbox relay failed; will retry',
       );
     }
+  }
+
+  private get batchSize(): number {
+    return this.options.batchSize ?? 200;
   }
 
   private async relayBatch(): Promise<number> {
@@ -103,7 +131,7 @@ export class OutboxRelay {
       .from(outbox)
       .where(isNull(outbox.sentAt))
       .orderBy(asc(outbox.seq))
-      .limit(this.options.batchSize ?? 200);
+      .limit(this.batchSize);
     if (rows.length === 0) return 0;
     await transport.publish(rows.map((r): EventMessage => ({ envelope: r.envelope as Envelope, payload: r.payload })));
     await database.db
@@ -119,45 +147,40 @@ export class OutboxRelay {
     return rows.length;
   }
 
+  /**
+   * One claim (the unsent rows, FOR UPDATE SKIP LOCKED, with an advisory lock per aggregate, in
+   * one statement), one send, one update per batch. Returns how many rows were claimed.
+   */
   private async relayBatchLocked(): Promise<number> {
     const { outbox, database, module, transport } = this.options;
-    const limit = this.options.batchSize ?? 200;
     return database.db.transaction(async (tx) => {
-      const rows = await tx
-        .select()
-        .from(outbox)
-        .where(isNull(outbox.sentAt))
-        .orderBy(asc(outbox.seq))
-        .limit(limit)
-        .for('update', { skipLocked: true });
-      if (rows.length === 0) return 0;
-      const aggregates = [...new Set(rows.map((r) => r.aggregateId))];
-      const values = sql.join(
-        aggregates.map((a) => sql`(${a})`),
-        sql`, `,
-      );
-      const locks = await tx.execute(
-        sql`select v.a as aggregate, pg_try_advisory_xact_lock(hashtext(${`outbox:${module}:`} || v.a)) as locked from (values ${values}) as v(a)`,
-      );
-      const mine = new Set(
-        (rowsOf(locks) as { aggregate: string; locked: boolean }[]).filter((l) => l.locked).map((l) => l.aggregate),
-      );
-      const batch = rows.filter((r) => mine.has(r.aggregateId));
-      if (batch.length === 0) return 0;
-      await transport.publish(
-        batch.map((r): EventMessage => ({ envelope: r.envelope as Envelope, payload: r.payload })),
-      );
-      await tx
-        .update(outbox)
-        .set({ sentAt: new Date() })
-        .where(
-          inArray(
-            outbox.seq,
-            batch.map((r) => r.seq),
-          ),
+      const claimed = rowsOf(
+        await tx.execute(sql`with claimed as (
+            select ${outbox.seq} as seq, ${outbox.aggregateId} as aggregate_id, ${outbox.event} as event,
+              ${outbox.envelope} as envelope, ${outbox.payload} as payload
+            from ${outbox} where ${outbox.sentAt} is null order by ${outbox.seq} limit ${this.batchSize}
+            for update skip locked)
+          select seq, aggregate_id, event, envelope, payload,
+            pg_try_advisory_xact_lock(hashtext(${`outbox:${module}:`} || aggregate_id)) as locked
+          from claimed order by seq`),
+      ) as ClaimedRow[];
+      const batch = claimed.filter((r) => r.locked);
+      if (batch.length > 0) {
+        await transport.publish(
+          batch.map((r): EventMessage => ({ envelope: json(r.envelope), payload: json(r.payload) })),
         );
-      this.counted(batch);
-      return batch.length;
+        await tx
+          .update(outbox)
+          .set({ sentAt: new Date() })
+          .where(
+            inArray(
+              outbox.seq,
+              batch.map((r) => Number(r.seq)),
+            ),
+          );
+        this.counted(batch);
+      }
+      return claimed.length;
     });
   }
 
@@ -182,11 +205,22 @@ export class OutboxRelay {
   async cleanup(): Promise<void> {
     const { outbox, database } = this.options;
     const before = new Date(Date.now() - (this.options.retentionMs ?? 24 * 3600_000));
-    await database.db
-      .delete(outbox)
-      .where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, before)))
-      .catch(() => {});
+    await database.db.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, before)));
   }
+}
+
+interface ClaimedRow {
+  seq: string | number;
+  aggregate_id: string;
+  event: string;
+  envelope: unknown;
+  payload: unknown;
+  locked: boolean;
+}
+
+/** A jsonb value as the driver returned it (parsed, or its text). */
+function json<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
 /** Rows of a drizzle execute() result on either driver (postgres.js gives an array, PGlite {rows}). */

@@ -12,7 +12,7 @@ import { migrateModule } from '../db/migrate.ts';
 import type { Logger } from '../observability/logger.ts';
 import { busObserver } from '../observability/bus-observer.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
-import { cachedReadiness, runChecks } from '../observability/readiness.ts';
+import { cachedReadiness, DATABASE_ANSWERED_REUSE_MS, reusingSuccess, runChecks } from '../observability/readiness.ts';
 import { startTracing } from '../observability/tracing.ts';
 import { EventHost, type EventMode } from '../events/event-host.ts';
 import type { AnyModule, ModuleDefinition } from './define-module.ts';
@@ -124,12 +124,24 @@ export async function hostModules(options: {
   await events.start();
   log.info({ modules: options.modules.map((m) => m.contract.name) }, 'modules started');
 
+  // A database that answered is not asked again for a while; one that did not is asked on every run.
+  const databaseAnswers = new Map<string, () => Promise<boolean>>();
+  const answers = (module: string, database: Promise<Database>) => {
+    let check = databaseAnswers.get(module);
+    if (!check) {
+      check = reusingSuccess(
+        () => database.then((d) => d.execute('select 1')).then(() => true),
+        DATABASE_ANSWERED_REUSE_MS,
+      );
+      databaseAnswers.set(module, check);
+    }
+    return check;
+  };
   return {
     platform,
     readiness: cachedReadiness(() => {
       const checks: Record<string, () => Promise<boolean>> = {};
-      for (const [module, database] of migrated)
-        checks[`database:${module}`] = () => database.then((d) => d.execute('select 1')).then(() => true);
+      for (const [module, database] of migrated) checks[`database:${module}`] = answers(module, database);
       if (redis) checks.redis = () => redis.ping().then((r) => r === 'PONG');
       return runChecks(checks);
     }),

@@ -4,6 +4,23 @@ export const CHECK_TIMEOUT_MS = 700;
 /** How long a readiness answer is reused: probes and health checks of many callers share one run. */
 export const READINESS_TTL_MS = 1_000;
 
+/** How long a database that answered counts as answering without being asked again. */
+export const DATABASE_ANSWERED_REUSE_MS = 30_000;
+
+/**
+ * Wraps a check so its success is reused for ttlMs (an idle deployment's probes then send
+ * nothing most of the time); a failure is never reused: the next readiness run asks again.
+ */
+export function reusingSuccess(check: () => Promise<boolean>, ttlMs: number): () => Promise<boolean> {
+  let okUntil = 0;
+  return async () => {
+    if (Date.now() < okUntil) return true;
+    const ok = await check();
+    okUntil = ok ? Date.now() + ttlMs : 0;
+    return ok;
+  };
+}
+
 /**
  * Runs named readiness checks side by side, each bounded by CHECK_TIMEOUT_MS; a check that
  * throws or is too slow reports false. New checks are added by name (the list is open).

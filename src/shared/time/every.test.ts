@@ -62,4 +62,22 @@ describe('every: one periodic task at a time', () => {
     await periodic.stop();
     assert.equal(runs, 2);
   });
+
+  test('a run that names when work falls due runs again then, never later than the interval', async () => {
+    const at: number[] = [];
+    const periodic = every(
+      60_000,
+      async () => {
+        at.push(Date.now());
+        return at.length === 1 ? 30 : 120_000;
+      },
+      log,
+      { name: 'test task', immediately: true },
+    );
+    await eventually('the run that fell due', async () => (at.length === 2 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 50));
+    await periodic.stop();
+    assert.equal(at.length, 2, 'a due time beyond the interval shortened it');
+    assert.ok(at[1]! - at[0]! >= 25, `ran ${at[1]! - at[0]!} ms after, before it fell due`);
+  });
 });

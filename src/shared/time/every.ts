@@ -18,11 +18,13 @@ export interface EveryOptions {
 
 /**
  * Runs task every intervalMs, one run at a time: the next interval starts when a run ends, a
- * run that throws is logged and the schedule goes on. The platform's periodic loops (saga
- * recovery, relay backstop, orphan sweeps, ETL, purges, discovery refreshes, heartbeats and
- * health checks, replication probes) all run on this one helper.
+ * run that throws is logged and the schedule goes on. A run that resolves to a number of ms
+ * has the next run come that much later when that is sooner than the interval (work known to
+ * fall due then). The platform's periodic loops (saga recovery, relay backstop, orphan sweeps,
+ * ETL, purges, discovery refreshes, heartbeats and health checks, replication probes) all run
+ * on this one helper.
  */
-export function every(intervalMs: number, task: () => Promise<void>, log: WarnLog, options: EveryOptions): Periodic {
+export function every(intervalMs: number, task: () => Promise<unknown>, log: WarnLog, options: EveryOptions): Periodic {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let current: Promise<void> | undefined;
   let again = false;
@@ -40,19 +42,24 @@ export function every(intervalMs: number, task: () => Promise<void>, log: WarnLo
       again = true;
       return;
     }
+    let due = intervalMs;
     current = task()
-      .catch((error: unknown) =>
-        log.warn(
-          { err: error instanceof Error ? error.message : String(error), task: options.name },
-          `${options.name} failed`,
-        ),
+      .then(
+        (next) => {
+          if (typeof next === 'number') due = Math.max(0, Math.min(intervalMs, next));
+        },
+        (error: unknown) =>
+          log.warn(
+            { err: error instanceof Error ? error.message : String(error), task: options.name },
+            `${options.name} failed`,
+          ),
       )
       .finally(() => {
         current = undefined;
         if (again) {
           again = false;
           schedule(0);
-        } else schedule(intervalMs);
+        } else schedule(due);
       });
   }
 

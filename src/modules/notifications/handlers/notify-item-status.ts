@@ -4,7 +4,7 @@ import type { EventMessage } from '../../../shared/events/envelope.ts';
 import type { inventory } from '../../inventory/contract.ts';
 import type { NotificationsDeps } from '../deps.ts';
 import { itemMoved, moveKind } from '../domain/templates.ts';
-import { titleOf } from '../store/item-titles.ts';
+import { useTitle, type FoundTitle } from '../store/item-titles.ts';
 import { recordNotification } from '../store/record-notification.ts';
 
 type ItemStatusChanged = z.output<typeof inventory.events.itemStatusChanged.payload>;
@@ -14,9 +14,10 @@ export async function notifyItemStatus(
   message: EventMessage<ItemStatusChanged>,
   tx: Tx,
   deps: NotificationsDeps,
+  found: FoundTitle | undefined,
 ): Promise<void> {
   const move = message.payload;
   if (!moveKind(move)) return;
-  const draft = itemMoved(move, await titleOf(tx, deps, move.itemId));
+  const draft = itemMoved(move, await useTitle(tx, found));
   if (draft) await recordNotification(tx, deps, message.envelope, draft);
 }

@@ -23,18 +23,27 @@ export async function rememberItemTitle(
     });
 }
 
+/** An item's title as a consumer found it before its transaction; `fresh` when inventory told it (to be remembered). */
+export interface FoundTitle {
+  title: string;
+  fresh?: { itemId: string; version: number };
+}
+
 /**
  * An item's title: as its events told it, else as inventory answers now (an item listed before
  * this module listened, or whose creation event is still on its way). Undefined when
- * inventory cannot say: the notification then names no title rather than waiting.
+ * inventory cannot say: the notification then names no title rather than waiting. Runs before
+ * the consumer's transaction: a bus call never holds a transaction open.
  */
-export async function titleOf(
-  tx: Tx,
-  deps: Pick<NotificationsDeps, 'bus' | 'log' | 'askInventoryForTitles'>,
+export async function findTitle(
+  deps: Pick<NotificationsDeps, 'db' | 'bus' | 'log' | 'askInventoryForTitles'>,
   itemId: string,
-): Promise<string | undefined> {
-  const [known] = await tx.select({ title: itemTitles.title }).from(itemTitles).where(eq(itemTitles.itemId, itemId));
-  if (known) return known.title;
+): Promise<FoundTitle | undefined> {
+  const [known] = await deps.db
+    .select({ title: itemTitles.title })
+    .from(itemTitles)
+    .where(eq(itemTitles.itemId, itemId));
+  if (known) return { title: known.title };
   if (!deps.askInventoryForTitles) return undefined;
   try {
     const item = await deps.bus.call(
@@ -42,10 +51,15 @@ export async function titleOf(
       { id: itemId },
       systemContext({ timeoutMs: LOOKUP_TIMEOUT_MS }),
     );
-    await rememberItemTitle(tx, { itemId, title: item.title, version: item.version });
-    return item.title;
+    return { title: item.title, fresh: { itemId, version: item.version } };
   } catch (error) {
     deps.log.warn({ itemId, err: (error as Error).message }, 'item title unavailable; notifying without it');
     return undefined;
   }
+}
+
+/** The title found before the transaction, remembered in it when inventory told it. */
+export async function useTitle(tx: Tx, found: FoundTitle | undefined): Promise<string | undefined> {
+  if (found?.fresh) await rememberItemTitle(tx, { ...found.fresh, title: found.title });
+  return found?.title;
 }

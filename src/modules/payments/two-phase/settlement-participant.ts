@@ -16,6 +16,7 @@ import {
   TwoPhaseUnsupported,
 } from '../../../shared/db/two-phase/index.ts';
 import type { Platform } from '../../../shared/modules/platform.ts';
+import { every, type Periodic } from '../../../shared/time/every.ts';
 import { rentals } from '../../rentals/contract.ts';
 import { payments } from '../contract.ts';
 
@@ -51,9 +52,7 @@ export function settlementParticipant(platform: Platform): SettlementParticipant
     if (!(error instanceof TwoPhaseUnsupported)) throw error;
     unsupported = error;
   }
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
+  let sweep: Periodic | undefined;
   const { log } = platform;
 
   const resolve = async (bus: Bus) => {
@@ -86,17 +85,13 @@ export function settlementParticipant(platform: Platform): SettlementParticipant
     unsupported,
     start(bus) {
       if (!sql) return;
-      const tick = () => {
-        running = resolve(bus).finally(() => {
-          if (!stopped) timer = setTimeout(tick, settings.PAYMENTS_ORPHAN_CHECK_MS);
-        });
-      };
-      tick();
+      sweep = every(settings.PAYMENTS_ORPHAN_CHECK_MS, () => resolve(bus), log, {
+        name: 'payments orphan resolution',
+        immediately: true,
+      });
     },
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await sweep?.stop();
       await sql?.end({ timeout: 5 });
     },
   };

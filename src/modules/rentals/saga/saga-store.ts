@@ -3,6 +3,7 @@ import type { Db, Tx } from '../../../shared/db/database.ts';
 import { isUniqueViolation, sqlState } from '../../../shared/db/errors.ts';
 import { rentals } from '../contract.ts';
 import { rentalsTable, sagaSteps } from '../db/schema.ts';
+import { LEASE_RELEASED_CHANNEL } from './lease-watch.ts';
 import { HOLDING_STATUSES, UNFINISHED_STATUSES, type StepLog, type StepStatus } from '../domain/saga.ts';
 
 export type RentalRow = typeof rentalsTable.$inferSelect;
@@ -137,12 +138,12 @@ export async function claimLease(db: Db, rentalId: string, token: string, ms: nu
   return row;
 }
 
-/** Gives the lease back at once, so recovery can resume the saga without waiting for it to run out. */
+/** Gives the lease back at once and tells recovery (NOTIFY), so it resumes the saga without waiting for it to run out. */
 export async function releaseLease(db: Db, lease: Lease): Promise<void> {
-  await db
-    .update(rentalsTable)
-    .set({ leaseExpiresAt: sql`now()` })
-    .where(and(eq(rentalsTable.id, lease.rentalId), eq(rentalsTable.leaseToken, lease.token)));
+  await db.execute(sql`with released as (
+      update ${rentalsTable} set lease_expires_at = now()
+      where ${rentalsTable.id} = ${lease.rentalId} and ${rentalsTable.leaseToken} = ${lease.token} returning 1)
+    select pg_notify(${LEASE_RELEASED_CHANNEL}, '') from released`);
 }
 
 /** Unfinished sagas nobody drives: their lease ran out. */
