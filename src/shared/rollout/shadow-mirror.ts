@@ -56,6 +56,10 @@ export class ShadowMirror {
     }
     const paths = jsonDifferences(stable, shadow);
     metrics.shadowComparisons.inc({ module, outcome: paths.length === 0 ? 'match' : 'mismatch' });
-    if (paths.length > 0) log.warn({ module, op, paths }, 'rollout: shadow answer differs from stable');
+    if (paths.length === 0) return;
+    // Indices folded, so the label's values stay as few as the schema's fields.
+    for (const path of new Set(paths.map((p) => p.replace(/\[\d+\]/g, '[]'))))
+      metrics.mismatchPaths.inc({ module, op, path });
+    log.warn({ module, op, paths }, 'rollout: shadow answer differs from stable');
   }
 }
