@@ -4,10 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { stopAll } from '../../scripts/processes.ts';
+import { spawnRuntime, stopAll, waitForReady } from '../../scripts/processes.ts';
 import type { Fleet, FleetInstance } from '../../scripts/rollout/strategies.ts';
 import { RolloutStore } from '../../src/shared/rollout/rollout-store.ts';
-import { sleep, spawnService, timed, type FaultTopology, type Timed } from '../faults/fault-support.ts';
+import { sleep, timed, type FaultTopology, type Timed } from '../faults/fault-support.ts';
+import { freePort } from '../support/services.ts';
+
+const READY_TIMEOUT_MS = 180_000;
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -28,12 +31,26 @@ export function topologyFleet(topology: FaultTopology): Fleet {
     async start(module, version, env = {}) {
       const name = `${module}-v${version}-${++started}`;
       versions.set(name, version);
-      const p = await spawnService(
-        { env: { ...topology.env, SHARELOOP_VERSION: version, ...env }, extras: topology.extras },
-        name,
-        module,
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = spawnRuntime(
+        'service.ts',
+        {
+          ...topology.env,
+          SHARELOOP_VERSION: version,
+          ...env,
+          SERVICE_NAME: name,
+          MODULES: module,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ADVERTISE_URL: url,
+        },
+        { name },
       );
-      return { name, url: p.url, version } satisfies FleetInstance;
+      topology.extras.push({ name, child, url });
+      // A cold start on a shared, busy machine can take long; a dead process fails at once.
+      await waitForReady(`${url}/readyz`, READY_TIMEOUT_MS, child);
+      return { name, url, version } satisfies FleetInstance;
     },
     async stop(name) {
       await stopAll([topology.process(name).child]);

@@ -60,7 +60,12 @@ export class VersionRouter {
         const version = primaryVersion(plan, () => this.inCanary(plan as CanaryPlan, key));
         const excluded = plan?.mode === 'shadow' ? plan.shadow : undefined;
         const group = version === undefined ? undefined : pool.healthyByVersion().get(version);
-        const first = group ? pool.pick(strategy, key, version) : this.anyBut(excluded, avoid);
+        // No plan: the balancing strategy over every healthy instance, as without rollouts.
+        const first = group
+          ? pool.pick(strategy, key, version)
+          : version === undefined
+            ? pool.pick(strategy, key)
+            : this.anyBut(excluded, avoid);
         if (first && !avoid.has(first.id)) return first;
         // Retries go to another instance of the same version, else to any other (a failed canary call lands on stable).
         return pickFrom(group?.filter((i) => !avoid.has(i.id))) ?? this.anyBut(excluded, avoid) ?? first;
