@@ -21,6 +21,8 @@ export interface SplitTopology {
   processes: RuntimeProcess[];
   /** Starts a process of the topology again (after it died), with its port and environment, and waits until it is ready. */
   restart(name: string): Promise<RuntimeProcess>;
+  /** Starts one more service process hosting `modules` on a free port (topology env plus `env`) and waits until it is ready. */
+  addService(name: string, modules: string, env?: Record<string, string>): Promise<RuntimeProcess>;
   stop(): Promise<void>;
 }
 
@@ -71,18 +73,27 @@ export async function startSplitTopology(options: {
     processes.push(started);
     return started;
   };
+  const startService = async (name: string, modules: string, extra: Record<string, string> = {}) => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    return start(
+      name,
+      'service.ts',
+      {
+        ...env,
+        ...extra,
+        SERVICE_NAME: name,
+        MODULES: modules,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ADVERTISE_URL: url,
+      },
+      url,
+    );
+  };
   try {
     const services = await Promise.all(
-      (options.layout ?? splitLayout).map(async ({ name, modules }) => {
-        const port = await freePort();
-        const url = `http://127.0.0.1:${port}`;
-        return start(
-          name,
-          'service.ts',
-          { ...env, SERVICE_NAME: name, MODULES: modules, PORT: String(port), HOST: '127.0.0.1', ADVERTISE_URL: url },
-          url,
-        );
-      }),
+      (options.layout ?? splitLayout).map(({ name, modules }) => startService(name, modules)),
     );
     await Promise.all(services.map((s) => waitForReady(`${s.url}/readyz`, readyMs, s.child)));
     const count = options.gateways ?? 1;
@@ -109,7 +120,13 @@ export async function startSplitTopology(options: {
       await waitForReady(`${again.url}/readyz`, 60_000, again.child);
       return again;
     };
-    return { gatewayUrl, processes, restart, stop };
+    const addService = async (name: string, modules: string, extra: Record<string, string> = {}) => {
+      if (starters.has(name)) throw new Error(`a process named ${name} exists already`);
+      const added = await startService(name, modules, extra);
+      await waitForReady(`${added.url}/readyz`, 60_000, added.child);
+      return added;
+    };
+    return { gatewayUrl, processes, restart, addService, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -3,9 +3,12 @@
  * N gateways (default 2) behind HAProxy on PORT (default 3000), one service process per module
  * and a second inventory instance (or as many as --replicas says), each on a free port.
  * Uses DATABASE_URL / REDIS_URL when given, else starts throwaway PostgreSQL and Redis from
- * the binaries on PATH; stops everything on Ctrl-C or SIGTERM.
+ * the binaries on PATH; stops everything on Ctrl-C or SIGTERM. `npm run rollout` reaches the
+ * running topology through the control endpoint on 127.0.0.1:SPLIT_CONTROL_PORT (default 3099).
  */
 import { createDatabase, startPostgres, startRedis, type Service } from '../test/support/services.ts';
+import { buildInfo } from '../src/shared/observability/build-info.ts';
+import { serveSplitControl } from './split-control.ts';
 import { startSplitTopology, withReplicas, type SplitTopology } from './split-topology.ts';
 
 /** --gateways N and --replicas module=N (repeatable, or comma-separated). */
@@ -55,18 +58,29 @@ try {
   const databaseUrl = pg.external ? pg.url : await createDatabase(pg.url, 'shareloop');
   const port = Number(process.env.PORT ?? 3000);
   process.stdout.write('[split] starting services…\n');
+  const layout = withReplicas(flags.replicas);
   topology = await startSplitTopology({
     env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url },
     gatewayPort: port,
     inherit: true,
     gateways: flags.gateways,
-    layout: withReplicas(flags.replicas),
+    layout,
+  });
+  const controlPort = Number(process.env.SPLIT_CONTROL_PORT ?? 3099);
+  await serveSplitControl({
+    topology,
+    port: controlPort,
+    redis: { url: redis.url, keyPrefix: process.env.REDIS_KEY_PREFIX ?? '' },
+    modules: new Map(layout.map((entry) => [entry.name, entry.modules])),
+    version:
+      process.env.SHARELOOP_VERSION || (await import('../src/shared/observability/build-info.ts')).buildInfo().version,
   });
   process.stdout.write(
     [
       '[split] ready:',
       ...topology.processes.map((p) => `  ${p.name.padEnd(12)} ${p.url}  (pid ${p.child.pid})`),
       `[split] API and docs at ${topology.gatewayUrl}/docs — Ctrl-C stops everything`,
+      `[split] rollouts: npm run rollout -- status (control endpoint http://127.0.0.1:${controlPort})`,
       '',
     ].join('\n'),
   );

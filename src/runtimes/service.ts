@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { mountInternalBus } from '../shared/bus/internal-endpoint.ts';
 import { routeRemoteModules } from '../shared/bus/remote-routing.ts';
 import { serviceCredentials } from '../shared/bus/service-credentials.ts';
+import { INTERNAL_BUS_PATH } from '../shared/bus/wire.ts';
 import { hasRedis } from '../shared/cache/redis-client.ts';
 import { loadConfig, requireDeploymentSecret } from '../shared/config/config.ts';
 import { registerInstance, type Registration } from '../shared/discovery/register-instance.ts';
 import { createApp } from '../shared/http/app.ts';
 import { listen, onShutdown } from '../shared/http/serve.ts';
 import { hostModules } from '../shared/modules/platform.ts';
+import { buildInfo } from '../shared/observability/build-info.ts';
 import { createLogger } from '../shared/observability/logger.ts';
 import { allContracts } from './contracts.ts';
 import { allModules } from './modules.ts';
+import { injectedBusFaults } from './injected-faults.ts';
 import { startUp } from './start-up.ts';
 
 // Hosts the modules named in MODULES= and serves their internal bus endpoint; any grouping,
@@ -53,6 +56,8 @@ const app = createApp({
   readiness: async () => ({ ...(await host.readiness()), accepting: !draining }),
   databaseRoles: () => host.databaseRoles(),
 });
+const faults = injectedBusFaults(process.env, config.NODE_ENV === 'production', log);
+if (faults) app.use(`${INTERNAL_BUS_PATH}/*`, faults);
 mountInternalBus(app, { bus: host.platform.bus, credentials, isDraining: () => draining, log });
 const server = await startUp(name, () => listen(app.fetch, { port: config.PORT, host: config.HOST, log }));
 const url = config.ADVERTISE_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${server.port}`;
@@ -64,14 +69,14 @@ if (host.platform.redis) {
       await registerInstance({
         redis: host.platform.redis,
         module: module.contract.name,
-        instance: { id: instanceId, url },
+        instance: { id: instanceId, url, version: buildInfo().version },
         ttlMs: config.DISCOVERY_TTL_MS,
         log,
       }),
     );
   }
 }
-log.info({ url, modules: config.MODULES, instanceId }, 'service ready');
+log.info({ url, modules: config.MODULES, instanceId, version: buildInfo().version }, 'service ready');
 
 onShutdown(log, async () => {
   // Leave the registry first, refuse new calls (callers retry elsewhere), then drain.

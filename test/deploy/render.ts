@@ -24,7 +24,7 @@ export function binary(name: string, install: string): string {
 }
 
 /** Renders a kustomize overlay with `kubectl kustomize` (offline) into its objects. */
-export function renderOverlay(overlay: 'monolith' | 'split'): K8sObject[] {
+export function renderOverlay(overlay: 'monolith' | 'split' | 'rollouts'): K8sObject[] {
   const kubectl = binary('kubectl', 'install kubectl (it bundles kustomize)');
   const text = execFileSync(kubectl, ['kustomize', join(deployDir, 'k8s', 'overlays', overlay)], { encoding: 'utf8' });
   return parseAllDocuments(text).map((doc) => {

@@ -11,7 +11,7 @@ import { notificationsEvents } from './db/schema.ts';
 import type { NotificationsDeps } from './deps.ts';
 import { moveKind } from './domain/templates.ts';
 import { forgetUser } from './handlers/forget-user.ts';
-import { findTitle, type FoundTitle } from './handlers/item-titles.ts';
+import { findTitle, type FoundTitle } from './store/item-titles.ts';
 import { listNotifications } from './handlers/list-notifications.ts';
 import { markNotificationRead } from './handlers/mark-notification-read.ts';
 import { notifyItemListed } from './handlers/notify-item-listed.ts';

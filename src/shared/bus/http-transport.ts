@@ -18,8 +18,11 @@ import {
 /** Picks instances of the target module (discovery + health + load balancing). */
 export interface InstanceSelector {
   pick(avoid: ReadonlySet<string>, key: string | undefined): Endpoint | undefined;
-  /** Marks a request in flight; the returned function ends it with its outcome. */
-  begin(endpoint: Endpoint): (ok: boolean) => void;
+  /**
+   * Marks a request in flight; the returned function ends it with its outcome (`ok`: the
+   * instance answered, even with a typed error) and what was thrown, if anything.
+   */
+  begin(endpoint: Endpoint): (ok: boolean, error?: unknown) => void;
 }
 
 /** One keep-alive connection pool per process for every hop (fetch() is ~3x costlier per call). */
@@ -68,6 +71,7 @@ export class HttpTransport implements RemoteTransport {
   ): Promise<unknown> {
     const end = this.options.selector.begin(endpoint);
     let ok = false;
+    let thrown: unknown;
     try {
       const response = await request(`${endpoint.url}${INTERNAL_BUS_PATH}/${op.name}`, {
         method: 'POST',
@@ -107,8 +111,11 @@ export class HttpTransport implements RemoteTransport {
       }
       ok = true;
       return reply.data.output;
+    } catch (error) {
+      thrown = error;
+      throw error;
     } finally {
-      end(ok);
+      end(ok, thrown);
     }
   }
 }

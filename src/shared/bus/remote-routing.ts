@@ -3,6 +3,9 @@ import type { DiscoverySource } from '../discovery/discovery-source.ts';
 import { InstancePool } from '../discovery/instance-pool.ts';
 import type { Platform } from '../modules/platform.ts';
 import { TargetPolicy } from '../resilience/target-policy.ts';
+import { rolloutSettings } from '../rollout/rollout-settings.ts';
+import { RolloutStore } from '../rollout/rollout-store.ts';
+import { rolloutTransport } from '../rollout/rollout-transport.ts';
 import type { AnyContract } from './contract.ts';
 import { HttpTransport, type InstanceSelector } from './http-transport.ts';
 import type { ServiceCredentials } from './service-credentials.ts';
@@ -30,7 +33,8 @@ function selectorOf(pool: InstancePool, strategy: Platform['config']['LB_STRATEG
 /**
  * Routes every contract whose module this process does not host to its instances over HTTP:
  * discovery (static, DNS or Redis registry), health checks, load balancing and a resilience
- * policy per target. Returns the function that stops it all.
+ * policy per target; with Redis, each module's rollout plan (versions, canary, shadow) too.
+ * Returns the function that stops it all.
  */
 export async function routeRemoteModules(options: {
   platform: Platform;
@@ -40,6 +44,13 @@ export async function routeRemoteModules(options: {
   const { platform, credentials } = options;
   const { config, log, metrics, bus } = platform;
   const started: { source: DiscoverySource; pool: InstancePool }[] = [];
+  const rollout = platform.redis
+    ? {
+        store: new RolloutStore(platform.redis, { refreshMs: config.HEALTH_INTERVAL_MS, log }),
+        settings: rolloutSettings(process.env),
+      }
+    : undefined;
+  const routed: string[] = [];
   for (const contract of options.contracts) {
     const anyOp = Object.values(contract.ops)[0];
     if (!anyOp || bus.hosts(anyOp.name)) continue;
@@ -76,11 +87,25 @@ export async function routeRemoteModules(options: {
     );
     bus.route(
       module,
-      new HttpTransport({ module, selector: selectorOf(pool, config.LB_STRATEGY), policy, credentials }),
+      rollout
+        ? rolloutTransport({
+            module,
+            pool,
+            strategy: config.LB_STRATEGY,
+            policy,
+            credentials,
+            log,
+            metrics,
+            ...rollout,
+          })
+        : new HttpTransport({ module, selector: selectorOf(pool, config.LB_STRATEGY), policy, credentials }),
     );
+    routed.push(module);
     log.info({ module, instances: source.instances().length, strategy: config.LB_STRATEGY }, 'remote module routed');
   }
+  await rollout?.store.watch(routed);
   return async () => {
+    await rollout?.store.stop();
     for (const { source, pool } of started) {
       await pool.stop();
       await source.stop();

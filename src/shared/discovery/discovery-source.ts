@@ -4,6 +4,8 @@ export interface Instance {
   id: string;
   /** Base url without a trailing slash, e.g. `http://127.0.0.1:4001`. */
   url: string;
+  /** Its build version (buildInfo().version), when its source knows it (the Redis registry does). */
+  version?: string;
 }
 
 /** Called with the full new list whenever a source's membership changes. */

@@ -8,12 +8,17 @@ export interface HashRing<T> {
 
 /**
  * Builds a ring with `vnodes` points per member (hashes of `<id>#<n>`), so keys spread
- * evenly and removing a member remaps only the keys it owned.
+ * evenly and removing a member remaps only the keys it owned. With a function, each member
+ * gets its own number of points: its share of the keys (a weighted ring).
  */
-export function createHashRing<T extends { id: string }>(members: readonly T[], vnodes = 100): HashRing<T> {
+export function createHashRing<T extends { id: string }>(
+  members: readonly T[],
+  vnodes: number | ((member: T) => number) = 100,
+): HashRing<T> {
   const points: { hash: number; owner: number }[] = [];
   members.forEach((member, owner) => {
-    for (let n = 0; n < vnodes; n++) points.push({ hash: hash32(`${member.id}#${n}`), owner });
+    const count = typeof vnodes === 'number' ? vnodes : vnodes(member);
+    for (let n = 0; n < count; n++) points.push({ hash: hash32(`${member.id}#${n}`), owner });
   });
   // Ties (hash collisions) go to the smaller id, so every process builds the same ring.
   points.sort((a, b) => a.hash - b.hash || compare(members[a.owner]!.id, members[b.owner]!.id));

@@ -12,6 +12,7 @@ export { RedisRegistry, type RedisRegistryOptions } from './redis-registry.ts';
 export { registerInstance, type RegisterInstanceOptions, type Registration } from './register-instance.ts';
 export {
   InstancePool,
+  UNKNOWN_VERSION,
   type BalancingStrategy,
   type InstancePoolOptions,
   type InstanceStatus,

@@ -12,7 +12,12 @@ export class InstanceList {
   /** Stores `instances` (deduplicated by id, sorted by id); returns whether membership changed. */
   set(instances: Iterable<Instance>): boolean {
     const byId = new Map<string, Instance>();
-    for (const instance of instances) byId.set(instance.id, { id: instance.id, url: instance.url });
+    for (const instance of instances)
+      byId.set(instance.id, {
+        id: instance.id,
+        url: instance.url,
+        ...(instance.version === undefined ? {} : { version: instance.version }),
+      });
     const next = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (sameInstances(this.current, next)) return false;
     this.current = Object.freeze(next);
@@ -27,5 +32,7 @@ export class InstanceList {
 }
 
 function sameInstances(a: readonly Instance[], b: readonly Instance[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.url === b[i]!.url);
+  return (
+    a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.url === b[i]!.url && x.version === b[i]!.version)
+  );
 }

@@ -213,3 +213,35 @@ test('membership follows the source and onChange reports the healthy set', async
   assert.deepEqual(ids(pool.healthy()), [a.id, b.id]);
   assert.deepEqual(changes, [[a.id, b.id], [b.id], [a.id, b.id]]);
 });
+
+test('healthy instances group by version, and pick() can keep to one version with every strategy', async () => {
+  const { servers, source, pool } = await setup(3);
+  const [a, b, c] = servers.map((s) => s.instance) as [Instance, Instance, Instance];
+  source.set([
+    { ...a, version: '1.0.0' },
+    { ...b, version: '1.1.0' },
+    { ...c, version: '1.0.0' },
+  ]);
+  const groups = pool.healthyByVersion();
+  assert.deepEqual([...groups.keys()].sort(), ['1.0.0', '1.1.0']);
+  assert.deepEqual(
+    groups.get('1.0.0')?.map((i) => i.id),
+    [a.id, c.id],
+  );
+  for (const strategy of ['round_robin', 'least_outstanding', 'consistent_hash'] as const) {
+    for (let n = 0; n < 6; n++) {
+      assert.equal(pool.pick(strategy, `user-${n}`, '1.1.0')?.id, b.id);
+      assert.notEqual(pool.pick(strategy, `user-${n}`, '1.0.0')?.id, b.id);
+    }
+    assert.equal(pool.pick(strategy, 'user-1', '2.0.0'), undefined);
+  }
+  pool.reportFailure({ ...b, version: '1.1.0' });
+  pool.reportFailure({ ...b, version: '1.1.0' });
+  pool.reportFailure({ ...b, version: '1.1.0' });
+  assert.equal(pool.healthyByVersion().has('1.1.0'), false, 'an ejected instance leaves its group');
+});
+
+test('instances without a version form the unknown group', async () => {
+  const { pool } = await setup(2);
+  assert.deepEqual([...pool.healthyByVersion().keys()], ['unknown']);
+});

@@ -5,6 +5,11 @@ import { leastOutstanding } from './least-outstanding.ts';
 import { roundRobin } from './round-robin.ts';
 import { every, type Periodic } from '../time/every.ts';
 
+/** The version group of instances whose registration carries no version (static and DNS sources). */
+export const UNKNOWN_VERSION = 'unknown';
+
+const sameAddress = (a: Instance, b: Instance) => a.url === b.url && a.version === b.version;
+
 /** How {@link InstancePool.pick} chooses among healthy instances. */
 export type BalancingStrategy = 'round_robin' | 'least_outstanding' | 'consistent_hash';
 
@@ -69,7 +74,9 @@ export class InstancePool {
 
   private readonly members = new Map<string, Member>();
   private healthyList: readonly Instance[] = [];
-  private ring: HashRing<Instance> | undefined;
+  /** Consistent-hash rings over the healthy instances, all of them ('') or one version's. */
+  private readonly rings = new Map<string, HashRing<Instance>>();
+  private byVersion: ReadonlyMap<string, readonly Instance[]> | undefined;
   private roundRobinTurn = 0;
   private tieTurn = 0;
   private running = false;
@@ -109,17 +116,26 @@ export class InstancePool {
     await Promise.allSettled([...this.members.values()].map((m) => m.check));
   }
 
-  /** A healthy instance chosen by `strategy` (`key` makes consistent_hash sticky); undefined when none is healthy. */
-  pick(strategy: BalancingStrategy, key?: string): Instance | undefined {
+  /**
+   * A healthy instance chosen by `strategy` (`key` makes consistent_hash sticky), among those of
+   * `version` when given; undefined when none is healthy.
+   */
+  pick(strategy: BalancingStrategy, key?: string, version?: string): Instance | undefined {
+    const among = version === undefined ? this.healthyList : (this.healthyByVersion().get(version) ?? []);
     switch (strategy) {
       case 'round_robin':
-        return roundRobin(this.healthyList, this.roundRobinTurn++);
+        return roundRobin(among, this.roundRobinTurn++);
       case 'least_outstanding':
-        return leastOutstanding(this.healthyList, (i) => this.members.get(i.id)?.outstanding ?? 0, this.tieTurn++);
-      case 'consistent_hash':
-        if (key === undefined) return roundRobin(this.healthyList, this.roundRobinTurn++);
-        this.ring ??= createHashRing(this.healthyList, this.vnodes);
-        return this.ring.lookup(key);
+        return leastOutstanding(among, (i) => this.members.get(i.id)?.outstanding ?? 0, this.tieTurn++);
+      case 'consistent_hash': {
+        if (key === undefined) return roundRobin(among, this.roundRobinTurn++);
+        let ring = this.rings.get(version ?? '');
+        if (!ring) {
+          ring = createHashRing(among, this.vnodes);
+          this.rings.set(version ?? '', ring);
+        }
+        return ring.lookup(key);
+      }
       default:
         throw new Error(`Unknown balancing strategy "${strategy as string}"`);
     }
@@ -159,12 +175,26 @@ export class InstancePool {
     return this.healthyList;
   }
 
+  /** The healthy instances grouped by build version (`unknown` for instances that did not say), each sorted by id. */
+  healthyByVersion(): ReadonlyMap<string, readonly Instance[]> {
+    if (!this.byVersion) {
+      const groups = new Map<string, Instance[]>();
+      for (const instance of this.healthyList) {
+        const version = instance.version ?? UNKNOWN_VERSION;
+        groups.set(version, [...(groups.get(version) ?? []), instance]);
+      }
+      this.byVersion = groups;
+    }
+    return this.byVersion;
+  }
+
   /** Every known instance with its health and load, sorted by id. */
   status(): InstanceStatus[] {
     return [...this.members.values()]
       .map((m) => ({
         id: m.instance.id,
         url: m.instance.url,
+        ...(m.instance.version === undefined ? {} : { version: m.instance.version }),
         healthy: m.healthy,
         consecutiveFailures: m.consecutiveFailures,
         outstanding: m.outstanding,
@@ -175,7 +205,7 @@ export class InstancePool {
 
   private memberOf(instance: Instance): Member | undefined {
     const member = this.members.get(instance.id);
-    return member && member.instance.url === instance.url ? member : undefined;
+    return member && sameAddress(member.instance, instance) ? member : undefined;
   }
 
   private sync(instances: readonly Instance[]): void {
@@ -184,7 +214,7 @@ export class InstancePool {
     for (const instance of instances) {
       seen.add(instance.id);
       const known = this.members.get(instance.id);
-      if (known && known.instance.url === instance.url) continue;
+      if (known && sameAddress(known.instance, instance)) continue;
       const member: Member = {
         instance,
         healthy: true,
@@ -270,7 +300,8 @@ export class InstancePool {
     if (next.length === 0)
       this.log.warn({ module: this.module, known: this.members.size }, 'discovery: no healthy instances');
     this.healthyList = Object.freeze(next);
-    this.ring = undefined;
+    this.rings.clear();
+    this.byVersion = undefined;
     try {
       this.onChange?.(this.healthyList);
     } catch (err) {

@@ -55,6 +55,25 @@ test('a watcher sees registrations within a second (pub/sub) and deregistrations
   }
 });
 
+test('a registration carries its build version; a new version under the same id is seen', async () => {
+  const module = `test-${randomUUID()}`;
+  const registry = await watch(module);
+  const old = await registerInstance({ redis, module, instance: { ...instance(4001), version: '1.0.0' } });
+  try {
+    await waitFor('registered', () => registry.instances().length === 1, 1_000);
+    assert.deepEqual(registry.instances(), [{ ...instance(4001), version: '1.0.0' }]);
+    await old.stop();
+    const again = await registerInstance({ redis, module, instance: { ...instance(4001), version: '1.1.0' } });
+    await waitFor('new version', () => registry.instances()[0]?.version === '1.1.0', 1_000);
+    await again.stop();
+    await waitFor('deregistered', () => registry.instances().length === 0, 1_000);
+    const keys = registryKeys(redis, module);
+    assert.equal(await redis.exists(keys.members, keys.urls, keys.versions), 0, 'nothing left behind');
+  } finally {
+    await Promise.all([old.stop(), registry.stop()]);
+  }
+});
+
 test('a watcher started later reads the current instances on start', async () => {
   const module = `test-${randomUUID()}`;
   const a = await registerInstance({ redis, module, instance: instance(4001) });

@@ -13,7 +13,7 @@ export interface RedisRegistryOptions {
   log?: DiscoveryLog;
 }
 
-// Prunes expired entries (server clock) and returns [now, id, expiry, id, expiry, ..., urls...].
+// Prunes expired entries (server clock) and returns [now, [id, expiry, ...], [urls...], [versions...]].
 const READ = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -21,14 +21,19 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 if #expired > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
   redis.call('HDEL', KEYS[2], unpack(expired))
+  redis.call('HDEL', KEYS[3], unpack(expired))
   redis.call('PUBLISH', ARGV[1], 'changed')
 end
 local live = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 local ids = {}
 for i = 1, #live, 2 do ids[#ids + 1] = live[i] end
 local urls = {}
-if #ids > 0 then urls = redis.call('HMGET', KEYS[2], unpack(ids)) end
-return { now, live, urls }
+local versions = {}
+if #ids > 0 then
+  urls = redis.call('HMGET', KEYS[2], unpack(ids))
+  versions = redis.call('HMGET', KEYS[3], unpack(ids))
+end
+return { now, live, urls, versions }
 `;
 
 /**
@@ -132,19 +137,21 @@ export class RedisRegistry implements DiscoverySource {
   }
 
   private async read(): Promise<void> {
-    const [now, live, urls] = (await this.redis.eval(
+    const [now, live, urls, versions] = (await this.redis.eval(
       READ,
-      2,
+      3,
       this.keys.members,
       this.keys.urls,
+      this.keys.versions,
       this.keys.channel,
-    )) as [number, string[], (string | null)[]];
+    )) as [number, string[], (string | null)[], (string | null)[]];
     if (!this.running) return;
     const instances: Instance[] = [];
     let nextExpiry = Infinity;
     for (let i = 0; i < live.length; i += 2) {
       const url = urls[i / 2];
-      if (url) instances.push({ id: live[i]!, url });
+      const version = versions[i / 2];
+      if (url) instances.push({ id: live[i]!, url, ...(version ? { version } : {}) });
       nextExpiry = Math.min(nextExpiry, Number(live[i + 1]));
     }
     if (this.list.set(instances))

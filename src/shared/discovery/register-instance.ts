@@ -27,11 +27,16 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 if #expired > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
   redis.call('HDEL', KEYS[2], unpack(expired))
+  redis.call('HDEL', KEYS[3], unpack(expired))
 end
 local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 local previous = redis.call('HGET', KEYS[2], ARGV[1])
+local previousVersion = redis.call('HGET', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-if added > 0 or #expired > 0 or previous ~= ARGV[2] then redis.call('PUBLISH', ARGV[4], 'changed') end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[5]) end
+if added > 0 or #expired > 0 or previous ~= ARGV[2] or (ARGV[5] ~= '' and previousVersion ~= ARGV[5]) then
+  redis.call('PUBLISH', ARGV[4], 'changed')
+end
 return added
 `;
 
@@ -40,13 +45,15 @@ const DEREGISTER = `
 if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then
   redis.call('ZREM', KEYS[1], ARGV[1])
   redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
   redis.call('PUBLISH', ARGV[3], 'changed')
 end
 return 0
 `;
 
 /**
- * Announces `instance` in the module's Redis registry and keeps it alive with heartbeats.
+ * Announces `instance` (its url and, when given, its build version) in the module's Redis
+ * registry and keeps it alive with heartbeats.
  * Resolves once the entry is visible to watchers.
  */
 export async function registerInstance(options: RegisterInstanceOptions): Promise<Registration> {
@@ -54,7 +61,18 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
   if (!(ttlMs > 0)) throw new Error(`registerInstance: ttlMs must be positive, got ${ttlMs}`);
   const keys = registryKeys(redis, module);
   const heartbeat = () =>
-    redis.eval(HEARTBEAT, 2, keys.members, keys.urls, instance.id, instance.url, Math.round(ttlMs), keys.channel);
+    redis.eval(
+      HEARTBEAT,
+      3,
+      keys.members,
+      keys.urls,
+      keys.versions,
+      instance.id,
+      instance.url,
+      Math.round(ttlMs),
+      keys.channel,
+      instance.version ?? '',
+    );
 
   await heartbeat();
   let running = true;
@@ -85,7 +103,16 @@ export async function registerInstance(options: RegisterInstanceOptions): Promis
       // A heartbeat in flight ends before this removal is sent.
       await beating.stop();
       try {
-        await redis.eval(DEREGISTER, 2, keys.members, keys.urls, instance.id, instance.url, keys.channel);
+        await redis.eval(
+          DEREGISTER,
+          3,
+          keys.members,
+          keys.urls,
+          keys.versions,
+          instance.id,
+          instance.url,
+          keys.channel,
+        );
       } catch (err) {
         log?.warn(
           { module, instance: instance.id, err: (err as Error).message },
