@@ -12,6 +12,7 @@ import { inventory } from '../../src/modules/inventory/contract.ts';
 import { allContracts } from '../../src/runtimes/contracts.ts';
 import { identityModule } from '../../src/modules/identity/module.ts';
 import { inventoryModule } from '../../src/modules/inventory/module.ts';
+import { rentalsModule } from '../../src/modules/rentals/module.ts';
 import type { Bus } from '../../src/shared/bus/bus.ts';
 import { systemContext } from '../../src/shared/bus/context.ts';
 import { AppError } from '../../src/shared/bus/errors.ts';
@@ -44,8 +45,10 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
       startServices(env, [
         { name: 'identity', modules: 'identity' },
         { name: 'inventory', modules: 'inventory' },
+        // identity asks rentals before deleting an account (does the user have an item out on rent?).
+        { name: 'rentals', modules: 'rentals' },
       ]),
-      startTestHost([identityModule, inventoryModule]),
+      startTestHost([identityModule, inventoryModule, rentalsModule]),
     ]);
     // A caller process like the gateway: hosts nothing, finds the services in the same Redis
     // registry, and reaches them through the HTTP transport and its resilience policy.
