@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Handler } from '../../../shared/bus/bus.ts';
-import { inventory, itemHistoryEventSchema } from '../contract.ts';
+import { type inventory, itemHistoryEventSchema } from '../contract.ts';
 import { itemHistory } from '../db/schema.ts';
 import type { InventoryDeps } from '../deps.ts';
 import { findItem } from './find-item.ts';

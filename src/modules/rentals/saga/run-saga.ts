@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RetryPolicy } from 'cockatiel';
 import type { Bus } from '../../../shared/bus/bus.ts';
 import type { CallContext } from '../../../shared/bus/context.ts';
 import { AppError } from '../../../shared/bus/errors.ts';
@@ -262,6 +263,15 @@ class Driver {
     if (Date.now() >= this.drive.giveUpAt) throw new OutOfTime();
   }
 
+  /** Runs a step's attempts under its retry policy; retries cut short by the drive's end are OutOfTime. */
+  private async retried(policy: RetryPolicy, attempt: (n: number) => Promise<void>): Promise<void> {
+    try {
+      await policy.execute(({ attempt: n }) => attempt(n));
+    } catch (error) {
+      throw error instanceof NoAnswer ? new OutOfTime() : error;
+    }
+  }
+
   /**
    * Runs a forward step. The handover (markItemInUse) parks before the period starts: the step
    * is written as waiting and the lease set to run out at the start, so recovery (in any
@@ -286,7 +296,7 @@ class Driver {
       return 'done';
     }
     const local = step === 'confirmRental' || step === 'markItemInUse';
-    await stepRetry(settings.stepAttempts, giveUpAt).execute(async ({ attempt }) => {
+    await this.retried(stepRetry(settings.stepAttempts, giveUpAt), async (attempt) => {
       this.checkTime();
       this.attemptFresh = true;
       if (!local) await this.begin(step, 'forward');
@@ -360,7 +370,7 @@ class Driver {
    */
   private async compensate(step: CompensationStep): Promise<void> {
     const { deps, bus, giveUpAt } = this.drive;
-    await stepRetry(Number.POSITIVE_INFINITY, giveUpAt).execute(async () => {
+    await this.retried(stepRetry(Number.POSITIVE_INFINITY, giveUpAt), async () => {
       this.checkTime();
       this.attemptFresh = true;
       if (step === 'voidAuthorization') await this.begin(step, 'compensation');
