@@ -20,6 +20,7 @@ import {
   beginStep,
   claimLease,
   finishStep,
+  finishWithChanges,
   LeaseLost,
   loadRental,
   loadSteps,
@@ -29,6 +30,7 @@ import {
   stepLogOf,
   updateHeld,
   type Lease,
+  type RentalChanges,
   type RentalRow,
   type StepKind,
   type StepOutcome,
@@ -204,24 +206,25 @@ class Driver {
     this.attemptFresh = false;
   }
 
-  /** Writes how a step ended, with its effect on the rental if any (which renews the lease). */
+  /**
+   * Writes how a step ended, with its effect on the rental if any (which renews the lease): a
+   * change of the rental's columns in one statement with the step's end, an effect that does
+   * more (publishes an event) in one transaction with it.
+   */
   private async finish(
     step: string,
     kind: StepKind,
     outcome: StepOutcome,
-    apply?: (tx: Tx, lease: Lease) => Promise<RentalRow>,
+    effect?: RentalChanges | ((tx: Tx, lease: Lease) => Promise<RentalRow>),
   ): Promise<void> {
     const { lease } = this.drive;
     const started = Date.now();
-    const newAttempt = this.attemptFresh;
+    const ended = { name: step, kind, newAttempt: this.attemptFresh };
     this.attemptFresh = false;
-    const written = await finishStep(
-      this.db,
-      lease,
-      { name: step, kind, newAttempt },
-      outcome,
-      apply && ((tx) => apply(tx, lease)),
-    );
+    const written =
+      effect === undefined || typeof effect === 'function'
+        ? await finishStep(this.db, lease, ended, outcome, effect && ((tx) => effect(tx, lease)))
+        : await finishWithChanges(this.db, lease, { ...ended, known: this.steps.get(step) }, outcome, effect);
     if (written.rental) {
       this.rental = written.rental;
       this.leaseFrom = started;
@@ -304,8 +307,11 @@ class Driver {
       try {
         await faults.at(`before:${step}`, rental);
         if (local) {
-          await this.finish(step, 'forward', { status: 'succeeded' }, (tx, lease) =>
-            step === 'confirmRental' ? this.confirm(tx, lease, rental) : handOver(tx, lease, rental),
+          await this.finish(
+            step,
+            'forward',
+            { status: 'succeeded' },
+            step === 'confirmRental' ? (tx, lease) => this.confirm(tx, lease, rental) : handOver(rental),
           );
           await faults.at(`after:${step}`, rental);
           return;
@@ -322,12 +328,11 @@ class Driver {
         }
         const code = failureOf(step, failure);
         deps.log.info({ rentalId: rental.id, step, code: failure.code }, 'rental saga step failed; undoing the rental');
-        await this.finish(step, 'forward', { status: 'failed', error: failure }, (tx, lease) =>
-          updateHeld(tx, lease, {
-            status: 'compensating',
-            failureCode: `rentals.${code}`,
-            failureDetail: failure.detail,
-          }),
+        await this.finish(
+          step,
+          'forward',
+          { status: 'failed', error: failure },
+          { status: 'compensating', failureCode: `rentals.${code}`, failureDetail: failure.detail },
         );
       }
     });
@@ -345,12 +350,8 @@ class Driver {
   }
 
   /** What a forward step's success changes on the rental, if anything. */
-  private forwardEffect(
-    step: ForwardStep,
-    result: Record<string, unknown>,
-  ): ((tx: Tx, lease: Lease) => Promise<RentalRow>) | undefined {
-    if (step === 'authorizePayment')
-      return (tx, lease) => updateHeld(tx, lease, { authorizationId: String(result.authorizationId) });
+  private forwardEffect(step: ForwardStep, result: Record<string, unknown>): RentalChanges | undefined {
+    if (step === 'authorizePayment') return { authorizationId: String(result.authorizationId) };
     return undefined;
   }
 
@@ -414,8 +415,8 @@ class Driver {
 }
 
 /** The handover: the renter has the item, the rental is active. */
-function handOver(tx: Tx, lease: Lease, row: RentalRow): Promise<RentalRow> {
-  return updateHeld(tx, lease, { status: 'active', handedOverAt: row.handedOverAt ?? new Date() });
+function handOver(row: RentalRow): RentalChanges {
+  return { status: 'active', handedOverAt: row.handedOverAt ?? new Date() };
 }
 
 /** Steps in the order they started (as loadSteps reads them). */

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../shared/db/database.ts';
 import { isUniqueViolation, sqlState } from '../../../shared/db/errors.ts';
 import { rentals } from '../contract.ts';
@@ -9,6 +9,8 @@ export type RentalRow = typeof rentalsTable.$inferSelect;
 export type NewRental = Omit<typeof rentalsTable.$inferInsert, 'leaseToken' | 'leaseExpiresAt' | 'status'>;
 export type StepRow = typeof sagaSteps.$inferSelect;
 export type StepKind = StepRow['kind'];
+/** A change of a rental's columns. */
+export type RentalChanges = Partial<typeof rentalsTable.$inferInsert>;
 
 /** The right to drive one rental's saga, until it runs out. */
 export interface Lease {
@@ -277,53 +279,14 @@ export interface StepOutcome {
 export async function finishStep(
   db: Db,
   lease: Lease,
-  step: { name: string; kind: StepKind; newAttempt: boolean },
+  step: EndedStep,
   outcome: StepOutcome,
   apply?: (tx: Tx) => Promise<RentalRow>,
 ): Promise<{ rental?: RentalRow; step: StepRow }> {
-  const { name, kind, newAttempt } = step;
   const record = async (q: Db | Tx, fenced: boolean): Promise<StepRow> => {
-    const ended = {
-      status: outcome.status,
-      errorCode: outcome.error?.code ?? null,
-      errorKind: outcome.error?.kind ?? null,
-      errorDetail: outcome.error?.detail.slice(0, 2000) ?? null,
-      result: outcome.result ?? null,
-    };
-    const [step] = await q
-      .insert(sagaSteps)
-      .select(
-        q
-          .select({
-            rentalId: sql`${lease.rentalId}::uuid`.as('rental_id'),
-            name: sql`${name}`.as('name'),
-            kind: sql`${kind}`.as('kind'),
-            status: sql`${ended.status}`.as('status'),
-            attempts: sql`1`.as('attempts'),
-            errorCode: sql`${ended.errorCode}`.as('error_code'),
-            errorKind: sql`${ended.errorKind}`.as('error_kind'),
-            errorDetail: sql`${ended.errorDetail}`.as('error_detail'),
-            result: sql`${ended.result === null ? null : JSON.stringify(ended.result)}::jsonb`.as('result'),
-            startedAt: sql`now()`.as('started_at'),
-            updatedAt: sql`now()`.as('updated_at'),
-            finishedAt: sql`now()`.as('finished_at'),
-          })
-          .from(sql`(select 1) as one`)
-          .where(fenced ? held(lease) : sql`true`),
-      )
-      .onConflictDoUpdate({
-        target: [sagaSteps.rentalId, sagaSteps.name],
-        set: {
-          ...ended,
-          // A step whose start was not written (a local one) counts its attempts here.
-          attempts: newAttempt ? sql`${sagaSteps.attempts} + 1` : sagaSteps.attempts,
-          finishedAt: sql`now()`,
-          updatedAt: sql`now()`,
-        },
-      })
-      .returning();
-    if (!step) throw new LeaseLost(lease.rentalId);
-    return step;
+    const [written] = await endWrite(q, lease, step, outcome, fenced ? held(lease) : sql`true`).returning();
+    if (!written) throw new LeaseLost(lease.rentalId);
+    return written;
   };
   if (!apply) return { step: await record(db, true) };
   return db.transaction(async (tx) => {
@@ -331,6 +294,97 @@ export async function finishStep(
     const rental = await apply(tx);
     return { rental, step: await record(tx, false) };
   });
+}
+
+/**
+ * Writes how a step ended and its effect, a change of the rental's columns (renewing the
+ * lease), in ONE statement: the step's write is a CTE of the rental's update, both fenced by
+ * the lease in the statement's one snapshot. The step's row is not read back: written with
+ * this process's clock, it is what `known` (the row as the drive has it, if any) becomes.
+ */
+export async function finishWithChanges(
+  db: Db,
+  lease: Lease,
+  step: EndedStep & { known: StepRow | undefined },
+  outcome: StepOutcome,
+  changes: RentalChanges,
+): Promise<{ rental: RentalRow; step: StepRow }> {
+  const at = new Date();
+  const ended = endedColumns(outcome);
+  const { known } = step;
+  const row: StepRow = {
+    rentalId: lease.rentalId,
+    name: step.name,
+    kind: known?.kind ?? step.kind,
+    ...ended,
+    attempts: known ? known.attempts + (step.newAttempt ? 1 : 0) : 1,
+    startedAt: known?.startedAt ?? at,
+    updatedAt: at,
+    finishedAt: at,
+  };
+  const written = db.$with('step', {}).as(endWrite(db, lease, step, outcome, held(lease), at).getSQL());
+  const [rental] = await db
+    .with(written)
+    .update(rentalsTable)
+    .set({ leaseExpiresAt: expiresIn(lease.ms), updatedAt: sql`now()`, ...changes })
+    .where(and(eq(rentalsTable.id, lease.rentalId), eq(rentalsTable.leaseToken, lease.token)))
+    .returning();
+  if (!rental) throw new LeaseLost(lease.rentalId);
+  return { rental, step: row };
+}
+
+/** A step whose end is written: newAttempt when it is the attempt's first write (a local step's). */
+export interface EndedStep {
+  name: string;
+  kind: StepKind;
+  newAttempt: boolean;
+}
+
+function endedColumns(outcome: StepOutcome) {
+  return {
+    status: outcome.status,
+    errorCode: outcome.error?.code ?? null,
+    errorKind: outcome.error?.kind ?? null,
+    errorDetail: outcome.error?.detail.slice(0, 2000) ?? null,
+    result: outcome.result ?? null,
+  };
+}
+
+/** The upsert of a step's end, on condition `when`; timestamps from the database, or `at`. */
+function endWrite(q: Db | Tx, lease: Lease, step: EndedStep, outcome: StepOutcome, when: SQL, at?: Date) {
+  const ended = endedColumns(outcome);
+  const time = at ? sql`${at.toISOString()}::timestamptz` : sql`now()`;
+  return q
+    .insert(sagaSteps)
+    .select(
+      q
+        .select({
+          rentalId: sql`${lease.rentalId}::uuid`.as('rental_id'),
+          name: sql`${step.name}`.as('name'),
+          kind: sql`${step.kind}`.as('kind'),
+          status: sql`${ended.status}`.as('status'),
+          attempts: sql`1`.as('attempts'),
+          errorCode: sql`${ended.errorCode}`.as('error_code'),
+          errorKind: sql`${ended.errorKind}`.as('error_kind'),
+          errorDetail: sql`${ended.errorDetail}`.as('error_detail'),
+          result: sql`${ended.result === null ? null : JSON.stringify(ended.result)}::jsonb`.as('result'),
+          startedAt: time.as('started_at'),
+          updatedAt: time.as('updated_at'),
+          finishedAt: time.as('finished_at'),
+        })
+        .from(sql`(select 1) as one`)
+        .where(when),
+    )
+    .onConflictDoUpdate({
+      target: [sagaSteps.rentalId, sagaSteps.name],
+      set: {
+        ...ended,
+        // A step whose start was not written (a local one) counts its attempts here.
+        attempts: step.newAttempt ? sql`${sagaSteps.attempts} + 1` : sagaSteps.attempts,
+        finishedAt: time,
+        updatedAt: time,
+      },
+    });
 }
 
 /** Changes the rental as the holder of its lease (renewing it); throws LeaseLost when another process holds it. */
