@@ -17,6 +17,7 @@
  *      the statements sent to PostgreSQL (db_queries_total, every process summed) per rental
  *      and per return, during the requests and after them (events: outbox relay, consumers)
  *      until the deployment is idle again, less its idle rate (recovery and relay polling).
+ * RENTALS_BENCH_ONLY=monolith (or split) skips the other deployment while iterating.
  * Writes bench/results/rentals.{json,md}. Starts throwaway PostgreSQL and Redis (or uses
  * DATABASE_URL / REDIS_URL); every process it starts is stopped at the end, on error and on Ctrl-C.
  */
@@ -56,6 +57,8 @@ const settings = {
   itemsPerWorker: Math.round(envNumber('RENTALS_BENCH_ITEMS', 3)),
   count: Math.round(envNumber('RENTALS_BENCH_COUNT', 20)),
   poolMax: Math.round(envNumber('DB_POOL_MAX', 20)),
+  /** RENTALS_BENCH_ONLY=monolith (or split, or both, comma-separated): the baseline runs always. */
+  only: new Set((process.env.RENTALS_BENCH_ONLY ?? 'monolith,split').split(',').map((s) => s.trim())),
 };
 /** Each rental: 1 day at 10.00 plus a 50.00 deposit, from a wallet of 20,000.00. */
 const FUNDS = 2_000_000;
@@ -484,7 +487,7 @@ try {
   services.push(redis);
   progress(`${pg.description}; ${redis.description}`);
   for (const name of ['raw', 'monolith', 'split'] as const)
-    deployments.push(await startDeployment(name, pg.url, redis.url));
+    if (name === 'raw' || settings.only.has(name)) deployments.push(await startDeployment(name, pg.url, redis.url));
 
   const tallies = new Map<Name, Tally>(deployments.map((d) => [d.name, emptyTally()]));
   // Warm-up: one short turn each, not counted.

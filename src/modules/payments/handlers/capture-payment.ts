@@ -4,4 +4,4 @@ import type { PaymentsDeps } from '../deps.ts';
 import { settleInTransaction } from './settle.ts';
 
 export const capturePayment: Handler<typeof payments.ops.capturePayment, PaymentsDeps> = (input, { deps }) =>
-  deps.db.transaction((tx) => settleInTransaction(tx, input));
+  settleInTransaction(deps.db, input);

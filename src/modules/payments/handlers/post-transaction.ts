@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, inArray, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Tx } from '../../../shared/db/database.ts';
 import { payments, type transactionKindSchema } from '../contract.ts';
@@ -17,17 +17,21 @@ export interface Posting {
 }
 
 /**
- * Writes one balanced ledger transaction inside the caller's database transaction: creates
- * the accounts it touches on first use, locks them in id order (so postings that share
- * accounts queue instead of deadlocking), refuses to take a user's account below zero
- * (insufficientFunds), then appends the entries and moves the running balances.
+ * Writes one balanced ledger transaction inside the caller's database transaction, in two
+ * statements: the accounts it touches are created on first use and locked in id order in one
+ * upsert (so postings that share accounts queue instead of deadlocking); it refuses to take a
+ * user's account below zero (insufficientFunds); then the transaction, its entries and the
+ * running balances are written in one statement (the entries and balances as CTEs of the
+ * transaction's insert).
  */
 export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: string; createdAt: Date }> {
   const plan = planPosting(posting.currency, posting.legs);
   if (!plan.ok) throw new Error(`Refusing a ${posting.kind} ledger transaction: ${plan.problem}`);
-  const { entries } = plan;
-  const ids = entries.map((e) => e.accountId);
-  await tx
+  const entries = [...plan.entries].sort((a, b) =>
+    a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0,
+  );
+  // A no-op update on conflict locks an existing account and returns it as it is.
+  const locked = await tx
     .insert(accounts)
     .values(
       entries.map((e) => ({
@@ -37,13 +41,8 @@ export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: s
         currency: e.account.currency,
       })),
     )
-    .onConflictDoNothing();
-  const locked = await tx
-    .select()
-    .from(accounts)
-    .where(inArray(accounts.id, ids))
-    .orderBy(asc(accounts.id))
-    .for('update');
+    .onConflictDoUpdate({ target: accounts.id, set: { id: sql`excluded.id` } })
+    .returning();
   const check = applyEntries(new Map(locked.map((a) => [a.id, a])), entries);
   if (!check.ok) {
     const whose = check.ownerId ? `of user ${check.ownerId} ` : '';
@@ -51,7 +50,23 @@ export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: s
   }
 
   const id = randomUUID();
-  const [written] = await tx
+  const rows = (values: SQL[]) => sql.join(values, sql`, `);
+  const written = tx
+    .$with('entries', {})
+    .as(
+      sql`insert into ${ledgerEntries} (transaction_id, account_id, currency, amount) values ${rows(
+        entries.map((e) => sql`(${id}::uuid, ${e.accountId}::uuid, ${posting.currency}, ${e.amount}::bigint)`),
+      )}`,
+    );
+  const moved = tx
+    .$with('balances', {})
+    .as(
+      sql`update ${accounts} as a set balance = a.balance + d.amount from (values ${rows(
+        entries.map((e) => sql`(${e.accountId}::uuid, ${e.amount}::bigint)`),
+      )}) as d(id, amount) where a.id = d.id`,
+    );
+  const [transaction] = await tx
+    .with(written, moved)
     .insert(ledgerTransactions)
     .values({
       id,
@@ -61,17 +76,5 @@ export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: s
       reference: posting.reference,
     })
     .returning({ createdAt: ledgerTransactions.createdAt });
-  await tx
-    .insert(ledgerEntries)
-    .values(
-      entries.map((e) => ({ transactionId: id, accountId: e.accountId, currency: posting.currency, amount: e.amount })),
-    );
-  const deltas = sql.join(
-    entries.map((e) => sql`(${e.accountId}::uuid, ${e.amount}::bigint)`),
-    sql`, `,
-  );
-  await tx.execute(
-    sql`update ${accounts} as a set balance = a.balance + d.amount from (values ${deltas}) as d(id, amount) where a.id = d.id`,
-  );
-  return { id, createdAt: written!.createdAt };
+  return { id, createdAt: transaction!.createdAt };
 }

@@ -2,7 +2,7 @@ import type { Handler } from '../../../shared/bus/bus.ts';
 import { joinOnePhase } from '../../../shared/db/two-phase/index.ts';
 import { payments } from '../contract.ts';
 import type { PaymentsDeps } from '../deps.ts';
-import { settleInTransaction } from './settle.ts';
+import { settleIn } from './settle.ts';
 
 /**
  * Settles a rental (fee to the owner, deposit back) inside the coordinator's one-phase
@@ -20,6 +20,6 @@ export const settleInSharedTransaction: Handler<typeof payments.ops.settleInShar
       'notInSharedTransaction',
       `Payments does not share transaction ${transactionId} (another process or database); settle with two-phase commit.`,
     );
-  const settled = await settleInTransaction(tx, capture);
+  const settled = await settleIn(tx, capture);
   return { authorizationId: settled.id, status: settled.status };
 };

@@ -9,20 +9,22 @@ import { runOnce } from './run-once.ts';
 export type SettlementInput = ParsedInputOf<typeof payments.ops.capturePayment>;
 
 /**
- * Settles a rental (capturePayment) inside a transaction the caller owns on the payments
- * database, e.g. the one a two-phase participant PREPAREs (its PreparedWork db). All of it
- * or none runs (a savepoint), so the caller's transaction stays usable when it fails; locks
- * on the operation key, the authorization and the accounts are held until the caller ends
- * it. Given a database handle outside any transaction, it runs in a transaction of its own.
+ * Settles a rental (capturePayment) in a transaction of its own on db, e.g. the one a
+ * two-phase participant PREPAREs (its PreparedWork db): all of it or none; locks on the
+ * operation key, the authorization and the accounts are held until that transaction ends.
  */
-export function settleInTransaction(tx: Tx | Db, input: SettlementInput): Promise<AuthorizationView> {
+export function settleInTransaction(db: Tx | Db, input: SettlementInput): Promise<AuthorizationView> {
+  return db.transaction((tx) => settleIn(tx, input));
+}
+
+/**
+ * Settles a rental inside a transaction the caller owns and ends (a one-phase settlement's
+ * shared transaction): a failure leaves it to be rolled back by the caller.
+ */
+export function settleIn(tx: Tx, input: SettlementInput): Promise<AuthorizationView> {
   const { operationId, ...params } = input;
-  return tx.transaction((savepoint) =>
-    runOnce(savepoint, { operationId, command: 'capturePayment', params }, async () => {
-      const row = await changeAuthorization(savepoint, input.authorizationId, 'capture', (auth) =>
-        planCapture(auth, params),
-      );
-      return { result: toAuthorization(row), authorizationId: row.id };
-    }),
-  );
+  return runOnce(tx, { operationId, command: 'capturePayment', params }, async () => {
+    const row = await changeAuthorization(tx, input.authorizationId, 'capture', (auth) => planCapture(auth, params));
+    return { result: toAuthorization(row), authorizationId: row.id };
+  });
 }

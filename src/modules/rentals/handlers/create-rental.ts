@@ -45,6 +45,7 @@ export const createRental: Handler<typeof rentals.ops.createRental, RentalsDeps>
   const { charges } = charged;
 
   const lease = { token: randomUUID(), ms: deps.settings.leaseMs };
+  const takenAt = Date.now();
   const { row, fresh } = await insertRental(
     deps.db,
     {
@@ -65,7 +66,10 @@ export const createRental: Handler<typeof rentals.ops.createRental, RentalsDeps>
     lease,
   );
   if (!fresh) return answerRetry(drive, row, input);
-  return outcomeOf(deps.db, await driveSaga({ ...drive, lease: { rentalId: row.id, ...lease } }));
+  return outcomeOf(
+    deps.db,
+    await driveSaga({ ...drive, lease: { rentalId: row.id, ...lease }, taken: { at: takenAt, rental: row, item } }),
+  );
 };
 
 /** The item, within one step's time; an unknown one is the rentals error. */

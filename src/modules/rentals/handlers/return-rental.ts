@@ -13,12 +13,13 @@ import type { RentalsDeps } from '../deps.ts';
 import { canReturn } from '../domain/access.ts';
 import { isNoAnswer } from '../domain/saga.ts';
 import type { SagaFaults } from '../saga/faults.ts';
-import type { RentalRow } from '../saga/saga-store.ts';
+import { loadSteps, type RentalRow } from '../saga/saga-store.ts';
 import { beginSettleStep, completeRental, failSettleStep, recordSettleFailure } from '../settlement/complete-rental.ts';
 import { mayShareTransaction, settleInOnePhase } from '../settlement/one-phase.ts';
 import { paymentsParticipant } from '../settlement/payments-participant.ts';
 import { RENTALS } from '../settlement/settlement.ts';
 import { detailsOf, findVisibleRental, viewerOf } from './find-rental.ts';
+import { toRentalDetails } from './rental-view.ts';
 
 /**
  * The item is back: settles the rental, rentals' share (the rental completed, rentalCompleted
@@ -37,7 +38,8 @@ export const returnRental: Handler<typeof rentals.ops.returnRental, RentalsDeps>
   if (!decision.ok) throw rentals.error(decision.reason, decision.problem);
   if (mayShareTransaction(bus)) {
     try {
-      if ((await settleInOnePhase(deps, bus, row, ctx)) === 'settled') return detailsOf(deps.db, row.id);
+      const settled = await settleInOnePhase(deps, bus, row, ctx);
+      if (settled !== 'notShared') return toRentalDetails(settled, await loadSteps(deps.db, row.id));
     } catch (error) {
       const now = await detailsOf(deps.db, row.id);
       if (now.status === 'completed') return now; // a concurrent return settled it

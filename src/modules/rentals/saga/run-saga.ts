@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RetryPolicy } from 'cockatiel';
 import type { Bus } from '../../../shared/bus/bus.ts';
 import type { CallContext } from '../../../shared/bus/context.ts';
 import { AppError } from '../../../shared/bus/errors.ts';
@@ -19,20 +20,23 @@ import {
   beginStep,
   claimLease,
   finishStep,
+  finishWithChanges,
   LeaseLost,
   loadRental,
   loadSteps,
   parkStep,
   releaseLease,
+  renewLease,
   stepLogOf,
-  updateRental,
+  updateHeld,
   type Lease,
+  type RentalChanges,
   type RentalRow,
   type StepKind,
   type StepOutcome,
   type StepRow,
-  type StepWrite,
 } from './saga-store.ts';
+import { NoAnswer, settleWithin, stepRetry, withinTimeout } from './step-policies.ts';
 import * as steps from './steps.ts';
 
 /** One drive of one saga by this process, holding its lease until giveUpAt. */
@@ -44,6 +48,12 @@ export interface SagaDrive {
   origin: { requestId: string; trace: TraceContext };
   /** When to stop and hand the saga to recovery (a request's deadline). */
   giveUpAt: number;
+  /**
+   * A rental its request just recorded, with the lease: the drive need not read it back (it has
+   * no steps yet), nor the item the request just read. at: when the lease was taken (before the
+   * statement was sent); without it the drive renews the lease before its first step.
+   */
+  taken?: { at: number; rental: RentalRow; item: steps.ItemToReserve };
 }
 
 /**
@@ -72,9 +82,6 @@ function stepErrorOf(error: unknown): StepError {
     detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const backoff = (attempt: number) => Math.min(2_000, 50 * 2 ** attempt);
 
 /**
  * Drives a rental's saga as far as it can: forward (check the item, hold fee + deposit,
@@ -124,17 +131,26 @@ class Driver {
   /** The rental and its steps as this drive last wrote (or first read) them. */
   private rental!: RentalRow;
   private readonly steps = new Map<string, StepRow>();
+  /** When the lease was last taken or renewed, as this process's clock saw it before the write. */
+  private leaseFrom = Number.NEGATIVE_INFINITY;
+  /** No write of the current step attempt has been made yet (its first one counts the attempt). */
+  private attemptFresh = true;
 
   async run(): Promise<SagaState> {
-    const { lease } = this.drive;
+    const { lease, taken } = this.drive;
     try {
-      const [rental, stepRows] = await Promise.all([
-        loadRental(this.db, lease.rentalId),
-        loadSteps(this.db, lease.rentalId),
-      ]);
-      if (!rental) throw new Error(`Rental ${lease.rentalId} vanished`);
-      this.rental = rental;
-      for (const step of stepRows) this.steps.set(step.name, step);
+      if (taken) {
+        this.rental = taken.rental;
+        this.leaseFrom = taken.at;
+      } else {
+        const [rental, stepRows] = await Promise.all([
+          loadRental(this.db, lease.rentalId),
+          loadSteps(this.db, lease.rentalId),
+        ]);
+        if (!rental) throw new Error(`Rental ${lease.rentalId} vanished`);
+        this.rental = rental;
+        for (const step of stepRows) this.steps.set(step.name, step);
+      }
       for (;;) {
         const { status } = this.rental;
         const log = stepLogOf([...this.steps.values()]);
@@ -144,13 +160,15 @@ class Driver {
             if ((await this.forward(plan.step)) === 'parked')
               return { rental: this.rental, steps: [...this.steps.values()].sort(byStart) };
           } else if (plan.kind === 'done')
-            this.rental = await updateRental(this.db, lease.rentalId, { status: 'active' });
+            this.rental = await this.held(() => updateHeld(this.db, lease, { status: 'active' }));
           else
-            this.rental = await updateRental(this.db, lease.rentalId, {
-              status: 'compensating',
-              failureCode: 'rentals.rentalFailed',
-              failureDetail: 'A step of the rental failed.',
-            });
+            this.rental = await this.held(() =>
+              updateHeld(this.db, lease, {
+                status: 'compensating',
+                failureCode: 'rentals.rentalFailed',
+                failureDetail: 'A step of the rental failed.',
+              }),
+            );
           continue;
         }
         if (status === 'compensating') {
@@ -176,23 +194,50 @@ class Driver {
     }
   }
 
-  /** Writes a step's start; the rental and step as written become the drive's. */
+  /**
+   * Writes a remote step's start, before its call; renews the lease first when less than half
+   * of it is left (a lease is at least twice a step's timeout, so the call and the write of its
+   * end fit in what is left).
+   */
   private async begin(step: string, kind: StepKind): Promise<void> {
-    this.took(await beginStep(this.db, this.drive.lease, step, kind));
+    const { lease } = this.drive;
+    if (Date.now() - this.leaseFrom > lease.ms / 2) this.rental = await this.held(() => renewLease(this.db, lease));
+    this.steps.set(step, await beginStep(this.db, lease, step, kind));
+    this.attemptFresh = false;
   }
 
-  /** Writes how a step ended, with its effect on the rental if any. */
+  /**
+   * Writes how a step ended, with its effect on the rental if any (which renews the lease): a
+   * change of the rental's columns in one statement with the step's end, an effect that does
+   * more (publishes an event) in one transaction with it.
+   */
   private async finish(
     step: string,
+    kind: StepKind,
     outcome: StepOutcome,
-    apply?: (tx: Tx, row: RentalRow) => Promise<RentalRow>,
+    effect?: RentalChanges | ((tx: Tx, lease: Lease) => Promise<RentalRow>),
   ): Promise<void> {
-    this.took(await finishStep(this.db, this.drive.lease, step, outcome, apply));
+    const { lease } = this.drive;
+    const started = Date.now();
+    const ended = { name: step, kind, newAttempt: this.attemptFresh };
+    this.attemptFresh = false;
+    const written =
+      effect === undefined || typeof effect === 'function'
+        ? await finishStep(this.db, lease, ended, outcome, effect && ((tx) => effect(tx, lease)))
+        : await finishWithChanges(this.db, lease, { ...ended, known: this.steps.get(step) }, outcome, effect);
+    if (written.rental) {
+      this.rental = written.rental;
+      this.leaseFrom = started;
+    }
+    this.steps.set(step, written.step);
   }
 
-  private took(written: StepWrite): void {
-    this.rental = written.rental;
-    this.steps.set(written.step.name, written.step);
+  /** A write that renews the lease: the lease runs from before it was sent. */
+  private async held(write: () => Promise<RentalRow>): Promise<RentalRow> {
+    const started = Date.now();
+    const row = await write();
+    this.leaseFrom = started;
+    return row;
   }
 
   /** The context of one step call: the origin's trace, no caller (a platform call), the step's deadline. */
@@ -206,31 +251,28 @@ class Driver {
   }
 
   /** Runs a call within the step timeout; a late call is remembered so nothing is undone under it. */
-  private async timed<T>(what: string, call: () => Promise<T>): Promise<T> {
-    const { stepTimeoutMs } = this.drive.deps.settings;
-    const attempt = Promise.resolve().then(call);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.inflight.add(attempt);
-        attempt.finally(() => this.inflight.delete(attempt)).catch(() => {});
-        reject(new AppError('rentals.stepTimedOut', 'timeout', `${what} did not finish within ${stepTimeoutMs} ms.`));
-      }, stepTimeoutMs);
+  private timed<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return withinTimeout(what, this.drive.deps.settings.stepTimeoutMs, call, (attempt) => {
+      this.inflight.add(attempt);
+      attempt.finally(() => this.inflight.delete(attempt)).catch(() => {});
     });
-    try {
-      return await Promise.race([attempt, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private async settleInflight(): Promise<void> {
-    if (this.inflight.size === 0) return;
-    await Promise.race([Promise.allSettled([...this.inflight]), sleep(this.drive.deps.settings.stepTimeoutMs)]);
+    if (this.inflight.size > 0) await settleWithin(this.drive.deps.settings.stepTimeoutMs, this.inflight);
   }
 
   private checkTime(): void {
     if (Date.now() >= this.drive.giveUpAt) throw new OutOfTime();
+  }
+
+  /** Runs a step's attempts under its retry policy; retries cut short by the drive's end are OutOfTime. */
+  private async retried(policy: RetryPolicy, attempt: (n: number) => Promise<void>): Promise<void> {
+    try {
+      await policy.execute(({ attempt: n }) => attempt(n));
+    } catch (error) {
+      throw error instanceof NoAnswer ? new OutOfTime() : error;
+    }
   }
 
   /**
@@ -238,72 +280,83 @@ class Driver {
    * is written as waiting and the lease set to run out at the start, so recovery (in any
    * process, after any restart) resumes the saga then: the durable timer. From the start on,
    * or when the owner records the pick-up (allowed from the start), the rental becomes active.
+   * A remote step's start is written before its call; a local one (confirm, hand over) is
+   * written once, with its effect. A step that got no answer is tried again (stepRetry).
    */
   private async forward(step: ForwardStep): Promise<'done' | 'parked'> {
-    const { deps, bus } = this.drive;
+    const { deps, giveUpAt } = this.drive;
     const { faults, settings } = deps;
     if (step === 'markItemInUse' && Date.now() < this.rental.periodFrom.getTime()) {
       this.checkTime();
-      this.took(await parkStep(this.db, this.drive.lease, step, this.rental.periodFrom));
+      const parked = await parkStep(this.db, this.drive.lease, step, this.rental.periodFrom);
+      this.rental = parked.rental;
+      this.steps.set(step, parked.step);
       return 'parked';
     }
     if (step === 'authorizePayment' && this.rental.totalAmount === 0) {
-      await this.begin(step, 'forward');
-      await this.finish(step, { status: 'skipped', result: { reason: 'nothing to hold' } });
+      this.attemptFresh = true;
+      await this.finish(step, 'forward', { status: 'skipped', result: { reason: 'nothing to hold' } });
       return 'done';
     }
-    for (let attempt = 1; ; attempt++) {
+    const local = step === 'confirmRental' || step === 'markItemInUse';
+    await this.retried(stepRetry(settings.stepAttempts, giveUpAt), async (attempt) => {
       this.checkTime();
-      await this.begin(step, 'forward');
+      this.attemptFresh = true;
+      if (!local) await this.begin(step, 'forward');
       const rental = this.rental;
       try {
         await faults.at(`before:${step}`, rental);
-        if (step === 'confirmRental' || step === 'markItemInUse') {
-          await this.finish(step, { status: 'succeeded' }, (tx, row) =>
-            step === 'confirmRental' ? this.confirm(tx, row) : handOver(tx, row),
+        if (local) {
+          await this.finish(
+            step,
+            'forward',
+            { status: 'succeeded' },
+            step === 'confirmRental' ? (tx, lease) => this.confirm(tx, lease, rental) : handOver(rental),
           );
           await faults.at(`after:${step}`, rental);
-          return 'done';
+          return;
         }
-        const call = step === 'reserveItem' ? steps.reserveItem : steps.authorizePayment;
-        const result = await this.timed(step, () => call(bus, rental, this.callContext()));
+        const result = await this.timed(step, () => this.call(step, rental));
         await faults.at(`after:${step}`, rental);
-        await this.finish(step, { status: 'succeeded', result }, this.forwardEffect(step, result));
-        return 'done';
+        await this.finish(step, 'forward', { status: 'succeeded', result }, this.forwardEffect(step, result));
       } catch (error) {
         if (error instanceof LeaseLost || error instanceof OutOfTime) throw error;
         const failure = stepErrorOf(error);
-        if (isNoAnswer(failure.kind) && attempt < settings.stepAttempts) {
-          await this.finish(step, { status: 'failed', error: failure });
-          await sleep(backoff(attempt));
-          continue;
+        if (isNoAnswer(failure.kind) && attempt < settings.stepAttempts - 1) {
+          await this.finish(step, 'forward', { status: 'failed', error: failure });
+          throw new NoAnswer(error);
         }
         const code = failureOf(step, failure);
         deps.log.info({ rentalId: rental.id, step, code: failure.code }, 'rental saga step failed; undoing the rental');
-        await this.finish(step, { status: 'failed', error: failure }, (tx) =>
-          updateRental(tx, rental.id, {
-            status: 'compensating',
-            failureCode: `rentals.${code}`,
-            failureDetail: failure.detail,
-          }),
+        await this.finish(
+          step,
+          'forward',
+          { status: 'failed', error: failure },
+          { status: 'compensating', failureCode: `rentals.${code}`, failureDetail: failure.detail },
         );
-        return 'done';
       }
-    }
+    });
+    return 'done';
+  }
+
+  /** A remote forward step's call; the item check uses the item its request just read, on the first drive. */
+  private call(step: 'reserveItem' | 'authorizePayment', rental: RentalRow): Promise<steps.StepResult> {
+    const { bus, taken } = this.drive;
+    if (step === 'authorizePayment') return steps.authorizePayment(bus, rental, this.callContext());
+    const item = taken?.item;
+    return item && this.steps.get(step)?.attempts === 1
+      ? Promise.resolve(steps.checkItem(item))
+      : steps.reserveItem(bus, rental, this.callContext());
   }
 
   /** What a forward step's success changes on the rental, if anything. */
-  private forwardEffect(
-    step: ForwardStep,
-    result: Record<string, unknown>,
-  ): ((tx: Tx, row: RentalRow) => Promise<RentalRow>) | undefined {
-    if (step === 'authorizePayment')
-      return (tx, row) => updateRental(tx, row.id, { authorizationId: String(result.authorizationId) });
+  private forwardEffect(step: ForwardStep, result: Record<string, unknown>): RentalChanges | undefined {
+    if (step === 'authorizePayment') return { authorizationId: String(result.authorizationId) };
     return undefined;
   }
 
-  private async confirm(tx: Tx, row: RentalRow): Promise<RentalRow> {
-    const confirmed = await updateRental(tx, row.id, { status: 'confirmed', confirmedAt: new Date() });
+  private async confirm(tx: Tx, lease: Lease, row: RentalRow): Promise<RentalRow> {
+    const confirmed = await updateHeld(tx, lease, { status: 'confirmed', confirmedAt: new Date() });
     await this.drive.deps.publish(tx, rentals.events.rentalConfirmed, rentalFactsOf(row), {
       aggregateId: row.id,
       ctx: this.callContext(),
@@ -311,43 +364,46 @@ class Driver {
     return confirmed;
   }
 
-  /** Runs one compensation until it succeeds (retrying calls that got no answer) or gets a clear "no". */
+  /**
+   * Runs one compensation until it succeeds (retrying calls that got no answer, until the
+   * drive's end) or gets a clear "no". The void's start is written before its call; the
+   * cancellation, local, once with its effect.
+   */
   private async compensate(step: CompensationStep): Promise<void> {
-    const { deps, bus } = this.drive;
-    for (let attempt = 1; ; attempt++) {
+    const { deps, bus, giveUpAt } = this.drive;
+    await this.retried(stepRetry(Number.POSITIVE_INFINITY, giveUpAt), async () => {
       this.checkTime();
-      await this.begin(step, 'compensation');
+      this.attemptFresh = true;
+      if (step === 'voidAuthorization') await this.begin(step, 'compensation');
       const rental = this.rental;
       try {
         await deps.faults.at(`before:${step}`, rental);
         if (step === 'cancelRental') {
-          await this.finish(step, { status: 'succeeded' }, (tx, row) => this.cancel(tx, row));
+          await this.finish(step, 'compensation', { status: 'succeeded' }, (tx, lease) =>
+            this.cancel(tx, lease, rental),
+          );
           await deps.faults.at(`after:${step}`, rental);
           return;
         }
         const result = await this.timed(step, () => steps.voidAuthorization(bus, rental, this.callContext()));
         await deps.faults.at(`after:${step}`, rental);
-        await this.finish(step, { status: 'succeeded', result });
-        return;
+        await this.finish(step, 'compensation', { status: 'succeeded', result });
       } catch (error) {
         if (error instanceof LeaseLost || error instanceof OutOfTime) throw error;
         const failure = stepErrorOf(error);
-        await this.finish(step, { status: 'failed', error: failure });
-        if (!isNoAnswer(failure.kind)) {
-          // A clear refusal will not change on retry: leave it for an operator and go on undoing.
-          deps.log.error(
-            { rentalId: rental.id, step, code: failure.code, detail: failure.detail },
-            'rental compensation refused; needs an operator',
-          );
-          return;
-        }
-        await sleep(Math.min(backoff(attempt), Math.max(0, this.drive.giveUpAt - Date.now())));
+        await this.finish(step, 'compensation', { status: 'failed', error: failure });
+        if (isNoAnswer(failure.kind)) throw new NoAnswer(error);
+        // A clear refusal will not change on retry: leave it for an operator and go on undoing.
+        deps.log.error(
+          { rentalId: rental.id, step, code: failure.code, detail: failure.detail },
+          'rental compensation refused; needs an operator',
+        );
       }
-    }
+    });
   }
 
-  private async cancel(tx: Tx, row: RentalRow): Promise<RentalRow> {
-    const cancelled = await updateRental(tx, row.id, { status: 'cancelled', cancelledAt: new Date() });
+  private async cancel(tx: Tx, lease: Lease, row: RentalRow): Promise<RentalRow> {
+    const cancelled = await updateHeld(tx, lease, { status: 'cancelled', cancelledAt: new Date() });
     if (row.confirmedAt) {
       await this.drive.deps.publish(tx, rentals.events.rentalCancelled, rentalFactsOf(row), {
         aggregateId: row.id,
@@ -359,8 +415,8 @@ class Driver {
 }
 
 /** The handover: the renter has the item, the rental is active. */
-function handOver(tx: Tx, row: RentalRow): Promise<RentalRow> {
-  return updateRental(tx, row.id, { status: 'active', handedOverAt: row.handedOverAt ?? new Date() });
+function handOver(row: RentalRow): RentalChanges {
+  return { status: 'active', handedOverAt: row.handedOverAt ?? new Date() };
 }
 
 /** Steps in the order they started (as loadSteps reads them). */

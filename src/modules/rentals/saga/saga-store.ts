@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../shared/db/database.ts';
 import { isUniqueViolation, sqlState } from '../../../shared/db/errors.ts';
 import { rentals } from '../contract.ts';
@@ -10,6 +10,8 @@ export type RentalRow = typeof rentalsTable.$inferSelect;
 export type NewRental = Omit<typeof rentalsTable.$inferInsert, 'leaseToken' | 'leaseExpiresAt' | 'status'>;
 export type StepRow = typeof sagaSteps.$inferSelect;
 export type StepKind = StepRow['kind'];
+/** A change of a rental's columns. */
+export type RentalChanges = Partial<typeof rentalsTable.$inferInsert>;
 
 /** The right to drive one rental's saga, until it runs out. */
 export interface Lease {
@@ -48,21 +50,31 @@ export async function insertRental(
   try {
     return await db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`rentals:item:${values.itemId}`}, 0))`);
-      const earlier = requestKey ? await findByRequestKey(tx, values.renterId, requestKey) : undefined;
-      if (earlier) return { row: earlier, fresh: false };
-      const [clash] = await tx
-        .select({ id: rentalsTable.id })
+      // One read: the renter's rental under this request key, else a rental holding part of the period.
+      const earlierFirst = requestKey
+        ? [sql`(${rentalsTable.renterId} = ${values.renterId} and ${rentalsTable.requestKey} = ${requestKey}) desc`]
+        : [];
+      const [found] = await tx
+        .select()
         .from(rentalsTable)
         .where(
-          and(
-            eq(rentalsTable.itemId, values.itemId),
-            inArray(rentalsTable.status, [...HOLDING_STATUSES]),
-            lt(rentalsTable.periodFrom, values.periodTo),
-            gt(rentalsTable.periodTo, values.periodFrom),
+          or(
+            requestKey
+              ? and(eq(rentalsTable.renterId, values.renterId), eq(rentalsTable.requestKey, requestKey))
+              : undefined,
+            and(
+              eq(rentalsTable.itemId, values.itemId),
+              inArray(rentalsTable.status, [...HOLDING_STATUSES]),
+              lt(rentalsTable.periodFrom, values.periodTo),
+              gt(rentalsTable.periodTo, values.periodFrom),
+            ),
           ),
         )
+        .orderBy(...earlierFirst)
         .limit(1);
-      if (clash) throw taken();
+      if (found && requestKey && found.renterId === values.renterId && found.requestKey === requestKey)
+        return { row: found, fresh: false };
+      if (found) throw taken();
       const [row] = await tx
         .insert(rentalsTable)
         .values({ ...values, status: 'requested', leaseToken: lease.token, leaseExpiresAt: expiresIn(lease.ms) })
@@ -112,7 +124,7 @@ export function stepLogOf(steps: readonly StepRow[]): StepLog {
 }
 
 /** Renews the lease (compare-and-set on the token); throws LeaseLost when another process holds it. */
-async function renew(tx: Db | Tx, lease: Lease): Promise<RentalRow> {
+export async function renewLease(tx: Db | Tx, lease: Lease): Promise<RentalRow> {
   const [row] = await tx
     .update(rentalsTable)
     .set({ leaseExpiresAt: expiresIn(lease.ms) })
@@ -168,16 +180,38 @@ export interface StepWrite {
   step: StepRow;
 }
 
+/** The lease's holder (the drive with this token): the condition of every step-log write. */
+function held(lease: Lease) {
+  return sql`exists (select 1 from ${rentalsTable} where ${rentalsTable.id} = ${lease.rentalId} and ${rentalsTable.leaseToken} = ${lease.token})`;
+}
+
 /**
- * Writes that a step is starting (attempt n), renewing the lease; durable before the step's
- * call is made. No transaction: once the lease is renewed no other process can take the saga
- * over for a lease's length, which covers this write as it covers the call that follows.
+ * Writes that a step is starting (attempt n); durable before the step's call is made. One
+ * statement, fenced by the lease (throws LeaseLost when another process holds it); the lease
+ * itself is renewed by the writes that change the rental, and by renewLease when it nears its end.
  */
-export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKind): Promise<StepWrite> {
-  const rental = await renew(db, lease);
+export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKind): Promise<StepRow> {
   const [step] = await db
     .insert(sagaSteps)
-    .values({ rentalId: lease.rentalId, name, kind, status: 'started' })
+    .select(
+      db
+        .select({
+          rentalId: sql`${lease.rentalId}::uuid`.as('rental_id'),
+          name: sql`${name}`.as('name'),
+          kind: sql`${kind}`.as('kind'),
+          status: sql`'started'`.as('status'),
+          attempts: sql`1`.as('attempts'),
+          errorCode: sql`null`.as('error_code'),
+          errorKind: sql`null`.as('error_kind'),
+          errorDetail: sql`null`.as('error_detail'),
+          result: sql`null::jsonb`.as('result'),
+          startedAt: sql`now()`.as('started_at'),
+          updatedAt: sql`now()`.as('updated_at'),
+          finishedAt: sql`null::timestamptz`.as('finished_at'),
+        })
+        .from(sql`(select 1) as one`)
+        .where(held(lease)),
+    )
     .onConflictDoUpdate({
       target: [sagaSteps.rentalId, sagaSteps.name],
       set: {
@@ -191,7 +225,8 @@ export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKi
       },
     })
     .returning();
-  return { rental, step: step! };
+  if (!step) throw new LeaseLost(lease.rentalId);
+  return step;
 }
 
 /**
@@ -200,7 +235,7 @@ export async function beginStep(db: Db, lease: Lease, name: string, kind: StepKi
  */
 export async function parkStep(db: Db, lease: Lease, name: string, until: Date): Promise<StepWrite> {
   return db.transaction(async (tx) => {
-    await renew(tx, lease);
+    const rental = await updateHeld(tx, lease, { leaseExpiresAt: until });
     const [step] = await tx
       .insert(sagaSteps)
       .values({
@@ -223,12 +258,6 @@ export async function parkStep(db: Db, lease: Lease, name: string, until: Date):
         },
       })
       .returning();
-    const [rental] = await tx
-      .update(rentalsTable)
-      .set({ leaseExpiresAt: until })
-      .where(and(eq(rentalsTable.id, lease.rentalId), eq(rentalsTable.leaseToken, lease.token)))
-      .returning();
-    if (!rental) throw new LeaseLost(lease.rentalId);
     return { rental, step: step! };
   });
 }
@@ -241,40 +270,137 @@ export interface StepOutcome {
 }
 
 /**
- * Writes how a step ended and, in the same transaction, its effect on the rental (apply, which
- * returns the rental as it changed it): status changes and their events commit with the
- * step's record, or not at all. Without an effect it is one write after the lease's renewal,
- * like beginStep.
+ * Writes how a step ended, fenced by the lease, and, in the same transaction, its effect on the
+ * rental (apply, which returns the rental as it changed it, through updateHeld: fenced too, and
+ * renewing the lease): status changes and their events commit with the step's record, or not at
+ * all. Without an effect it is one statement. The step's row is written whether or not its start
+ * was (a local step, which has no call to guard, is written once, when it ends: newAttempt, the
+ * attempt's first write, counts it).
  */
 export async function finishStep(
   db: Db,
   lease: Lease,
-  name: string,
+  step: EndedStep,
   outcome: StepOutcome,
-  apply?: (tx: Tx, row: RentalRow) => Promise<RentalRow>,
-): Promise<StepWrite> {
-  const record = async (q: Db | Tx): Promise<StepWrite> => {
-    const rental = await renew(q, lease);
-    const [step] = await q
-      .update(sagaSteps)
-      .set({
-        status: outcome.status,
-        errorCode: outcome.error?.code ?? null,
-        errorKind: outcome.error?.kind ?? null,
-        errorDetail: outcome.error?.detail.slice(0, 2000) ?? null,
-        result: outcome.result ?? null,
-        finishedAt: sql`now()`,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(sagaSteps.rentalId, lease.rentalId), eq(sagaSteps.name, name)))
-      .returning();
-    return { rental, step: step! };
+  apply?: (tx: Tx) => Promise<RentalRow>,
+): Promise<{ rental?: RentalRow; step: StepRow }> {
+  const record = async (q: Db | Tx, fenced: boolean): Promise<StepRow> => {
+    const [written] = await endWrite(q, lease, step, outcome, fenced ? held(lease) : sql`true`).returning();
+    if (!written) throw new LeaseLost(lease.rentalId);
+    return written;
   };
-  if (!apply) return record(db);
+  if (!apply) return { step: await record(db, true) };
   return db.transaction(async (tx) => {
-    const written = await record(tx);
-    return { rental: await apply(tx, written.rental), step: written.step };
+    // The effect goes first: its fenced update is the lease check, and it renews the lease.
+    const rental = await apply(tx);
+    return { rental, step: await record(tx, false) };
   });
+}
+
+/**
+ * Writes how a step ended and its effect, a change of the rental's columns (renewing the
+ * lease), in ONE statement: the step's write is a CTE of the rental's update, both fenced by
+ * the lease in the statement's one snapshot. The step's row is not read back: written with
+ * this process's clock, it is what `known` (the row as the drive has it, if any) becomes.
+ */
+export async function finishWithChanges(
+  db: Db,
+  lease: Lease,
+  step: EndedStep & { known: StepRow | undefined },
+  outcome: StepOutcome,
+  changes: RentalChanges,
+): Promise<{ rental: RentalRow; step: StepRow }> {
+  const at = new Date();
+  const ended = endedColumns(outcome);
+  const { known } = step;
+  const row: StepRow = {
+    rentalId: lease.rentalId,
+    name: step.name,
+    kind: known?.kind ?? step.kind,
+    ...ended,
+    attempts: known ? known.attempts + (step.newAttempt ? 1 : 0) : 1,
+    startedAt: known?.startedAt ?? at,
+    updatedAt: at,
+    finishedAt: at,
+  };
+  const written = db.$with('step', {}).as(endWrite(db, lease, step, outcome, held(lease), at).getSQL());
+  const [rental] = await db
+    .with(written)
+    .update(rentalsTable)
+    .set({ leaseExpiresAt: expiresIn(lease.ms), updatedAt: sql`now()`, ...changes })
+    .where(and(eq(rentalsTable.id, lease.rentalId), eq(rentalsTable.leaseToken, lease.token)))
+    .returning();
+  if (!rental) throw new LeaseLost(lease.rentalId);
+  return { rental, step: row };
+}
+
+/** A step whose end is written: newAttempt when it is the attempt's first write (a local step's). */
+export interface EndedStep {
+  name: string;
+  kind: StepKind;
+  newAttempt: boolean;
+}
+
+function endedColumns(outcome: StepOutcome) {
+  return {
+    status: outcome.status,
+    errorCode: outcome.error?.code ?? null,
+    errorKind: outcome.error?.kind ?? null,
+    errorDetail: outcome.error?.detail.slice(0, 2000) ?? null,
+    result: outcome.result ?? null,
+  };
+}
+
+/** The upsert of a step's end, on condition `when`; timestamps from the database, or `at`. */
+function endWrite(q: Db | Tx, lease: Lease, step: EndedStep, outcome: StepOutcome, when: SQL, at?: Date) {
+  const ended = endedColumns(outcome);
+  const time = at ? sql`${at.toISOString()}::timestamptz` : sql`now()`;
+  return q
+    .insert(sagaSteps)
+    .select(
+      q
+        .select({
+          rentalId: sql`${lease.rentalId}::uuid`.as('rental_id'),
+          name: sql`${step.name}`.as('name'),
+          kind: sql`${step.kind}`.as('kind'),
+          status: sql`${ended.status}`.as('status'),
+          attempts: sql`1`.as('attempts'),
+          errorCode: sql`${ended.errorCode}`.as('error_code'),
+          errorKind: sql`${ended.errorKind}`.as('error_kind'),
+          errorDetail: sql`${ended.errorDetail}`.as('error_detail'),
+          result: sql`${ended.result === null ? null : JSON.stringify(ended.result)}::jsonb`.as('result'),
+          startedAt: time.as('started_at'),
+          updatedAt: time.as('updated_at'),
+          finishedAt: time.as('finished_at'),
+        })
+        .from(sql`(select 1) as one`)
+        .where(when),
+    )
+    .onConflictDoUpdate({
+      target: [sagaSteps.rentalId, sagaSteps.name],
+      set: {
+        ...ended,
+        // A step whose start was not written (a local one) counts its attempts here.
+        attempts: step.newAttempt ? sql`${sagaSteps.attempts} + 1` : sagaSteps.attempts,
+        finishedAt: time,
+        updatedAt: time,
+      },
+    });
+}
+
+/** Changes the rental as the holder of its lease (renewing it); throws LeaseLost when another process holds it. */
+export async function updateHeld(
+  tx: Db | Tx,
+  lease: Lease,
+  changes: Partial<typeof rentalsTable.$inferInsert>,
+): Promise<RentalRow> {
+  const [row] = await tx
+    .update(rentalsTable)
+    .set({ leaseExpiresAt: expiresIn(lease.ms), updatedAt: sql`now()`, ...changes })
+    .where(and(eq(rentalsTable.id, lease.rentalId), eq(rentalsTable.leaseToken, lease.token)))
+    .returning();
+  if (!row) throw new LeaseLost(lease.rentalId);
+  return row;
 }
 
 /** Changes a rental's columns (inside a step's transaction, as a rule); returns the rental as changed. */

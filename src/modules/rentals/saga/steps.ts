@@ -26,13 +26,15 @@ function authorize(bus: Bus, rental: RentalRow, ctx: CallContext) {
   );
 }
 
-/**
- * Forward: the item can still be rented (listed: not unlisted or retired since the request was
- * checked). The period itself is held by the rental's row (the exclusion constraint), so nothing
- * changes on the item.
- */
-export async function reserveItem(bus: Bus, rental: RentalRow, ctx: CallContext): Promise<StepResult> {
-  const item = await bus.call(inventory.ops.getItem, { id: rental.itemId }, ctx);
+/** What the item check needs of an item. */
+export interface ItemToReserve {
+  id: string;
+  status: string;
+  version: number;
+}
+
+/** The item can still be rented: listed, not unlisted or retired since the request was checked. */
+export function checkItem(item: ItemToReserve): StepResult {
   if (item.status === 'retired')
     throw new AppError(
       'inventory.itemRetired',
@@ -42,6 +44,14 @@ export async function reserveItem(bus: Bus, rental: RentalRow, ctx: CallContext)
   if (item.status === 'unlisted')
     throw new AppError('inventory.itemUnlisted', 'conflict', `Item ${item.id} is unlisted and takes no new bookings.`);
   return { itemVersion: item.version };
+}
+
+/**
+ * Forward: the item can still be rented, as inventory has it now. The period itself is held by
+ * the rental's row (the exclusion constraint), so nothing changes on the item.
+ */
+export async function reserveItem(bus: Bus, rental: RentalRow, ctx: CallContext): Promise<StepResult> {
+  return checkItem(await bus.call(inventory.ops.getItem, { id: rental.itemId }, ctx));
 }
 
 /** Forward: holds fee + deposit in the renter's wallet. */

@@ -7,6 +7,7 @@ import type { Publish } from '../../../shared/events/publish.ts';
 import { rentals } from '../contract.ts';
 import { rentalsTable, sagaSteps } from '../db/schema.ts';
 import { rentalFactsOf } from '../handlers/rental-view.ts';
+import type { RentalRow } from '../saga/saga-store.ts';
 
 /**
  * rentals' share of a settlement, in the caller's transaction: the rental goes from active to
@@ -21,7 +22,7 @@ export async function completeIn(
   publish: Publish,
   ctx: CallContext,
   options: { notify: boolean },
-): Promise<void> {
+): Promise<RentalRow> {
   const [row] = await tx
     .update(rentalsTable)
     .set({ status: 'completed', completedAt: sql`now()`, updatedAt: sql`now()` })
@@ -49,6 +50,7 @@ export async function completeIn(
     ctx,
     notify: options.notify,
   });
+  return row;
 }
 
 /** rentals' share of a two-phase settlement, run in the transaction that gets PREPAREd. */

@@ -18,20 +18,20 @@ export function mayShareTransaction(bus: Bus): boolean {
  * Settles a rental in ONE local transaction on rentals' database, which payments joins when
  * it lives in the same database and process (the one-phase optimisation): the rental
  * completed, rentalCompleted in the outbox, the fee to the owner and the deposit back, all
- * committed together or not at all. Answers 'notShared' (nothing changed) when payments
- * cannot join, so the caller settles with two-phase commit instead.
+ * committed together or not at all; answers the completed rental. Answers 'notShared'
+ * (nothing changed) when payments cannot join, so the caller settles with two-phase commit instead.
  */
 export async function settleInOnePhase(
   deps: RentalsDeps,
   bus: Bus,
   row: RentalRow,
   ctx: CallContext,
-): Promise<'settled' | 'notShared'> {
+): Promise<RentalRow | 'notShared'> {
   const transactionId = `rentals:settle:${row.id}:${randomUUID()}`;
   const { authorizationId } = row;
   try {
-    await runOnePhase(deps.db, transactionId, async (tx) => {
-      await completeIn(tx, row.id, deps.publish, ctx, { notify: true });
+    return await runOnePhase(deps.db, transactionId, async (tx) => {
+      const completed = await completeIn(tx, row.id, deps.publish, ctx, { notify: true });
       if (authorizationId) {
         await bus.call(
           payments.ops.settleInSharedTransaction,
@@ -48,8 +48,8 @@ export async function settleInOnePhase(
         );
       }
       await deps.faults.at('settle:before-commit', row);
+      return completed;
     });
-    return 'settled';
   } catch (error) {
     if (error instanceof AppError && error.code === 'payments.notInSharedTransaction') return 'notShared';
     throw error;

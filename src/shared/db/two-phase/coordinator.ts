@@ -1,6 +1,7 @@
 import { and, asc, eq, lte, ne, type SQL, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Logger } from '../../observability/logger.ts';
+import { backoffRetry, within } from '../../resilience/bounded.ts';
 import type { Db } from '../database.ts';
 import { TwoPhaseError, TwoPhaseInDoubt, TwoPhaseInvalidGid, TwoPhasePrepareTimeout } from './errors.ts';
 import { assertTwoPhaseName, formatGid, newTransactionId, parseGid } from './gid.ts';
@@ -164,14 +165,13 @@ export function createTwoPhaseCoordinator(options: CoordinatorOptions): TwoPhase
             error: new TwoPhaseError('twoPhaseNoFinisher', `No finisher for participant ${logged.name}.`),
           };
         const vote = logged.xid ? { xid: logged.xid } : undefined;
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await participant[kind](gidOf(id, logged.name), vote);
-            return undefined;
-          } catch (error) {
-            if (Date.now() + backoff(attempt) >= until) return { participant: logged.name, error };
-            await sleep(backoff(attempt));
-          }
+        try {
+          await backoffRetry({ handle: () => true, initialMs: 50, maxMs: 1_000, deadline: until }).execute(() =>
+            participant[kind](gidOf(id, logged.name), vote),
+          );
+          return undefined;
+        } catch (error) {
+          return { participant: logged.name, error };
         }
       }),
     );
@@ -391,24 +391,22 @@ type Settled =
   | { ok: false; error: unknown; late?: Promise<PrepareVote | void> };
 
 /** A participant's prepare, bounded by timeoutMs; a timed-out prepare is handed back as `late`. */
-function settle(participant: TwoPhaseParticipant, gid: string, timeoutMs: number): Promise<Settled> {
-  const attempt = Promise.resolve().then(() => participant.prepare(gid));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Settled>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ ok: false, error: new TwoPhasePrepareTimeout(participant.name, timeoutMs), late: attempt }),
+async function settle(participant: TwoPhaseParticipant, gid: string, timeoutMs: number): Promise<Settled> {
+  let late: Promise<PrepareVote | void> | undefined;
+  try {
+    const vote = await within(
       timeoutMs,
+      () => participant.prepare(gid),
+      (attempt) => {
+        late = attempt;
+        return new TwoPhasePrepareTimeout(participant.name, timeoutMs);
+      },
     );
-  });
-  const outcome = attempt.then(
-    (vote): Settled => ({ ok: true, vote }),
-    (error: unknown): Settled => ({ ok: false, error }),
-  );
-  return Promise.race([outcome, timeout]).finally(() => clearTimeout(timer));
+    return { ok: true, vote };
+  } catch (error) {
+    return late ? { ok: false, error, late } : { ok: false, error };
+  }
 }
-
-const backoff = (attempt: number) => Math.min(1_000, 50 * 2 ** attempt);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
