@@ -19,7 +19,7 @@ import { openIdempotencyStore } from './idempotency-store.ts';
 import { edgeRateLimits } from './rate-limits.ts';
 
 /** Version of the public API document: governs the routes no contract owns (contracts:check). */
-export const PUBLIC_API_VERSION = '1.0.0';
+export const PUBLIC_API_VERSION = '2.0.0';
 
 /** The public HTTP API of every module, with its OpenAPI document and docs. */
 export function createPublicApi(options: {

@@ -47,6 +47,7 @@ const money = z.object({ amount: z.int(), currency: z.string() });
 export const analytics = defineContract({
   name: 'analytics',
   version: 1,
+  minor: 1,
   errors: {
     notAdmin: 'forbidden',
     runInProgress: 'conflict',

@@ -80,7 +80,8 @@ const rebuildStatusSchema = z
 
 export const catalog = defineContract({
   name: 'catalog',
-  version: 1,
+  // 2.0: listing statuses in search (listed / unlisted / retired); search reads an optional bearer token.
+  version: 2,
   errors: {
     invalidCursor: 'invalid',
     invalidPriceRange: 'invalid',

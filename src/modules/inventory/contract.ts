@@ -122,8 +122,9 @@ const statusChange = z.strictObject({ id: z.uuid(), ifMatch });
 
 export const inventory = defineContract({
   name: 'inventory',
-  version: 1,
-  minor: 1,
+  // 2.0: an item's status is its listing status (listed / unlisted / retired), no longer available / reserved / in_use.
+  version: 2,
+  minor: 0,
   errors: {
     itemNotFound: 'not_found',
     notOwner: 'forbidden',

@@ -99,6 +99,7 @@ const rentalFacts = z.object({
 export const rentals = defineContract({
   name: 'rentals',
   version: 1,
+  minor: 1,
   errors: {
     rentalNotFound: 'not_found',
     itemNotFound: 'not_found',
