@@ -107,7 +107,13 @@ describe('contracts:check', () => {
           input: (ops.listItems!.input as z.ZodObject).extend({ region: z.string().optional() }),
         },
         getItem: { ...ops.getItem!, output: itemSchema.extend({ rating: z.number() }) },
-        countItems: { kind: 'query', summary: 'Count items', input: z.object({}), output: z.int() } as OpSpec,
+        countItems: {
+          kind: 'query',
+          internal: true,
+          summary: 'Count items',
+          input: z.object({}),
+          output: z.int(),
+        } as OpSpec,
       },
     };
     const same = inventoryCopy(MAJOR, MINOR, additive);
