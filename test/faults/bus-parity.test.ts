@@ -129,7 +129,7 @@ describe('bus parity: in-process handlers and the HTTP transport give the same r
     const reply = await internalCall(
       services.process('inventory').url,
       'inventory.createItem',
-      { input: invalid, contractVersion: 1, caller: ctx.caller },
+      { input: invalid, contractVersion: inventory.version, caller: ctx.caller },
       `Bearer ${token}`,
     );
     assert.equal(reply.status, 400);

@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
+import { inventory } from '../../src/modules/inventory/contract.ts';
 import { serviceCredentials } from '../../src/shared/bus/service-credentials.ts';
 import { apiClient } from '../support/api-client.ts';
 import {
@@ -499,12 +500,12 @@ describe('identity and one inventory instance', () => {
         ['valid token, wrong scheme', `Basic ${await valid.token()}`],
         ["an end user's access token", `Bearer ${user.accessToken}`],
       ];
-      const createInput = { input: listing('smuggled'), contractVersion: 1, caller: owner };
+      const createInput = { input: listing('smuggled'), contractVersion: inventory.version, caller: owner };
       for (const [what, authorization] of refused) {
         const read = await internalCall(
           serviceUrl,
           'inventory.getItem',
-          { input: { id: randomUUID() }, contractVersion: 1 },
+          { input: { id: randomUUID() }, contractVersion: inventory.version },
           authorization,
         );
         assert.equal(read.status, 401, `${what}: ${read.status} ${JSON.stringify(read.body)}`);
@@ -517,7 +518,7 @@ describe('identity and one inventory instance', () => {
       const listed = await internalCall(
         serviceUrl,
         'inventory.listItems',
-        { input: { ownerId: OWNER }, contractVersion: 1 },
+        { input: { ownerId: OWNER }, contractVersion: inventory.version },
         `Bearer ${await valid.token()}`,
       );
       assert.equal(listed.status, 200, JSON.stringify(listed.body));
@@ -529,7 +530,7 @@ describe('identity and one inventory instance', () => {
       const created = await internalCall(
         serviceUrl,
         'inventory.createItem',
-        { input: listing('via the internal bus'), contractVersion: 1, caller: owner },
+        { input: listing('via the internal bus'), contractVersion: inventory.version, caller: owner },
         authorization,
       );
       assert.equal(created.status, 200, JSON.stringify(created.body));
@@ -537,7 +538,7 @@ describe('identity and one inventory instance', () => {
       const read = await internalCall(
         serviceUrl,
         'inventory.getItem',
-        { input: { id: created.body.output.id }, contractVersion: 1 },
+        { input: { id: created.body.output.id }, contractVersion: inventory.version },
         authorization,
       );
       assert.equal(read.status, 200);
@@ -550,7 +551,7 @@ describe('identity and one inventory instance', () => {
       const missing = await internalCall(
         serviceUrl,
         'inventory.getItem',
-        { input: { id: randomUUID() }, contractVersion: 1 },
+        { input: { id: randomUUID() }, contractVersion: inventory.version },
         authorization,
       );
       assert.equal(missing.status, 404, 'the internal reply status mirrors the error kind');
@@ -565,7 +566,7 @@ describe('identity and one inventory instance', () => {
             const r = await internalCall(
               topology.gatewayUrl,
               op,
-              { input: { id: randomUUID() }, contractVersion: 1 },
+              { input: { id: randomUUID() }, contractVersion: inventory.version },
               auth,
               method,
             );

@@ -419,6 +419,17 @@ describe('payments (bus, PostgreSQL)', () => {
   });
 
   describe('concurrency', () => {
+    test('concurrent first top-ups of new wallets all land (accounts created on first use)', async () => {
+      for (let round = 0; round < 20; round++) {
+        const users = [randomUUID(), randomUUID()];
+        const results = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) => topUp(users[i % 2]!, 100 + i, i % 4 < 2 ? 'USD' : 'EUR')),
+        );
+        const failed = results.filter((r) => r.status === 'rejected');
+        assert.deepEqual(failed, [], `round ${round}`);
+      }
+    });
+
     test('concurrent authorizations never overdraw: exactly as many as the money covers succeed', async () => {
       const payer = await funded(1_000);
       const results = await Promise.allSettled(Array.from({ length: 25 }, () => authorize(payer, 100)));
