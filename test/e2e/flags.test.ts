@@ -4,33 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startSplitTopology } from '../../scripts/split-topology.ts';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
-import { testDeploymentEnv, testServers } from '../support/env.ts';
 import { eventually } from '../support/eventually.ts';
-import { createDatabase, freePort } from '../support/services.ts';
-import { startTopology, topologies, type TopologyName } from '../support/topology.ts';
+import { startTopology, type Topology, topologies } from '../support/topology.ts';
 
 /** The services a search by a signed-in user touches: split mode with just those (a lighter start). */
-const SEARCH_LAYOUT = [
-  { name: 'identity', modules: 'identity' },
-  { name: 'inventory', modules: 'inventory' },
-  { name: 'catalog', modules: 'catalog' },
-];
-
-async function start(name: TopologyName, extraEnv: Record<string, string>) {
-  if (name === 'monolith') return startTopology(name, extraEnv);
-  const { pgUrl, redisUrl } = testServers();
-  const env = {
-    ...testDeploymentEnv(),
-    DATABASE_URL: await createDatabase(pgUrl),
-    REDIS_URL: redisUrl,
-    LOG_LEVEL: 'warn',
-    ...extraEnv,
-  };
-  const split = await startSplitTopology({ env, gatewayPort: await freePort(), layout: SEARCH_LAYOUT });
-  return { baseUrl: split.gatewayUrl, stop: split.stop };
-}
+const SEARCH_MODULES = ['identity', 'inventory', 'catalog'];
 
 type Page = { items: { id: string; dailyPrice: { amount: number } }[]; sort: string };
 
@@ -54,7 +33,7 @@ for (const name of topologies) {
     const dir = mkdtempSync(join(tmpdir(), 'shareloop-flags-e2e-'));
     const flagsFile = join(dir, 'flags.json');
     const category = `flags-${randomUUID().slice(0, 8)}`;
-    let topology: Awaited<ReturnType<typeof start>>;
+    let topology: Topology;
     let api: ReturnType<typeof apiClient>;
     const prices = [900, 300, 600];
 
@@ -63,7 +42,7 @@ for (const name of topologies) {
 
     before(async () => {
       writeFileSync(flagsFile, browseOrderFile([]));
-      topology = await start(name, { FLAGS_FILE: flagsFile });
+      topology = await startTopology(name, { FLAGS_FILE: flagsFile }, SEARCH_MODULES);
       api = apiClient(topology.baseUrl);
       const owner = await eventually('the deployment to accept registrations', async () =>
         api.newUser('owner').catch(() => undefined),

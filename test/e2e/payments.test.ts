@@ -10,13 +10,10 @@ import { parseConfig } from '../../src/shared/config/config.ts';
 import { statusOfKind } from '../../src/shared/http/problem.ts';
 import { hostModules, type Host } from '../../src/shared/modules/platform.ts';
 import { createLogger } from '../../src/shared/observability/logger.ts';
-import { startSplitTopology } from '../../scripts/split-topology.ts';
 import { apiClient, type ApiResponse } from '../support/api-client.ts';
-import { testDeploymentEnv, testServers } from '../support/env.ts';
 import { failsWith } from '../support/fails-with.ts';
 import { documentedOperations } from '../support/openapi-operations.ts';
 import { assertLeakFreeProblem } from '../support/problem-assertions.ts';
-import { createDatabase, freePort } from '../support/services.ts';
 import { startTopology, topologies, type Topology, type TopologyName } from '../support/topology.ts';
 import { startTogether } from '../support/start-together.ts';
 
@@ -59,27 +56,11 @@ function fieldPaths(response: ApiResponse): string[] {
 
 /**
  * A deployment whose payment provider fails every charge. Split, it runs only the services
- * these tests reach (identity, payments) behind the gateway, started as startTopology
- * starts its services: a second full split topology would double this file's start-up.
+ * these tests reach (identity, payments) behind the gateway: a second full split topology
+ * would double this file's start-up.
  */
-async function startProviderDown(name: TopologyName): Promise<Topology> {
-  const extraEnv = { PAYMENT_PROVIDER_FAILURE_RATE: '1' };
-  if (name === 'monolith') return startTopology(name, extraEnv);
-  const { pgUrl, redisUrl } = testServers();
-  const env = {
-    ...testDeploymentEnv(),
-    DATABASE_URL: await createDatabase(pgUrl),
-    REDIS_URL: redisUrl,
-    LOG_LEVEL: 'warn',
-    ...extraEnv,
-  };
-  const layout = [
-    { name: 'identity', modules: 'identity' },
-    { name: 'payments', modules: 'payments' },
-  ];
-  const split = await startSplitTopology({ env, gatewayPort: await freePort(), layout });
-  return { name, baseUrl: split.gatewayUrl, env, stop: split.stop };
-}
+const startProviderDown = (name: TopologyName) =>
+  startTopology(name, { PAYMENT_PROVIDER_FAILURE_RATE: '1' }, ['identity', 'payments']);
 
 interface Member {
   id: string;

@@ -4,10 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startSplitTopology } from '../../scripts/split-topology.ts';
 import { apiClient } from '../support/api-client.ts';
-import { testDeploymentEnv, testServers } from '../support/env.ts';
-import { createDatabase, freePort } from '../support/services.ts';
 import { startTopology, type Topology, topologies } from '../support/topology.ts';
 
 const BUILD = { SHARELOOP_VERSION: '1.4.2', SHARELOOP_COMMIT: 'abc1234' };
@@ -20,31 +17,12 @@ const listing = (title: string, category: string) => ({
   condition: 'good',
 });
 
-/** The monolith, or a gateway before the two services these routes need (lighter than the whole split). */
-async function start(name: (typeof topologies)[number]): Promise<{ baseUrl: string; stop(): Promise<void> }> {
-  if (name === 'monolith') return startTopology(name, BUILD);
-  const { pgUrl, redisUrl } = testServers();
-  const env = {
-    ...testDeploymentEnv(),
-    DATABASE_URL: await createDatabase(pgUrl),
-    REDIS_URL: redisUrl,
-    LOG_LEVEL: 'warn',
-    ...BUILD,
-  };
-  const layout = [
-    { name: 'identity', modules: 'identity' },
-    { name: 'inventory', modules: 'inventory' },
-  ];
-  const split = await startSplitTopology({ env, gatewayPort: await freePort(), layout });
-  return { baseUrl: split.gatewayUrl, stop: split.stop };
-}
-
 for (const name of topologies) {
   describe(`versions (${name})`, () => {
     let topology: Pick<Topology, 'baseUrl' | 'stop'>;
     let api: ReturnType<typeof apiClient>;
     before(async () => {
-      topology = await start(name);
+      topology = await startTopology(name, BUILD, ['identity', 'inventory']);
       api = apiClient(topology.baseUrl);
     });
     after(async () => {
