@@ -99,8 +99,21 @@ export class OutboxRelay {
     return rows.length > 0;
   }
 
-  /** Sends batches until a batch comes back short of the batch size (the outbox is drained of rows this relay may take). */
-  async drain(): Promise<void> {
+  /** The drain under way: drains of one relay run one after another. */
+  private draining: Promise<void> = Promise.resolve();
+
+  /**
+   * Sends batches until a batch comes back short of the batch size (the outbox is drained of
+   * rows this relay may take). A drain asked for while one runs follows it, so it resolves only
+   * once what was committed before the call has been delivered (a concurrent drain would skip
+   * the rows the running one holds and return early).
+   */
+  drain(): Promise<void> {
+    this.draining = this.draining.then(() => this.drainNow());
+    return this.draining;
+  }
+
+  private async drainNow(): Promise<void> {
     try {
       while (this.running && (await this.relayBatch()) >= this.batchSize);
     } catch (error) {

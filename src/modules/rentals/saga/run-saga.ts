@@ -113,9 +113,9 @@ export async function joinSaga(drive: Omit<SagaDrive, 'lease'>, row: RentalRow):
   if (running) return running;
   const token = randomUUID();
   const claimed = await claimLease(deps.db, row.id, token, deps.settings.leaseMs);
-  return claimed
-    ? driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } })
-    : { rental: row };
+  if (claimed) return driveSaga({ ...drive, lease: { rentalId: row.id, token, ms: deps.settings.leaseMs } });
+  // Driven elsewhere, or finished since `row` was read (a drive that just ended here): answer as it is now.
+  return { rental: (await loadRental(deps.db, row.id)) ?? row };
 }
 
 class Driver {
