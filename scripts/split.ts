@@ -7,6 +7,7 @@
  * running topology through the control endpoint on 127.0.0.1:SPLIT_CONTROL_PORT (default 3099).
  */
 import { createDatabase, startPostgres, startRedis, type Service } from '../test/support/services.ts';
+import { parseConfig } from '../src/shared/config/config.ts';
 import { buildInfo } from '../src/shared/observability/build-info.ts';
 import { serveSplitControl } from './split-control.ts';
 import { startSplitTopology, withReplicas, type SplitTopology } from './split-topology.ts';
@@ -70,10 +71,13 @@ try {
   await serveSplitControl({
     topology,
     port: controlPort,
-    redis: { url: redis.url, keyPrefix: process.env.REDIS_KEY_PREFIX ?? '' },
+    // The services' key prefix (their config's default unless set), so rollout plans land where they read them.
+    redis: {
+      url: redis.url,
+      keyPrefix: parseConfig({ REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX }).REDIS_KEY_PREFIX,
+    },
     modules: new Map(layout.map((entry) => [entry.name, entry.modules])),
-    version:
-      process.env.SHARELOOP_VERSION || (await import('../src/shared/observability/build-info.ts')).buildInfo().version,
+    version: buildInfo().version,
   });
   process.stdout.write(
     [
