@@ -591,7 +591,7 @@ function renderMarkdown(): string {
     `node ${report.meta.node}, ${report.meta.cpus} CPUs, load average at end ${report.meta.loadavgAtEnd.join(' / ')}. ${report.meta.note}`,
     '',
     `A rental here is the whole flow through the public API: \`POST /v1/rentals\` (reserve the item, hold fee + deposit, confirm, hand over: the saga) then ` +
-      `\`POST /v1/rentals/{id}/return\` (complete the rental and settle the ledger with two-phase commit; the item comes back by event). ` +
+      `\`POST /v1/rentals/{id}/return\` (complete the rental and settle the ledger: in one local transaction in the monolith, whose modules share a database, with two-phase commit in the split). ` +
       `${s.workers} workers rent and return in a loop, each with its own renter and ${s.itemsPerWorker} items of its own owner; the deployments take ` +
       `${s.rounds} turns of ${s.turnS} s each, interleaved. Rentals send an Idempotency-Key. DB_POOL_MAX=${s.poolMax}.`,
     '',
