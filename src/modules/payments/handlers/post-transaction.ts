@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type SQL, sql } from 'drizzle-orm';
+import { asc, inArray, type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Tx } from '../../../shared/db/database.ts';
 import { payments, type transactionKindSchema } from '../contract.ts';
@@ -17,9 +17,9 @@ export interface Posting {
 }
 
 /**
- * Writes one balanced ledger transaction inside the caller's database transaction, in two
- * statements: the accounts it touches are created on first use and locked in id order in one
- * upsert (so postings that share accounts queue instead of deadlocking); it refuses to take a
+ * Writes one balanced ledger transaction inside the caller's database transaction, in three
+ * statements: the accounts it touches are created on first use, then locked in id order (so
+ * postings that share accounts queue instead of deadlocking); it refuses to take a
  * user's account below zero (insufficientFunds); then the transaction, its entries and the
  * running balances are written in one statement (the entries and balances as CTEs of the
  * transaction's insert).
@@ -30,8 +30,10 @@ export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: s
   const entries = [...plan.entries].sort((a, b) =>
     a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0,
   );
-  // A no-op update on conflict locks an existing account and returns it as it is.
-  const locked = await tx
+  // ON CONFLICT DO NOTHING without a target makes every unique constraint an arbiter: an upsert
+  // aimed at the primary key alone fails with a unique violation on (kind, owner, currency) when
+  // two postings create the same account at once. The lock is then taken in id order.
+  await tx
     .insert(accounts)
     .values(
       entries.map((e) => ({
@@ -41,8 +43,18 @@ export async function postTransaction(tx: Tx, posting: Posting): Promise<{ id: s
         currency: e.account.currency,
       })),
     )
-    .onConflictDoUpdate({ target: accounts.id, set: { id: sql`excluded.id` } })
-    .returning();
+    .onConflictDoNothing();
+  const locked = await tx
+    .select()
+    .from(accounts)
+    .where(
+      inArray(
+        accounts.id,
+        entries.map((e) => e.accountId),
+      ),
+    )
+    .orderBy(asc(accounts.id))
+    .for('update');
   const check = applyEntries(new Map(locked.map((a) => [a.id, a])), entries);
   if (!check.ok) {
     const whose = check.ownerId ? `of user ${check.ownerId} ` : '';
